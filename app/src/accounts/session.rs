@@ -1,0 +1,57 @@
+//! What a signed-in session stores, and how a server function's request becomes an [`Actor`].
+
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use super::service;
+use crate::platform::{Actor, Error, Platform, Result, actor::ClientIp, clock::Millis};
+
+/// Session key for a completed sign-in.
+pub const AUTH_KEY: &str = "auth";
+/// Session key for a sign-in waiting for its second factor.
+pub const PENDING_KEY: &str = "pending_second_factor";
+
+/// A completed sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionAuth {
+    pub user_id: i64,
+    /// Must equal the account's current generation; bumping it ends this session.
+    pub generation: i64,
+    pub signed_in_at: Millis,
+}
+
+/// Password accepted, second factor outstanding.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSecondFactor {
+    pub user_id: i64,
+    pub started_at: Millis,
+}
+
+/// What a server function needs to act on behalf of its caller.
+pub struct RequestCtx {
+    pub platform: Platform,
+    pub session: Session,
+    pub ip: Option<String>,
+}
+
+/// The platform, session and client address of the current server-function request.
+pub async fn request() -> Result<RequestCtx> {
+    let platform = Platform::from_context()?;
+    let session = leptos_axum::extract::<Session>()
+        .await
+        .map_err(|e| Error::internal(format!("session layer missing: {e}")))?;
+    let ip = leptos_axum::extract::<axum::Extension<ClientIp>>().await.ok().map(|e| e.0.0);
+    Ok(RequestCtx { platform, session, ip })
+}
+
+/// The signed-in actor of the current server-function request, or `Unauthenticated`.
+pub async fn current_actor() -> Result<(Platform, Actor)> {
+    let ctx = request().await?;
+    let actor = service::actor_from_session(&ctx.platform, &ctx.session, ctx.ip).await?;
+    Ok((ctx.platform, actor))
+}
+
+/// Maps a session-store failure to an internal error.
+pub fn session_error(e: tower_sessions::session::Error) -> Error {
+    Error::internal(format!("session store: {e}"))
+}

@@ -1,0 +1,111 @@
+//! SQL for the audit log: appending to the chain inside the caller's transaction, and reading it
+//! back in sequence order.
+
+use serde_json::Value;
+
+use super::{AuditEntry, chain::Canonical};
+use crate::{
+    on_pool, on_tx,
+    platform::{Actor, Db, Result, Tx, clock::Millis, db::Dialect},
+};
+
+/// What a service says happened; who and when come from the actor and the clock.
+pub struct NewAuditEvent<'a> {
+    /// `resource.verb`, e.g. `user.login`, `token.revoke`.
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: Option<String>,
+    /// Before/after values or other context. Never secrets.
+    pub detail: Value,
+}
+
+#[derive(sqlx::FromRow)]
+struct Head {
+    seq: i64,
+    hash: String,
+}
+
+/// Appends one entry to the chain in `tx`. The head row is locked until the transaction ends,
+/// so concurrent writers (several processes on Postgres) queue and the sequence never gaps.
+pub async fn append(tx: &mut Tx, actor: &Actor, now: Millis, event: NewAuditEvent<'_>) -> Result<i64> {
+    let lock_head = match tx.dialect() {
+        // SQLite: the single writer connection already serializes every write transaction.
+        Dialect::Sqlite => "select seq, hash from audit_head where audit_head_id = 1",
+        Dialect::Postgres => "select seq, hash from audit_head where audit_head_id = 1 for update",
+    };
+    let head: Head = on_tx!(tx, |c| sqlx::query_as(lock_head).fetch_one(c).await)?;
+    let seq = head.seq + 1;
+    let detail = event.detail.to_string();
+    let label = actor.label();
+    let canonical = Canonical {
+        seq,
+        occurred_at: now,
+        actor_user_id: actor.user_id(),
+        actor_label: &label,
+        actor_ip: actor.ip.as_deref(),
+        action: event.action,
+        object_type: event.object_type,
+        object_id: event.object_id.as_deref(),
+        detail: &detail,
+    };
+    let hash = canonical.hash(&head.hash);
+    on_tx!(tx, |c| {
+        sqlx::query(
+            "insert into audit_event (seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
+                 object_type, object_id, detail, prev_hash, hash)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(seq)
+        .bind(now)
+        .bind(actor.user_id())
+        .bind(&label)
+        .bind(actor.ip.as_deref())
+        .bind(event.action)
+        .bind(event.object_type)
+        .bind(event.object_id.as_deref())
+        .bind(&detail)
+        .bind(&head.hash)
+        .bind(&hash)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query("update audit_head set seq = $1, hash = $2, updated_at = $3 where audit_head_id = 1")
+            .bind(seq)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(seq)
+}
+
+/// Up to `limit` entries with `seq > after`, oldest first (keyset paging for verification and
+/// export).
+pub async fn entries_after(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select seq, occurred_at, actor_user_id, actor_label, actor_ip, action, object_type,
+                    object_id, detail, prev_hash, hash
+             from audit_event where seq > $1 order by seq limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// Up to `limit` entries older than `before` (newest first), optionally for one action prefix.
+pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select seq, occurred_at, actor_user_id, actor_label, actor_ip, action, object_type,
+                    object_id, detail, prev_hash, hash
+             from audit_event where seq < $1 order by seq desc limit $2",
+        )
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}

@@ -1,0 +1,51 @@
+//! Casefile's application crate: pages, server functions, domain rules, services and SQL.
+//!
+//! Compiled twice by cargo-leptos: natively with feature `ssr` (linked into the `casefile` binary)
+//! and to wasm with feature `hydrate` (the browser half).
+
+#![recursion_limit = "256"]
+
+pub mod accounts;
+pub mod audit;
+pub mod components;
+pub mod errors;
+#[cfg(feature = "ssr")]
+pub mod platform;
+pub mod shell;
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+pub use shell::shell;
+
+/// The whole application: one `<Router>` whose table lists every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="Casefile"/>
+        <Router>
+            <shell::Layout>
+                <Routes fallback=shell::NotFoundPage>
+                    <Route path=path!("/") view=shell::HomePage/>
+                    <Route path=path!("/login") view=accounts::pages::LoginPage/>
+                    <Route path=path!("/account") view=accounts::pages::AccountPage/>
+                    <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
+                    <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>
+                </Routes>
+            </shell::Layout>
+        </Router>
+    }
+}
+
+/// Browser entry point: attaches the wasm half to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

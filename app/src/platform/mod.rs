@@ -1,0 +1,58 @@
+//! Server-side plumbing shared by every capability: database, errors, the acting user and
+//! their permissions, clock, secrets and password hashing, sessions.
+
+pub mod actor;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod passwords;
+pub mod secrets;
+pub mod session;
+
+pub use actor::Actor;
+pub use clock::Clock;
+pub use db::{Db, Tx};
+pub use error::{Error, Result};
+pub use passwords::Passwords;
+
+use std::sync::Arc;
+
+/// Settings the services need at run time (the subset of the CLI config that is not about
+/// sockets or files).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Sessions end after this long without a request.
+    pub idle_timeout: time::Duration,
+    /// Sessions end this long after sign-in, however active.
+    pub absolute_timeout: time::Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { idle_timeout: time::Duration::minutes(30), absolute_timeout: time::Duration::hours(12) }
+    }
+}
+
+/// Everything a service call needs besides the actor and its input.
+///
+/// CONVENTIONS.md has services take `&Db`; they take this instead because the clock and the
+/// password hasher are as much part of "the world" as the database, and tests must swap the clock.
+#[derive(Clone)]
+pub struct Platform {
+    pub db: Db,
+    pub clock: Clock,
+    pub passwords: Arc<Passwords>,
+    pub settings: Arc<Settings>,
+}
+
+impl Platform {
+    pub fn new(db: Db, clock: Clock, settings: Settings) -> Self {
+        Self { db, clock, passwords: Arc::new(Passwords::new()), settings: Arc::new(settings) }
+    }
+
+    /// The platform provided to the leptos context by the server.
+    pub fn from_context() -> Result<Self> {
+        leptos::prelude::use_context::<Self>()
+            .ok_or_else(|| Error::internal("platform missing from the request context"))
+    }
+}

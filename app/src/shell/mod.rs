@@ -1,0 +1,202 @@
+//! The page frame: the HTML document, the header and navigation, the theme switch, the
+//! signed-in user's context, and the pages that belong to no capability (home, not found).
+
+mod theme;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet};
+use leptos_router::{
+    components::{A, Redirect},
+    hooks::use_location,
+};
+
+use crate::{
+    App,
+    accounts::{
+        CurrentUser,
+        api::{Logout, current_user},
+        roles::{Permission, Role, role_permits},
+    },
+    errors::AppError,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    provide_request_nonce();
+    let theme = theme::requested_theme();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme=theme>
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// Hands the nonce the server put in the request to leptos, which adds it to every script tag
+/// it writes, so the Content-Security-Policy needs no `unsafe-inline`.
+#[cfg(feature = "ssr")]
+fn provide_request_nonce() {
+    use crate::platform::actor::CspNonce;
+    let nonce = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(value)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}
+
+/// The signed-in user for every page: loaded once per navigation, re-fetched after sign-in/out.
+#[derive(Clone, Copy)]
+pub struct Session(pub Resource<Result<Option<CurrentUser>, AppError>>);
+
+/// Re-fetched on every navigation, so signing in or out (both end in a redirect) and a revoked
+/// session show at once; the call is one indexed read.
+fn provide_session_context() {
+    let logout = ServerAction::<Logout>::new();
+    provide_context(logout);
+    let location = use_location();
+    let version = logout.version();
+    let source = move || (location.pathname.get(), version.get());
+    provide_context(Session(Resource::new(source, |_| current_user())));
+}
+
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}
+
+/// Renders `children` for a signed-in user allowed `permission` (any signed-in user when
+/// `None`); sends everyone else to sign in, or says they may not see the page. The server
+/// refuses the data anyway: this only spares them an empty page.
+#[component]
+pub fn RequireUser(#[prop(optional)] permission: Option<Permission>, children: ChildrenFn) -> impl IntoView {
+    let session = use_session();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match session.0.await {
+                    Ok(Some(user)) => {
+                        let allowed = permission.is_none_or(|p| role_permits(user.role, p));
+                        if user.mfa_enrolment_due && permission.is_some() {
+                            view! { <Redirect path="/account"/> }.into_any()
+                        } else if allowed {
+                            children.with_value(|c| c()).into_any()
+                        } else {
+                            view! {
+                                <section class="panel">
+                                    <h1>"Not available"</h1>
+                                    <p>"Your account does not have access to this page."</p>
+                                </section>
+                            }
+                            .into_any()
+                        }
+                    }
+                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
+                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A user-facing error, announced to screen readers.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    view! { <p class="error" role="alert">{error.message}</p> }
+}
+
+/// Header, navigation and the main landmark.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    provide_session_context();
+    let session = use_session();
+    let logout = expect_context::<ServerAction<Logout>>();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/casefile.css"/>
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Casefile"</A>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let user = session.0.await.ok().flatten();
+                        user.map(|user| {
+                            let admin = user.role == Role::Admin;
+                            view! {
+                                <ul class="nav">
+                                    <li><A href="/">"Home"</A></li>
+                                    {admin.then(|| view! {
+                                        <li><A href="/admin/accounts">"Accounts"</A></li>
+                                        <li><A href="/admin/tokens">"API tokens"</A></li>
+                                    })}
+                                    <li><A href="/account">"My account"</A></li>
+                                </ul>
+                                <span class="whoami">{user.display_name.clone()}" · "{user.role.label()}</span>
+                                <ActionForm action=logout attr:class="inline">
+                                    <button type="submit" class="link">"Sign out"</button>
+                                </ActionForm>
+                            }
+                        })
+                    })}
+                </Transition>
+            </nav>
+            <theme::ThemeSwitch/>
+        </header>
+        <main id="main" tabindex="-1">{children()}</main>
+    }
+}
+
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <RequireUser>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    session.0.await.ok().flatten().map(|user| view! { <Home user/> })
+                })}
+            </Transition>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Home(user: CurrentUser) -> impl IntoView {
+    let tier = user.tier.map(|t| format!(" · Tier {}", t.get())).unwrap_or_default();
+    view! {
+        <section class="panel">
+            <h1>"Welcome, " {user.display_name.clone()}</h1>
+            <p>"Signed in as " <strong>{user.username.clone()}</strong> " — " {user.role.label()} {tier}</p>
+            {user.mfa_enrolment_due.then(|| view! {
+                <p class="warning" role="alert">
+                    "Your role requires two-factor sign-in. "
+                    <A href="/account">"Set up an authenticator app"</A>
+                    " to continue."
+                </p>
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn NotFoundPage() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <section class="panel">
+            <h1>"Page not found"</h1>
+            <p>"There is nothing at this address. " <A href="/">"Go to the start page"</A>"."</p>
+        </section>
+    }
+}

@@ -1,0 +1,125 @@
+//! The command line (clap). Every flag can also come from an environment variable.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "casefile", version, about = "Casefile: incident case management for security operations teams")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web application.
+    Serve(ServeArgs),
+    /// Manage accounts from the host (e.g. when locked out of the web UI).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for machines (SIEM forwarders).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: `postgres://…` for PostgreSQL, `sqlite:…` for SQLite. Default: a SQLite
+    /// file in the data directory.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite database and other local data.
+    #[arg(long, env = "CASEFILE_DATA_DIR", default_value = "./casefile-data")]
+    pub data_dir: PathBuf,
+}
+
+impl DbArgs {
+    /// The URL to connect to, creating the data directory for the SQLite default.
+    pub fn resolve_url(&self) -> std::io::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        Ok(format!("sqlite://{}", self.data_dir.join("casefile.db").display()))
+    }
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "CASEFILE_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+    /// The address people use to reach Casefile, if not the listen address (e.g. behind a TLS
+    /// proxy: https://casefile.example.org). An https URL makes session cookies Secure.
+    #[arg(long, env = "CASEFILE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Trust X-Forwarded-For for the client address (only behind a reverse proxy you run).
+    #[arg(long, env = "CASEFILE_TRUST_PROXY_HEADERS")]
+    pub trust_proxy_headers: bool,
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "CASEFILE_IDLE_TIMEOUT_MINUTES", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=1440))]
+    pub idle_timeout_minutes: u32,
+    /// Hours after sign-in after which a session ends, however active.
+    #[arg(long, env = "CASEFILE_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
+    pub absolute_timeout_hours: u32,
+}
+
+impl ServeArgs {
+    /// The origin browsers use, e.g. `http://127.0.0.1:3000`.
+    pub fn public_origin(&self) -> String {
+        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_owned()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input.
+    Add {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        /// analyst, manager, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// 1, 2 or 3; analysts only.
+        #[arg(long)]
+        tier: Option<i64>,
+        /// Defaults to the username.
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required, so it never shows in `ps`).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Set a new password (read from standard input); ends the account's sessions and lifts any
+    /// sign-in lock.
+    ResetPassword {
+        #[command(flatten)]
+        db: DbArgs,
+        #[arg(long)]
+        username: String,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token and print it once.
+    Create {
+        #[command(flatten)]
+        db: DbArgs,
+        /// A name that says what the token is for, e.g. "splunk-forwarder".
+        #[arg(long)]
+        name: String,
+        /// Repeat for several: alerts:write, alerts:read, cases:read, cases:write,
+        /// evidence:read, evidence:write, audit:read.
+        #[arg(long = "scope", required = true)]
+        scopes: Vec<String>,
+    },
+}

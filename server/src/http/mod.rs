@@ -1,0 +1,48 @@
+//! The HTTP application: leptos pages and server functions, health, static assets, and the
+//! layers every request passes (security headers, CSRF, client address, sessions).
+
+pub mod assets;
+pub mod health;
+pub mod security;
+
+use app::{App, platform::Platform, shell};
+use axum::{Router, middleware, routing::get};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes as _, generate_route_list};
+use tower_http::trace::TraceLayer;
+use tower_sessions::{SessionManagerLayer, SessionStore};
+
+pub fn router<S: SessionStore + Clone>(
+    platform: Platform,
+    sessions: SessionManagerLayer<S>,
+    security: security::Policy,
+) -> Router {
+    let options = assets::leptos_options();
+    let routes = generate_route_list(App);
+    let context = {
+        let platform = platform.clone();
+        move || provide_context(platform.clone())
+    };
+    let app_shell = {
+        let options = options.clone();
+        move || shell(options.clone())
+    };
+    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .leptos_routes_with_context(&options, routes, context, app_shell)
+        .merge(assets::router())
+        .fallback(move |req| not_found(req))
+        .with_state(options)
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(security, security::guard))
+        .layer(TraceLayer::new_for_http())
+        .layer(axum::Extension(platform))
+}
+
+/// The REST error body: `{"error": {"code": "...", "message": "..."}}`.
+pub fn api_error(status: axum::http::StatusCode, code: &str, message: impl Into<String>) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,10 @@
+//! The Casefile process: configuration, start-up, the command-line commands, machine-facing
+//! HTTP (health, assets, security middleware) and background jobs. Pages, server functions and
+//! services live in the `app` crate.
+
+pub mod commands;
+pub mod config;
+pub mod http;
+pub mod jobs;
+pub mod startup;
+pub mod telemetry;

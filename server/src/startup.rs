@@ -1,0 +1,93 @@
+//! Start-up: connect and migrate the database, build the router with its layers, and serve
+//! until told to stop.
+
+use std::net::SocketAddr;
+
+use app::{
+    accounts::service,
+    platform::{Clock, Db, Error, Platform, Result, Settings, session::Store},
+};
+use axum::Router;
+use tokio::net::TcpListener;
+use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
+
+use crate::{
+    config::{DbArgs, ServeArgs},
+    http, jobs,
+};
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open(db: &DbArgs, settings: Settings) -> Result<Platform> {
+    let url = db.resolve_url().map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
+    open_url(&url, settings, Clock::system()).await
+}
+
+pub async fn open_url(url: &str, settings: Settings, clock: Clock) -> Result<Platform> {
+    let db = Db::connect(url).await?;
+    db.migrate().await?;
+    Ok(Platform::new(db, clock, settings))
+}
+
+pub fn settings(args: &ServeArgs) -> Settings {
+    Settings {
+        idle_timeout: time::Duration::minutes(args.idle_timeout_minutes.into()),
+        absolute_timeout: time::Duration::hours(args.absolute_timeout_hours.into()),
+    }
+}
+
+/// The whole HTTP application, ready to serve.
+pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
+    let store = Store::open(&platform.db).await.map_err(|e| Error::Startup(format!("session store: {e}")))?;
+    jobs::spawn(platform.clone(), store.clone());
+    let origin = args.public_origin();
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("casefile_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(origin.starts_with("https://"))
+        .with_expiry(Expiry::OnInactivity(platform.settings.idle_timeout));
+    let security = http::security::Policy { public_origin: origin, trust_proxy_headers: args.trust_proxy_headers };
+    Ok(http::router(platform, sessions, security))
+}
+
+/// `casefile serve`.
+pub async fn serve(args: ServeArgs) -> Result<()> {
+    let platform = open(&args.db, settings(&args)).await?;
+    let first_admin = service::ensure_initial_admin(&platform).await?;
+    let app = router(platform.clone(), &args).await?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| Error::Startup(format!("cannot listen on {}: {e}", args.listen)))?;
+    let origin = args.public_origin();
+    println!("Casefile is running. Open {origin}/login to sign in.");
+    if let Some(password) = first_admin {
+        println!();
+        println!("First start: an administrator account was created.");
+        println!("  username: admin");
+        println!("  password: {}", password.expose());
+        println!("This password is shown only once. Change it under \u{201c}My account\u{201d} after signing in.");
+    }
+    tracing::info!(listen = %args.listen, database = ?platform.db.dialect(), "serving");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| Error::Startup(format!("server failed: {e}")))?;
+    platform.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}
