@@ -12,6 +12,8 @@ pub mod errors;
 #[cfg(feature = "ssr")]
 pub mod platform;
 pub mod shell;
+#[cfg(feature = "test-support")]
+pub mod testing;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};

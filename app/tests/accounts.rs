@@ -1,12 +1,10 @@
 //! Account service tests, each run on SQLite and on PostgreSQL.
 
-mod support;
-
 use app::{
     accounts::{LoginStep, NewUser, roles::Permission, service, store, totp},
     platform::{Error, secrets::Secret},
 };
-use support::*;
+use app::{both_databases, testing::*};
 
 fn new_user(username: &str, role: &str, tier: Option<i64>) -> NewUser {
     NewUser { username: username.into(), display_name: "Someone".into(), role: role.into(), tier }

@@ -1,8 +1,6 @@
 //! Audit-log tests on SQLite and PostgreSQL: every change is chained, gap-free even when many
 //! writers race, and the chain verifies.
 
-mod support;
-
 use app::{
     audit::{
         chain::{GENESIS_HASH, verify_run},
@@ -10,7 +8,7 @@ use app::{
     },
     platform::Error,
 };
-use support::*;
+use app::{both_databases, testing::*};
 
 both_databases!(concurrent_writers_get_a_gap_free_verifiable_chain, |p| async move {
     let mut tasks = Vec::new();

@@ -131,6 +131,9 @@ impl From<Error> for AppError {
             if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
                 res.set_status(status);
             }
+            if let Error::TooManyRequests { retry_after_secs, .. } = &err {
+                res.insert_header(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
+            }
         }
         AppError::new(err.kind(), err.public_message())
     }

@@ -1,6 +1,7 @@
 //! The HTTP application: leptos pages and server functions, health, static assets, and the
 //! layers every request passes (security headers, CSRF, client address, sessions).
 
+pub mod api;
 pub mod assets;
 pub mod health;
 pub mod security;
@@ -30,6 +31,7 @@ pub fn router<S: SessionStore + Clone>(
     let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())
         .fallback(move |req| not_found(req))

@@ -1,11 +1,10 @@
-//! Test support: a fresh database per test, on SQLite and on PostgreSQL, and helpers to act as
-//! people. `both_databases!` turns one async test body into a test per database.
-
-#![allow(dead_code, reason = "each test binary uses a different subset of the helpers")]
+//! Test support (feature `test-support`, never in the shipped binary): a fresh database per
+//! test on SQLite and on PostgreSQL, and helpers to act as people. `both_databases!` turns one
+//! async test body into a test per database.
 
 use std::sync::Arc;
 
-use app::{
+use crate::{
     accounts::{NewUser, service},
     platform::{Actor, Clock, Db, Platform, Settings, actor::Principal, secrets::Secret},
 };
@@ -32,7 +31,7 @@ impl TestDb {
     pub async fn postgres() -> (Self, String) {
         use sqlx::Connection as _;
         let admin_url = postgres_admin_url();
-        let name = format!("casefile_test_{}", app::platform::secrets::random_urlsafe(9).to_lowercase().replace('-', "_"));
+        let name = format!("casefile_test_{}", crate::platform::secrets::random_urlsafe(9).to_lowercase().replace('-', "_"));
         let mut conn = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL is needed for these tests ({admin_url}): {e}"));
@@ -86,16 +85,17 @@ where
 macro_rules! both_databases {
     ($name:ident, $body:expr) => {
         mod $name {
+            #[allow(unused_imports)]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $crate::support::run_on("sqlite", $body).await;
+                $crate::testing::run_on("sqlite", $body).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                $crate::support::run_on("postgres", $body).await;
+                $crate::testing::run_on("postgres", $body).await;
             }
         }
     };
@@ -134,5 +134,5 @@ pub fn user_id(actor: &Actor) -> i64 {
 
 /// The audit actions written so far, oldest first.
 pub async fn audit_actions(p: &Platform) -> Vec<String> {
-    app::audit::store::entries_after(&p.db, 0, 10_000).await.expect("audit").into_iter().map(|e| e.action).collect()
+    crate::audit::store::entries_after(&p.db, 0, 10_000).await.expect("audit").into_iter().map(|e| e.action).collect()
 }
