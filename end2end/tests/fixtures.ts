@@ -1,0 +1,39 @@
+// Shared fixtures: every page error fails the test (that is how broken hydration shows), and
+// `checkA11y` runs axe-core and fails on serious or critical violations.
+import AxeBuilder from "@axe-core/playwright";
+import { test as base, expect, Page } from "@playwright/test";
+
+export const ADMIN = { username: "e2e-admin", password: process.env.E2E_ADMIN_PASSWORD ?? "e2e admin passphrase" };
+
+export const test = base.extend<{ pageErrors: string[] }>({
+  pageErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(String(e)));
+      await use(errors);
+      expect(errors, "no JavaScript/wasm errors on the page").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Waits until the wasm has hydrated the page (the body gets `data-hydrated`). */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+export async function signIn(page: Page, username: string, password: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
+
+export async function checkA11y(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+}
