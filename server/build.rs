@@ -15,6 +15,8 @@ fn main() {
         memory_serve::load_directory_with_embed(&site, true);
         println!("cargo::rustc-cfg=embedded_assets");
     } else {
-        println!("cargo::warning=target/site/pkg is missing: build with `cargo leptos build --release` to embed the site");
+        println!(
+            "cargo::warning=target/site/pkg is missing: build with `cargo leptos build --release` to embed the site"
+        );
     }
 }

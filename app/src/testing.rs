@@ -12,7 +12,8 @@ use tower_sessions::{MemoryStore, Session};
 
 /// Where tests create their throwaway PostgreSQL databases.
 pub fn postgres_admin_url() -> String {
-    std::env::var("CASEFILE_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("CASEFILE_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// A database that lives as long as the test.
@@ -31,11 +32,19 @@ impl TestDb {
     pub async fn postgres() -> (Self, String) {
         use sqlx::Connection as _;
         let admin_url = postgres_admin_url();
-        let name = format!("casefile_test_{}", crate::platform::secrets::random_urlsafe(9).to_lowercase().replace('-', "_"));
+        let name = format!(
+            "casefile_test_{}",
+            crate::platform::secrets::random_urlsafe(9)
+                .to_lowercase()
+                .replace('-', "_")
+        );
         let mut conn = sqlx::PgConnection::connect(&admin_url)
             .await
             .unwrap_or_else(|e| panic!("PostgreSQL is needed for these tests ({admin_url}): {e}"));
-        sqlx::query(&format!("create database {name}")).execute(&mut conn).await.expect("create test database");
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
         let url = match admin_url.rsplit_once('/') {
             Some((base, _)) => format!("{base}/{name}"),
             None => panic!("CASEFILE_TEST_POSTGRES must end in /<database>"),
@@ -47,7 +56,9 @@ impl TestDb {
         if let Self::Postgres { admin_url, name } = self {
             use sqlx::Connection as _;
             if let Ok(mut conn) = sqlx::PgConnection::connect(&admin_url).await {
-                let _ = sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut conn).await;
+                let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                    .execute(&mut conn)
+                    .await;
             }
         }
     }
@@ -113,15 +124,33 @@ pub fn new_session() -> Session {
 
 /// Creates an account (as the system) and returns its id.
 pub async fn add_user(p: &Platform, username: &str, role: &str, tier: Option<i64>) -> i64 {
-    let input = NewUser { username: username.into(), display_name: username.into(), role: role.into(), tier };
-    service::create_user(p, &system(), input, Secret::new(PASSWORD)).await.expect("create user").user_id
+    let input = NewUser {
+        username: username.into(),
+        display_name: username.into(),
+        role: role.into(),
+        tier,
+    };
+    service::create_user(p, &system(), input, Secret::new(PASSWORD))
+        .await
+        .expect("create user")
+        .user_id
 }
 
 /// Signs `username` in with the test password and returns the session and its actor.
 pub async fn sign_in(p: &Platform, username: &str) -> (Session, Actor) {
     let session = new_session();
-    service::login(p, &session, Some("192.0.2.10".into()), username, Secret::new(PASSWORD)).await.expect("login");
-    let actor = service::actor_from_session(p, &session, Some("192.0.2.10".into())).await.expect("actor");
+    service::login(
+        p,
+        &session,
+        Some("192.0.2.10".into()),
+        username,
+        Secret::new(PASSWORD),
+    )
+    .await
+    .expect("login");
+    let actor = service::actor_from_session(p, &session, Some("192.0.2.10".into()))
+        .await
+        .expect("actor");
     (session, actor)
 }
 
@@ -134,5 +163,10 @@ pub fn user_id(actor: &Actor) -> i64 {
 
 /// The audit actions written so far, oldest first.
 pub async fn audit_actions(p: &Platform) -> Vec<String> {
-    crate::audit::store::entries_after(&p.db, 0, 10_000).await.expect("audit").into_iter().map(|e| e.action).collect()
+    crate::audit::store::entries_after(&p.db, 0, 10_000)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
 }

@@ -10,36 +10,49 @@ use app::{
 };
 use app::{both_databases, testing::*};
 
-both_databases!(concurrent_writers_get_a_gap_free_verifiable_chain, |p| async move {
-    let mut tasks = Vec::new();
-    for i in 0..40 {
-        let p = p.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut tx = p.db.begin().await?;
-            let event = NewAuditEvent {
-                action: "test.event",
-                object_type: "test",
-                object_id: Some(i.to_string()),
-                detail: serde_json::json!({ "i": i }),
-            };
-            append(&mut tx, &system(), p.clock.now(), event).await?;
-            tx.commit().await?;
-            Ok::<_, Error>(())
-        }));
+both_databases!(
+    concurrent_writers_get_a_gap_free_verifiable_chain,
+    |p| async move {
+        let mut tasks = Vec::new();
+        for i in 0..40 {
+            let p = p.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut tx = p.db.begin().await?;
+                let event = NewAuditEvent {
+                    action: "test.event",
+                    object_type: "test",
+                    object_id: Some(i.to_string()),
+                    detail: serde_json::json!({ "i": i }),
+                };
+                append(&mut tx, &system(), p.clock.now(), event).await?;
+                tx.commit().await?;
+                Ok::<_, Error>(())
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let entries = entries_after(&p.db, 0, 1000).await.unwrap();
+        assert_eq!(entries.len(), 40);
+        assert_eq!(
+            entries.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            (1..=40).collect::<Vec<_>>()
+        );
+        assert_eq!(verify_run(0, GENESIS_HASH, &entries), Ok(()));
     }
-    for t in tasks {
-        t.await.unwrap().unwrap();
-    }
-    let entries = entries_after(&p.db, 0, 1000).await.unwrap();
-    assert_eq!(entries.len(), 40);
-    assert_eq!(entries.iter().map(|e| e.seq).collect::<Vec<_>>(), (1..=40).collect::<Vec<_>>());
-    assert_eq!(verify_run(0, GENESIS_HASH, &entries), Ok(()));
-});
+);
 
 both_databases!(a_rolled_back_change_leaves_no_audit_row, |p| async move {
     let mut tx = p.db.begin().await.unwrap();
-    let event = NewAuditEvent { action: "test.event", object_type: "test", object_id: None, detail: serde_json::json!({}) };
-    append(&mut tx, &system(), p.clock.now(), event).await.unwrap();
+    let event = NewAuditEvent {
+        action: "test.event",
+        object_type: "test",
+        object_id: None,
+        detail: serde_json::json!({}),
+    };
+    append(&mut tx, &system(), p.clock.now(), event)
+        .await
+        .unwrap();
     drop(tx);
     assert!(entries_after(&p.db, 0, 10).await.unwrap().is_empty());
 });

@@ -15,15 +15,31 @@ use crate::{
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => startup::serve(args).await,
-        Command::User(UserCommand::Add { db, username, role, tier, display_name, password_stdin: _ }) => {
+        Command::User(UserCommand::Add {
+            db,
+            username,
+            role,
+            tier,
+            display_name,
+            password_stdin: _,
+        }) => {
             let platform = startup::open(&db, Default::default()).await?;
             let password = read_password()?;
-            let input = NewUser { display_name: display_name.unwrap_or_else(|| username.clone()), username, role, tier };
+            let input = NewUser {
+                display_name: display_name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                tier,
+            };
             let user = service::create_user(&platform, &cli_actor(), input, password).await?;
             println!("Created {} ({}).", user.username, user.role.label());
             Ok(())
         }
-        Command::User(UserCommand::ResetPassword { db, username, password_stdin: _ }) => {
+        Command::User(UserCommand::ResetPassword {
+            db,
+            username,
+            password_stdin: _,
+        }) => {
             let platform = startup::open(&db, Default::default()).await?;
             let password = read_password()?;
             let actor = cli_actor();
@@ -36,7 +52,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             let platform = startup::open(&db, Default::default()).await?;
             let created = service::create_token(&platform, &cli_actor(), &name, &scopes).await?;
             println!("{}", created.token);
-            eprintln!("Token \u{201c}{}\u{201d} created with scopes {}. It is shown only this once.", name, created.summary.scopes.join(", "));
+            eprintln!(
+                "Token \u{201c}{}\u{201d} created with scopes {}. It is shown only this once.",
+                name,
+                created.summary.scopes.join(", ")
+            );
             Ok(())
         }
     }
@@ -52,7 +72,14 @@ fn read_password() -> Result<Secret> {
     std::io::stdin()
         .take(4 * 1024)
         .read_to_string(&mut input)
-        .map_err(|e| Error::invalid(format!("could not read the password from standard input: {e}")))?;
-    let password = input.strip_suffix('\n').map(|s| s.strip_suffix('\r').unwrap_or(s)).unwrap_or(&input);
+        .map_err(|e| {
+            Error::invalid(format!(
+                "could not read the password from standard input: {e}"
+            ))
+        })?;
+    let password = input
+        .strip_suffix('\n')
+        .map(|s| s.strip_suffix('\r').unwrap_or(s))
+        .unwrap_or(&input);
     Ok(Secret::new(password))
 }

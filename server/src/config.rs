@@ -5,7 +5,11 @@ use std::{net::SocketAddr, path::PathBuf};
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "casefile", version, about = "Casefile: incident case management for security operations teams")]
+#[command(
+    name = "casefile",
+    version,
+    about = "Casefile: incident case management for security operations teams"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,7 +46,10 @@ impl DbArgs {
             return Ok(url.clone());
         }
         std::fs::create_dir_all(&self.data_dir)?;
-        Ok(format!("sqlite://{}", self.data_dir.join("casefile.db").display()))
+        Ok(format!(
+            "sqlite://{}",
+            self.data_dir.join("casefile.db").display()
+        ))
     }
 }
 
@@ -71,7 +78,11 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The origin browsers use, e.g. `http://127.0.0.1:3000`.
     pub fn public_origin(&self) -> String {
-        self.public_url.clone().unwrap_or_else(|| format!("http://{}", self.listen)).trim_end_matches('/').to_owned()
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
     }
 }
 

@@ -2,12 +2,18 @@
 
 use std::time::Duration;
 
-use app::{accounts::service, platform::{Platform, session::Store}};
+use app::{
+    accounts::service,
+    platform::{Platform, session::Store},
+};
 use tower_sessions::ExpiredDeletion as _;
 
 pub fn spawn(platform: Platform, store: Store) {
     tokio::spawn(async move {
-        if let Err(e) = store.continuously_delete_expired(Duration::from_secs(600)).await {
+        if let Err(e) = store
+            .continuously_delete_expired(Duration::from_secs(600))
+            .await
+        {
             tracing::warn!(error = %e, "expired-session cleanup stopped");
         }
     });

@@ -18,7 +18,9 @@ use crate::{
 
 /// Connects to the configured database and brings its schema up to date.
 pub async fn open(db: &DbArgs, settings: Settings) -> Result<Platform> {
-    let url = db.resolve_url().map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
+    let url = db
+        .resolve_url()
+        .map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
     open_url(&url, settings, Clock::system()).await
 }
 
@@ -37,7 +39,9 @@ pub fn settings(args: &ServeArgs) -> Settings {
 
 /// The whole HTTP application, ready to serve.
 pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
-    let store = Store::open(&platform.db).await.map_err(|e| Error::Startup(format!("session store: {e}")))?;
+    let store = Store::open(&platform.db)
+        .await
+        .map_err(|e| Error::Startup(format!("session store: {e}")))?;
     jobs::spawn(platform.clone(), store.clone());
     let origin = args.public_origin();
     let sessions = SessionManagerLayer::new(store)
@@ -46,7 +50,10 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
         .with_same_site(SameSite::Lax)
         .with_secure(origin.starts_with("https://"))
         .with_expiry(Expiry::OnInactivity(platform.settings.idle_timeout));
-    let security = http::security::Policy { public_origin: origin, trust_proxy_headers: args.trust_proxy_headers };
+    let security = http::security::Policy {
+        public_origin: origin,
+        trust_proxy_headers: args.trust_proxy_headers,
+    };
     Ok(http::router(platform, sessions, security))
 }
 
@@ -65,13 +72,18 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
         println!("First start: an administrator account was created.");
         println!("  username: admin");
         println!("  password: {}", password.expose());
-        println!("This password is shown only once. Change it under \u{201c}My account\u{201d} after signing in.");
+        println!(
+            "This password is shown only once. Change it under \u{201c}My account\u{201d} after signing in."
+        );
     }
     tracing::info!(listen = %args.listen, database = ?platform.db.dialect(), "serving");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| Error::Startup(format!("server failed: {e}")))?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| Error::Startup(format!("server failed: {e}")))?;
     platform.db.close().await;
     Ok(())
 }
@@ -82,7 +94,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

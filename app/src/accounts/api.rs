@@ -14,7 +14,14 @@ use {
 #[server(prefix = "/rpc", endpoint = "login")]
 pub async fn login(username: String, password: String) -> AppResult<LoginStep> {
     let ctx = session::request().await?;
-    let step = service::login(&ctx.platform, &ctx.session, ctx.ip, &username, Secret::new(password)).await?;
+    let step = service::login(
+        &ctx.platform,
+        &ctx.session,
+        ctx.ip,
+        &username,
+        Secret::new(password),
+    )
+    .await?;
     if step == LoginStep::SignedIn {
         leptos_axum::redirect("/");
     }
@@ -55,7 +62,14 @@ pub async fn change_password(current: String, new: String, confirm: String) -> A
     }
     let ctx = session::request().await?;
     let actor = service::actor_from_session(&ctx.platform, &ctx.session, ctx.ip).await?;
-    Ok(service::change_password(&ctx.platform, &ctx.session, &actor, Secret::new(current), Secret::new(new)).await?)
+    Ok(service::change_password(
+        &ctx.platform,
+        &ctx.session,
+        &actor,
+        Secret::new(current),
+        Secret::new(new),
+    )
+    .await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "begin_totp")]
@@ -86,7 +100,12 @@ pub async fn create_user(
 ) -> AppResult<UserSummary> {
     let (p, actor) = session::current_actor().await?;
     let tier = parse_tier_field(&tier).map_err(Error::Invalid)?;
-    let input = NewUser { username, display_name, role, tier };
+    let input = NewUser {
+        username,
+        display_name,
+        role,
+        tier,
+    };
     Ok(service::create_user(&p, &actor, input, Secret::new(password)).await?)
 }
 

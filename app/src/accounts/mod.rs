@@ -106,7 +106,8 @@ pub fn normalize_username(raw: &str) -> Result<String, String> {
     if !(2..=64).contains(&name.chars().count()) {
         return Err("A username has 2 to 64 characters.".into());
     }
-    let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
+    let allowed =
+        |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-');
     if !name.chars().all(allowed) || !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
         return Err(
             "A username may use letters, digits, dots, dashes and underscores, and starts with a letter or digit."
@@ -157,9 +158,15 @@ pub mod throttle {
     }
 
     /// Per account: a person mistyping gets a few tries; a guesser is stopped quickly.
-    pub const PER_ACCOUNT: Policy = Policy { free: 5, lock_at: 10 };
+    pub const PER_ACCOUNT: Policy = Policy {
+        free: 5,
+        lock_at: 10,
+    };
     /// Per client address: higher, because several people may share one (NAT, a SOC floor).
-    pub const PER_ADDRESS: Policy = Policy { free: 20, lock_at: 50 };
+    pub const PER_ADDRESS: Policy = Policy {
+        free: 20,
+        lock_at: 50,
+    };
 
     /// The stored state of one key.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -171,7 +178,10 @@ pub mod throttle {
 
     /// Milliseconds to wait before another attempt is allowed, if any.
     pub fn wait_ms(state: &State, now: i64) -> Option<i64> {
-        state.locked_until.filter(|until| *until > now).map(|until| until - now)
+        state
+            .locked_until
+            .filter(|until| *until > now)
+            .map(|until| until - now)
     }
 
     /// The state after one more failure at `now`: exponential back-off (1 s, 2 s, 4 s, …) once
@@ -189,7 +199,11 @@ pub mod throttle {
         } else {
             None
         };
-        State { failures, last_failure_at: now, locked_until }
+        State {
+            failures,
+            last_failure_at: now,
+            locked_until,
+        }
     }
 
     /// The message for a refused attempt.
@@ -206,6 +220,17 @@ pub mod throttle {
     }
 }
 
+/// Reads an optional tier from a form field ("" means none).
+pub fn parse_tier_field(raw: &str) -> Result<Option<i64>, String> {
+    match raw.trim() {
+        "" => Ok(None),
+        t => t
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| format!("Tier must be 1, 2 or 3, not \u{201c}{t}\u{201d}.")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::throttle::*;
@@ -213,7 +238,10 @@ mod tests {
 
     #[test]
     fn usernames_are_lower_cased_and_checked() {
-        assert_eq!(normalize_username("  Alice.Smith "), Ok("alice.smith".into()));
+        assert_eq!(
+            normalize_username("  Alice.Smith "),
+            Ok("alice.smith".into())
+        );
         assert!(normalize_username("").is_err());
         assert!(normalize_username("a").is_err());
         assert!(normalize_username("-alice").is_err());
@@ -250,17 +278,13 @@ mod tests {
 
     #[test]
     fn failures_are_forgotten_after_the_window() {
-        let s = State { failures: 9, last_failure_at: 0, locked_until: None };
+        let s = State {
+            failures: 9,
+            last_failure_at: 0,
+            locked_until: None,
+        };
         let s = after_failure(&s, WINDOW_MS + 1, PER_ACCOUNT);
         assert_eq!(s.failures, 1);
         assert_eq!(wait_ms(&s, WINDOW_MS + 1), None);
-    }
-}
-
-/// Reads an optional tier from a form field ("" means none).
-pub fn parse_tier_field(raw: &str) -> Result<Option<i64>, String> {
-    match raw.trim() {
-        "" => Ok(None),
-        t => t.parse::<i64>().map(Some).map_err(|_| format!("Tier must be 1, 2 or 3, not \u{201c}{t}\u{201d}.")),
     }
 }

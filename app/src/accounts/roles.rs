@@ -27,9 +27,15 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|r| r.as_str() == s.trim()).ok_or_else(|| {
-            format!("Unknown role \u{201c}{}\u{201d}: choose analyst, manager, auditor or admin.", s.trim())
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "Unknown role \u{201c}{}\u{201d}: choose analyst, manager, auditor or admin.",
+                    s.trim()
+                )
+            })
     }
 
     pub fn label(self) -> &'static str {
@@ -68,7 +74,10 @@ pub fn check_role_tier(role: Role, tier: Option<Tier>) -> Result<(), String> {
     match (role, tier) {
         (Role::Analyst, None) => Err("An analyst needs a tier: 1, 2 or 3.".into()),
         (Role::Analyst, Some(_)) => Ok(()),
-        (_, Some(_)) => Err(format!("Only analysts have a tier; a {} does not.", role.as_str())),
+        (_, Some(_)) => Err(format!(
+            "Only analysts have a tier; a {} does not.",
+            role.as_str()
+        )),
         (_, None) => Ok(()),
     }
 }
@@ -147,10 +156,22 @@ const ANALYST: &[Permission] = &[
     EvidenceCustody,
     ReportRead,
 ];
-const MANAGER_EXTRA: &[Permission] =
-    &[ReportGenerate, DashboardRead, EvidenceDisposeApprove, AuditRead];
-const AUDITOR: &[Permission] =
-    &[AlertRead, CaseRead, EvidenceRead, EvidenceDownload, ReportRead, DashboardRead, AuditRead, AuditExport];
+const MANAGER_EXTRA: &[Permission] = &[
+    ReportGenerate,
+    DashboardRead,
+    EvidenceDisposeApprove,
+    AuditRead,
+];
+const AUDITOR: &[Permission] = &[
+    AlertRead,
+    CaseRead,
+    EvidenceRead,
+    EvidenceDownload,
+    ReportRead,
+    DashboardRead,
+    AuditRead,
+    AuditExport,
+];
 const ADMIN: &[Permission] = &[AdminUsers, AdminTokens, AdminSettings, AuditRead];
 
 /// The permission table: the only place a role turns into rights.
@@ -179,14 +200,24 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
 
 /// Checks a scope name against [`TOKEN_SCOPES`].
 pub fn parse_scope(s: &str) -> Result<&'static str, String> {
-    TOKEN_SCOPES.iter().map(|(name, _)| *name).find(|name| *name == s.trim()).ok_or_else(|| {
-        let known: Vec<&str> = TOKEN_SCOPES.iter().map(|(n, _)| *n).collect();
-        format!("Unknown scope \u{201c}{}\u{201d}; known scopes: {}.", s.trim(), known.join(", "))
-    })
+    TOKEN_SCOPES
+        .iter()
+        .map(|(name, _)| *name)
+        .find(|name| *name == s.trim())
+        .ok_or_else(|| {
+            let known: Vec<&str> = TOKEN_SCOPES.iter().map(|(n, _)| *n).collect();
+            format!(
+                "Unknown scope \u{201c}{}\u{201d}; known scopes: {}.",
+                s.trim(),
+                known.join(", ")
+            )
+        })
 }
 
 pub fn scope_permits(scope: &str, permission: Permission) -> bool {
-    TOKEN_SCOPES.iter().any(|(name, perms)| *name == scope && perms.contains(&permission))
+    TOKEN_SCOPES
+        .iter()
+        .any(|(name, perms)| *name == scope && perms.contains(&permission))
 }
 
 #[cfg(test)]
@@ -197,7 +228,14 @@ mod tests {
     fn auditors_can_read_and_export_but_never_write() {
         assert!(role_permits(Role::Auditor, CaseRead));
         assert!(role_permits(Role::Auditor, AuditExport));
-        for write in [AlertTriage, CaseCreate, CaseEdit, CaseEscalate, EvidenceUpload, AdminUsers] {
+        for write in [
+            AlertTriage,
+            CaseCreate,
+            CaseEdit,
+            CaseEscalate,
+            EvidenceUpload,
+            AdminUsers,
+        ] {
             assert!(!role_permits(Role::Auditor, write), "{}", write.name());
         }
     }
@@ -219,7 +257,11 @@ mod tests {
     #[test]
     fn unknown_roles_and_scopes_are_named_in_the_error() {
         assert!(Role::parse("root").unwrap_err().contains("root"));
-        assert!(parse_scope("alerts:delete").unwrap_err().contains("alerts:write"));
+        assert!(
+            parse_scope("alerts:delete")
+                .unwrap_err()
+                .contains("alerts:write")
+        );
         assert_eq!(Tier::new(4).unwrap_err(), "Tier must be 1, 2 or 3, not 4.");
     }
 

@@ -5,8 +5,8 @@ use serde_json::json;
 use tower_sessions::Session;
 
 use super::{
-    CreatedToken, CurrentUser, LoginStep, NewUser, RolePolicy, TokenSummary, TotpEnrolment, UserSummary,
-    normalize_display_name, normalize_token_name, normalize_username,
+    CreatedToken, CurrentUser, LoginStep, NewUser, RolePolicy, TokenSummary, TotpEnrolment,
+    UserSummary, normalize_display_name, normalize_token_name, normalize_username,
     roles::{Permission, Role, Tier, check_role_tier, parse_scope},
     session::{AUTH_KEY, PENDING_KEY, PendingSecondFactor, SessionAuth, session_error},
     store::{self, InsertToken, InsertUser, UserRow},
@@ -30,8 +30,17 @@ const RECOVERY_CODES: usize = 10;
 /// Page size for admin lists; the accounts table of a SOC is small, but lists stay bounded.
 pub const PAGE: i64 = 200;
 
-fn user_event(action: &'static str, user_id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
-    NewAuditEvent { action, object_type: "user", object_id: Some(user_id.to_string()), detail }
+fn user_event(
+    action: &'static str,
+    user_id: i64,
+    detail: serde_json::Value,
+) -> NewAuditEvent<'static> {
+    NewAuditEvent {
+        action,
+        object_type: "user",
+        object_id: Some(user_id.to_string()),
+        detail,
+    }
 }
 
 fn tier_of(row: &UserRow) -> Option<Tier> {
@@ -39,7 +48,8 @@ fn tier_of(row: &UserRow) -> Option<Tier> {
 }
 
 fn role_of(row: &UserRow) -> Result<Role> {
-    Role::parse(&row.role).map_err(|_| Error::internal(format!("user {} has unknown role", row.user_id)))
+    Role::parse(&row.role)
+        .map_err(|_| Error::internal(format!("user {} has unknown role", row.user_id)))
 }
 
 fn summary(row: UserRow) -> Result<UserSummary> {
@@ -88,7 +98,13 @@ async fn record_failure(p: &Platform, actor: &Actor, username: &str, reason: &st
     let mut tx = p.db.begin().await?;
     for (key, policy) in throttle_keys(username, actor.ip.as_deref()) {
         let state = store::throttle_state(&p.db, &key).await?;
-        store::put_throttle(&mut tx, &key, &throttle::after_failure(&state, now, policy), now).await?;
+        store::put_throttle(
+            &mut tx,
+            &key,
+            &throttle::after_failure(&state, now, policy),
+            now,
+        )
+        .await?;
     }
     let event = NewAuditEvent {
         action: "user.login_failed",
@@ -101,7 +117,10 @@ async fn record_failure(p: &Platform, actor: &Actor, username: &str, reason: &st
 }
 
 fn anonymous(ip: Option<String>) -> Actor {
-    Actor { principal: Principal::System { label: "anonymous" }, ip }
+    Actor {
+        principal: Principal::System { label: "anonymous" },
+        ip,
+    }
 }
 
 fn user_actor(row: &UserRow, ip: Option<String>, mfa_enrolment_due: bool) -> Result<Actor> {
@@ -122,18 +141,40 @@ fn account_usable(row: &UserRow, now: Millis) -> bool {
 }
 
 /// Completes a sign-in: new session id, the auth record, the audit row.
-async fn complete_login(p: &Platform, session: &Session, row: &UserRow, ip: Option<String>, how: &str) -> Result<()> {
+async fn complete_login(
+    p: &Platform,
+    session: &Session,
+    row: &UserRow,
+    ip: Option<String>,
+    how: &str,
+) -> Result<()> {
     let now = p.clock.now();
     let actor = user_actor(row, ip, false)?;
     let mut tx = p.db.begin().await?;
     store::clear_throttle(&mut tx, &format!("user:{}", row.username)).await?;
-    audit(&mut tx, &actor, now, user_event("user.login", row.user_id, json!({ "method": how }))).await?;
+    audit(
+        &mut tx,
+        &actor,
+        now,
+        user_event("user.login", row.user_id, json!({ "method": how })),
+    )
+    .await?;
     tx.commit().await?;
     // A fresh id at the privilege change defeats session fixation.
     session.cycle_id().await.map_err(session_error)?;
-    session.remove_value(PENDING_KEY).await.map_err(session_error)?;
-    let auth = SessionAuth { user_id: row.user_id, generation: row.session_generation, signed_in_at: now };
-    session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
+    session
+        .remove_value(PENDING_KEY)
+        .await
+        .map_err(session_error)?;
+    let auth = SessionAuth {
+        user_id: row.user_id,
+        generation: row.session_generation,
+        signed_in_at: now,
+    };
+    session
+        .insert(AUTH_KEY, auth)
+        .await
+        .map_err(session_error)?;
     tracing::info!(user.id = row.user_id, method = how, "signed in");
     Ok(())
 }
@@ -156,13 +197,19 @@ pub async fn login(
     }
     check_throttle(p, &username, ip.as_deref()).await?;
     let row = store::user_by_name(&p.db, &username).await?;
-    let ok = p.passwords.verify(&password, row.as_ref().map(|r| r.password_hash.as_str())).await?;
+    let ok = p
+        .passwords
+        .verify(&password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .await?;
     let now = p.clock.now();
     let row = match row {
         Some(row) if ok && account_usable(&row, now) => row,
         Some(row) if ok => {
             record_failure(p, &anonymous(ip), &username, "account disabled or expired").await?;
-            tracing::info!(user.id = row.user_id, "sign-in refused: account disabled or expired");
+            tracing::info!(
+                user.id = row.user_id,
+                "sign-in refused: account disabled or expired"
+            );
             return Err(Error::BadCredentials);
         }
         _ => {
@@ -172,9 +219,18 @@ pub async fn login(
     };
     if row.totp_secret.is_some() {
         session.cycle_id().await.map_err(session_error)?;
-        session.remove_value(AUTH_KEY).await.map_err(session_error)?;
-        let pending = PendingSecondFactor { user_id: row.user_id, started_at: now };
-        session.insert(PENDING_KEY, pending).await.map_err(session_error)?;
+        session
+            .remove_value(AUTH_KEY)
+            .await
+            .map_err(session_error)?;
+        let pending = PendingSecondFactor {
+            user_id: row.user_id,
+            started_at: now,
+        };
+        session
+            .insert(PENDING_KEY, pending)
+            .await
+            .map_err(session_error)?;
         return Ok(LoginStep::NeedsSecondFactor);
     }
     complete_login(p, session, &row, ip, "password").await?;
@@ -182,14 +238,21 @@ pub async fn login(
 }
 
 /// Second step: a 6-digit authenticator code or a one-time recovery code.
-pub async fn login_second_factor(p: &Platform, session: &Session, ip: Option<String>, code: &str) -> Result<()> {
+pub async fn login_second_factor(
+    p: &Platform,
+    session: &Session,
+    ip: Option<String>,
+    code: &str,
+) -> Result<()> {
     let now = p.clock.now();
     let pending: PendingSecondFactor = session
         .get(PENDING_KEY)
         .await
         .map_err(session_error)?
         .filter(|p: &PendingSecondFactor| now - p.started_at <= SECOND_FACTOR_WINDOW_MS)
-        .ok_or_else(|| Error::invalid("Your sign-in timed out. Enter your username and password again."))?;
+        .ok_or_else(|| {
+            Error::invalid("Your sign-in timed out. Enter your username and password again.")
+        })?;
     let row = store::user_by_id(&p.db, pending.user_id)
         .await?
         .filter(|r| account_usable(r, now))
@@ -203,12 +266,21 @@ pub async fn login_second_factor(p: &Platform, session: &Session, ip: Option<Str
     let actor = user_actor(&row, ip.clone(), false)?;
     let mut tx = p.db.begin().await?;
     let (accepted, how) = match totp::matching_step(seed, &row.username, code, now)? {
-        Some(step) => (store::advance_totp_step(&mut tx, row.user_id, step, now).await?, "totp"),
+        Some(step) => (
+            store::advance_totp_step(&mut tx, row.user_id, step, now).await?,
+            "totp",
+        ),
         None => {
             let hash = sha256_hex(code.to_lowercase().replace([' ', '-'], "").as_bytes());
             let spent = store::spend_recovery_code(&mut tx, row.user_id, &hash, now).await?;
             if spent {
-                audit(&mut tx, &actor, now, user_event("user.recovery_code_used", row.user_id, json!({}))).await?;
+                audit(
+                    &mut tx,
+                    &actor,
+                    now,
+                    user_event("user.recovery_code_used", row.user_id, json!({})),
+                )
+                .await?;
             }
             (spent, "recovery_code")
         }
@@ -216,15 +288,25 @@ pub async fn login_second_factor(p: &Platform, session: &Session, ip: Option<Str
     tx.commit().await?;
     if !accepted {
         record_failure(p, &anonymous(ip), &row.username, "wrong second factor").await?;
-        return Err(Error::invalid("That code is not valid. Check your authenticator app and try again."));
+        return Err(Error::invalid(
+            "That code is not valid. Check your authenticator app and try again.",
+        ));
     }
     complete_login(p, session, &row, ip, how).await
 }
 
 /// The actor for a session, checking every way it may have ended: absolute lifetime, account
 /// disabled or expired, sessions revoked (generation bumped).
-pub async fn actor_from_session(p: &Platform, session: &Session, ip: Option<String>) -> Result<Actor> {
-    let auth: SessionAuth = session.get(AUTH_KEY).await.map_err(session_error)?.ok_or(Error::Unauthenticated)?;
+pub async fn actor_from_session(
+    p: &Platform,
+    session: &Session,
+    ip: Option<String>,
+) -> Result<Actor> {
+    let auth: SessionAuth = session
+        .get(AUTH_KEY)
+        .await
+        .map_err(session_error)?
+        .ok_or(Error::Unauthenticated)?;
     let now = p.clock.now();
     let absolute_ms = p.settings.absolute_timeout.whole_milliseconds() as i64;
     let row = match store::user_by_id(&p.db, auth.user_id).await? {
@@ -249,7 +331,13 @@ pub async fn logout(p: &Platform, session: &Session, actor: &Actor) -> Result<()
     let user_id = actor.require_user()?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
-    audit(&mut tx, actor, now, user_event("user.logout", user_id, json!({}))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.logout", user_id, json!({})),
+    )
+    .await?;
     tx.commit().await?;
     session.flush().await.map_err(session_error)
 }
@@ -258,8 +346,16 @@ pub async fn logout(p: &Platform, session: &Session, actor: &Actor) -> Result<()
 
 pub async fn current_user(p: &Platform, actor: &Actor) -> Result<CurrentUser> {
     let user_id = actor.require_user()?;
-    let row = store::user_by_id(&p.db, user_id).await?.ok_or(Error::Unauthenticated)?;
-    let due = matches!(actor.principal, Principal::User { mfa_enrolment_due: true, .. });
+    let row = store::user_by_id(&p.db, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let due = matches!(
+        actor.principal,
+        Principal::User {
+            mfa_enrolment_due: true,
+            ..
+        }
+    );
     Ok(CurrentUser {
         role: role_of(&row)?,
         tier: tier_of(&row),
@@ -282,37 +378,68 @@ pub async fn change_password(
     let user_id = actor.require_user()?;
     check_new_password(new.expose())?;
     if current.expose() == new.expose() {
-        return Err(Error::invalid("The new password must differ from the current one."));
+        return Err(Error::invalid(
+            "The new password must differ from the current one.",
+        ));
     }
-    let row = store::user_by_id(&p.db, user_id).await?.ok_or(Error::Unauthenticated)?;
-    if !p.passwords.verify(&current, Some(&row.password_hash)).await? {
+    let row = store::user_by_id(&p.db, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    if !p
+        .passwords
+        .verify(&current, Some(&row.password_hash))
+        .await?
+    {
         return Err(Error::invalid("Your current password is not right."));
     }
     let hash = p.passwords.hash(&new).await?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     let generation = store::set_password(&mut tx, user_id, &hash, now).await?;
-    audit(&mut tx, actor, now, user_event("user.password_changed", user_id, json!({ "by": "self" }))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.password_changed", user_id, json!({ "by": "self" })),
+    )
+    .await?;
     tx.commit().await?;
-    let mut auth: SessionAuth = session.get(AUTH_KEY).await.map_err(session_error)?.ok_or(Error::Unauthenticated)?;
+    let mut auth: SessionAuth = session
+        .get(AUTH_KEY)
+        .await
+        .map_err(session_error)?
+        .ok_or(Error::Unauthenticated)?;
     auth.generation = generation;
     session.cycle_id().await.map_err(session_error)?;
-    session.insert(AUTH_KEY, auth).await.map_err(session_error)?;
+    session
+        .insert(AUTH_KEY, auth)
+        .await
+        .map_err(session_error)?;
     Ok(())
 }
 
 /// Starts TOTP enrolment: a new pending seed and its QR code.
 pub async fn begin_totp(p: &Platform, actor: &Actor) -> Result<TotpEnrolment> {
     let user_id = actor.require_user()?;
-    let row = store::user_by_id(&p.db, user_id).await?.ok_or(Error::Unauthenticated)?;
+    let row = store::user_by_id(&p.db, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
     if row.totp_secret.is_some() {
-        return Err(Error::conflict("Two-factor sign-in is already set up for this account."));
+        return Err(Error::conflict(
+            "Two-factor sign-in is already set up for this account.",
+        ));
     }
     let seed = totp::new_seed();
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     store::set_totp_pending(&mut tx, user_id, &seed, now).await?;
-    audit(&mut tx, actor, now, user_event("user.totp_enrolment_started", user_id, json!({}))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.totp_enrolment_started", user_id, json!({})),
+    )
+    .await?;
     tx.commit().await?;
     totp::enrolment(&seed, &row.username)
 }
@@ -320,33 +447,52 @@ pub async fn begin_totp(p: &Platform, actor: &Actor) -> Result<TotpEnrolment> {
 /// Confirms enrolment with a first code; returns the one-time recovery codes (shown once).
 pub async fn confirm_totp(p: &Platform, actor: &Actor, code: &str) -> Result<Vec<String>> {
     let user_id = actor.require_user()?;
-    let row = store::user_by_id(&p.db, user_id).await?.ok_or(Error::Unauthenticated)?;
-    let seed = row
-        .totp_pending_secret
-        .as_deref()
-        .ok_or_else(|| Error::invalid("Start the set-up first: no authenticator is waiting to be confirmed."))?;
+    let row = store::user_by_id(&p.db, user_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let seed = row.totp_pending_secret.as_deref().ok_or_else(|| {
+        Error::invalid("Start the set-up first: no authenticator is waiting to be confirmed.")
+    })?;
     let now = p.clock.now();
-    let step = totp::matching_step(seed, &row.username, code, now)?
-        .ok_or_else(|| Error::invalid("That code is not valid. Enter the 6-digit code your app shows now."))?;
+    let step = totp::matching_step(seed, &row.username, code, now)?.ok_or_else(|| {
+        Error::invalid("That code is not valid. Enter the 6-digit code your app shows now.")
+    })?;
     let codes: Vec<String> = (0..RECOVERY_CODES)
         .map(|_| {
             let raw = random_urlsafe(8).to_lowercase().replace(['-', '_'], "x");
             format!("{}-{}", &raw[..5], &raw[5..10])
         })
         .collect();
-    let hashes: Vec<String> = codes.iter().map(|c| sha256_hex(c.replace('-', "").as_bytes())).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| sha256_hex(c.replace('-', "").as_bytes()))
+        .collect();
     let mut tx = p.db.begin().await?;
     store::activate_totp(&mut tx, user_id, seed, step, &hashes, now).await?;
-    audit(&mut tx, actor, now, user_event("user.totp_enrolled", user_id, json!({}))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.totp_enrolled", user_id, json!({})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
 
 // --- Administration ---
 
-pub async fn list_users(p: &Platform, actor: &Actor, after: Option<String>) -> Result<Vec<UserSummary>> {
+pub async fn list_users(
+    p: &Platform,
+    actor: &Actor,
+    after: Option<String>,
+) -> Result<Vec<UserSummary>> {
     actor.require(Permission::AdminUsers)?;
-    store::list_users(&p.db, after.as_deref().unwrap_or(""), PAGE).await?.into_iter().map(summary).collect()
+    store::list_users(&p.db, after.as_deref().unwrap_or(""), PAGE)
+        .await?
+        .into_iter()
+        .map(summary)
+        .collect()
 }
 
 fn parse_role_tier(role: &str, tier: Option<i64>) -> Result<(Role, Option<Tier>)> {
@@ -357,7 +503,12 @@ fn parse_role_tier(role: &str, tier: Option<i64>) -> Result<(Role, Option<Tier>)
 }
 
 /// Creates an account with an initial password the administrator hands over.
-pub async fn create_user(p: &Platform, actor: &Actor, input: NewUser, password: Secret) -> Result<UserSummary> {
+pub async fn create_user(
+    p: &Platform,
+    actor: &Actor,
+    input: NewUser,
+    password: Secret,
+) -> Result<UserSummary> {
     actor.require(Permission::AdminUsers)?;
     let username = normalize_username(&input.username).map_err(Error::Invalid)?;
     let display_name = normalize_display_name(&input.display_name).map_err(Error::Invalid)?;
@@ -375,28 +526,52 @@ pub async fn create_user(p: &Platform, actor: &Actor, input: NewUser, password: 
     };
     let user_id = store::insert_user(&mut tx, new, now)
         .await
-        .on_unique_violation(|| Error::conflict(format!("The username \u{201c}{username}\u{201d} is taken.")))?;
-    let detail = json!({ "username": username, "role": role.as_str(), "tier": tier.map(Tier::get) });
-    audit(&mut tx, actor, now, user_event("user.created", user_id, detail)).await?;
-    let row = store::user_in_tx(&mut tx, user_id).await?.ok_or_else(|| Error::internal("new user vanished"))?;
+        .on_unique_violation(|| {
+            Error::conflict(format!("The username \u{201c}{username}\u{201d} is taken."))
+        })?;
+    let detail =
+        json!({ "username": username, "role": role.as_str(), "tier": tier.map(Tier::get) });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.created", user_id, detail),
+    )
+    .await?;
+    let row = store::user_in_tx(&mut tx, user_id)
+        .await?
+        .ok_or_else(|| Error::internal("new user vanished"))?;
     tx.commit().await?;
     tracing::info!(user.id = user_id, by = %actor.label(), "account created");
     summary(row)
 }
 
 async fn load_for_admin(tx: &mut crate::platform::Tx, user_id: i64) -> Result<UserRow> {
-    store::user_in_tx(tx, user_id).await?.ok_or_else(|| Error::not_found("There is no such account."))
+    store::user_in_tx(tx, user_id)
+        .await?
+        .ok_or_else(|| Error::not_found("There is no such account."))
 }
 
 /// Refuses a change that would leave no enabled administrator.
 async fn keep_an_admin(tx: &mut crate::platform::Tx, row: &UserRow) -> Result<()> {
-    if row.role == "admin" && !row.disabled && store::other_active_admins(tx, row.user_id).await? == 0 {
-        return Err(Error::conflict("This is the last active administrator; make someone else an administrator first."));
+    if row.role == "admin"
+        && !row.disabled
+        && store::other_active_admins(tx, row.user_id).await? == 0
+    {
+        return Err(Error::conflict(
+            "This is the last active administrator; make someone else an administrator first.",
+        ));
     }
     Ok(())
 }
 
-pub async fn change_role(p: &Platform, actor: &Actor, user_id: i64, role: &str, tier: Option<i64>) -> Result<UserSummary> {
+pub async fn change_role(
+    p: &Platform,
+    actor: &Actor,
+    user_id: i64,
+    role: &str,
+    tier: Option<i64>,
+) -> Result<UserSummary> {
     actor.require(Permission::AdminUsers)?;
     let (role, tier) = parse_role_tier(role, tier)?;
     let now = p.clock.now();
@@ -405,18 +580,36 @@ pub async fn change_role(p: &Platform, actor: &Actor, user_id: i64, role: &str, 
     if role != Role::Admin {
         keep_an_admin(&mut tx, &before).await?;
     }
-    store::set_role(&mut tx, user_id, role.as_str(), tier.map(|t| t.get() as i64), now).await?;
+    store::set_role(
+        &mut tx,
+        user_id,
+        role.as_str(),
+        tier.map(|t| t.get() as i64),
+        now,
+    )
+    .await?;
     let detail = json!({
         "before": { "role": before.role, "tier": before.tier },
         "after": { "role": role.as_str(), "tier": tier.map(Tier::get) },
     });
-    audit(&mut tx, actor, now, user_event("user.role_changed", user_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.role_changed", user_id, detail),
+    )
+    .await?;
     let row = load_for_admin(&mut tx, user_id).await?;
     tx.commit().await?;
     summary(row)
 }
 
-pub async fn set_disabled(p: &Platform, actor: &Actor, user_id: i64, disabled: bool) -> Result<UserSummary> {
+pub async fn set_disabled(
+    p: &Platform,
+    actor: &Actor,
+    user_id: i64,
+    disabled: bool,
+) -> Result<UserSummary> {
     actor.require(Permission::AdminUsers)?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
@@ -425,7 +618,11 @@ pub async fn set_disabled(p: &Platform, actor: &Actor, user_id: i64, disabled: b
         keep_an_admin(&mut tx, &before).await?;
     }
     store::set_disabled(&mut tx, user_id, disabled, now).await?;
-    let action = if disabled { "user.disabled" } else { "user.enabled" };
+    let action = if disabled {
+        "user.disabled"
+    } else {
+        "user.enabled"
+    };
     audit(&mut tx, actor, now, user_event(action, user_id, json!({}))).await?;
     let row = load_for_admin(&mut tx, user_id).await?;
     tx.commit().await?;
@@ -433,7 +630,12 @@ pub async fn set_disabled(p: &Platform, actor: &Actor, user_id: i64, disabled: b
 }
 
 /// Sets a new password for someone else, ends their sessions and lifts any sign-in lock.
-pub async fn reset_password(p: &Platform, actor: &Actor, user_id: i64, password: Secret) -> Result<()> {
+pub async fn reset_password(
+    p: &Platform,
+    actor: &Actor,
+    user_id: i64,
+    password: Secret,
+) -> Result<()> {
     actor.require(Permission::AdminUsers)?;
     check_new_password(password.expose())?;
     let hash = p.passwords.hash(&password).await?;
@@ -442,7 +644,13 @@ pub async fn reset_password(p: &Platform, actor: &Actor, user_id: i64, password:
     let row = load_for_admin(&mut tx, user_id).await?;
     store::set_password(&mut tx, user_id, &hash, now).await?;
     store::clear_throttle(&mut tx, &format!("user:{}", row.username)).await?;
-    audit(&mut tx, actor, now, user_event("user.password_reset", user_id, json!({ "by": "admin" }))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.password_reset", user_id, json!({ "by": "admin" })),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -453,7 +661,13 @@ pub async fn revoke_sessions(p: &Platform, actor: &Actor, user_id: i64) -> Resul
     let mut tx = p.db.begin().await?;
     load_for_admin(&mut tx, user_id).await?;
     store::bump_session_generation(&mut tx, user_id, now).await?;
-    audit(&mut tx, actor, now, user_event("user.sessions_revoked", user_id, json!({}))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.sessions_revoked", user_id, json!({})),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -465,19 +679,36 @@ pub async fn reset_mfa(p: &Platform, actor: &Actor, user_id: i64) -> Result<()> 
     load_for_admin(&mut tx, user_id).await?;
     store::clear_totp(&mut tx, user_id, now).await?;
     store::bump_session_generation(&mut tx, user_id, now).await?;
-    audit(&mut tx, actor, now, user_event("user.totp_reset", user_id, json!({}))).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.totp_reset", user_id, json!({})),
+    )
+    .await?;
     tx.commit().await
 }
 
 /// Sets or clears the date an account's access lapses (for auditors on an engagement).
-pub async fn set_access_expiry(p: &Platform, actor: &Actor, user_id: i64, expires_at: Option<Millis>) -> Result<()> {
+pub async fn set_access_expiry(
+    p: &Platform,
+    actor: &Actor,
+    user_id: i64,
+    expires_at: Option<Millis>,
+) -> Result<()> {
     actor.require(Permission::AdminUsers)?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     let before = load_for_admin(&mut tx, user_id).await?;
     store::set_access_expiry(&mut tx, user_id, expires_at, now).await?;
     let detail = json!({ "before": before.access_expires_at, "after": expires_at });
-    audit(&mut tx, actor, now, user_event("user.access_expiry_set", user_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        user_event("user.access_expiry_set", user_id, detail),
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -487,12 +718,20 @@ pub async fn role_policies(p: &Platform, actor: &Actor) -> Result<Vec<RolePolicy
         .await?
         .into_iter()
         .map(|(role, mfa_required)| {
-            Ok(RolePolicy { role: Role::parse(&role).map_err(Error::Internal)?, mfa_required })
+            Ok(RolePolicy {
+                role: Role::parse(&role).map_err(Error::Internal)?,
+                mfa_required,
+            })
         })
         .collect()
 }
 
-pub async fn set_mfa_required(p: &Platform, actor: &Actor, role: &str, required: bool) -> Result<()> {
+pub async fn set_mfa_required(
+    p: &Platform,
+    actor: &Actor,
+    role: &str,
+    required: bool,
+) -> Result<()> {
     actor.require(Permission::AdminSettings)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
     let now = p.clock.now();
@@ -515,8 +754,19 @@ pub async fn ensure_initial_admin(p: &Platform) -> Result<Option<Secret>> {
         return Ok(None);
     }
     let password = Secret::new(random_urlsafe(18));
-    let input = NewUser { username: "admin".into(), display_name: "Administrator".into(), role: "admin".into(), tier: None };
-    create_user(p, &Actor::system("first-start"), input, Secret::new(password.expose())).await?;
+    let input = NewUser {
+        username: "admin".into(),
+        display_name: "Administrator".into(),
+        role: "admin".into(),
+        tier: None,
+    };
+    create_user(
+        p,
+        &Actor::system("first-start"),
+        input,
+        Secret::new(password.expose()),
+    )
+    .await?;
     Ok(Some(password))
 }
 
@@ -525,13 +775,22 @@ pub async fn ensure_initial_admin(p: &Platform) -> Result<Option<Secret>> {
 /// Token format: `cf_` and 32 random bytes, base64url. The prefix length shown in lists.
 const TOKEN_PREFIX_CHARS: usize = 10;
 
-pub async fn create_token(p: &Platform, actor: &Actor, name: &str, scopes: &[String]) -> Result<CreatedToken> {
+pub async fn create_token(
+    p: &Platform,
+    actor: &Actor,
+    name: &str,
+    scopes: &[String],
+) -> Result<CreatedToken> {
     actor.require(Permission::AdminTokens)?;
     let name = normalize_token_name(name).map_err(Error::Invalid)?;
     if scopes.is_empty() {
         return Err(Error::invalid("Choose at least one scope for the token."));
     }
-    let mut checked: Vec<&str> = scopes.iter().map(|s| parse_scope(s)).collect::<Result<_, _>>().map_err(Error::Invalid)?;
+    let mut checked: Vec<&str> = scopes
+        .iter()
+        .map(|s| parse_scope(s))
+        .collect::<Result<_, _>>()
+        .map_err(Error::Invalid)?;
     checked.sort_unstable();
     checked.dedup();
     let token = format!("cf_{}", random_urlsafe(32));
@@ -549,7 +808,11 @@ pub async fn create_token(p: &Platform, actor: &Actor, name: &str, scopes: &[Str
         now,
     )
     .await
-    .on_unique_violation(|| Error::conflict(format!("A token named \u{201c}{name}\u{201d} already exists.")))?;
+    .on_unique_violation(|| {
+        Error::conflict(format!(
+            "A token named \u{201c}{name}\u{201d} already exists."
+        ))
+    })?;
     let event = NewAuditEvent {
         action: "token.created",
         object_type: "api_token",
@@ -558,12 +821,23 @@ pub async fn create_token(p: &Platform, actor: &Actor, name: &str, scopes: &[Str
     };
     audit(&mut tx, actor, now, event).await?;
     tx.commit().await?;
-    Ok(CreatedToken { summary: row.into(), token })
+    Ok(CreatedToken {
+        summary: row.into(),
+        token,
+    })
 }
 
-pub async fn list_tokens(p: &Platform, actor: &Actor, before: Option<i64>) -> Result<Vec<TokenSummary>> {
+pub async fn list_tokens(
+    p: &Platform,
+    actor: &Actor,
+    before: Option<i64>,
+) -> Result<Vec<TokenSummary>> {
     actor.require(Permission::AdminTokens)?;
-    Ok(store::list_tokens(&p.db, before.unwrap_or(i64::MAX), PAGE).await?.into_iter().map(Into::into).collect())
+    Ok(store::list_tokens(&p.db, before.unwrap_or(i64::MAX), PAGE)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }
 
 pub async fn revoke_token(p: &Platform, actor: &Actor, token_id: i64) -> Result<()> {
@@ -614,7 +888,11 @@ pub async fn user_id_by_name(p: &Platform, actor: &Actor, username: &str) -> Res
     actor.require(Permission::AdminUsers)?;
     let name = normalize_username(username).map_err(Error::Invalid)?;
     let row = store::user_by_name(&p.db, &name).await?;
-    row.map(|r| r.user_id).ok_or_else(|| Error::not_found(format!("There is no account called \u{201c}{name}\u{201d}.")))
+    row.map(|r| r.user_id).ok_or_else(|| {
+        Error::not_found(format!(
+            "There is no account called \u{201c}{name}\u{201d}."
+        ))
+    })
 }
 
 /// Deletes throttle rows whose failures are forgotten and whose lock has passed. A background

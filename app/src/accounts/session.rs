@@ -40,8 +40,15 @@ pub async fn request() -> Result<RequestCtx> {
     let session = leptos_axum::extract::<Session>()
         .await
         .map_err(|e| Error::internal(format!("session layer missing: {e}")))?;
-    let ip = leptos_axum::extract::<axum::Extension<ClientIp>>().await.ok().map(|e| e.0.0);
-    Ok(RequestCtx { platform, session, ip })
+    let ip = leptos_axum::extract::<axum::Extension<ClientIp>>()
+        .await
+        .ok()
+        .map(|e| e.0.0);
+    Ok(RequestCtx {
+        platform,
+        session,
+        ip,
+    })
 }
 
 /// The signed-in actor of the current server-function request, or `Unauthenticated`.

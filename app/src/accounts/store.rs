@@ -30,23 +30,35 @@ const USER_COLUMNS: &str = "user_id, username, display_name, password_hash, role
 
 pub async fn user_by_name(db: &Db, username: &str) -> Result<Option<UserRow>> {
     let sql = format!("select {USER_COLUMNS} from app_user where username = $1");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql).bind(username).fetch_optional(pool).await)?)
+    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(username)
+        .fetch_optional(pool)
+        .await)?)
 }
 
 pub async fn user_by_id(db: &Db, user_id: i64) -> Result<Option<UserRow>> {
     let sql = format!("select {USER_COLUMNS} from app_user where user_id = $1");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql).bind(user_id).fetch_optional(pool).await)?)
+    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_optional(pool)
+        .await)?)
 }
 
 /// The row as seen inside `tx` (after the transaction's own writes).
 pub async fn user_in_tx(tx: &mut Tx, user_id: i64) -> Result<Option<UserRow>> {
     let sql = format!("select {USER_COLUMNS} from app_user where user_id = $1");
-    Ok(on_tx!(tx, |c| sqlx::query_as(&sql).bind(user_id).fetch_optional(c).await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(user_id)
+        .fetch_optional(c)
+        .await)?)
 }
 
 pub async fn any_user_exists(db: &Db) -> Result<bool> {
-    let row: Option<(i64,)> =
-        on_pool!(db, |pool| sqlx::query_as("select user_id from app_user limit 1").fetch_optional(pool).await)?;
+    let row: Option<(i64,)> = on_pool!(db, |pool| sqlx::query_as(
+        "select user_id from app_user limit 1"
+    )
+    .fetch_optional(pool)
+    .await)?;
     Ok(row.is_some())
 }
 
@@ -76,12 +88,21 @@ pub async fn insert_user(tx: &mut Tx, u: InsertUser<'_>, now: Millis) -> Result<
     Ok(id)
 }
 
-pub async fn set_role(tx: &mut Tx, user_id: i64, role: &str, tier: Option<i64>, now: Millis) -> Result<()> {
-    execute_tx!(tx, sqlx::query("update app_user set role = $2, tier = $3, updated_at = $4 where user_id = $1")
+pub async fn set_role(
+    tx: &mut Tx,
+    user_id: i64,
+    role: &str,
+    tier: Option<i64>,
+    now: Millis,
+) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("update app_user set role = $2, tier = $3, updated_at = $4 where user_id = $1")
             .bind(user_id)
             .bind(role)
             .bind(tier)
-            .bind(now))?;
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -98,7 +119,12 @@ pub async fn set_disabled(tx: &mut Tx, user_id: i64, disabled: bool, now: Millis
 }
 
 /// Sets the password hash and ends every session; returns the new session generation.
-pub async fn set_password(tx: &mut Tx, user_id: i64, password_hash: &str, now: Millis) -> Result<i64> {
+pub async fn set_password(
+    tx: &mut Tx,
+    user_id: i64,
+    password_hash: &str,
+    now: Millis,
+) -> Result<i64> {
     let (generation,): (i64,) = on_tx!(tx, |c| {
         sqlx::query_as(
             "update app_user set password_hash = $2, session_generation = session_generation + 1, updated_at = $3
@@ -128,19 +154,34 @@ pub async fn bump_session_generation(tx: &mut Tx, user_id: i64, now: Millis) -> 
     Ok(generation)
 }
 
-pub async fn set_access_expiry(tx: &mut Tx, user_id: i64, expires_at: Option<Millis>, now: Millis) -> Result<()> {
-    execute_tx!(tx, sqlx::query("update app_user set access_expires_at = $2, updated_at = $3 where user_id = $1")
-            .bind(user_id)
-            .bind(expires_at)
-            .bind(now))?;
+pub async fn set_access_expiry(
+    tx: &mut Tx,
+    user_id: i64,
+    expires_at: Option<Millis>,
+    now: Millis,
+) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update app_user set access_expires_at = $2, updated_at = $3 where user_id = $1"
+        )
+        .bind(user_id)
+        .bind(expires_at)
+        .bind(now)
+    )?;
     Ok(())
 }
 
 pub async fn set_totp_pending(tx: &mut Tx, user_id: i64, secret: &str, now: Millis) -> Result<()> {
-    execute_tx!(tx, sqlx::query("update app_user set totp_pending_secret = $2, updated_at = $3 where user_id = $1")
-            .bind(user_id)
-            .bind(secret)
-            .bind(now))?;
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update app_user set totp_pending_secret = $2, updated_at = $3 where user_id = $1"
+        )
+        .bind(user_id)
+        .bind(secret)
+        .bind(now)
+    )?;
     Ok(())
 }
 
@@ -164,7 +205,10 @@ pub async fn activate_totp(
         .bind(now)
         .execute(&mut *c)
         .await?;
-        sqlx::query("delete from recovery_code where user_id = $1").bind(user_id).execute(&mut *c).await?;
+        sqlx::query("delete from recovery_code where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await?;
         for hash in recovery_hashes {
             sqlx::query(
                 "insert into recovery_code (user_id, code_hash, created_at, updated_at) values ($1, $2, $3, $3)",
@@ -183,13 +227,16 @@ pub async fn activate_totp(
 /// Records the TOTP step just used; returns false when it is not newer than the last one (a
 /// replayed code), in which case nothing changes.
 pub async fn advance_totp_step(tx: &mut Tx, user_id: i64, step: i64, now: Millis) -> Result<bool> {
-    let done = execute_tx!(tx, sqlx::query(
+    let done = execute_tx!(
+        tx,
+        sqlx::query(
             "update app_user set totp_last_step = $2, updated_at = $3
              where user_id = $1 and (totp_last_step is null or totp_last_step < $2)",
         )
         .bind(user_id)
         .bind(step)
-        .bind(now))?;
+        .bind(now)
+    )?;
     Ok(done == 1)
 }
 
@@ -203,20 +250,32 @@ pub async fn clear_totp(tx: &mut Tx, user_id: i64, now: Millis) -> Result<()> {
         .bind(now)
         .execute(&mut *c)
         .await?;
-        sqlx::query("delete from recovery_code where user_id = $1").bind(user_id).execute(&mut *c).await.map(|r| r.rows_affected())
+        sqlx::query("delete from recovery_code where user_id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
     })?;
     Ok(())
 }
 
 /// Spends an unused recovery code; returns whether one matched.
-pub async fn spend_recovery_code(tx: &mut Tx, user_id: i64, code_hash: &str, now: Millis) -> Result<bool> {
-    let done = execute_tx!(tx, sqlx::query(
+pub async fn spend_recovery_code(
+    tx: &mut Tx,
+    user_id: i64,
+    code_hash: &str,
+    now: Millis,
+) -> Result<bool> {
+    let done = execute_tx!(
+        tx,
+        sqlx::query(
             "update recovery_code set used_at = $3, updated_at = $3
              where user_id = $1 and code_hash = $2 and used_at is null",
         )
         .bind(user_id)
         .bind(code_hash)
-        .bind(now))?;
+        .bind(now)
+    )?;
     Ok(done > 0)
 }
 
@@ -235,8 +294,14 @@ pub async fn other_active_admins(tx: &mut Tx, except: i64) -> Result<i64> {
 
 /// A page of accounts ordered by username, after `after` (keyset).
 pub async fn list_users(db: &Db, after: &str, limit: i64) -> Result<Vec<UserRow>> {
-    let sql = format!("select {USER_COLUMNS} from app_user where username > $1 order by username limit $2");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(pool).await)?)
+    let sql = format!(
+        "select {USER_COLUMNS} from app_user where username > $1 order by username limit $2"
+    );
+    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
 }
 
 // --- API tokens ---
@@ -266,7 +331,8 @@ impl From<TokenRow> for TokenSummary {
     }
 }
 
-const TOKEN_COLUMNS: &str = "api_token_id, name, token_prefix, scopes, created_at, last_used_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "api_token_id, name, token_prefix, scopes, created_at, last_used_at, revoked_at";
 
 pub struct InsertToken<'a> {
     pub name: &'a str,
@@ -296,13 +362,22 @@ pub async fn insert_token(tx: &mut Tx, t: InsertToken<'_>, now: Millis) -> Resul
 
 /// Tokens, newest first, before `before` (keyset on id).
 pub async fn list_tokens(db: &Db, before: i64, limit: i64) -> Result<Vec<TokenRow>> {
-    let sql = format!("select {TOKEN_COLUMNS} from api_token where api_token_id < $1 order by api_token_id desc limit $2");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql).bind(before).bind(limit).fetch_all(pool).await)?)
+    let sql = format!(
+        "select {TOKEN_COLUMNS} from api_token where api_token_id < $1 order by api_token_id desc limit $2"
+    );
+    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
 }
 
 pub async fn token_by_hash(db: &Db, hash: &str) -> Result<Option<TokenRow>> {
     let sql = format!("select {TOKEN_COLUMNS} from api_token where token_hash = $1");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql).bind(hash).fetch_optional(pool).await)?)
+    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+        .bind(hash)
+        .fetch_optional(pool)
+        .await)?)
 }
 
 /// Revokes an active token; returns its name, or None when there is no such active token.
@@ -323,9 +398,12 @@ pub async fn revoke_token(tx: &mut Tx, token_id: i64, now: Millis) -> Result<Opt
 /// Marks a token used. Callers only do this when the stored time is over a minute old, so a
 /// busy forwarder does not turn every request into a write.
 pub async fn touch_token(tx: &mut Tx, token_id: i64, now: Millis) -> Result<()> {
-    execute_tx!(tx, sqlx::query("update api_token set last_used_at = $2 where api_token_id = $1")
+    execute_tx!(
+        tx,
+        sqlx::query("update api_token set last_used_at = $2 where api_token_id = $1")
             .bind(token_id)
-            .bind(now))?;
+            .bind(now)
+    )?;
     Ok(())
 }
 
@@ -371,7 +449,10 @@ pub async fn put_throttle(tx: &mut Tx, key: &str, s: &throttle::State, now: Mill
 }
 
 pub async fn clear_throttle(tx: &mut Tx, key: &str) -> Result<()> {
-    execute_tx!(tx, sqlx::query("delete from login_throttle where throttle_key = $1").bind(key))?;
+    execute_tx!(
+        tx,
+        sqlx::query("delete from login_throttle where throttle_key = $1").bind(key)
+    )?;
     Ok(())
 }
 
@@ -379,22 +460,30 @@ pub async fn clear_throttle(tx: &mut Tx, key: &str) -> Result<()> {
 
 pub async fn role_policies(db: &Db) -> Result<Vec<(String, bool)>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as("select role, mfa_required from role_policy order by role").fetch_all(pool).await
+        sqlx::query_as("select role, mfa_required from role_policy order by role")
+            .fetch_all(pool)
+            .await
     })?)
 }
 
 pub async fn mfa_required(db: &Db, role: &str) -> Result<bool> {
     let row: Option<(bool,)> = on_pool!(db, |pool| {
-        sqlx::query_as("select mfa_required from role_policy where role = $1").bind(role).fetch_optional(pool).await
+        sqlx::query_as("select mfa_required from role_policy where role = $1")
+            .bind(role)
+            .fetch_optional(pool)
+            .await
     })?;
     Ok(row.is_some_and(|r| r.0))
 }
 
 pub async fn set_mfa_required(tx: &mut Tx, role: &str, required: bool, now: Millis) -> Result<()> {
-    execute_tx!(tx, sqlx::query("update role_policy set mfa_required = $2, updated_at = $3 where role = $1")
+    execute_tx!(
+        tx,
+        sqlx::query("update role_policy set mfa_required = $2, updated_at = $3 where role = $1")
             .bind(role)
             .bind(required)
-            .bind(now))?;
+            .bind(now)
+    )?;
     Ok(())
 }
 

@@ -13,8 +13,16 @@ fn totp(seed_base32: &str, account: &str) -> Result<TOTP> {
     let bytes = Seed::Encoded(seed_base32.to_owned())
         .to_bytes()
         .map_err(|e| Error::internal(format!("stored TOTP seed is not base32: {e:?}")))?;
-    TOTP::new(Algorithm::SHA1, 6, 0, STEP_SECS, bytes, Some(ISSUER.to_owned()), account.to_owned())
-        .map_err(|e| Error::internal(format!("TOTP setup failed: {e}")))
+    TOTP::new(
+        Algorithm::SHA1,
+        6,
+        0,
+        STEP_SECS,
+        bytes,
+        Some(ISSUER.to_owned()),
+        account.to_owned(),
+    )
+    .map_err(|e| Error::internal(format!("TOTP setup failed: {e}")))
 }
 
 /// A new random seed, base32.
@@ -25,13 +33,24 @@ pub fn new_seed() -> String {
 /// What the authenticator app needs, for `account` (the username).
 pub fn enrolment(seed_base32: &str, account: &str) -> Result<TotpEnrolment> {
     let t = totp(seed_base32, account)?;
-    let qr_png_base64 = t.get_qr_base64().map_err(|e| Error::internal(format!("QR code failed: {e}")))?;
-    Ok(TotpEnrolment { secret_base32: seed_base32.to_owned(), otpauth_url: t.get_url(), qr_png_base64 })
+    let qr_png_base64 = t
+        .get_qr_base64()
+        .map_err(|e| Error::internal(format!("QR code failed: {e}")))?;
+    Ok(TotpEnrolment {
+        secret_base32: seed_base32.to_owned(),
+        otpauth_url: t.get_url(),
+        qr_png_base64,
+    })
 }
 
 /// The time step `code` is valid for at `now` (allowing one step of clock drift either way), if
 /// any. Comparison is constant-time (totp-rs `check`).
-pub fn matching_step(seed_base32: &str, account: &str, code: &str, now: Millis) -> Result<Option<i64>> {
+pub fn matching_step(
+    seed_base32: &str,
+    account: &str,
+    code: &str,
+    now: Millis,
+) -> Result<Option<i64>> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if code.len() != 6 || !code.chars().all(|c| c.is_ascii_digit()) {
         return Ok(None);
@@ -60,10 +79,19 @@ mod tests {
         let seed = new_seed();
         let now = 1_800_000_000_000;
         let code = code_at(&seed, "alice", now).unwrap();
-        let step = (now / 1000 / 30) as i64;
-        assert_eq!(matching_step(&seed, "alice", &code, now).unwrap(), Some(step));
-        assert_eq!(matching_step(&seed, "alice", &code, now + 30_000).unwrap(), Some(step));
-        assert_eq!(matching_step(&seed, "alice", &code, now + 120_000).unwrap(), None);
+        let step = now / 1000 / 30;
+        assert_eq!(
+            matching_step(&seed, "alice", &code, now).unwrap(),
+            Some(step)
+        );
+        assert_eq!(
+            matching_step(&seed, "alice", &code, now + 30_000).unwrap(),
+            Some(step)
+        );
+        assert_eq!(
+            matching_step(&seed, "alice", &code, now + 120_000).unwrap(),
+            None
+        );
         assert_eq!(matching_step(&seed, "alice", "12345x", now).unwrap(), None);
     }
 

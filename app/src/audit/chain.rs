@@ -75,7 +75,10 @@ pub fn verify_run(prev_seq: i64, prev_hash: &str, entries: &[AuditEntry]) -> Res
     let (mut seq, mut hash) = (prev_seq, prev_hash.to_owned());
     for e in entries {
         if e.seq != seq + 1 {
-            return Err(Break::Gap { after: seq, next: e.seq });
+            return Err(Break::Gap {
+                after: seq,
+                next: e.seq,
+            });
         }
         if e.prev_hash != hash {
             return Err(Break::BrokenLink { seq: e.seq });
@@ -126,14 +129,20 @@ mod tests {
     fn an_edited_entry_is_named() {
         let mut c = chain(5);
         c[2].detail = r#"{"role":"admin"}"#.into();
-        assert_eq!(verify_run(0, GENESIS_HASH, &c), Err(Break::Altered { seq: 3 }));
+        assert_eq!(
+            verify_run(0, GENESIS_HASH, &c),
+            Err(Break::Altered { seq: 3 })
+        );
     }
 
     #[test]
     fn a_deleted_entry_shows_as_a_gap() {
         let mut c = chain(5);
         c.remove(1);
-        assert_eq!(verify_run(0, GENESIS_HASH, &c), Err(Break::Gap { after: 1, next: 3 }));
+        assert_eq!(
+            verify_run(0, GENESIS_HASH, &c),
+            Err(Break::Gap { after: 1, next: 3 })
+        );
     }
 
     #[test]
@@ -141,6 +150,9 @@ mod tests {
         let mut c = chain(5);
         c[1].actor_label = "mallory".into();
         c[1].hash = Canonical::from(&c[1]).hash(&c[1].prev_hash);
-        assert_eq!(verify_run(0, GENESIS_HASH, &c), Err(Break::BrokenLink { seq: 3 }));
+        assert_eq!(
+            verify_run(0, GENESIS_HASH, &c),
+            Err(Break::BrokenLink { seq: 3 })
+        );
     }
 }

@@ -27,7 +27,12 @@ struct Head {
 
 /// Appends one entry to the chain in `tx`. The head row is locked until the transaction ends,
 /// so concurrent writers (several processes on Postgres) queue and the sequence never gaps.
-pub async fn append(tx: &mut Tx, actor: &Actor, now: Millis, event: NewAuditEvent<'_>) -> Result<i64> {
+pub async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: Millis,
+    event: NewAuditEvent<'_>,
+) -> Result<i64> {
     let lock_head = match tx.dialect() {
         // SQLite: the single writer connection already serializes every write transaction.
         Dialect::Sqlite => "select seq, hash from audit_head where audit_head_id = 1",
@@ -68,13 +73,15 @@ pub async fn append(tx: &mut Tx, actor: &Actor, now: Millis, event: NewAuditEven
         .bind(&hash)
         .execute(&mut *c)
         .await?;
-        sqlx::query("update audit_head set seq = $1, hash = $2, updated_at = $3 where audit_head_id = 1")
-            .bind(seq)
-            .bind(&hash)
-            .bind(now)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected())
+        sqlx::query(
+            "update audit_head set seq = $1, hash = $2, updated_at = $3 where audit_head_id = 1",
+        )
+        .bind(seq)
+        .bind(&hash)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
     })?;
     Ok(seq)
 }

@@ -34,13 +34,19 @@ pub struct Actor {
 
 impl Actor {
     pub fn system(label: &'static str) -> Self {
-        Self { principal: Principal::System { label }, ip: None }
+        Self {
+            principal: Principal::System { label },
+            ip: None,
+        }
     }
 
     /// Fails with `Forbidden` unless this actor holds `permission`.
     pub fn require(&self, permission: Permission) -> Result<()> {
         let allowed = match &self.principal {
-            Principal::User { mfa_enrolment_due: true, .. } => {
+            Principal::User {
+                mfa_enrolment_due: true,
+                ..
+            } => {
                 return Err(Error::forbidden(
                     "Your role requires two-factor sign-in. Enrol an authenticator app on your account page first.",
                 ));

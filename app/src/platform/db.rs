@@ -8,7 +8,9 @@ use std::{str::FromStr, time::Duration};
 use sqlx::{
     Postgres, Sqlite, Transaction,
     postgres::{PgPool, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
 };
 
 use super::error::{Error, Result};
@@ -80,7 +82,10 @@ macro_rules! on_tx {
 #[macro_export]
 macro_rules! execute_tx {
     ($tx:expr, $query:expr) => {
-        $crate::on_tx!($tx, |conn| $query.execute(conn).await.map(|done| done.rows_affected()))
+        $crate::on_tx!($tx, |conn| $query
+            .execute(conn)
+            .await
+            .map(|done| done.rows_affected()))
     };
 }
 
@@ -149,7 +154,11 @@ impl Db {
 
     /// Answers whether the database can run a query (the health check).
     pub async fn ping(&self) -> bool {
-        on_pool!(self, |pool| sqlx::query("select 1").execute(pool).await.map(|_| ())).is_ok()
+        on_pool!(self, |pool| sqlx::query("select 1")
+            .execute(pool)
+            .await
+            .map(|_| ()))
+        .is_ok()
     }
 
     pub async fn close(&self) {

@@ -34,7 +34,10 @@ pub enum Error {
 
     /// 429: too many attempts; `retry_after_secs` goes into `Retry-After`.
     #[error("{message}")]
-    TooManyRequests { message: String, retry_after_secs: u64 },
+    TooManyRequests {
+        message: String,
+        retry_after_secs: u64,
+    },
 
     /// 500: a database failure. Logged with its detail; the client sees a generic message.
     #[error("database error: {0}")]
@@ -131,7 +134,10 @@ impl From<Error> for AppError {
             if let Ok(status) = axum::http::StatusCode::from_u16(err.status()) {
                 res.set_status(status);
             }
-            if let Error::TooManyRequests { retry_after_secs, .. } = &err {
+            if let Error::TooManyRequests {
+                retry_after_secs, ..
+            } = &err
+            {
                 res.insert_header(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
             }
         }

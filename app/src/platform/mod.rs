@@ -5,6 +5,7 @@ pub mod actor;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod ids;
 pub mod passwords;
 pub mod secrets;
 pub mod session;
@@ -29,7 +30,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { idle_timeout: time::Duration::minutes(30), absolute_timeout: time::Duration::hours(12) }
+        Self {
+            idle_timeout: time::Duration::minutes(30),
+            absolute_timeout: time::Duration::hours(12),
+        }
     }
 }
 
@@ -47,7 +51,12 @@ pub struct Platform {
 
 impl Platform {
     pub fn new(db: Db, clock: Clock, settings: Settings) -> Self {
-        Self { db, clock, passwords: Arc::new(Passwords::new()), settings: Arc::new(settings) }
+        Self {
+            db,
+            clock,
+            passwords: Arc::new(Passwords::new()),
+            settings: Arc::new(settings),
+        }
     }
 
     /// The platform provided to the leptos context by the server.

@@ -61,12 +61,19 @@ impl Passwords {
     pub fn new() -> Self {
         let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let dummy_hash = hash_blocking("casefile-dummy-password").expect("dummy hash");
-        Self { permits: Semaphore::new(workers), dummy_hash }
+        Self {
+            permits: Semaphore::new(workers),
+            dummy_hash,
+        }
     }
 
     /// Hashes a new password (call [`check_new_password`] first).
     pub async fn hash(&self, password: &Secret) -> Result<String> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::internal(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| Error::internal(e.to_string()))?;
         let password = password.expose().to_owned();
         tokio::task::spawn_blocking(move || hash_blocking(&password))
             .await
@@ -76,7 +83,11 @@ impl Passwords {
     /// Verifies `password` against `hash`; with no hash (unknown user) it verifies against the
     /// dummy and returns false, taking the same time.
     pub async fn verify(&self, password: &Secret, hash: Option<&str>) -> Result<bool> {
-        let _permit = self.permits.acquire().await.map_err(|e| Error::internal(e.to_string()))?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| Error::internal(e.to_string()))?;
         let known = hash.is_some();
         let hash = hash.unwrap_or(&self.dummy_hash).to_owned();
         let password = password.expose().to_owned();
@@ -112,8 +123,20 @@ mod tests {
         let p = Passwords::new();
         let h = p.hash(&Secret::new("correct horse battery")).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(p.verify(&Secret::new("correct horse battery"), Some(&h)).await.unwrap());
-        assert!(!p.verify(&Secret::new("wrong horse battery"), Some(&h)).await.unwrap());
-        assert!(!p.verify(&Secret::new("correct horse battery"), None).await.unwrap());
+        assert!(
+            p.verify(&Secret::new("correct horse battery"), Some(&h))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify(&Secret::new("wrong horse battery"), Some(&h))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !p.verify(&Secret::new("correct horse battery"), None)
+                .await
+                .unwrap()
+        );
     }
 }

@@ -77,7 +77,10 @@ pub fn use_session() -> Session {
 /// `None`); sends everyone else to sign in, or says they may not see the page. The server
 /// refuses the data anyway: this only spares them an empty page.
 #[component]
-pub fn RequireUser(#[prop(optional)] permission: Option<Permission>, children: ChildrenFn) -> impl IntoView {
+pub fn RequireUser(
+    #[prop(optional)] permission: Option<Permission>,
+    children: ChildrenFn,
+) -> impl IntoView {
     let session = use_session();
     let children = StoredValue::new(children);
     view! {
@@ -171,7 +174,10 @@ pub fn HomePage() -> impl IntoView {
 
 #[component]
 fn Home(user: CurrentUser) -> impl IntoView {
-    let tier = user.tier.map(|t| format!(" · Tier {}", t.get())).unwrap_or_default();
+    let tier = user
+        .tier
+        .map(|t| format!(" · Tier {}", t.get()))
+        .unwrap_or_default();
     view! {
         <section class="panel">
             <h1>"Welcome, " {user.display_name.clone()}</h1>

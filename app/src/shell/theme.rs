@@ -23,13 +23,24 @@ pub fn requested_theme() -> &'static str {
     #[cfg(feature = "ssr")]
     {
         use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.headers.get(axum::http::header::COOKIE)?.to_str().ok().map(parse))
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get(axum::http::header::COOKIE)?
+                    .to_str()
+                    .ok()
+                    .map(parse)
+            })
             .unwrap_or("system")
     }
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast as _;
-        document().dyn_into::<web_sys::HtmlDocument>().ok().and_then(|d| d.cookie().ok()).map_or("system", |c| parse(&c))
+        document()
+            .dyn_into::<web_sys::HtmlDocument>()
+            .ok()
+            .and_then(|d| d.cookie().ok())
+            .map_or("system", |c| parse(&c))
     }
     #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
     "system"
@@ -53,7 +64,9 @@ pub fn ThemeSwitch() -> impl IntoView {
                 let _ = el.set_attribute("data-theme", next);
             }
             if let Ok(doc) = document().dyn_into::<web_sys::HtmlDocument>() {
-                let _ = doc.set_cookie(&format!("{COOKIE}={next}; path=/; max-age=31536000; samesite=lax"));
+                let _ = doc.set_cookie(&format!(
+                    "{COOKIE}={next}; path=/; max-age=31536000; samesite=lax"
+                ));
             }
         }
     };

@@ -7,7 +7,11 @@ use leptos::config::LeptosOptions;
 /// The leptos options the binary needs, fixed here rather than read from Cargo.toml so the
 /// release binary runs from any directory.
 pub fn leptos_options() -> LeptosOptions {
-    LeptosOptions::builder().output_name("casefile").site_root(site_root()).site_pkg_dir("pkg").build()
+    LeptosOptions::builder()
+        .output_name("casefile")
+        .site_root(site_root())
+        .site_pkg_dir("pkg")
+        .build()
 }
 
 fn site_root() -> String {
@@ -24,5 +28,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     use tower_http::services::ServeDir;
     let pkg = std::path::Path::new(&site_root()).join("pkg");
-    Router::new().nest_service("/pkg", ServeDir::new(pkg).precompressed_br().precompressed_gzip())
+    Router::new().nest_service(
+        "/pkg",
+        ServeDir::new(pkg).precompressed_br().precompressed_gzip(),
+    )
 }

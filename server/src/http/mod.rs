@@ -28,13 +28,14 @@ pub fn router<S: SessionStore + Clone>(
         let options = options.clone();
         move || shell(options.clone())
     };
-    let not_found = leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
+    let not_found =
+        leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())
-        .fallback(move |req| not_found(req))
+        .fallback(not_found)
         .with_state(options)
         .layer(sessions)
         .layer(middleware::from_fn_with_state(security, security::guard))
@@ -43,7 +44,11 @@ pub fn router<S: SessionStore + Clone>(
 }
 
 /// The REST error body: `{"error": {"code": "...", "message": "..."}}`.
-pub fn api_error(status: axum::http::StatusCode, code: &str, message: impl Into<String>) -> axum::response::Response {
+pub fn api_error(
+    status: axum::http::StatusCode,
+    code: &str,
+    message: impl Into<String>,
+) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
     (status, axum::Json(body)).into_response()

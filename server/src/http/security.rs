@@ -49,15 +49,23 @@ fn client_ip(policy: &Policy, req: &Request) -> Option<String> {
             return forwarded;
         }
     }
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// CSRF defence without tokens: a state-changing request must come from our own pages.
 /// Browsers send `Sec-Fetch-Site` (modern) and `Origin` (all, on POST); a page on another site
 /// cannot forge either. Requests that authenticate with an `Authorization` header (API tokens,
 /// HTTP Basic from scripts) carry no ambient credentials and are exempt.
-pub fn check_same_origin(policy: &Policy, method: &Method, headers: &HeaderMap) -> Result<(), &'static str> {
-    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || headers.contains_key(header::AUTHORIZATION) {
+pub fn check_same_origin(
+    policy: &Policy,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<(), &'static str> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+        || headers.contains_key(header::AUTHORIZATION)
+    {
         return Ok(());
     }
     let refused = "Cross-site request refused: this change must be made from Casefile's own pages.";
@@ -68,9 +76,14 @@ pub fn check_same_origin(policy: &Policy, method: &Method, headers: &HeaderMap) 
         };
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Err("Request refused: a change needs an Origin header (sent by every browser) or an API token.");
+        return Err(
+            "Request refused: a change needs an Origin header (sent by every browser) or an API token.",
+        );
     };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     if origin == policy.public_origin || (!host.is_empty() && origin_host == host) {
         Ok(())
@@ -89,11 +102,23 @@ fn set_security_headers(h: &mut HeaderMap, nonce: &str) {
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    h.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
     // Case data must not linger in shared or browser caches; assets set their own policy.
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -105,7 +130,10 @@ mod tests {
     use super::*;
 
     fn policy() -> Policy {
-        Policy { public_origin: "https://casefile.example.org".into(), trust_proxy_headers: false }
+        Policy {
+            public_origin: "https://casefile.example.org".into(),
+            trust_proxy_headers: false,
+        }
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -119,14 +147,27 @@ mod tests {
     #[test]
     fn reads_and_token_calls_pass_without_origin() {
         assert!(check_same_origin(&policy(), &Method::GET, &headers(&[])).is_ok());
-        assert!(check_same_origin(&policy(), &Method::POST, &headers(&[("authorization", "Bearer cf_x")])).is_ok());
+        assert!(
+            check_same_origin(
+                &policy(),
+                &Method::POST,
+                &headers(&[("authorization", "Bearer cf_x")])
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn a_post_from_another_site_is_refused() {
-        let h = headers(&[("sec-fetch-site", "cross-site"), ("origin", "https://evil.example")]);
+        let h = headers(&[
+            ("sec-fetch-site", "cross-site"),
+            ("origin", "https://evil.example"),
+        ]);
         assert!(check_same_origin(&policy(), &Method::POST, &h).is_err());
-        let h = headers(&[("origin", "https://evil.example"), ("host", "casefile.example.org")]);
+        let h = headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "casefile.example.org"),
+        ]);
         assert!(check_same_origin(&policy(), &Method::POST, &h).is_err());
     }
 
@@ -134,9 +175,15 @@ mod tests {
     fn a_post_from_our_own_pages_passes() {
         let h = headers(&[("sec-fetch-site", "same-origin")]);
         assert!(check_same_origin(&policy(), &Method::POST, &h).is_ok());
-        let h = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
+        let h = headers(&[
+            ("origin", "http://127.0.0.1:3000"),
+            ("host", "127.0.0.1:3000"),
+        ]);
         assert!(check_same_origin(&policy(), &Method::POST, &h).is_ok());
-        let h = headers(&[("origin", "https://casefile.example.org"), ("host", "10.0.0.5:3000")]);
+        let h = headers(&[
+            ("origin", "https://casefile.example.org"),
+            ("host", "10.0.0.5:3000"),
+        ]);
         assert!(check_same_origin(&policy(), &Method::POST, &h).is_ok());
     }
 

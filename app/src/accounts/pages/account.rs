@@ -51,7 +51,12 @@ fn TwoFactorPanel() -> impl IntoView {
     let begin = ServerAction::<BeginTotp>::new();
     let confirm = ServerAction::<ConfirmTotp>::new();
     let enrolled = move || {
-        session.0.get().and_then(Result::ok).flatten().is_some_and(|u| u.mfa_enrolled)
+        session
+            .0
+            .get()
+            .and_then(Result::ok)
+            .flatten()
+            .is_some_and(|u| u.mfa_enrolled)
             || matches!(confirm.value().get(), Some(Ok(_)))
     };
     view! {

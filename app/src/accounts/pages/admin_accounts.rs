@@ -8,8 +8,8 @@ use crate::{
     accounts::{
         UserSummary,
         api::{
-            ChangeRole, CreateUser, ResetMfa, ResetPassword, RevokeSessions, SetMfaRequired, SetUserDisabled,
-            list_users, role_policies,
+            ChangeRole, CreateUser, ResetMfa, ResetPassword, RevokeSessions, SetMfaRequired,
+            SetUserDisabled, list_users, role_policies,
         },
         roles::{Permission, Role},
     },

@@ -26,12 +26,18 @@ pub fn AdminTokensPage() -> impl IntoView {
 fn AdminTokens() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let tokens = Resource::new(move || create.version().get() + revoke.version().get(), |_| list_tokens(None));
+    let tokens = Resource::new(
+        move || create.version().get() + revoke.version().get(),
+        |_| list_tokens(None),
+    );
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(vec!["alerts:write".to_owned()]);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        create.dispatch(CreateToken { name: name.get_untracked(), scopes: scopes.get_untracked() });
+        create.dispatch(CreateToken {
+            name: name.get_untracked(),
+            scopes: scopes.get_untracked(),
+        });
     };
     view! {
         <h1>"API tokens"</h1>

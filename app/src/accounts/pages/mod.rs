@@ -18,7 +18,12 @@ use crate::{errors::AppError, shell::ErrorBox};
 pub fn action_error<T: Clone + Send + Sync + 'static>(
     value: impl Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
 ) -> impl IntoView {
-    move || value.get().and_then(Result::err).map(|error| view! { <ErrorBox error/> })
+    move || {
+        value
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <ErrorBox error/> })
+    }
 }
 
 /// Formats epoch milliseconds as `YYYY-MM-DD HH:MM UTC`.

@@ -28,5 +28,9 @@ async fn whoami(ApiActor(actor): ApiActor) -> Json<WhoAmI> {
         Principal::User { .. } => ("user", Vec::new()),
         Principal::System { .. } => ("system", Vec::new()),
     };
-    Json(WhoAmI { kind, name: actor.label(), scopes })
+    Json(WhoAmI {
+        kind,
+        name: actor.label(),
+        scopes,
+    })
 }
