@@ -3,7 +3,7 @@
 use super::{TokenSummary, throttle};
 use crate::{
     execute_tx, on_pool, on_tx,
-    platform::{Db, Result, Tx, clock::Millis},
+    platform::{Db, Result, Tx, clock::Millis, db::Dialect},
 };
 
 /// An account row. Holds the password hash and TOTP seed, so it is neither `Debug` nor
@@ -430,6 +430,28 @@ pub async fn throttle_state(db: &Db, key: &str) -> Result<throttle::State> {
             locked_until: r.locked_until,
         })
         .unwrap_or_default())
+}
+
+/// The state of `key` inside `tx`, locked until the transaction ends so concurrent failures
+/// each count (SQLite's single writer serializes them anyway).
+pub async fn throttle_state_for_update(tx: &mut Tx, key: &str, now: Millis) -> Result<throttle::State> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "insert into login_throttle (throttle_key, failures, last_failure_at, created_at, updated_at)
+             values ($1, 0, 0, $2, $2) on conflict (throttle_key) do nothing"
+        )
+        .bind(key)
+        .bind(now)
+    )?;
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => "select failures, last_failure_at, locked_until from login_throttle where throttle_key = $1",
+        Dialect::Postgres => {
+            "select failures, last_failure_at, locked_until from login_throttle where throttle_key = $1 for update"
+        }
+    };
+    let r: ThrottleRow = on_tx!(tx, |c| sqlx::query_as(sql).bind(key).fetch_one(c).await)?;
+    Ok(throttle::State { failures: r.failures, last_failure_at: r.last_failure_at, locked_until: r.locked_until })
 }
 
 pub async fn put_throttle(tx: &mut Tx, key: &str, s: &throttle::State, now: Millis) -> Result<()> {

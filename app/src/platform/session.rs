@@ -18,11 +18,12 @@ pub enum Store {
 }
 
 impl Store {
-    /// Builds the store on `db` and creates its table if needed. On SQLite it writes through
-    /// the single writer pool, like everything else.
+    /// Builds the store on `db` and creates its table if needed. On SQLite it uses the read
+    /// pool: a session load happens on every request and must not queue behind the single
+    /// writer; its own writes are single statements, which SQLite's busy timeout serializes.
     pub async fn open(db: &Db) -> Result<Self, sqlx::Error> {
         let store = match db {
-            Db::Sqlite(p) => Self::Sqlite(SqliteStore::new(p.write.clone())),
+            Db::Sqlite(p) => Self::Sqlite(SqliteStore::new(p.read.clone())),
             Db::Postgres(p) => Self::Postgres(PostgresStore::new(p.clone())),
         };
         match &store {
