@@ -6,9 +6,11 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod alerts;
 pub mod audit;
 pub mod components;
 pub mod errors;
+pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;
 pub mod shell;

@@ -1,17 +1,53 @@
 //! The REST API for machines (`/api/…`): token authentication and JSON errors. Capabilities
 //! add their routes here.
 
+mod alerts;
 mod auth;
 
-use axum::{Json, Router, routing::get};
+use std::time::Duration;
+
+use axum::{
+    Json, Router,
+    error_handling::HandleErrorLayer,
+    extract::DefaultBodyLimit,
+    http::{HeaderValue, StatusCode, header},
+    routing::{get, post},
+};
+use tower::ServiceBuilder;
 use serde::Serialize;
 
 pub use auth::ApiActor;
 
 use app::platform::actor::Principal;
 
+/// Intake requests handled at once; more are refused with 503 rather than queued without bound.
+const INTAKE_CONCURRENCY: usize = 32;
+
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new().route("/api/whoami", get(whoami))
+    let intake_limits = ServiceBuilder::new()
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async { overloaded() }))
+        .load_shed()
+        .concurrency_limit(INTAKE_CONCURRENCY)
+        .timeout(Duration::from_secs(60));
+    Router::new()
+        .route("/api/whoami", get(whoami))
+        .route(
+            "/api/alerts",
+            post(alerts::post_alerts)
+                .layer::<_, std::convert::Infallible>(intake_limits)
+                .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
+        )
+}
+
+/// 503 with `Retry-After`, for forwarders to back off and resend (intake is idempotent).
+fn overloaded() -> axum::response::Response {
+    let mut res = crate::http::api_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "overloaded",
+        "Casefile is busy ingesting; retry this request shortly.",
+    );
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
 }
 
 #[derive(Serialize)]

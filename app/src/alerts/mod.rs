@@ -1,0 +1,369 @@
+//! Alerts from SIEM, EDR, IDS and firewall tools, and the tier 1 triage queue. This file holds
+//! the shared types and the pure rules: what a valid incoming alert is, severities, verdicts.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::observables::{self, ObservableType};
+
+/// Severity, least to most urgent. Stored as 1–5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Critical => "critical",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
+            format!("Unknown severity \u{201c}{}\u{201d}: use info, low, medium, high or critical.", s.trim())
+        })
+    }
+
+    pub fn level(self) -> i64 {
+        self as i64 + 1
+    }
+
+    pub fn from_level(n: i64) -> Option<Self> {
+        Self::ALL.get(usize::try_from(n.checked_sub(1)?).ok()?).copied()
+    }
+}
+
+/// Where an alert stands in triage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    New,
+    InProgress,
+    Closed,
+}
+
+impl AlertStatus {
+    pub const ALL: [AlertStatus; 3] = [Self::New, Self::InProgress, Self::Closed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::InProgress => "in_progress",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| format!("Unknown alert status \u{201c}{}\u{201d}: use new, in_progress or closed.", s.trim()))
+    }
+}
+
+/// A triage decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    TruePositive,
+    FalsePositive,
+    Benign,
+    Duplicate,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 4] = [Self::TruePositive, Self::FalsePositive, Self::Benign, Self::Duplicate];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TruePositive => "true_positive",
+            Self::FalsePositive => "false_positive",
+            Self::Benign => "benign",
+            Self::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TruePositive => "True positive",
+            Self::FalsePositive => "False positive",
+            Self::Benign => "Benign",
+            Self::Duplicate => "Duplicate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|v| v.as_str() == s.trim()).ok_or_else(|| {
+            format!(
+                "Unknown verdict \u{201c}{}\u{201d}: use true_positive, false_positive, benign or duplicate.",
+                s.trim()
+            )
+        })
+    }
+}
+
+/// An observable as posted with an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservableInput {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub value: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// An alert as posted to `POST /api/alerts` (before validation).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertInput {
+    pub source: String,
+    pub source_ref: String,
+    #[serde(default)]
+    pub rule: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub severity: String,
+    /// RFC 3339; defaults to the time of arrival.
+    #[serde(default)]
+    pub occurred_at: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub observables: Vec<ObservableInput>,
+    /// Anything: kept as sent, shown on demand, never in lists.
+    #[serde(default)]
+    pub raw: Option<serde_json::Value>,
+}
+
+/// A checked observable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observable {
+    pub kind: ObservableType,
+    pub value: String,
+    pub tags: Vec<String>,
+}
+
+/// A checked alert, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert {
+    /// TheHive's alert `type`; `external` for native intake. Part of the duplicate key.
+    pub alert_type: String,
+    pub source: String,
+    pub source_ref: String,
+    pub rule: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: i64,
+    pub pap: i64,
+    pub occurred_at: Option<i64>,
+    pub tags: Vec<String>,
+    pub observables: Vec<Observable>,
+    /// The raw payload, serialized.
+    pub raw: Option<String>,
+}
+
+const MAX_TAGS: usize = 50;
+const MAX_OBSERVABLES: usize = 500;
+
+fn required(field: &str, value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.is_empty() {
+        return Err(format!("`{field}` is required."));
+    }
+    optional(field, v, max)
+}
+
+fn optional(field: &str, value: &str, max: usize) -> Result<String, String> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(format!("`{field}` is longer than {max} characters."));
+    }
+    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(format!("`{field}` contains control characters."));
+    }
+    Ok(v.to_owned())
+}
+
+/// Checks tags: at most 50, each 1–100 characters; duplicates dropped.
+pub fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
+    if tags.len() > MAX_TAGS {
+        return Err(format!("At most {MAX_TAGS} tags."));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let t = required("tags[]", t, 100)?;
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks observables; the message names the index of the first bad one.
+pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, String> {
+    if items.len() > MAX_OBSERVABLES {
+        return Err(format!("At most {MAX_OBSERVABLES} observables per alert."));
+    }
+    let mut out: Vec<Observable> = Vec::with_capacity(items.len());
+    for (i, o) in items.iter().enumerate() {
+        let kind = ObservableType::parse(&o.kind).map_err(|e| format!("observables[{i}]: {e}"))?;
+        let value = observables::normalize(kind, &o.value).map_err(|e| format!("observables[{i}]: {e}"))?;
+        let tags = check_tags(&o.tags).map_err(|e| format!("observables[{i}]: {e}"))?;
+        if !out.iter().any(|x| x.kind == kind && x.value == value) {
+            out.push(Observable { kind, value, tags });
+        }
+    }
+    Ok(out)
+}
+
+/// Parses an RFC 3339 time into epoch milliseconds.
+pub fn parse_rfc3339(field: &str, s: &str) -> Result<i64, String> {
+    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .map_err(|_| format!("`{field}` must be an RFC 3339 time such as 2026-11-21T09:30:00Z."))?;
+    Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
+impl AlertInput {
+    /// Validates a native intake alert.
+    pub fn check(self) -> Result<NewAlert, String> {
+        Ok(NewAlert {
+            alert_type: "external".into(),
+            source: required("source", &self.source, 200)?,
+            source_ref: required("source_ref", &self.source_ref, 500)?,
+            rule: optional("rule", self.rule.as_deref().unwrap_or_default(), 300)?,
+            title: required("title", &self.title, 500)?,
+            description: optional("description", self.description.as_deref().unwrap_or_default(), 100_000)?,
+            severity: Severity::parse(&self.severity)?,
+            tlp: 2,
+            pap: 2,
+            occurred_at: self.occurred_at.as_deref().map(|s| parse_rfc3339("occurred_at", s)).transpose()?,
+            tags: check_tags(&self.tags)?,
+            observables: check_observables(&self.observables)?,
+            raw: self.raw.map(|r| r.to_string()),
+        })
+    }
+}
+
+/// What happened to one posted alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum IngestOutcome {
+    /// Stored as a new alert.
+    Created { id: i64 },
+    /// Seen before (same source and source_ref): its count and last-seen time went up.
+    Repeated { id: i64, occurrences: i64 },
+    /// Not stored; `error` says why.
+    Rejected { error: String },
+}
+
+/// A row of the triage queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSummary {
+    pub alert_id: i64,
+    pub source: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: AlertStatus,
+    pub verdict: Option<Verdict>,
+    pub assignee: Option<String>,
+    pub occurrence_count: i64,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+    /// The first few observables, `type:value`.
+    pub observables_preview: Vec<String>,
+}
+
+/// Queue filters; all optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueFilter {
+    pub status: Option<String>,
+    pub severity: Option<String>,
+    pub source: Option<String>,
+    pub rule: Option<String>,
+    /// `me`, a username, or `none` for unassigned.
+    pub assignee: Option<String>,
+    pub text: Option<String>,
+}
+
+/// Keyset position: the last row of the previous page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCursor {
+    pub severity: i64,
+    pub alert_id: i64,
+}
+
+/// One page of the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuePage {
+    pub alerts: Vec<AlertSummary>,
+    pub next: Option<QueueCursor>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> AlertInput {
+        serde_json::from_value(serde_json::json!({
+            "source": "wazuh", "source_ref": "r-1", "rule": "5710", "title": "SSH brute force",
+            "severity": "high", "occurred_at": "2026-11-21T09:30:00Z",
+            "observables": [{"type": "ip", "value": "203.0.113[.]7"}, {"type": "ip", "value": "203.0.113.7"}],
+            "raw": {"any": ["thing"]}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_alert_is_normalized() {
+        let a = input().check().unwrap();
+        assert_eq!(a.severity, Severity::High);
+        assert_eq!(a.occurred_at, Some(1_795_253_400_000));
+        assert_eq!(a.observables.len(), 1, "duplicates after refanging are folded");
+        assert_eq!(a.observables[0].value, "203.0.113.7");
+        assert_eq!(a.raw.as_deref(), Some(r#"{"any":["thing"]}"#));
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let mut a = input();
+        a.title = "  ".into();
+        assert_eq!(a.check().unwrap_err(), "`title` is required.");
+        let mut a = input();
+        a.severity = "urgent".into();
+        assert!(a.check().unwrap_err().contains("Unknown severity"));
+        let mut a = input();
+        a.occurred_at = Some("yesterday".into());
+        assert!(a.check().unwrap_err().contains("RFC 3339"));
+        let mut a = input();
+        a.observables[1].value = "not-an-ip".into();
+        assert!(a.check().unwrap_err().starts_with("observables[1]:"));
+    }
+
+    #[test]
+    fn severities_round_trip_through_levels() {
+        for s in Severity::ALL {
+            assert_eq!(Severity::from_level(s.level()), Some(s));
+        }
+        assert_eq!(Severity::from_level(0), None);
+        assert_eq!(Severity::from_level(6), None);
+    }
+}

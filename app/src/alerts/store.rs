@@ -1,0 +1,267 @@
+//! SQL for alerts: idempotent intake, the keyset-paged queue, triage updates.
+
+use super::{NewAlert, Observable};
+use crate::{
+    execute_tx, on_pool, on_tx,
+    platform::{Db, Result, Tx, clock::Millis},
+};
+
+/// Inserts the alert, or bumps the count and last-seen time of the one with the same
+/// (type, source, source_ref). Returns its id and occurrence count: 1 means it is new.
+pub async fn upsert(tx: &mut Tx, a: &NewAlert, created_by: &str, now: Millis) -> Result<(i64, i64)> {
+    let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into alert (alert_type, source, source_ref, rule, title, description, severity, tlp, pap,
+                 tags, status, occurred_at, first_seen_at, last_seen_at, occurrence_count, created_by,
+                 created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, $12, 1, $13, $12, $12)
+             on conflict (alert_type, source, source_ref) do update
+                 set occurrence_count = alert.occurrence_count + 1,
+                     last_seen_at = excluded.last_seen_at,
+                     updated_at = excluded.updated_at
+             returning alert_id, occurrence_count",
+        )
+        .bind(&a.alert_type)
+        .bind(&a.source)
+        .bind(&a.source_ref)
+        .bind(&a.rule)
+        .bind(&a.title)
+        .bind(&a.description)
+        .bind(a.severity.level())
+        .bind(a.tlp)
+        .bind(a.pap)
+        .bind(&tags)
+        .bind(a.occurred_at.unwrap_or(now))
+        .bind(now)
+        .bind(created_by)
+        .fetch_one(c)
+        .await
+    })?)
+}
+
+pub async fn insert_raw(tx: &mut Tx, alert_id: i64, raw: &str, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("insert into alert_raw (alert_id, raw, created_at, updated_at) values ($1, $2, $3, $3)")
+            .bind(alert_id)
+            .bind(raw)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Adds observables, skipping ones the alert already has; returns how many were new.
+pub async fn insert_observables(tx: &mut Tx, alert_id: i64, items: &[Observable], now: Millis) -> Result<u64> {
+    let mut added = 0;
+    for o in items {
+        let tags = serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into());
+        added += execute_tx!(
+            tx,
+            sqlx::query(
+                "insert into alert_observable (alert_id, data_type, value, tags, created_at, updated_at)
+                 values ($1, $2, $3, $4, $5, $5) on conflict (alert_id, data_type, value) do nothing"
+            )
+            .bind(alert_id)
+            .bind(o.kind.as_str())
+            .bind(&o.value)
+            .bind(&tags)
+            .bind(now)
+        )?;
+    }
+    Ok(added)
+}
+
+/// A queue row as stored.
+#[derive(sqlx::FromRow)]
+pub struct QueueRow {
+    pub alert_id: i64,
+    pub source: String,
+    pub rule: String,
+    pub title: String,
+    pub severity: i64,
+    pub status: String,
+    pub verdict: Option<String>,
+    pub assignee: Option<String>,
+    pub occurrence_count: i64,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// Resolved queue filters (names already turned into ids and levels).
+#[derive(Default)]
+pub struct QueueQuery {
+    pub status: Option<String>,
+    pub severity: Option<i64>,
+    pub source: Option<String>,
+    pub rule: Option<String>,
+    /// `Some(None)`: unassigned only.
+    pub assignee_id: Option<Option<i64>>,
+    pub text: Option<String>,
+    /// Keyset: (severity, alert_id) of the last row shown.
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
+enum Bind {
+    Int(i64),
+    Text(String),
+}
+
+/// A query being built: SQL text with `$n` placeholders and the values they take, in order.
+struct Built {
+    sql: String,
+    binds: Vec<Bind>,
+}
+
+impl Built {
+    /// Appends `clause`, whose `?` marks become the next placeholders, one per value.
+    fn push(&mut self, clause: &str, values: Vec<Bind>) {
+        let mut out = String::new();
+        let mut values = values.into_iter();
+        for part in clause.split_inclusive('?') {
+            match part.strip_suffix('?') {
+                Some(text) => {
+                    self.binds.push(values.next().expect("a value per placeholder"));
+                    out.push_str(text);
+                    out.push_str(&format!("${}", self.binds.len()));
+                }
+                None => out.push_str(part),
+            }
+        }
+        self.sql.push_str(&out);
+    }
+}
+
+/// One page of the queue: severity descending, newest first within a severity. The raw payload
+/// is never read here.
+pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
+    let mut b = Built {
+        sql: String::from(
+            "select a.alert_id, a.source, a.rule, a.title, a.severity, a.status, a.verdict, u.username as assignee,
+                    a.occurrence_count, a.first_seen_at, a.last_seen_at
+             from alert a left join app_user u on u.user_id = a.assignee_id where 1 = 1",
+        ),
+        binds: Vec::new(),
+    };
+    if let Some(s) = &q.status {
+        b.push(" and a.status = ?", vec![Bind::Text(s.clone())]);
+    }
+    if let Some(s) = q.severity {
+        b.push(" and a.severity = ?", vec![Bind::Int(s)]);
+    }
+    if let Some(s) = &q.source {
+        b.push(" and a.source = ?", vec![Bind::Text(s.clone())]);
+    }
+    if let Some(r) = &q.rule {
+        b.push(" and a.rule = ?", vec![Bind::Text(r.clone())]);
+    }
+    match q.assignee_id {
+        Some(Some(id)) => b.push(" and a.assignee_id = ?", vec![Bind::Int(id)]),
+        Some(None) => b.push(" and a.assignee_id is null", vec![]),
+        None => {}
+    }
+    if let Some(t) = &q.text {
+        // A substring match on the title; full-text search across alerts and cases is its own seam.
+        b.push(" and lower(a.title) like ?", vec![Bind::Text(format!("%{}%", t.to_lowercase()))]);
+    }
+    if let Some((sev, id)) = q.after {
+        b.push(
+            " and (a.severity, a.alert_id) < (?, ?)",
+            vec![Bind::Int(sev), Bind::Int(id)],
+        );
+    }
+    b.push(" order by a.severity desc, a.alert_id desc limit ?", vec![Bind::Int(q.limit)]);
+    Ok(on_pool!(db, |pool| {
+        let mut query = sqlx::query_as::<_, QueueRow>(&b.sql);
+        for v in &b.binds {
+            query = match v {
+                Bind::Int(i) => query.bind(*i),
+                Bind::Text(s) => query.bind(s.as_str()),
+            };
+        }
+        query.fetch_all(pool).await
+    })?)
+}
+
+/// Up to `per_alert` observables of each listed alert, as (alert_id, type, value).
+pub async fn observable_previews(db: &Db, alert_ids: &[i64], per_alert: usize) -> Result<Vec<(i64, String, String)>> {
+    if alert_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=alert_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "select alert_id, data_type, value from alert_observable where alert_id in ({})
+         order by alert_id, alert_observable_id",
+        placeholders.join(", ")
+    );
+    let rows: Vec<(i64, String, String)> = on_pool!(db, |pool| {
+        let mut query = sqlx::query_as(&sql);
+        for id in alert_ids {
+            query = query.bind(*id);
+        }
+        query.fetch_all(pool).await
+    })?;
+    let mut out: Vec<(i64, String, String)> = Vec::new();
+    for row in rows {
+        if out.iter().filter(|r| r.0 == row.0).count() < per_alert {
+            out.push(row);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TriageRow {
+    pub alert_id: i64,
+    pub status: String,
+    pub verdict: Option<String>,
+    pub assignee_id: Option<i64>,
+}
+
+pub async fn triage_state(tx: &mut Tx, alert_id: i64) -> Result<Option<TriageRow>> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as("select alert_id, status, verdict, assignee_id from alert where alert_id = $1")
+            .bind(alert_id)
+            .fetch_optional(c)
+            .await
+    })?)
+}
+
+pub async fn set_verdict(tx: &mut Tx, alert_id: i64, verdict: &str, reason: &str, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set verdict = $2, verdict_reason = $3, verdict_at = $4, status = 'closed', updated_at = $4
+             where alert_id = $1"
+        )
+        .bind(alert_id)
+        .bind(verdict)
+        .bind(reason)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn set_assignee(tx: &mut Tx, alert_id: i64, assignee_id: Option<i64>, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set assignee_id = $2,
+                 status = case when status = 'new' and $2 is not null then 'in_progress' else status end,
+                 updated_at = $3
+             where alert_id = $1"
+        )
+        .bind(alert_id)
+        .bind(assignee_id)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn raw(db: &Db, alert_id: i64) -> Result<Option<String>> {
+    let row: Option<(String,)> = on_pool!(db, |pool| {
+        sqlx::query_as("select raw from alert_raw where alert_id = $1").bind(alert_id).fetch_optional(pool).await
+    })?;
+    Ok(row.map(|r| r.0))
+}

@@ -1,0 +1,88 @@
+//! `POST /api/alerts`: native alert intake for SIEM, EDR, IDS and firewall forwarders.
+//! One alert object or an array of up to 1000; each item gets its own result, and retries of
+//! the same (source, source_ref) are safe.
+
+use app::{
+    alerts::{AlertInput, IngestOutcome, NewAlert, service},
+    platform::{Error, Platform},
+};
+use axum::{
+    Extension, Json,
+    body::Bytes,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use super::{ApiActor, auth::ApiError};
+
+/// Largest single alert, and largest batch body.
+pub const MAX_ALERT_BYTES: usize = 1024 * 1024;
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
+pub const MAX_BATCH_ITEMS: usize = 1000;
+
+#[derive(Serialize)]
+struct ItemResult {
+    index: usize,
+    #[serde(flatten)]
+    outcome: IngestOutcome,
+}
+
+#[derive(Serialize)]
+struct BatchResult {
+    created: usize,
+    repeated: usize,
+    rejected: usize,
+    results: Vec<ItemResult>,
+}
+
+fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
+    if raw.get().len() > MAX_ALERT_BYTES {
+        return Err(format!("This alert is larger than {} KiB.", MAX_ALERT_BYTES / 1024));
+    }
+    let input: AlertInput =
+        serde_json::from_str(raw.get()).map_err(|e| format!("Not a valid alert: {e}."))?;
+    input.check()
+}
+
+pub async fn post_alerts(
+    Extension(platform): Extension<Platform>,
+    ApiActor(actor): ApiActor,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first == Some(b'[') {
+        let items: Vec<&RawValue> = serde_json::from_slice(&body)
+            .map_err(|e| Error::invalid(format!("The body is not a JSON array of alerts: {e}.")))?;
+        if items.len() > MAX_BATCH_ITEMS {
+            return Err(Error::invalid(format!("At most {MAX_BATCH_ITEMS} alerts per request; split the batch.")).into());
+        }
+        let checked = items.iter().map(|raw| check_item(raw)).collect();
+        let outcomes = service::ingest(&platform, &actor, checked).await?;
+        let count = |f: fn(&IngestOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
+        let result = BatchResult {
+            created: count(|o| matches!(o, IngestOutcome::Created { .. })),
+            repeated: count(|o| matches!(o, IngestOutcome::Repeated { .. })),
+            rejected: count(|o| matches!(o, IngestOutcome::Rejected { .. })),
+            results: outcomes.into_iter().enumerate().map(|(index, outcome)| ItemResult { index, outcome }).collect(),
+        };
+        return Ok(Json(result).into_response());
+    }
+    if body.len() > MAX_ALERT_BYTES {
+        return Ok(crate::http::api_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("An alert may be at most {} KiB; this one is {} KiB.", MAX_ALERT_BYTES / 1024, body.len() / 1024),
+        ));
+    }
+    let item: &RawValue = serde_json::from_slice(&body)
+        .map_err(|e| Error::invalid(format!("The body is not a JSON alert object: {e}.")))?;
+    let checked = check_item(item).map_err(Error::Invalid)?;
+    let outcome = service::ingest(&platform, &actor, vec![Ok(checked)]).await?.into_iter().next();
+    Ok(match outcome {
+        Some(o @ IngestOutcome::Created { .. }) => (StatusCode::CREATED, Json(o)).into_response(),
+        Some(o) => (StatusCode::OK, Json(o)).into_response(),
+        None => return Err(Error::internal("ingest returned no outcome").into()),
+    })
+}
