@@ -1,7 +1,9 @@
 //! Alert intake and triage service tests, each on SQLite and PostgreSQL.
 
 use app::{
-    alerts::{AlertInput, AlertStatus, IngestOutcome, NewAlert, QueueFilter, Severity, Verdict, service},
+    alerts::{
+        AlertInput, AlertStatus, IngestOutcome, NewAlert, QueueFilter, Severity, Verdict, service,
+    },
     both_databases,
     platform::{Actor, Error, Platform},
     testing::*,
@@ -19,11 +21,16 @@ fn alert(source_ref: &str, severity: &str, title: &str) -> NewAlert {
 
 async fn forwarder(p: &Platform) -> Actor {
     let t = service_token(p).await;
-    app::accounts::service::actor_from_token(p, &t, None).await.unwrap()
+    app::accounts::service::actor_from_token(p, &t, None)
+        .await
+        .unwrap()
 }
 
 async fn service_token(p: &Platform) -> String {
-    app::accounts::service::create_token(p, &system(), "wazuh", &["alerts:write".into()]).await.unwrap().token
+    app::accounts::service::create_token(p, &system(), "wazuh", &["alerts:write".into()])
+        .await
+        .unwrap()
+        .token
 }
 
 fn id_of(o: &IngestOutcome) -> i64 {
@@ -33,120 +40,264 @@ fn id_of(o: &IngestOutcome) -> i64 {
     }
 }
 
-both_databases!(a_repeat_bumps_the_count_and_never_duplicates, |p| async move {
-    let fw = forwarder(&p).await;
-    let first = service::ingest(&p, &fw, vec![Ok(alert("r-1", "high", "SSH brute force"))]).await.unwrap();
-    assert!(matches!(first[0], IngestOutcome::Created { .. }));
-    p.clock.advance(time::Duration::seconds(5));
-    let again = service::ingest(&p, &fw, vec![Ok(alert("r-1", "high", "SSH brute force"))]).await.unwrap();
-    assert_eq!(again[0], IngestOutcome::Repeated { id: id_of(&first[0]), occurrences: 2 });
+both_databases!(
+    a_repeat_bumps_the_count_and_never_duplicates,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let first = service::ingest(&p, &fw, vec![Ok(alert("r-1", "high", "SSH brute force"))])
+            .await
+            .unwrap();
+        assert!(matches!(first[0], IngestOutcome::Created { .. }));
+        p.clock.advance(time::Duration::seconds(5));
+        let again = service::ingest(&p, &fw, vec![Ok(alert("r-1", "high", "SSH brute force"))])
+            .await
+            .unwrap();
+        assert_eq!(
+            again[0],
+            IngestOutcome::Repeated {
+                id: id_of(&first[0]),
+                occurrences: 2
+            }
+        );
 
-    let (_, analyst) = { add_user(&p, "tara", "analyst", Some(1)).await; sign_in(&p, "tara").await };
-    let page = service::queue(&p, &analyst, &QueueFilter::default(), None).await.unwrap();
-    assert_eq!(page.alerts.len(), 1);
-    let row = &page.alerts[0];
-    assert_eq!(row.occurrence_count, 2);
-    assert_eq!(row.last_seen_at - row.first_seen_at, 5000);
-    assert_eq!(row.observables_preview, ["ip:203.0.113.7", "user:root"]);
-    let raw = service::raw_payload(&p, &analyst, row.alert_id).await.unwrap().unwrap();
-    assert!(raw.contains("<script>alert(1)</script>"), "kept exactly as sent");
-});
+        let (_, analyst) = {
+            add_user(&p, "tara", "analyst", Some(1)).await;
+            sign_in(&p, "tara").await
+        };
+        let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(page.alerts.len(), 1);
+        let row = &page.alerts[0];
+        assert_eq!(row.occurrence_count, 2);
+        assert_eq!(row.last_seen_at - row.first_seen_at, 5000);
+        assert_eq!(row.observables_preview, ["ip:203.0.113.7", "user:root"]);
+        let raw = service::raw_payload(&p, &analyst, row.alert_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            raw.contains("<script>alert(1)</script>"),
+            "kept exactly as sent"
+        );
+    }
+);
 
 both_databases!(one_bad_item_never_loses_the_good_ones, |p| async move {
     let fw = forwarder(&p).await;
-    let items = vec![Ok(alert("a", "low", "one")), Err("`title` is required.".to_owned()), Ok(alert("b", "low", "two"))];
+    let items = vec![
+        Ok(alert("a", "low", "one")),
+        Err("`title` is required.".to_owned()),
+        Ok(alert("b", "low", "two")),
+    ];
     let out = service::ingest(&p, &fw, items).await.unwrap();
     assert!(matches!(out[0], IngestOutcome::Created { .. }));
-    assert_eq!(out[1], IngestOutcome::Rejected { error: "`title` is required.".into() });
+    assert_eq!(
+        out[1],
+        IngestOutcome::Rejected {
+            error: "`title` is required.".into()
+        }
+    );
     assert!(matches!(out[2], IngestOutcome::Created { .. }));
-    let entries = app::audit::store::entries_after(&p.db, 0, 100).await.unwrap();
+    let entries = app::audit::store::entries_after(&p.db, 0, 100)
+        .await
+        .unwrap();
     let last = entries.last().unwrap();
     assert_eq!(last.action, "alert.ingested");
     let detail: serde_json::Value = serde_json::from_str(&last.detail).unwrap();
-    assert_eq!((detail["created"].as_i64(), detail["rejected"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (detail["created"].as_i64(), detail["rejected"].as_i64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(last.actor_label, "token:wazuh");
 });
 
 both_databases!(only_ingest_scoped_callers_may_post_alerts, |p| async move {
     add_user(&p, "audra", "auditor", None).await;
     let (_, auditor) = sign_in(&p, "audra").await;
-    let err = service::ingest(&p, &auditor, vec![Ok(alert("a", "low", "x"))]).await.unwrap_err();
+    let err = service::ingest(&p, &auditor, vec![Ok(alert("a", "low", "x"))])
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Forbidden(_)));
 });
 
-both_databases!(the_queue_is_critical_first_then_newest_and_pages_by_keyset, |p| async move {
-    let fw = forwarder(&p).await;
-    let severities = ["info", "low", "medium", "high", "critical"];
-    let items: Vec<_> = (0..120).map(|i| Ok(alert(&format!("r{i}"), severities[i % 5], &format!("alert {i}")))).collect();
-    service::ingest(&p, &fw, items).await.unwrap();
-    add_user(&p, "tara", "analyst", Some(1)).await;
-    let (_, analyst) = sign_in(&p, "tara").await;
-    let mut seen = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = service::queue(&p, &analyst, &QueueFilter::default(), cursor).await.unwrap();
-        assert!(page.alerts.len() <= 50);
-        seen.extend(page.alerts.iter().map(|a| (a.severity, a.alert_id)));
-        match page.next {
-            Some(c) => cursor = Some(c),
-            None => break,
+both_databases!(
+    the_queue_is_critical_first_then_newest_and_pages_by_keyset,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let severities = ["info", "low", "medium", "high", "critical"];
+        let items: Vec<_> = (0..120)
+            .map(|i| {
+                Ok(alert(
+                    &format!("r{i}"),
+                    severities[i % 5],
+                    &format!("alert {i}"),
+                ))
+            })
+            .collect();
+        service::ingest(&p, &fw, items).await.unwrap();
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let (_, analyst) = sign_in(&p, "tara").await;
+        let mut seen = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = service::queue(&p, &analyst, &QueueFilter::default(), cursor)
+                .await
+                .unwrap();
+            assert!(page.alerts.len() <= 50);
+            seen.extend(page.alerts.iter().map(|a| (a.severity, a.alert_id)));
+            match page.next {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
         }
+        assert_eq!(seen.len(), 120, "every alert once");
+        let mut sorted = seen.clone();
+        sorted.sort_by(|a, b| b.cmp(a));
+        assert_eq!(seen, sorted, "severity descending, then newest first");
+        assert_eq!(seen[0].0, Severity::Critical);
+
+        let filter = QueueFilter {
+            severity: Some("high".into()),
+            text: Some("ALERT 1".into()),
+            ..Default::default()
+        };
+        let page = service::queue(&p, &analyst, &filter, None).await.unwrap();
+        assert!(!page.alerts.is_empty());
+        assert!(
+            page.alerts
+                .iter()
+                .all(|a| a.severity == Severity::High && a.title.starts_with("alert 1"))
+        );
+        let bad = QueueFilter {
+            severity: Some("urgent".into()),
+            ..Default::default()
+        };
+        assert!(matches!(
+            service::queue(&p, &analyst, &bad, None).await,
+            Err(Error::Invalid(_))
+        ));
     }
-    assert_eq!(seen.len(), 120, "every alert once");
-    let mut sorted = seen.clone();
-    sorted.sort_by(|a, b| b.cmp(a));
-    assert_eq!(seen, sorted, "severity descending, then newest first");
-    assert_eq!(seen[0].0, Severity::Critical);
+);
 
-    let filter = QueueFilter { severity: Some("high".into()), text: Some("ALERT 1".into()), ..Default::default() };
-    let page = service::queue(&p, &analyst, &filter, None).await.unwrap();
-    assert!(!page.alerts.is_empty());
-    assert!(page.alerts.iter().all(|a| a.severity == Severity::High && a.title.starts_with("alert 1")));
-    let bad = QueueFilter { severity: Some("urgent".into()), ..Default::default() };
-    assert!(matches!(service::queue(&p, &analyst, &bad, None).await, Err(Error::Invalid(_))));
-});
+both_databases!(
+    a_verdict_needs_a_reason_closes_the_alert_and_is_audited,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let out = service::ingest(
+            &p,
+            &fw,
+            vec![Ok(alert("a", "medium", "x")), Ok(alert("b", "medium", "y"))],
+        )
+        .await
+        .unwrap();
+        let ids: Vec<i64> = out.iter().map(id_of).collect();
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let (_, analyst) = sign_in(&p, "tara").await;
+        let err = service::set_verdict(&p, &analyst, &ids, "false_positive", "  ")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains("reason")));
+        let err = service::set_verdict(&p, &analyst, &ids, "maybe", "checked")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains("Unknown verdict")));
+        let err = service::set_verdict(&p, &analyst, &[ids[0], 999_999], "benign", "checked")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)));
+        let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
+        assert!(
+            page.alerts.iter().all(|a| a.verdict.is_none()),
+            "a failed bulk action changes nothing"
+        );
 
-both_databases!(a_verdict_needs_a_reason_closes_the_alert_and_is_audited, |p| async move {
-    let fw = forwarder(&p).await;
-    let out = service::ingest(&p, &fw, vec![Ok(alert("a", "medium", "x")), Ok(alert("b", "medium", "y"))]).await.unwrap();
-    let ids: Vec<i64> = out.iter().map(id_of).collect();
-    add_user(&p, "tara", "analyst", Some(1)).await;
-    let (_, analyst) = sign_in(&p, "tara").await;
-    let err = service::set_verdict(&p, &analyst, &ids, "false_positive", "  ").await.unwrap_err();
-    assert!(matches!(err, Error::Invalid(ref m) if m.contains("reason")));
-    let err = service::set_verdict(&p, &analyst, &ids, "maybe", "checked").await.unwrap_err();
-    assert!(matches!(err, Error::Invalid(ref m) if m.contains("Unknown verdict")));
-    let err = service::set_verdict(&p, &analyst, &[ids[0], 999_999], "benign", "checked").await.unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)));
-    let page = service::queue(&p, &analyst, &QueueFilter::default(), None).await.unwrap();
-    assert!(page.alerts.iter().all(|a| a.verdict.is_none()), "a failed bulk action changes nothing");
+        service::set_verdict(
+            &p,
+            &analyst,
+            &ids,
+            "false_positive",
+            "scanner on the allow-list",
+        )
+        .await
+        .unwrap();
+        let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
+        assert!(
+            page.alerts
+                .iter()
+                .all(|a| a.status == AlertStatus::Closed
+                    && a.verdict == Some(Verdict::FalsePositive))
+        );
+        let open = QueueFilter {
+            status: Some("new".into()),
+            ..Default::default()
+        };
+        assert!(
+            service::queue(&p, &analyst, &open, None)
+                .await
+                .unwrap()
+                .alerts
+                .is_empty()
+        );
+        let verdicts = audit_actions(&p)
+            .await
+            .into_iter()
+            .filter(|a| a == "alert.verdict")
+            .count();
+        assert_eq!(verdicts, 2);
 
-    service::set_verdict(&p, &analyst, &ids, "false_positive", "scanner on the allow-list").await.unwrap();
-    let page = service::queue(&p, &analyst, &QueueFilter::default(), None).await.unwrap();
-    assert!(page.alerts.iter().all(|a| a.status == AlertStatus::Closed && a.verdict == Some(Verdict::FalsePositive)));
-    let open = QueueFilter { status: Some("new".into()), ..Default::default() };
-    assert!(service::queue(&p, &analyst, &open, None).await.unwrap().alerts.is_empty());
-    let verdicts = audit_actions(&p).await.into_iter().filter(|a| a == "alert.verdict").count();
-    assert_eq!(verdicts, 2);
+        add_user(&p, "audra", "auditor", None).await;
+        let (_, auditor) = sign_in(&p, "audra").await;
+        assert!(matches!(
+            service::set_verdict(&p, &auditor, &ids, "benign", "x").await,
+            Err(Error::Forbidden(_))
+        ));
+    }
+);
 
-    add_user(&p, "audra", "auditor", None).await;
-    let (_, auditor) = sign_in(&p, "audra").await;
-    assert!(matches!(service::set_verdict(&p, &auditor, &ids, "benign", "x").await, Err(Error::Forbidden(_))));
-});
-
-both_databases!(assigning_to_me_moves_alerts_in_progress_and_filters_by_assignee, |p| async move {
-    let fw = forwarder(&p).await;
-    let out = service::ingest(&p, &fw, vec![Ok(alert("a", "medium", "x")), Ok(alert("b", "medium", "y"))]).await.unwrap();
-    add_user(&p, "tara", "analyst", Some(1)).await;
-    let (_, analyst) = sign_in(&p, "tara").await;
-    service::assign(&p, &analyst, &[id_of(&out[0])], Some("me")).await.unwrap();
-    let mine = QueueFilter { assignee: Some("me".into()), ..Default::default() };
-    let page = service::queue(&p, &analyst, &mine, None).await.unwrap();
-    assert_eq!(page.alerts.len(), 1);
-    assert_eq!(page.alerts[0].assignee.as_deref(), Some("tara"));
-    assert_eq!(page.alerts[0].status, AlertStatus::InProgress);
-    let unassigned = QueueFilter { assignee: Some("none".into()), ..Default::default() };
-    assert_eq!(service::queue(&p, &analyst, &unassigned, None).await.unwrap().alerts.len(), 1);
-    let err = service::assign(&p, &analyst, &[id_of(&out[1])], Some("nobody")).await.unwrap_err();
-    assert!(matches!(err, Error::Invalid(ref m) if m.contains("nobody")));
-});
+both_databases!(
+    assigning_to_me_moves_alerts_in_progress_and_filters_by_assignee,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let out = service::ingest(
+            &p,
+            &fw,
+            vec![Ok(alert("a", "medium", "x")), Ok(alert("b", "medium", "y"))],
+        )
+        .await
+        .unwrap();
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let (_, analyst) = sign_in(&p, "tara").await;
+        service::assign(&p, &analyst, &[id_of(&out[0])], Some("me"))
+            .await
+            .unwrap();
+        let mine = QueueFilter {
+            assignee: Some("me".into()),
+            ..Default::default()
+        };
+        let page = service::queue(&p, &analyst, &mine, None).await.unwrap();
+        assert_eq!(page.alerts.len(), 1);
+        assert_eq!(page.alerts[0].assignee.as_deref(), Some("tara"));
+        assert_eq!(page.alerts[0].status, AlertStatus::InProgress);
+        let unassigned = QueueFilter {
+            assignee: Some("none".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            service::queue(&p, &analyst, &unassigned, None)
+                .await
+                .unwrap()
+                .alerts
+                .len(),
+            1
+        );
+        let err = service::assign(&p, &analyst, &[id_of(&out[1])], Some("nobody"))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Invalid(ref m) if m.contains("nobody")));
+    }
+);

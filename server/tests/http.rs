@@ -1,42 +1,16 @@
 //! HTTP tests against the real application on a free port, on SQLite and PostgreSQL: cookie
 //! flags, CSRF refusal, security headers, lockout, token authentication, error bodies.
 
-use std::net::SocketAddr;
+mod common;
+
+use common::serve;
 
 use app::{
     both_databases,
-    platform::{Platform, secrets::Secret},
+    platform::secrets::Secret,
     testing::{PASSWORD, add_user},
 };
 use reqwest::{Client, Response, StatusCode, header};
-use server::config::{DbArgs, ServeArgs};
-
-/// Serves the app on 127.0.0.1:<free port>; returns its base URL.
-async fn serve(p: Platform, public_url: Option<&str>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let args = ServeArgs {
-        db: DbArgs {
-            database_url: None,
-            data_dir: ".".into(),
-        },
-        listen: addr,
-        public_url: public_url.map(str::to_owned),
-        trust_proxy_headers: false,
-        idle_timeout_minutes: 30,
-        absolute_timeout_hours: 12,
-    };
-    let app = server::startup::router(p, &args).await.unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
-}
 
 fn browser() -> Client {
     Client::builder()

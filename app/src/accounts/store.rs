@@ -434,7 +434,11 @@ pub async fn throttle_state(db: &Db, key: &str) -> Result<throttle::State> {
 
 /// The state of `key` inside `tx`, locked until the transaction ends so concurrent failures
 /// each count (SQLite's single writer serializes them anyway).
-pub async fn throttle_state_for_update(tx: &mut Tx, key: &str, now: Millis) -> Result<throttle::State> {
+pub async fn throttle_state_for_update(
+    tx: &mut Tx,
+    key: &str,
+    now: Millis,
+) -> Result<throttle::State> {
     execute_tx!(
         tx,
         sqlx::query(
@@ -445,13 +449,19 @@ pub async fn throttle_state_for_update(tx: &mut Tx, key: &str, now: Millis) -> R
         .bind(now)
     )?;
     let sql = match tx.dialect() {
-        Dialect::Sqlite => "select failures, last_failure_at, locked_until from login_throttle where throttle_key = $1",
+        Dialect::Sqlite => {
+            "select failures, last_failure_at, locked_until from login_throttle where throttle_key = $1"
+        }
         Dialect::Postgres => {
             "select failures, last_failure_at, locked_until from login_throttle where throttle_key = $1 for update"
         }
     };
     let r: ThrottleRow = on_tx!(tx, |c| sqlx::query_as(sql).bind(key).fetch_one(c).await)?;
-    Ok(throttle::State { failures: r.failures, last_failure_at: r.last_failure_at, locked_until: r.locked_until })
+    Ok(throttle::State {
+        failures: r.failures,
+        last_failure_at: r.last_failure_at,
+        locked_until: r.locked_until,
+    })
 }
 
 pub async fn put_throttle(tx: &mut Tx, key: &str, s: &throttle::State, now: Millis) -> Result<()> {

@@ -22,7 +22,13 @@ pub enum Severity {
 }
 
 impl Severity {
-    pub const ALL: [Severity; 5] = [Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical];
+    pub const ALL: [Severity; 5] = [
+        Self::Info,
+        Self::Low,
+        Self::Medium,
+        Self::High,
+        Self::Critical,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -35,9 +41,15 @@ impl Severity {
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL.into_iter().find(|v| v.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| {
-            format!("Unknown severity \u{201c}{}\u{201d}: use info, low, medium, high or critical.", s.trim())
-        })
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "Unknown severity \u{201c}{}\u{201d}: use info, low, medium, high or critical.",
+                    s.trim()
+                )
+            })
     }
 
     pub fn level(self) -> i64 {
@@ -45,7 +57,9 @@ impl Severity {
     }
 
     pub fn from_level(n: i64) -> Option<Self> {
-        Self::ALL.get(usize::try_from(n.checked_sub(1)?).ok()?).copied()
+        Self::ALL
+            .get(usize::try_from(n.checked_sub(1)?).ok()?)
+            .copied()
     }
 }
 
@@ -73,7 +87,12 @@ impl AlertStatus {
         Self::ALL
             .into_iter()
             .find(|v| v.as_str() == s.trim())
-            .ok_or_else(|| format!("Unknown alert status \u{201c}{}\u{201d}: use new, in_progress or closed.", s.trim()))
+            .ok_or_else(|| {
+                format!(
+                    "Unknown alert status \u{201c}{}\u{201d}: use new, in_progress or closed.",
+                    s.trim()
+                )
+            })
     }
 }
 
@@ -88,7 +107,12 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub const ALL: [Verdict; 4] = [Self::TruePositive, Self::FalsePositive, Self::Benign, Self::Duplicate];
+    pub const ALL: [Verdict; 4] = [
+        Self::TruePositive,
+        Self::FalsePositive,
+        Self::Benign,
+        Self::Duplicate,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -196,7 +220,9 @@ fn optional(field: &str, value: &str, max: usize) -> Result<String, String> {
     if v.chars().count() > max {
         return Err(format!("`{field}` is longer than {max} characters."));
     }
-    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         return Err(format!("`{field}` contains control characters."));
     }
     Ok(v.to_owned())
@@ -225,7 +251,8 @@ pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, S
     let mut out: Vec<Observable> = Vec::with_capacity(items.len());
     for (i, o) in items.iter().enumerate() {
         let kind = ObservableType::parse(&o.kind).map_err(|e| format!("observables[{i}]: {e}"))?;
-        let value = observables::normalize(kind, &o.value).map_err(|e| format!("observables[{i}]: {e}"))?;
+        let value =
+            observables::normalize(kind, &o.value).map_err(|e| format!("observables[{i}]: {e}"))?;
         let tags = check_tags(&o.tags).map_err(|e| format!("observables[{i}]: {e}"))?;
         if !out.iter().any(|x| x.kind == kind && x.value == value) {
             out.push(Observable { kind, value, tags });
@@ -237,7 +264,9 @@ pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, S
 /// Parses an RFC 3339 time into epoch milliseconds.
 pub fn parse_rfc3339(field: &str, s: &str) -> Result<i64, String> {
     let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-        .map_err(|_| format!("`{field}` must be an RFC 3339 time such as 2026-11-21T09:30:00Z."))?;
+        .map_err(|_| {
+        format!("`{field}` must be an RFC 3339 time such as 2026-11-21T09:30:00Z.")
+    })?;
     Ok((t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
@@ -250,11 +279,19 @@ impl AlertInput {
             source_ref: required("source_ref", &self.source_ref, 500)?,
             rule: optional("rule", self.rule.as_deref().unwrap_or_default(), 300)?,
             title: required("title", &self.title, 500)?,
-            description: optional("description", self.description.as_deref().unwrap_or_default(), 100_000)?,
+            description: optional(
+                "description",
+                self.description.as_deref().unwrap_or_default(),
+                100_000,
+            )?,
             severity: Severity::parse(&self.severity)?,
             tlp: 2,
             pap: 2,
-            occurred_at: self.occurred_at.as_deref().map(|s| parse_rfc3339("occurred_at", s)).transpose()?,
+            occurred_at: self
+                .occurred_at
+                .as_deref()
+                .map(|s| parse_rfc3339("occurred_at", s))
+                .transpose()?,
             tags: check_tags(&self.tags)?,
             observables: check_observables(&self.observables)?,
             raw: self.raw.map(|r| r.to_string()),
@@ -337,7 +374,11 @@ mod tests {
         let a = input().check().unwrap();
         assert_eq!(a.severity, Severity::High);
         assert_eq!(a.occurred_at, Some(1_795_253_400_000));
-        assert_eq!(a.observables.len(), 1, "duplicates after refanging are folded");
+        assert_eq!(
+            a.observables.len(),
+            1,
+            "duplicates after refanging are folded"
+        );
         assert_eq!(a.observables[0].value, "203.0.113.7");
         assert_eq!(a.raw.as_deref(), Some(r#"{"any":["thing"]}"#));
     }

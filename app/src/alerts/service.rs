@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    AlertStatus, AlertSummary, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage, Severity, Verdict,
+    AlertStatus, AlertSummary, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage,
+    Severity, Verdict,
     store::{self, QueueQuery},
 };
 use crate::{
@@ -23,10 +24,19 @@ const AUDIT_IDS: usize = 1000;
 /// Stores checked alerts in one transaction. Items that failed checking come in as `Err` and
 /// are reported back, so one bad alert never costs the good ones. Acknowledged only once
 /// committed: the outcomes are returned after the commit.
-pub async fn ingest(p: &Platform, actor: &Actor, items: Vec<Result<NewAlert, String>>) -> Result<Vec<IngestOutcome>> {
+pub async fn ingest(
+    p: &Platform,
+    actor: &Actor,
+    items: Vec<Result<NewAlert, String>>,
+) -> Result<Vec<IngestOutcome>> {
     actor.require(Permission::AlertIngest)?;
     if items.iter().all(Result::is_err) {
-        return Ok(items.into_iter().map(|i| IngestOutcome::Rejected { error: i.err().unwrap_or_default() }).collect());
+        return Ok(items
+            .into_iter()
+            .map(|i| IngestOutcome::Rejected {
+                error: i.err().unwrap_or_default(),
+            })
+            .collect());
     }
     let now = p.clock.now();
     let by = actor.label();
@@ -62,18 +72,31 @@ pub async fn ingest(p: &Platform, actor: &Actor, items: Vec<Result<NewAlert, Str
         "created_ids": created.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
         "repeated_ids": repeated.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
     });
-    let event = NewAuditEvent { action: "alert.ingested", object_type: "alert", object_id: None, detail };
+    let event = NewAuditEvent {
+        action: "alert.ingested",
+        object_type: "alert",
+        object_id: None,
+        detail,
+    };
     audit(&mut tx, actor, now, event).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
-    s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 /// One page of the triage queue.
-pub async fn queue(p: &Platform, actor: &Actor, filter: &QueueFilter, after: Option<QueueCursor>) -> Result<QueuePage> {
+pub async fn queue(
+    p: &Platform,
+    actor: &Actor,
+    filter: &QueueFilter,
+    after: Option<QueueCursor>,
+) -> Result<QueuePage> {
     actor.require(Permission::AlertRead)?;
     let assignee_id = match nonempty(&filter.assignee).as_deref() {
         None => None,
@@ -82,12 +105,20 @@ pub async fn queue(p: &Platform, actor: &Actor, filter: &QueueFilter, after: Opt
         Some(name) => {
             let name = normalize_username(name).map_err(Error::Invalid)?;
             let row = accounts_store::user_by_name(&p.db, &name).await?;
-            Some(Some(row.map(|r| r.user_id).ok_or_else(|| Error::invalid(format!("No analyst is called \u{201c}{name}\u{201d}.")))?))
+            Some(Some(row.map(|r| r.user_id).ok_or_else(|| {
+                Error::invalid(format!("No analyst is called \u{201c}{name}\u{201d}."))
+            })?))
         }
     };
     let q = QueueQuery {
-        status: nonempty(&filter.status).map(|s| AlertStatus::parse(&s).map(|s| s.as_str().to_owned())).transpose().map_err(Error::Invalid)?,
-        severity: nonempty(&filter.severity).map(|s| Severity::parse(&s).map(Severity::level)).transpose().map_err(Error::Invalid)?,
+        status: nonempty(&filter.status)
+            .map(|s| AlertStatus::parse(&s).map(|s| s.as_str().to_owned()))
+            .transpose()
+            .map_err(Error::Invalid)?,
+        severity: nonempty(&filter.severity)
+            .map(|s| Severity::parse(&s).map(Severity::level))
+            .transpose()
+            .map_err(Error::Invalid)?,
         source: nonempty(&filter.source),
         rule: nonempty(&filter.rule),
         assignee_id,
@@ -100,7 +131,14 @@ pub async fn queue(p: &Platform, actor: &Actor, filter: &QueueFilter, after: Opt
     rows.truncate(QUEUE_PAGE as usize);
     let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
     let previews = store::observable_previews(&p.db, &ids, 3).await?;
-    let next = more.then(|| rows.last().map(|r| QueueCursor { severity: r.severity, alert_id: r.alert_id })).flatten();
+    let next = more
+        .then(|| {
+            rows.last().map(|r| QueueCursor {
+                severity: r.severity,
+                alert_id: r.alert_id,
+            })
+        })
+        .flatten();
     let alerts = rows
         .into_iter()
         .map(|r| {
@@ -110,9 +148,15 @@ pub async fn queue(p: &Platform, actor: &Actor, filter: &QueueFilter, after: Opt
                     .filter(|o| o.0 == r.alert_id)
                     .map(|o| format!("{}:{}", o.1, o.2))
                     .collect(),
-                severity: Severity::from_level(r.severity).ok_or_else(|| Error::internal("bad severity in store"))?,
+                severity: Severity::from_level(r.severity)
+                    .ok_or_else(|| Error::internal("bad severity in store"))?,
                 status: AlertStatus::parse(&r.status).map_err(Error::Internal)?,
-                verdict: r.verdict.as_deref().map(Verdict::parse).transpose().map_err(Error::Internal)?,
+                verdict: r
+                    .verdict
+                    .as_deref()
+                    .map(Verdict::parse)
+                    .transpose()
+                    .map_err(Error::Internal)?,
                 alert_id: r.alert_id,
                 source: r.source,
                 rule: r.rule,
@@ -130,19 +174,29 @@ pub async fn queue(p: &Platform, actor: &Actor, filter: &QueueFilter, after: Opt
 fn check_bulk(ids: &[i64]) -> Result<()> {
     match ids.len() {
         0 => Err(Error::invalid("Select at least one alert.")),
-        n if n > MAX_BULK => Err(Error::invalid(format!("Act on at most {MAX_BULK} alerts at a time."))),
+        n if n > MAX_BULK => Err(Error::invalid(format!(
+            "Act on at most {MAX_BULK} alerts at a time."
+        ))),
         _ => Ok(()),
     }
 }
 
 /// Records a verdict (with its reason) on each alert and closes it. All or nothing.
-pub async fn set_verdict(p: &Platform, actor: &Actor, ids: &[i64], verdict: &str, reason: &str) -> Result<usize> {
+pub async fn set_verdict(
+    p: &Platform,
+    actor: &Actor,
+    ids: &[i64],
+    verdict: &str,
+    reason: &str,
+) -> Result<usize> {
     actor.require(Permission::AlertTriage)?;
     check_bulk(ids)?;
     let verdict = Verdict::parse(verdict).map_err(Error::Invalid)?;
     let reason = reason.trim();
     if reason.is_empty() {
-        return Err(Error::invalid("Give a reason for the verdict, e.g. what you checked."));
+        return Err(Error::invalid(
+            "Give a reason for the verdict, e.g. what you checked.",
+        ));
     }
     if reason.chars().count() > 2000 {
         return Err(Error::invalid("The reason is longer than 2000 characters."));
@@ -159,7 +213,12 @@ pub async fn set_verdict(p: &Platform, actor: &Actor, ids: &[i64], verdict: &str
             "after": { "status": "closed", "verdict": verdict.as_str() },
             "reason": reason,
         });
-        let event = NewAuditEvent { action: "alert.verdict", object_type: "alert", object_id: Some(id.to_string()), detail };
+        let event = NewAuditEvent {
+            action: "alert.verdict",
+            object_type: "alert",
+            object_id: Some(id.to_string()),
+            detail,
+        };
         audit(&mut tx, actor, now, event).await?;
     }
     tx.commit().await?;
@@ -167,7 +226,12 @@ pub async fn set_verdict(p: &Platform, actor: &Actor, ids: &[i64], verdict: &str
 }
 
 /// Assigns alerts to `assignee` (`me`, a username) or, with `None`, returns them to the queue.
-pub async fn assign(p: &Platform, actor: &Actor, ids: &[i64], assignee: Option<&str>) -> Result<usize> {
+pub async fn assign(
+    p: &Platform,
+    actor: &Actor,
+    ids: &[i64],
+    assignee: Option<&str>,
+) -> Result<usize> {
     actor.require(Permission::AlertTriage)?;
     check_bulk(ids)?;
     let assignee_id = match assignee.map(str::trim) {
@@ -178,7 +242,11 @@ pub async fn assign(p: &Platform, actor: &Actor, ids: &[i64], assignee: Option<&
             let row = accounts_store::user_by_name(&p.db, &name)
                 .await?
                 .filter(|r| !r.disabled && r.role == "analyst")
-                .ok_or_else(|| Error::invalid(format!("No active analyst is called \u{201c}{name}\u{201d}.")))?;
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "No active analyst is called \u{201c}{name}\u{201d}."
+                    ))
+                })?;
             Some(row.user_id)
         }
     };
@@ -190,7 +258,12 @@ pub async fn assign(p: &Platform, actor: &Actor, ids: &[i64], assignee: Option<&
             .ok_or_else(|| Error::not_found(format!("There is no alert {id}.")))?;
         store::set_assignee(&mut tx, id, assignee_id, now).await?;
         let detail = json!({ "before": { "assignee_id": before.assignee_id }, "after": { "assignee_id": assignee_id } });
-        let event = NewAuditEvent { action: "alert.assigned", object_type: "alert", object_id: Some(id.to_string()), detail };
+        let event = NewAuditEvent {
+            action: "alert.assigned",
+            object_type: "alert",
+            object_id: Some(id.to_string()),
+            detail,
+        };
         audit(&mut tx, actor, now, event).await?;
     }
     tx.commit().await?;

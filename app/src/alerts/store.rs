@@ -8,7 +8,12 @@ use crate::{
 
 /// Inserts the alert, or bumps the count and last-seen time of the one with the same
 /// (type, source, source_ref). Returns its id and occurrence count: 1 means it is new.
-pub async fn upsert(tx: &mut Tx, a: &NewAlert, created_by: &str, now: Millis) -> Result<(i64, i64)> {
+pub async fn upsert(
+    tx: &mut Tx,
+    a: &NewAlert,
+    created_by: &str,
+    now: Millis,
+) -> Result<(i64, i64)> {
     let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
     Ok(on_tx!(tx, |c| {
         sqlx::query_as(
@@ -43,16 +48,23 @@ pub async fn upsert(tx: &mut Tx, a: &NewAlert, created_by: &str, now: Millis) ->
 pub async fn insert_raw(tx: &mut Tx, alert_id: i64, raw: &str, now: Millis) -> Result<()> {
     execute_tx!(
         tx,
-        sqlx::query("insert into alert_raw (alert_id, raw, created_at, updated_at) values ($1, $2, $3, $3)")
-            .bind(alert_id)
-            .bind(raw)
-            .bind(now)
+        sqlx::query(
+            "insert into alert_raw (alert_id, raw, created_at, updated_at) values ($1, $2, $3, $3)"
+        )
+        .bind(alert_id)
+        .bind(raw)
+        .bind(now)
     )?;
     Ok(())
 }
 
 /// Adds observables, skipping ones the alert already has; returns how many were new.
-pub async fn insert_observables(tx: &mut Tx, alert_id: i64, items: &[Observable], now: Millis) -> Result<u64> {
+pub async fn insert_observables(
+    tx: &mut Tx,
+    alert_id: i64,
+    items: &[Observable],
+    now: Millis,
+) -> Result<u64> {
     let mut added = 0;
     for o in items {
         let tags = serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into());
@@ -122,7 +134,8 @@ impl Built {
         for part in clause.split_inclusive('?') {
             match part.strip_suffix('?') {
                 Some(text) => {
-                    self.binds.push(values.next().expect("a value per placeholder"));
+                    self.binds
+                        .push(values.next().expect("a value per placeholder"));
                     out.push_str(text);
                     out.push_str(&format!("${}", self.binds.len()));
                 }
@@ -163,7 +176,10 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
     }
     if let Some(t) = &q.text {
         // A substring match on the title; full-text search across alerts and cases is its own seam.
-        b.push(" and lower(a.title) like ?", vec![Bind::Text(format!("%{}%", t.to_lowercase()))]);
+        b.push(
+            " and lower(a.title) like ?",
+            vec![Bind::Text(format!("%{}%", t.to_lowercase()))],
+        );
     }
     if let Some((sev, id)) = q.after {
         b.push(
@@ -171,7 +187,10 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
             vec![Bind::Int(sev), Bind::Int(id)],
         );
     }
-    b.push(" order by a.severity desc, a.alert_id desc limit ?", vec![Bind::Int(q.limit)]);
+    b.push(
+        " order by a.severity desc, a.alert_id desc limit ?",
+        vec![Bind::Int(q.limit)],
+    );
     Ok(on_pool!(db, |pool| {
         let mut query = sqlx::query_as::<_, QueueRow>(&b.sql);
         for v in &b.binds {
@@ -185,7 +204,11 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
 }
 
 /// Up to `per_alert` observables of each listed alert, as (alert_id, type, value).
-pub async fn observable_previews(db: &Db, alert_ids: &[i64], per_alert: usize) -> Result<Vec<(i64, String, String)>> {
+pub async fn observable_previews(
+    db: &Db,
+    alert_ids: &[i64],
+    per_alert: usize,
+) -> Result<Vec<(i64, String, String)>> {
     if alert_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -221,14 +244,22 @@ pub struct TriageRow {
 
 pub async fn triage_state(tx: &mut Tx, alert_id: i64) -> Result<Option<TriageRow>> {
     Ok(on_tx!(tx, |c| {
-        sqlx::query_as("select alert_id, status, verdict, assignee_id from alert where alert_id = $1")
-            .bind(alert_id)
-            .fetch_optional(c)
-            .await
+        sqlx::query_as(
+            "select alert_id, status, verdict, assignee_id from alert where alert_id = $1",
+        )
+        .bind(alert_id)
+        .fetch_optional(c)
+        .await
     })?)
 }
 
-pub async fn set_verdict(tx: &mut Tx, alert_id: i64, verdict: &str, reason: &str, now: Millis) -> Result<()> {
+pub async fn set_verdict(
+    tx: &mut Tx,
+    alert_id: i64,
+    verdict: &str,
+    reason: &str,
+    now: Millis,
+) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
@@ -243,7 +274,12 @@ pub async fn set_verdict(tx: &mut Tx, alert_id: i64, verdict: &str, reason: &str
     Ok(())
 }
 
-pub async fn set_assignee(tx: &mut Tx, alert_id: i64, assignee_id: Option<i64>, now: Millis) -> Result<()> {
+pub async fn set_assignee(
+    tx: &mut Tx,
+    alert_id: i64,
+    assignee_id: Option<i64>,
+    now: Millis,
+) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
@@ -261,7 +297,10 @@ pub async fn set_assignee(tx: &mut Tx, alert_id: i64, assignee_id: Option<i64>, 
 
 pub async fn raw(db: &Db, alert_id: i64) -> Result<Option<String>> {
     let row: Option<(String,)> = on_pool!(db, |pool| {
-        sqlx::query_as("select raw from alert_raw where alert_id = $1").bind(alert_id).fetch_optional(pool).await
+        sqlx::query_as("select raw from alert_raw where alert_id = $1")
+            .bind(alert_id)
+            .fetch_optional(pool)
+            .await
     })?;
     Ok(row.map(|r| r.0))
 }

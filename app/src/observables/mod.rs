@@ -89,7 +89,11 @@ pub fn refang(value: &str) -> String {
     ] {
         v = v.replace(from, to);
     }
-    for (from, to) in [("hxxps://", "https://"), ("hxxp://", "http://"), ("fxp://", "ftp://")] {
+    for (from, to) in [
+        ("hxxps://", "https://"),
+        ("hxxp://", "http://"),
+        ("fxp://", "ftp://"),
+    ] {
         if v.to_ascii_lowercase().starts_with(from) {
             v = format!("{to}{}", &v[from.len()..]);
         }
@@ -101,7 +105,9 @@ pub fn refang(value: &str) -> String {
 pub fn defang(kind: ObservableType, value: &str) -> String {
     match kind {
         ObservableType::Url => value.replacen("http", "hxxp", 1).replace('.', "[.]"),
-        ObservableType::Domain | ObservableType::Hostname | ObservableType::Ip => value.replace('.', "[.]"),
+        ObservableType::Domain | ObservableType::Hostname | ObservableType::Ip => {
+            value.replace('.', "[.]")
+        }
         ObservableType::Email => value.replace('@', "[@]").replace('.', "[.]"),
         _ => value.to_owned(),
     }
@@ -117,16 +123,22 @@ fn is_domain(v: &str) -> bool {
                 && l.len() <= 63
                 && !l.starts_with('-')
                 && !l.ends_with('-')
-                && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+                && l.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         })
-        && labels.last().is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
+        && labels
+            .last()
+            .is_some_and(|tld| tld.chars().all(char::is_alphabetic) || tld.starts_with("xn--"))
 }
 
 fn is_hostname(v: &str) -> bool {
     !v.is_empty()
         && v.len() <= 253
         && v.split('.').all(|l| {
-            !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
         })
 }
 
@@ -138,14 +150,22 @@ pub fn normalize(kind: ObservableType, raw: &str) -> Result<String, String> {
         return Err(format!("The {} value is empty.", kind.as_str()));
     }
     if v.chars().count() > MAX_VALUE_CHARS {
-        return Err(format!("The {} value is longer than {MAX_VALUE_CHARS} characters.", kind.as_str()));
+        return Err(format!(
+            "The {} value is longer than {MAX_VALUE_CHARS} characters.",
+            kind.as_str()
+        ));
     }
     let shown = || v.chars().take(80).collect::<String>();
     match kind {
         ObservableType::Ip => v
             .parse::<std::net::IpAddr>()
             .map(|ip| ip.to_string())
-            .map_err(|_| format!("\u{201c}{}\u{201d} is not an IPv4 or IPv6 address.", shown())),
+            .map_err(|_| {
+                format!(
+                    "\u{201c}{}\u{201d} is not an IPv4 or IPv6 address.",
+                    shown()
+                )
+            }),
         ObservableType::Domain => {
             let d = v.to_lowercase();
             match is_domain(&d) {
@@ -159,36 +179,61 @@ pub fn normalize(kind: ObservableType, raw: &str) -> Result<String, String> {
         },
         ObservableType::Url => {
             let lower = v.to_ascii_lowercase();
-            let scheme_ok = ["http://", "https://", "ftp://", "ftps://"].iter().any(|s| lower.starts_with(s));
-            let host = v.split_once("://").map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
+            let scheme_ok = ["http://", "https://", "ftp://", "ftps://"]
+                .iter()
+                .any(|s| lower.starts_with(s));
+            let host = v
+                .split_once("://")
+                .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or(""));
             match (scheme_ok, host) {
-                (true, Some(h)) if !h.is_empty() && !h.contains(char::is_whitespace) && !v.contains(char::is_whitespace) => Ok(v),
-                _ => Err(format!("\u{201c}{}\u{201d} is not a URL (expected http://, https:// or ftp:// and a host).", shown())),
+                (true, Some(h))
+                    if !h.is_empty()
+                        && !h.contains(char::is_whitespace)
+                        && !v.contains(char::is_whitespace) =>
+                {
+                    Ok(v)
+                }
+                _ => Err(format!(
+                    "\u{201c}{}\u{201d} is not a URL (expected http://, https:// or ftp:// and a host).",
+                    shown()
+                )),
             }
         }
         ObservableType::Email => match v.rsplit_once('@') {
             Some((local, domain))
-                if !local.is_empty() && local.len() <= 64 && !local.contains(char::is_whitespace) && is_domain(&domain.to_lowercase()) =>
+                if !local.is_empty()
+                    && local.len() <= 64
+                    && !local.contains(char::is_whitespace)
+                    && is_domain(&domain.to_lowercase()) =>
             {
                 Ok(format!("{local}@{}", domain.to_lowercase()))
             }
-            _ => Err(format!("\u{201c}{}\u{201d} is not an e-mail address.", shown())),
+            _ => Err(format!(
+                "\u{201c}{}\u{201d} is not an e-mail address.",
+                shown()
+            )),
         },
         ObservableType::Hash => {
             let h = v.to_ascii_lowercase();
             let hex = h.chars().all(|c| c.is_ascii_hexdigit());
             match (hex, h.len()) {
                 (true, 32 | 40 | 64) => Ok(h),
-                (true, n) => Err(format!("A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits; this one has {n}.")),
+                (true, n) => Err(format!(
+                    "A hash is 32 (MD5), 40 (SHA-1) or 64 (SHA-256) hex digits; this one has {n}."
+                )),
                 (false, _) => Err(format!("\u{201c}{}\u{201d} is not a hex hash.", shown())),
             }
         }
-        ObservableType::User | ObservableType::Filename | ObservableType::RegistryKey | ObservableType::Other => {
-            match v.chars().any(|c| c.is_control() && c != '\t') {
-                true => Err(format!("The {} value contains control characters.", kind.as_str())),
-                false => Ok(v),
-            }
-        }
+        ObservableType::User
+        | ObservableType::Filename
+        | ObservableType::RegistryKey
+        | ObservableType::Other => match v.chars().any(|c| c.is_control() && c != '\t') {
+            true => Err(format!(
+                "The {} value contains control characters.",
+                kind.as_str()
+            )),
+            false => Ok(v),
+        },
     }
 }
 
@@ -208,29 +253,61 @@ mod tests {
 
     #[test]
     fn defanged_values_are_refanged() {
-        assert_eq!(normalize(Url, "hxxps://evil[.]example/x").unwrap(), "https://evil.example/x");
-        assert_eq!(normalize(Domain, "Evil[.]Example[.]com").unwrap(), "evil.example.com");
+        assert_eq!(
+            normalize(Url, "hxxps://evil[.]example/x").unwrap(),
+            "https://evil.example/x"
+        );
+        assert_eq!(
+            normalize(Domain, "Evil[.]Example[.]com").unwrap(),
+            "evil.example.com"
+        );
         assert_eq!(normalize(Ip, "10[.]0[.]0[.]1").unwrap(), "10.0.0.1");
-        assert_eq!(normalize(Email, "bob[@]Example[.]org").unwrap(), "bob@example.org");
+        assert_eq!(
+            normalize(Email, "bob[@]Example[.]org").unwrap(),
+            "bob@example.org"
+        );
     }
 
     #[test]
     fn ips_of_both_families_are_canonicalized() {
         assert_eq!(normalize(Ip, "2001:DB8:0:0::1").unwrap(), "2001:db8::1");
-        assert!(normalize(Ip, "300.1.1.1").unwrap_err().contains("not an IPv4 or IPv6"));
+        assert!(
+            normalize(Ip, "300.1.1.1")
+                .unwrap_err()
+                .contains("not an IPv4 or IPv6")
+        );
     }
 
     #[test]
     fn hashes_are_checked_by_length() {
-        assert_eq!(hash_algorithm(&normalize(Hash, &"A".repeat(64)).unwrap()), Some("sha256"));
-        assert!(normalize(Hash, &"a".repeat(33)).unwrap_err().contains("has 33"));
-        assert!(normalize(Hash, "xyz").unwrap_err().contains("not a hex hash"));
+        assert_eq!(
+            hash_algorithm(&normalize(Hash, &"A".repeat(64)).unwrap()),
+            Some("sha256")
+        );
+        assert!(
+            normalize(Hash, &"a".repeat(33))
+                .unwrap_err()
+                .contains("has 33")
+        );
+        assert!(
+            normalize(Hash, "xyz")
+                .unwrap_err()
+                .contains("not a hex hash")
+        );
     }
 
     #[test]
     fn bad_values_are_named_in_the_error() {
-        assert!(normalize(Domain, "not a domain").unwrap_err().contains("not a domain"));
-        assert!(normalize(Url, "javascript:alert(1)").unwrap_err().contains("not a URL"));
+        assert!(
+            normalize(Domain, "not a domain")
+                .unwrap_err()
+                .contains("not a domain")
+        );
+        assert!(
+            normalize(Url, "javascript:alert(1)")
+                .unwrap_err()
+                .contains("not a URL")
+        );
         assert!(normalize(Email, "nobody").is_err());
         assert!(normalize(Other, "").unwrap_err().contains("empty"));
         assert!(normalize(Filename, "a\u{0}b").is_err());
@@ -238,7 +315,10 @@ mod tests {
 
     #[test]
     fn display_can_defang() {
-        assert_eq!(defang(Url, "https://evil.example/x"), "hxxps://evil[.]example/x");
+        assert_eq!(
+            defang(Url, "https://evil.example/x"),
+            "hxxps://evil[.]example/x"
+        );
         assert_eq!(defang(Ip, "10.0.0.1"), "10[.]0[.]0[.]1");
     }
 

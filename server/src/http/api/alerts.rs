@@ -39,7 +39,10 @@ struct BatchResult {
 
 fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
     if raw.get().len() > MAX_ALERT_BYTES {
-        return Err(format!("This alert is larger than {} KiB.", MAX_ALERT_BYTES / 1024));
+        return Err(format!(
+            "This alert is larger than {} KiB.",
+            MAX_ALERT_BYTES / 1024
+        ));
     }
     let input: AlertInput =
         serde_json::from_str(raw.get()).map_err(|e| format!("Not a valid alert: {e}."))?;
@@ -56,7 +59,10 @@ pub async fn post_alerts(
         let items: Vec<&RawValue> = serde_json::from_slice(&body)
             .map_err(|e| Error::invalid(format!("The body is not a JSON array of alerts: {e}.")))?;
         if items.len() > MAX_BATCH_ITEMS {
-            return Err(Error::invalid(format!("At most {MAX_BATCH_ITEMS} alerts per request; split the batch.")).into());
+            return Err(Error::invalid(format!(
+                "At most {MAX_BATCH_ITEMS} alerts per request; split the batch."
+            ))
+            .into());
         }
         let checked = items.iter().map(|raw| check_item(raw)).collect();
         let outcomes = service::ingest(&platform, &actor, checked).await?;
@@ -65,7 +71,11 @@ pub async fn post_alerts(
             created: count(|o| matches!(o, IngestOutcome::Created { .. })),
             repeated: count(|o| matches!(o, IngestOutcome::Repeated { .. })),
             rejected: count(|o| matches!(o, IngestOutcome::Rejected { .. })),
-            results: outcomes.into_iter().enumerate().map(|(index, outcome)| ItemResult { index, outcome }).collect(),
+            results: outcomes
+                .into_iter()
+                .enumerate()
+                .map(|(index, outcome)| ItemResult { index, outcome })
+                .collect(),
         };
         return Ok(Json(result).into_response());
     }
@@ -73,13 +83,20 @@ pub async fn post_alerts(
         return Ok(crate::http::api_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
-            format!("An alert may be at most {} KiB; this one is {} KiB.", MAX_ALERT_BYTES / 1024, body.len() / 1024),
+            format!(
+                "An alert may be at most {} KiB; this one is {} KiB.",
+                MAX_ALERT_BYTES / 1024,
+                body.len() / 1024
+            ),
         ));
     }
     let item: &RawValue = serde_json::from_slice(&body)
         .map_err(|e| Error::invalid(format!("The body is not a JSON alert object: {e}.")))?;
     let checked = check_item(item).map_err(Error::Invalid)?;
-    let outcome = service::ingest(&platform, &actor, vec![Ok(checked)]).await?.into_iter().next();
+    let outcome = service::ingest(&platform, &actor, vec![Ok(checked)])
+        .await?
+        .into_iter()
+        .next();
     Ok(match outcome {
         Some(o @ IngestOutcome::Created { .. }) => (StatusCode::CREATED, Json(o)).into_response(),
         Some(o) => (StatusCode::OK, Json(o)).into_response(),

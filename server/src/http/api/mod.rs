@@ -13,8 +13,8 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     routing::{get, post},
 };
-use tower::ServiceBuilder;
 use serde::Serialize;
+use tower::ServiceBuilder;
 
 pub use auth::ApiActor;
 
@@ -25,18 +25,18 @@ const INTAKE_CONCURRENCY: usize = 32;
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let intake_limits = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: tower::BoxError| async { overloaded() }))
+        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+            overloaded()
+        }))
         .load_shed()
         .concurrency_limit(INTAKE_CONCURRENCY)
         .timeout(Duration::from_secs(60));
-    Router::new()
-        .route("/api/whoami", get(whoami))
-        .route(
-            "/api/alerts",
-            post(alerts::post_alerts)
-                .layer::<_, std::convert::Infallible>(intake_limits)
-                .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
-        )
+    Router::new().route("/api/whoami", get(whoami)).route(
+        "/api/alerts",
+        post(alerts::post_alerts)
+            .layer::<_, std::convert::Infallible>(intake_limits)
+            .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
+    )
 }
 
 /// 503 with `Retry-After`, for forwarders to back off and resend (intake is idempotent).
@@ -46,7 +46,8 @@ fn overloaded() -> axum::response::Response {
         "overloaded",
         "Casefile is busy ingesting; retry this request shortly.",
     );
-    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     res
 }
 

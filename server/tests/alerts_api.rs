@@ -1,0 +1,203 @@
+//! HTTP tests of `POST /api/alerts` on SQLite and PostgreSQL: created/repeated/rejected,
+//! per-item batch results, body limits, token scopes, error bodies.
+
+mod common;
+
+use common::serve;
+
+use app::{accounts::service, both_databases, platform::Platform, testing::system};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+async fn token(p: &Platform, scope: &str) -> String {
+    service::create_token(p, &system(), &format!("t-{scope}"), &[scope.into()])
+        .await
+        .unwrap()
+        .token
+}
+
+fn alert(source_ref: &str) -> Value {
+    json!({
+        "source": "suricata", "source_ref": source_ref, "rule": "ET SCAN", "title": "Port scan",
+        "severity": "medium", "occurred_at": "2026-11-21T09:30:00Z",
+        "observables": [{"type": "ip", "value": "198.51.100.4"}], "raw": {"event_type": "alert"}
+    })
+}
+
+both_databases!(
+    a_single_alert_is_created_then_repeated_with_the_same_id,
+    |p| async move {
+        let t = token(&p, "alerts:write").await;
+        let base = serve(p, None).await;
+        let c = Client::new();
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&alert("s-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let first: Value = res.json().await.unwrap();
+        assert_eq!(first["status"], "created");
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&alert("s-1"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let again: Value = res.json().await.unwrap();
+        assert_eq!(
+            again,
+            json!({"status": "repeated", "id": first["id"], "occurrences": 2})
+        );
+    }
+);
+
+both_databases!(
+    a_batch_reports_each_item_and_keeps_the_good_ones,
+    |p| async move {
+        let t = token(&p, "alerts:write").await;
+        let base = serve(p, None).await;
+        let mut bad = alert("s-3");
+        bad["severity"] = json!("urgent");
+        let batch = json!([alert("s-1"), alert("s-2"), bad, {"title": 5}, alert("s-1")]);
+        let res = Client::new()
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&batch)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(
+            (
+                body["created"].as_i64(),
+                body["repeated"].as_i64(),
+                body["rejected"].as_i64()
+            ),
+            (Some(2), Some(1), Some(2))
+        );
+        let results = body["results"].as_array().unwrap();
+        assert_eq!(results[2]["status"], "rejected");
+        assert!(
+            results[2]["error"]
+                .as_str()
+                .unwrap()
+                .contains("Unknown severity")
+        );
+        assert!(
+            results[3]["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("Not a valid alert")
+        );
+        assert_eq!(results[4]["status"], "repeated");
+        assert_eq!(results[4]["id"], results[0]["id"]);
+    }
+);
+
+both_databases!(
+    bad_bodies_and_oversized_alerts_get_clear_errors,
+    |p| async move {
+        let t = token(&p, "alerts:write").await;
+        let base = serve(p, None).await;
+        let c = Client::new();
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid");
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("not a JSON alert object")
+        );
+
+        let mut big = alert("s-big");
+        big["raw"] = json!({"blob": "x".repeat(1024 * 1024)});
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_large");
+
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&json!([big, alert("ok")]))
+            .send()
+            .await
+            .unwrap();
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["results"][0]["error"]
+                .as_str()
+                .unwrap()
+                .contains("larger than 1024 KiB")
+        );
+        assert_eq!(body["results"][1]["status"], "created");
+
+        let huge = "x".repeat(17 * 1024 * 1024);
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .body(format!("[\"{huge}\"]"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        let many: Vec<Value> = (0..1001).map(|i| alert(&format!("m{i}"))).collect();
+        let res = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(&many)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    }
+);
+
+both_databases!(intake_needs_an_alerts_write_token, |p| async move {
+    let read_only = token(&p, "alerts:read").await;
+    let base = serve(p, None).await;
+    let c = Client::new();
+    let res = c
+        .post(format!("{base}/api/alerts"))
+        .json(&alert("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = c
+        .post(format!("{base}/api/alerts"))
+        .bearer_auth(&read_only)
+        .json(&alert("x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let body: Value = res.json().await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("alert.ingest")
+    );
+});

@@ -1,0 +1,33 @@
+//! Shared by the HTTP test binaries: the real application on a free loopback port.
+
+use std::net::SocketAddr;
+
+use app::platform::Platform;
+use server::config::{DbArgs, ServeArgs};
+
+/// Serves the app on 127.0.0.1:<free port>; returns its base URL.
+pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let args = ServeArgs {
+        db: DbArgs {
+            database_url: None,
+            data_dir: ".".into(),
+        },
+        listen: addr,
+        public_url: public_url.map(str::to_owned),
+        trust_proxy_headers: false,
+        idle_timeout_minutes: 30,
+        absolute_timeout_hours: 12,
+    };
+    let app = server::startup::router(p, &args).await.unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
+    });
+    format!("http://{addr}")
+}
