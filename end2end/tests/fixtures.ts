@@ -37,3 +37,28 @@ export async function checkA11y(page: Page) {
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
 }
+
+/** As a signed-in admin: creates an account through the accounts page. */
+export async function createAccount(page: Page, username: string, displayName: string, password: string, tier = "1") {
+  await page.goto("/admin/accounts");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Display name").fill(displayName);
+  await page.getByLabel("Role", { exact: true }).selectOption("analyst");
+  await page.getByLabel("Tier (analysts)").selectOption(tier);
+  await page.getByLabel("Initial password").fill(password);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("status")).toContainText(`Created ${username}`);
+}
+
+/** As a signed-in admin: creates an API token with the given extra scopes and returns it. */
+export async function createToken(page: Page, name: string, extraScopes: string[] = []) {
+  await page.goto("/admin/tokens");
+  await hydrated(page);
+  await page.getByLabel("Name (e.g. the forwarder it is for)").fill(name);
+  for (const scope of extraScopes) await page.getByLabel(scope).check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = page.getByTestId("new-token");
+  await expect(token).toHaveText(/^cf_/);
+  return (await token.textContent())!.trim();
+}

@@ -1,6 +1,8 @@
 //! Alerts from SIEM, EDR, IDS and firewall tools, and the tier 1 triage queue. This file holds
 //! the shared types and the pure rules: what a valid incoming alert is, severities, verdicts.
 
+pub mod api;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

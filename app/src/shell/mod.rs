@@ -134,9 +134,11 @@ pub fn Layout(children: Children) -> impl IntoView {
                         let user = session.0.await.ok().flatten();
                         user.map(|user| {
                             let admin = user.role == Role::Admin;
+                            let triage = role_permits(user.role, Permission::AlertRead);
                             view! {
                                 <ul class="nav">
                                     <li><A href="/">"Home"</A></li>
+                                    {triage.then(|| view! { <li><A href="/alerts">"Alerts"</A></li> })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>
                                         <li><A href="/admin/tokens">"API tokens"</A></li>

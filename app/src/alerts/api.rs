@@ -1,0 +1,39 @@
+//! Server functions for the triage queue. Each resolves the actor and makes one service call.
+
+use leptos::prelude::*;
+
+use super::{QueueCursor, QueueFilter, QueuePage};
+use crate::errors::AppResult;
+#[cfg(feature = "ssr")]
+use {super::service, crate::accounts::session};
+
+#[server(prefix = "/rpc", endpoint = "alert_queue")]
+pub async fn alert_queue(filter: QueueFilter, after: Option<QueueCursor>) -> AppResult<QueuePage> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::queue(&p, &actor, &filter, after).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "set_alert_verdict")]
+pub async fn set_alert_verdict(ids: Vec<i64>, verdict: String, reason: String) -> AppResult<usize> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::set_verdict(&p, &actor, &ids, &verdict, &reason).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "assign_alerts")]
+pub async fn assign_alerts(ids: Vec<i64>, assignee: Option<String>) -> AppResult<usize> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::assign(&p, &actor, &ids, assignee.as_deref()).await?)
+}
+
+/// The raw payload, pretty-printed JSON when it parses, as text either way.
+#[server(prefix = "/rpc", endpoint = "alert_raw")]
+pub async fn alert_raw(alert_id: i64) -> AppResult<Option<String>> {
+    let (p, actor) = session::current_actor().await?;
+    let raw = service::raw_payload(&p, &actor, alert_id).await?;
+    Ok(
+        raw.map(|r| match serde_json::from_str::<serde_json::Value>(&r) {
+            Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(r),
+            Err(_) => r,
+        }),
+    )
+}

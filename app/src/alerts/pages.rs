@@ -1,0 +1,274 @@
+//! The triage queue page: filters in the URL, keyset pages, bulk verdicts and assignment, the
+//! raw payload on demand (as text, never as HTML), refreshed every few seconds.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::{A, Form},
+    hooks::use_query_map,
+};
+
+use super::{
+    AlertSummary, QueueCursor, QueueFilter, Severity, Verdict,
+    api::{AssignAlerts, SetAlertVerdict, alert_queue, alert_raw},
+};
+use crate::{
+    accounts::roles::Permission,
+    components::{action_error, utc},
+    shell::{ErrorBox, RequireUser},
+};
+
+#[component]
+pub fn AlertQueuePage() -> impl IntoView {
+    view! {
+        <RequireUser permission=Permission::AlertRead>
+            <AlertQueue/>
+        </RequireUser>
+    }
+}
+
+fn cursor_of(s: &str) -> Option<QueueCursor> {
+    let (sev, id) = s.split_once('-')?;
+    Some(QueueCursor {
+        severity: sev.parse().ok()?,
+        alert_id: id.parse().ok()?,
+    })
+}
+
+#[component]
+fn AlertQueue() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |k: &str| query.with(|q| q.get(k).filter(|v| !v.is_empty()));
+    let filter = Memo::new(move |_| QueueFilter {
+        status: Some(param("status").unwrap_or_else(|| "new".into())).filter(|s| s != "any"),
+        severity: param("severity"),
+        source: param("source"),
+        rule: param("rule"),
+        assignee: param("assignee"),
+        text: param("q"),
+    });
+    let after = Memo::new(move |_| param("after").as_deref().and_then(cursor_of));
+    let verdict = ServerAction::<SetAlertVerdict>::new();
+    let assign = ServerAction::<AssignAlerts>::new();
+    let tick = RwSignal::new(0u64);
+    #[cfg(feature = "hydrate")]
+    {
+        // New alerts appear without a reload: the page re-reads itself every few seconds.
+        let handle = set_interval_with_handle(
+            move || tick.update(|n| *n += 1),
+            std::time::Duration::from_secs(5),
+        );
+        if let Ok(h) = handle {
+            on_cleanup(move || h.clear());
+        }
+    }
+    let queue = Resource::new(
+        move || {
+            (
+                filter.get(),
+                after.get(),
+                verdict.version().get(),
+                assign.version().get(),
+                tick.get(),
+            )
+        },
+        |(f, a, ..)| alert_queue(f, a),
+    );
+    let selected = RwSignal::new(Vec::<i64>::new());
+    let reason = RwSignal::new(String::new());
+    // A successful action clears the selection (and a verdict its reason); a failed one or a
+    // refresh keeps them, so the analyst can fix the input and retry.
+    Effect::new(move |_| {
+        if matches!(verdict.value().get(), Some(Ok(_))) {
+            reason.set(String::new());
+            selected.set(Vec::new());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(assign.value().get(), Some(Ok(_))) {
+            selected.set(Vec::new());
+        }
+    });
+    let chosen_verdict = RwSignal::new(Verdict::FalsePositive.as_str().to_owned());
+    let apply_verdict = move |_| {
+        verdict.dispatch(SetAlertVerdict {
+            ids: selected.get_untracked(),
+            verdict: chosen_verdict.get_untracked(),
+            reason: reason.get_untracked(),
+        });
+    };
+    let assign_me = move |_| {
+        assign.dispatch(AssignAlerts {
+            ids: selected.get_untracked(),
+            assignee: Some("me".into()),
+        });
+    };
+    let current = move |k: &'static str| param(k).unwrap_or_default();
+    view! {
+        <h1>"Alert queue"</h1>
+        <Form method="GET" action="/alerts" attr:class="filters" attr:aria-label="Filter alerts">
+            <label>"Status "
+                <select name="status">
+                    {["new", "in_progress", "closed", "any"].into_iter().map(|s| view! {
+                        <option value=s selected=move || param("status").unwrap_or_else(|| "new".into()) == s>
+                            {s.replace('_', " ")}
+                        </option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Severity "
+                <select name="severity">
+                    <option value="">"any"</option>
+                    {Severity::ALL.into_iter().rev().map(|s| view! {
+                        <option value=s.as_str() selected=move || current("severity") == s.as_str()>{s.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Assignee "
+                <select name="assignee">
+                    <option value="">"anyone"</option>
+                    <option value="me" selected=move || current("assignee") == "me">"me"</option>
+                    <option value="none" selected=move || current("assignee") == "none">"unassigned"</option>
+                </select>
+            </label>
+            <label>"Source " <input name="source" size="12" prop:value=move || current("source")/></label>
+            <label>"Rule " <input name="rule" size="12" prop:value=move || current("rule")/></label>
+            <label>"Title contains " <input name="q" size="18" prop:value=move || current("q")/></label>
+            <button type="submit">"Filter"</button>
+        </Form>
+        <div class="bulk" role="group" aria-label="Act on selected alerts">
+            <span>{move || format!("{} selected", selected.with(Vec::len))}</span>
+            <button type="button" on:click=assign_me disabled=move || selected.with(Vec::is_empty)>"Assign to me"</button>
+            <label>"Verdict "
+                <select on:change=move |ev| chosen_verdict.set(event_target_value(&ev))>
+                    {Verdict::ALL.into_iter().map(|v| view! {
+                        <option value=v.as_str() selected=v == Verdict::FalsePositive>{v.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Reason " <input size="30" maxlength="2000" bind:value=reason/></label>
+            <button type="button" class="primary" on:click=apply_verdict disabled=move || selected.with(Vec::is_empty)>
+                "Apply verdict"
+            </button>
+        </div>
+        {action_error(verdict.value())}
+        {action_error(assign.value())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match queue.await {
+                    Ok(page) => {
+                        let next = page.next.map(|c| next_href(&query.get(), c));
+                        view! {
+                            <AlertTable alerts=page.alerts selected/>
+                            {next.map(|href| view! { <p><A href=href>"Next page →"</A></p> })}
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn next_href(q: &leptos_router::params::ParamsMap, c: QueueCursor) -> String {
+    let mut q = q.clone();
+    q.replace("after", format!("{}-{}", c.severity, c.alert_id));
+    format!("/alerts{}", q.to_query_string())
+}
+
+#[component]
+fn AlertTable(alerts: Vec<AlertSummary>, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+    if alerts.is_empty() {
+        return view! { <p class="muted">"No alerts match."</p> }.into_any();
+    }
+    view! {
+        <table class="data queue">
+            <thead>
+                <tr>
+                    <th scope="col"><span class="sr-only">"Select"</span></th>
+                    <th scope="col">"Severity"</th>
+                    <th scope="col">"Title"</th>
+                    <th scope="col">"Source"</th>
+                    <th scope="col">"Rule"</th>
+                    <th scope="col">"Count"</th>
+                    <th scope="col">"Observables"</th>
+                    <th scope="col">"Status"</th>
+                    <th scope="col">"Assignee"</th>
+                    <th scope="col">"Last seen"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {alerts.into_iter().map(|a| view! { <AlertRow alert=a selected/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn AlertRow(alert: AlertSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+    let id = alert.alert_id;
+    let is_selected = move || selected.with(|s| s.contains(&id));
+    let toggle = move |_| {
+        selected.update(|s| match s.iter().position(|x| *x == id) {
+            Some(i) => {
+                s.remove(i);
+            }
+            None => s.push(id),
+        })
+    };
+    let status = match alert.verdict {
+        Some(v) => v.label().to_owned(),
+        None => alert.status.as_str().replace('_', " "),
+    };
+    let checkbox_label = format!("Select alert {}", alert.title);
+    view! {
+        <tr class:selected=is_selected data-alert-id=id>
+            <td><input type="checkbox" aria-label=checkbox_label prop:checked=is_selected on:change=toggle/></td>
+            <td><span class=format!("sev sev-{}", alert.severity.as_str())>{alert.severity.as_str()}</span></td>
+            <td>
+                {alert.title.clone()}
+                <RawPayload alert_id=id/>
+            </td>
+            <td>{alert.source.clone()}</td>
+            <td>{alert.rule.clone()}</td>
+            <td class="num">{alert.occurrence_count}</td>
+            <td class="observables">{alert.observables_preview.join(", ")}</td>
+            <td>{status}</td>
+            <td>{alert.assignee.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>{utc(alert.last_seen_at)}</td>
+        </tr>
+    }
+}
+
+/// The raw payload, fetched only when opened and shown as text.
+#[component]
+fn RawPayload(alert_id: i64) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let raw = Resource::new(
+        move || open.get(),
+        move |o| async move {
+            match o {
+                true => alert_raw(alert_id).await,
+                false => Ok(None),
+            }
+        },
+    );
+    view! {
+        <details class="raw" on:toggle=move |_| open.set(true)>
+            <summary>"Raw"</summary>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    let loaded = raw.await;
+                    if !open.get_untracked() {
+                        return ().into_any();
+                    }
+                    match loaded {
+                        Ok(Some(text)) => view! { <pre class="raw-json">{text}</pre> }.into_any(),
+                        Ok(None) => view! { <p class="muted">"No raw payload was sent."</p> }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </details>
+    }
+}
