@@ -146,9 +146,12 @@ impl Verdict {
 
 /// An observable as posted with an alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ObservableInput {
+    /// ip, domain, url, email, hash, hostname, user, filename, registry_key or other.
     #[serde(rename = "type")]
     pub kind: String,
+    /// Defanged values (`hxxp`, `[.]`) are accepted.
     pub value: String,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -156,15 +159,20 @@ pub struct ObservableInput {
 
 /// An alert as posted to `POST /api/alerts` (before validation).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AlertInput {
+    /// The sending tool, e.g. `wazuh`.
     pub source: String,
+    /// The alert's id in that tool; with `source`, it makes retries safe.
     pub source_ref: String,
+    /// Detection rule name or id.
     #[serde(default)]
     pub rule: Option<String>,
     pub title: String,
     #[serde(default)]
     pub description: Option<String>,
+    /// info, low, medium, high or critical.
     pub severity: String,
     /// RFC 3339; defaults to the time of arrival.
     #[serde(default)]
@@ -175,6 +183,7 @@ pub struct AlertInput {
     pub observables: Vec<ObservableInput>,
     /// Anything: kept as sent, shown on demand, never in lists.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub raw: Option<serde_json::Value>,
 }
 
@@ -303,6 +312,7 @@ impl AlertInput {
 
 /// What happened to one posted alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum IngestOutcome {
     /// Stored as a new alert.

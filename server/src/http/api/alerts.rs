@@ -22,15 +22,18 @@ pub const MAX_ALERT_BYTES: usize = 1024 * 1024;
 pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 pub const MAX_BATCH_ITEMS: usize = 1000;
 
-#[derive(Serialize)]
-struct ItemResult {
+/// The result of one item of a batch.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ItemResult {
+    /// Position in the posted array.
     index: usize,
     #[serde(flatten)]
     outcome: IngestOutcome,
 }
 
-#[derive(Serialize)]
-struct BatchResult {
+/// The answer to a batch: counts and one result per item, in order.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BatchResult {
     created: usize,
     repeated: usize,
     rejected: usize,
@@ -49,6 +52,19 @@ fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
     input.check()
 }
 
+/// Posts one alert (an object) or a batch (an array of up to 1000). A repeat of the same
+/// (`source`, `source_ref`) never creates a second alert: it returns the existing id.
+#[utoipa::path(post, path = "/api/alerts",
+    request_body(content = AlertInput, description = "One alert, or an array of up to 1000 (each as AlertInput)"),
+    responses(
+        (status = 201, description = "A single alert was created", body = IngestOutcome),
+        (status = 200, description = "A single alert repeated an existing one, or a batch was processed (BatchResult)", body = BatchResult),
+        (status = 400, description = "The body or the single alert is invalid", body = super::ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = super::ErrorBody),
+        (status = 403, description = "The token lacks the alerts:write scope", body = super::ErrorBody),
+        (status = 413, description = "An alert over 1 MiB or a batch over 16 MiB", body = super::ErrorBody),
+        (status = 503, description = "Overloaded; retry after the Retry-After seconds", body = super::ErrorBody),
+    ))]
 pub async fn post_alerts(
     Extension(platform): Extension<Platform>,
     ApiActor(actor): ApiActor,

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod auth;
+mod openapi;
 
 use std::time::Duration;
 
@@ -31,12 +32,15 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .load_shed()
         .concurrency_limit(INTAKE_CONCURRENCY)
         .timeout(Duration::from_secs(60));
-    Router::new().route("/api/whoami", get(whoami)).route(
-        "/api/alerts",
-        post(alerts::post_alerts)
-            .layer::<_, std::convert::Infallible>(intake_limits)
-            .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
-    )
+    Router::new()
+        .route("/api/whoami", get(whoami))
+        .route("/api/openapi.json", get(openapi::openapi_json))
+        .route(
+            "/api/alerts",
+            post(alerts::post_alerts)
+                .layer::<_, std::convert::Infallible>(intake_limits)
+                .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
+        )
 }
 
 /// 503 with `Retry-After`, for forwarders to back off and resend (intake is idempotent).
@@ -51,15 +55,35 @@ fn overloaded() -> axum::response::Response {
     res
 }
 
-#[derive(Serialize)]
-struct WhoAmI {
+/// Who a token belongs to.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct WhoAmI {
+    /// `token` for API tokens.
     kind: &'static str,
     name: String,
     scopes: Vec<String>,
 }
 
+/// Every REST error: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// invalid, unauthenticated, forbidden, not_found, conflict, too_large, overloaded, internal.
+    code: String,
+    /// A sentence a person can act on.
+    message: String,
+}
+
 /// Who the credentials belong to: lets an integrator check a token before wiring it up.
-async fn whoami(ApiActor(actor): ApiActor) -> Json<WhoAmI> {
+#[utoipa::path(get, path = "/api/whoami", responses(
+    (status = 200, body = WhoAmI),
+    (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+))]
+pub async fn whoami(ApiActor(actor): ApiActor) -> Json<WhoAmI> {
     let (kind, scopes) = match &actor.principal {
         Principal::Token { scopes, .. } => ("token", scopes.clone()),
         Principal::User { .. } => ("user", Vec::new()),
