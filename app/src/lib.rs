@@ -38,6 +38,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=shell::HomePage/>
                     <Route path=path!("/login") view=accounts::pages::LoginPage/>
                     <Route path=path!("/alerts") view=alerts::pages::AlertQueuePage/>
+                    <Route path=path!("/alerts/rules") view=alerts::pages::RuleFeedbackPage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>
                     <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
                     <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>

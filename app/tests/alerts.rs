@@ -301,3 +301,63 @@ both_databases!(
         assert!(matches!(err, Error::Invalid(ref m) if m.contains("nobody")));
     }
 );
+
+both_databases!(
+    rule_feedback_counts_verdicts_per_rule_in_the_period,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let mut noisy = alert("n1", "low", "noisy 1");
+        noisy.rule = "noisy-rule".into();
+        let mut noisy2 = alert("n2", "low", "noisy 2");
+        noisy2.rule = "noisy-rule".into();
+        let good = alert("g1", "high", "real");
+        let out = service::ingest(&p, &fw, vec![Ok(noisy), Ok(noisy2), Ok(good)])
+            .await
+            .unwrap();
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let (_, analyst) = sign_in(&p, "tara").await;
+        service::set_verdict(
+            &p,
+            &analyst,
+            &[id_of(&out[0])],
+            "false_positive",
+            "test traffic",
+        )
+        .await
+        .unwrap();
+        p.clock.advance(time::Duration::days(10));
+        service::set_verdict(
+            &p,
+            &analyst,
+            &[id_of(&out[1])],
+            "false_positive",
+            "test traffic",
+        )
+        .await
+        .unwrap();
+        service::set_verdict(
+            &p,
+            &analyst,
+            &[id_of(&out[2])],
+            "true_positive",
+            "confirmed",
+        )
+        .await
+        .unwrap();
+
+        let week = service::rule_feedback(&p, &analyst, 7).await.unwrap();
+        let noisy = week.iter().find(|r| r.rule == "noisy-rule").unwrap();
+        assert_eq!(
+            noisy.false_positive, 1,
+            "the older verdict is outside the week"
+        );
+        let month = service::rule_feedback(&p, &analyst, 30).await.unwrap();
+        assert_eq!(month[0].rule, "noisy-rule");
+        assert_eq!(month[0].false_positive_rate(), Some(1.0));
+        assert_eq!(month[1].true_positive, 1);
+        assert!(matches!(
+            service::rule_feedback(&p, &analyst, 0).await,
+            Err(Error::Invalid(_))
+        ));
+    }
+);

@@ -83,6 +83,12 @@ test("a tier 1 analyst triages alerts posted by a forwarder", async ({ page, bro
   await expect(rows).toHaveCount(1);
   expect((await post(alert("e2e-4", "high", "Beacon to known C2"))).status()).toBe(201);
   await expect(rows.filter({ hasText: "Beacon to known C2" })).toHaveCount(1, { timeout: 15_000 });
+
+  // The rule owners' view: the verdict shows up against rule 5710.
+  await analyst.getByRole("link", { name: "Detection rule feedback" }).click();
+  const rule = analyst.getByRole("row", { name: /5710/ });
+  await expect(rule).toContainText("100 %");
+  await checkA11y(analyst);
   expect(errors).toEqual([]);
   await ctx.close();
 });

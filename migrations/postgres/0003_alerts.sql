@@ -35,7 +35,7 @@ create table alert (
 create index alert_queue on alert (status, severity desc, alert_id desc);
 create index alert_queue_all on alert (severity desc, alert_id desc);
 -- Rule feedback: verdicts per rule over a period.
-create index alert_rule_verdict on alert (rule, verdict_at);
+create index alert_verdict_at on alert (verdict_at);
 
 -- Raw payloads live apart so queue queries never touch them.
 create table alert_raw (

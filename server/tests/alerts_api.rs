@@ -202,18 +202,37 @@ both_databases!(intake_needs_an_alerts_write_token, |p| async move {
     );
 });
 
-both_databases!(the_openapi_document_describes_the_intake_api, |p| async move {
-    let base = serve(p, None).await;
-    let doc: Value = reqwest::get(format!("{base}/api/openapi.json")).await.unwrap().json().await.unwrap();
-    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    let post = &doc["paths"]["/api/alerts"]["post"];
-    for status in ["200", "201", "400", "401", "403", "413", "503"] {
-        assert!(post["responses"][status].is_object(), "response {status} documented");
+both_databases!(
+    the_openapi_document_describes_the_intake_api,
+    |p| async move {
+        let base = serve(p, None).await;
+        let doc: Value = reqwest::get(format!("{base}/api/openapi.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+        let post = &doc["paths"]["/api/alerts"]["post"];
+        for status in ["200", "201", "400", "401", "403", "413", "503"] {
+            assert!(
+                post["responses"][status].is_object(),
+                "response {status} documented"
+            );
+        }
+        let input = &doc["components"]["schemas"]["AlertInput"];
+        let mut required: Vec<&str> = input["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        required.sort();
+        assert_eq!(required, ["severity", "source", "source_ref", "title"]);
+        assert!(doc["paths"]["/api/whoami"]["get"].is_object());
+        assert_eq!(
+            doc["components"]["securitySchemes"]["bearer"]["scheme"],
+            "bearer"
+        );
     }
-    let input = &doc["components"]["schemas"]["AlertInput"];
-    let mut required: Vec<&str> = input["required"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    required.sort();
-    assert_eq!(required, ["severity", "source", "source_ref", "title"]);
-    assert!(doc["paths"]["/api/whoami"]["get"].is_object());
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
-});
+);

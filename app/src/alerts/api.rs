@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{QueueCursor, QueueFilter, QueuePage};
+use super::{QueueCursor, QueueFilter, QueuePage, RuleFeedback};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
 use {super::service, crate::accounts::session};
@@ -36,4 +36,10 @@ pub async fn alert_raw(alert_id: i64) -> AppResult<Option<String>> {
             Err(_) => r,
         }),
     )
+}
+
+#[server(prefix = "/rpc", endpoint = "rule_feedback_report")]
+pub async fn rule_feedback_report(days: i64) -> AppResult<Vec<RuleFeedback>> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::rule_feedback(&p, &actor, days).await?)
 }

@@ -367,6 +367,60 @@ pub struct QueuePage {
     pub next: Option<QueueCursor>,
 }
 
+/// How one detection rule's alerts were judged over a period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RuleFeedback {
+    pub rule: String,
+    pub true_positive: i64,
+    pub false_positive: i64,
+    pub benign: i64,
+    pub duplicate: i64,
+}
+
+impl RuleFeedback {
+    pub fn total(&self) -> i64 {
+        self.true_positive + self.false_positive + self.benign + self.duplicate
+    }
+
+    /// False positives over all verdicts, 0–1; `None` with no verdicts.
+    pub fn false_positive_rate(&self) -> Option<f64> {
+        let total = self.total();
+        (total > 0).then(|| self.false_positive as f64 / total as f64)
+    }
+}
+
+/// Folds (rule, verdict, count) rows into one line per rule, noisiest (most false positives)
+/// first, then by name.
+pub fn fold_rule_feedback(rows: &[(String, String, i64)]) -> Vec<RuleFeedback> {
+    let mut out: Vec<RuleFeedback> = Vec::new();
+    for (rule, verdict, n) in rows {
+        let i = match out.iter().position(|r| &r.rule == rule) {
+            Some(i) => i,
+            None => {
+                out.push(RuleFeedback {
+                    rule: rule.clone(),
+                    ..Default::default()
+                });
+                out.len() - 1
+            }
+        };
+        let r = &mut out[i];
+        match Verdict::parse(verdict) {
+            Ok(Verdict::TruePositive) => r.true_positive += n,
+            Ok(Verdict::FalsePositive) => r.false_positive += n,
+            Ok(Verdict::Benign) => r.benign += n,
+            Ok(Verdict::Duplicate) => r.duplicate += n,
+            Err(_) => {}
+        }
+    }
+    out.sort_by(|a, b| {
+        b.false_positive
+            .cmp(&a.false_positive)
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -409,6 +463,21 @@ mod tests {
         let mut a = input();
         a.observables[1].value = "not-an-ip".into();
         assert!(a.check().unwrap_err().starts_with("observables[1]:"));
+    }
+
+    #[test]
+    fn rule_feedback_folds_verdicts_and_ranks_noisy_rules_first() {
+        let rows = vec![
+            ("quiet".to_owned(), "true_positive".to_owned(), 4),
+            ("noisy".to_owned(), "false_positive".to_owned(), 9),
+            ("noisy".to_owned(), "true_positive".to_owned(), 1),
+        ];
+        let f = fold_rule_feedback(&rows);
+        assert_eq!(f[0].rule, "noisy");
+        assert_eq!(f[0].total(), 10);
+        assert_eq!(f[0].false_positive_rate(), Some(0.9));
+        assert_eq!(f[1].false_positive_rate(), Some(0.0));
+        assert_eq!(RuleFeedback::default().false_positive_rate(), None);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use leptos_router::{
 
 use super::{
     AlertSummary, QueueCursor, QueueFilter, Severity, Verdict,
-    api::{AssignAlerts, SetAlertVerdict, alert_queue, alert_raw},
+    api::{AssignAlerts, SetAlertVerdict, alert_queue, alert_raw, rule_feedback_report},
 };
 use crate::{
     accounts::roles::Permission,
@@ -104,7 +104,10 @@ fn AlertQueue() -> impl IntoView {
     };
     let current = move |k: &'static str| param(k).unwrap_or_default();
     view! {
-        <h1>"Alert queue"</h1>
+        <div class="page-head">
+            <h1>"Alert queue"</h1>
+            <A href="/alerts/rules">"Detection rule feedback"</A>
+        </div>
         <Form method="GET" action="/alerts" attr:class="filters" attr:aria-label="Filter alerts">
             <label>"Status "
                 <select name="status">
@@ -270,5 +273,81 @@ fn RawPayload(alert_id: i64) -> impl IntoView {
                 })}
             </Transition>
         </details>
+    }
+}
+
+/// Per detection rule: how its alerts were judged over a period, so rule owners know what to
+/// tune.
+#[component]
+pub fn RuleFeedbackPage() -> impl IntoView {
+    view! {
+        <RequireUser permission=Permission::AlertRead>
+            <RuleFeedbackReport/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn RuleFeedbackReport() -> impl IntoView {
+    let query = use_query_map();
+    let days = Memo::new(move |_| {
+        query
+            .with(|q| q.get("days"))
+            .and_then(|d| d.parse::<i64>().ok())
+            .unwrap_or(30)
+    });
+    let report = Resource::new(move || days.get(), rule_feedback_report);
+    view! {
+        <h1>"Detection rule feedback"</h1>
+        <Form method="GET" action="/alerts/rules" attr:class="filters" attr:aria-label="Choose the period">
+            <label>"Period "
+                <select name="days">
+                    {[7i64, 30, 90, 365].into_iter().map(|d| view! {
+                        <option value=d.to_string() selected=move || days.get() == d>{format!("last {d} days")}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Show"</button>
+        </Form>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match report.await {
+                    Ok(rows) if rows.is_empty() => view! { <p class="muted">"No verdicts in this period."</p> }.into_any(),
+                    Ok(rows) => view! {
+                        <table class="data">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Rule"</th>
+                                    <th scope="col">"Verdicts"</th>
+                                    <th scope="col">"True positive"</th>
+                                    <th scope="col">"False positive"</th>
+                                    <th scope="col">"Benign"</th>
+                                    <th scope="col">"Duplicate"</th>
+                                    <th scope="col">"False-positive rate"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {rows.into_iter().map(|r| {
+                                    let rate = r.false_positive_rate().map_or_else(|| "—".to_owned(), |x| format!("{:.0} %", x * 100.0));
+                                    let rule = if r.rule.is_empty() { "(no rule)".to_owned() } else { r.rule.clone() };
+                                    view! {
+                                        <tr>
+                                            <td>{rule}</td>
+                                            <td class="num">{r.total()}</td>
+                                            <td class="num">{r.true_positive}</td>
+                                            <td class="num">{r.false_positive}</td>
+                                            <td class="num">{r.benign}</td>
+                                            <td class="num">{r.duplicate}</td>
+                                            <td class="num">{rate}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::{
     AlertStatus, AlertSummary, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage,
-    Severity, Verdict,
+    RuleFeedback, Severity, Verdict, fold_rule_feedback,
     store::{self, QueueQuery},
 };
 use crate::{
@@ -274,4 +274,20 @@ pub async fn assign(
 pub async fn raw_payload(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Option<String>> {
     actor.require(Permission::AlertRead)?;
     store::raw(&p.db, alert_id).await
+}
+
+/// Longest period the rule feedback report covers.
+const MAX_FEEDBACK_DAYS: i64 = 366;
+
+/// Verdicts per detection rule over the last `days` days, noisiest rules first.
+pub async fn rule_feedback(p: &Platform, actor: &Actor, days: i64) -> Result<Vec<RuleFeedback>> {
+    actor.require(Permission::AlertRead)?;
+    if !(1..=MAX_FEEDBACK_DAYS).contains(&days) {
+        return Err(Error::invalid(format!(
+            "Choose a period of 1 to {MAX_FEEDBACK_DAYS} days."
+        )));
+    }
+    let now = p.clock.now();
+    let rows = store::verdicts_by_rule(&p.db, now - days * 86_400_000, now + 1).await?;
+    Ok(fold_rule_feedback(&rows))
 }

@@ -304,3 +304,22 @@ pub async fn raw(db: &Db, alert_id: i64) -> Result<Option<String>> {
     })?;
     Ok(row.map(|r| r.0))
 }
+
+/// Verdict counts per detection rule for alerts decided in `[from, to)`: (rule, verdict, n).
+pub async fn verdicts_by_rule(
+    db: &Db,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<(String, String, i64)>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select rule, verdict, count(*) from alert
+             where verdict_at >= $1 and verdict_at < $2 and verdict is not null
+             group by rule, verdict",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+    })?)
+}
