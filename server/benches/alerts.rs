@@ -1,0 +1,205 @@
+//! Alert intake and queue benchmark: prints figures, asserts nothing (speed goals live here, not
+//! in timed tests). Run with `cargo bench -p server --bench alerts` (PostgreSQL from
+//! `CASEFILE_TEST_POSTGRES`, default 127.0.0.1:5432). `BENCH_QUEUE_ALERTS` sets the size of the
+//! large queue (default 1,000,000).
+//!
+//! For each database it measures, over HTTP on loopback against the real router:
+//! - batched intake (arrays of 1000) next to the same rows written straight through sqlx;
+//! - single-alert intake at full speed, then p99 latency at half that rate;
+//! - the triage queue's first page (service call: SQL and mapping) at 1,000 and at the large size.
+
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use app::{
+    accounts::service as accounts,
+    alerts::{AlertInput, NewAlert, QueueFilter, service as alerts, store},
+    platform::{Actor, Platform},
+    testing::{TestDb, add_user, platform, sign_in, system},
+};
+use server::config::{DbArgs, ServeArgs};
+
+fn alert_json(i: usize) -> serde_json::Value {
+    let sev = ["info", "low", "medium", "high", "critical"][i % 5];
+    serde_json::json!({
+        "source": "bench", "source_ref": format!("b-{i}"), "rule": format!("rule-{}", i % 50),
+        "title": format!("Suspicious activity {i}"), "severity": sev,
+        "observables": [{"type": "ip", "value": format!("10.{}.{}.{}", i % 200, (i / 200) % 200, i % 250)},
+                        {"type": "user", "value": format!("user{}", i % 1000)}],
+        "raw": {"event_id": i, "message": "process created", "host": format!("host-{}", i % 300)}
+    })
+}
+
+fn new_alert(i: usize) -> NewAlert {
+    serde_json::from_value::<AlertInput>(alert_json(i)).unwrap().check().unwrap()
+}
+
+async fn serve(p: Platform) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let args = ServeArgs {
+        db: DbArgs { database_url: None, data_dir: ".".into() },
+        listen: addr,
+        public_url: None,
+        trust_proxy_headers: false,
+        idle_timeout_minutes: 30,
+        absolute_timeout_hours: 12,
+    };
+    let app = server::startup::router(p, &args).await.unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    format!("http://{addr}")
+}
+
+/// Writes alerts `start..end` straight through the store in transactions of 1000 (the reference).
+async fn direct_insert(p: &Platform, start: usize, end: usize) {
+    let mut i = start;
+    while i < end {
+        let stop = (i + 1000).min(end);
+        let mut tx = p.db.begin().await.unwrap();
+        for j in i..stop {
+            let a = new_alert(j);
+            let (id, _) = store::upsert(&mut tx, &a, "bench", p.clock.now()).await.unwrap();
+            store::insert_raw(&mut tx, id, a.raw.as_deref().unwrap_or("{}"), p.clock.now()).await.unwrap();
+            store::insert_observables(&mut tx, id, &a.observables, p.clock.now()).await.unwrap();
+        }
+        tx.commit().await.unwrap();
+        i = stop;
+    }
+}
+
+fn p99(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[((v.len() as f64) * 0.99).ceil() as usize - 1]
+}
+
+async fn queue_p99(p: &Platform, analyst: &Actor, runs: usize) -> Duration {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let page = alerts::queue(p, analyst, &QueueFilter::default(), None).await.unwrap();
+        times.push(t.elapsed());
+        assert_eq!(page.alerts.len(), 50);
+    }
+    p99(times)
+}
+
+async fn bench(kind: &str, queue_size: usize) {
+    let (db, url) = if kind == "sqlite" { TestDb::sqlite().await } else { TestDb::postgres().await };
+    let p = platform(&url).await;
+    let token = accounts::create_token(&p, &system(), "bench", &["alerts:write".into()]).await.unwrap().token;
+    let base = serve(p.clone()).await;
+    let client = reqwest::Client::new();
+    println!("\n== {kind}");
+
+    // Reference: the same rows through sqlx directly, 20 transactions of 1000.
+    let t = Instant::now();
+    direct_insert(&p, 0, 20_000).await;
+    let direct_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    println!("direct sqlx insert (batches of 1000):       {direct_rate:>9.0} alerts/s");
+
+    // Batched HTTP intake: 20 batches of 1000 from two concurrent clients.
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..2 {
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            for b in 0..10 {
+                let start = 100_000 + (worker * 10 + b) * 1000;
+                let batch: Vec<_> = (start..start + 1000).map(alert_json).collect();
+                let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&batch).send().await.unwrap();
+                assert!(res.status().is_success());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let batch_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    println!(
+        "HTTP batched intake (1000 per request):     {batch_rate:>9.0} alerts/s  ({:.0}% of direct)",
+        100.0 * batch_rate / direct_rate
+    );
+
+    // Single-alert intake at full speed: 3000 requests, 16 in flight.
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(200_000));
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (client, base, token, next) = (client.clone(), base.clone(), token.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if i >= 203_000 {
+                    break;
+                }
+                let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&alert_json(i)).send().await.unwrap();
+                assert!(res.status().is_success());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let single_rate = 3000.0 / t.elapsed().as_secs_f64();
+    println!("HTTP single-alert intake (16 in flight):    {single_rate:>9.0} alerts/s");
+
+    // Latency at half that rate, open loop for ~4 s.
+    let rate = (single_rate / 2.0).max(1.0);
+    let n = (rate * 4.0) as usize;
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let mut ticker = tokio::time::interval(interval);
+    let mut tasks = Vec::with_capacity(n);
+    for k in 0..n {
+        ticker.tick().await;
+        let (client, base, token) = (client.clone(), base.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&alert_json(300_000 + k)).send().await.unwrap();
+            assert!(res.status().is_success());
+            t.elapsed()
+        }));
+    }
+    let mut lat = Vec::with_capacity(n);
+    for t in tasks {
+        lat.push(t.await.unwrap());
+    }
+    println!("  p99 latency at {rate:>6.0} alerts/s (half):   {:>9.1} ms", p99(lat).as_secs_f64() * 1000.0);
+
+    // The queue at 1,000 and at the large size: a fresh database each.
+    let (qdb, qurl) = if kind == "sqlite" { TestDb::sqlite().await } else { TestDb::postgres().await };
+    let q = platform(&qurl).await;
+    add_user(&q, "tara", "analyst", Some(1)).await;
+    let (_, analyst) = sign_in(&q, "tara").await;
+    direct_insert(&q, 0, 1000).await;
+    let small = queue_p99(&q, &analyst, 300).await;
+    println!("queue first page, 1,000 alerts:             {:>9.2} ms p99", small.as_secs_f64() * 1000.0);
+    let t = Instant::now();
+    direct_insert(&q, 1000, queue_size).await;
+    println!("  (loaded {queue_size} alerts in {:.0} s)", t.elapsed().as_secs_f64());
+    let large = queue_p99(&q, &analyst, 300).await;
+    println!(
+        "queue first page, {queue_size} alerts:        {:>9.2} ms p99  ({:.2}x the 1,000 figure)",
+        large.as_secs_f64() * 1000.0,
+        large.as_secs_f64() / small.as_secs_f64()
+    );
+    q.db.close().await;
+    qdb.drop_db().await;
+    p.db.close().await;
+    db.drop_db().await;
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let size = std::env::var("BENCH_QUEUE_ALERTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let only = std::env::var("BENCH_DATABASE").ok();
+    for kind in ["sqlite", "postgres"] {
+        if only.as_deref().is_none_or(|o| o == kind) {
+            bench(kind, size).await;
+        }
+    }
+}
