@@ -96,7 +96,10 @@ where
 macro_rules! both_databases {
     ($name:ident, $body:expr) => {
         mod $name {
-            #[allow(unused_imports, reason = "test bodies use some of the parent's imports, not all")]
+            #[allow(
+                unused_imports,
+                reason = "test bodies use some of the parent's imports, not all"
+            )]
             use super::*;
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -84,6 +84,20 @@ test("a tier 1 analyst triages alerts posted by a forwarder", async ({ page, bro
   expect((await post(alert("e2e-4", "high", "Beacon to known C2"))).status()).toBe(201);
   await expect(rows.filter({ hasText: "Beacon to known C2" })).toHaveCount(1, { timeout: 15_000 });
 
+  // Keyboard: j moves the cursor, x selects, ? shows the shortcuts, Esc hides them.
+  await analyst.getByRole("button", { name: "Filter" }).focus();
+  await analyst.keyboard.press("j");
+  await expect(rows.first()).toHaveClass(/cursor/);
+  await analyst.keyboard.press("x");
+  await expect(analyst.getByText("1 selected")).toBeVisible();
+  await analyst.keyboard.press("x");
+  await expect(analyst.getByText("0 selected")).toBeVisible();
+  await analyst.keyboard.press("?");
+  await expect(analyst.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await checkA11y(analyst);
+  await analyst.keyboard.press("Escape");
+  await expect(analyst.getByRole("dialog", { name: "Keyboard shortcuts" })).toHaveCount(0);
+
   // The rule owners' view: the verdict shows up against rule 5710.
   await analyst.getByRole("link", { name: "Detection rule feedback" }).click();
   const rule = analyst.getByRole("row", { name: /5710/ });

@@ -34,14 +34,20 @@ fn alert_json(i: usize) -> serde_json::Value {
 }
 
 fn new_alert(i: usize) -> NewAlert {
-    serde_json::from_value::<AlertInput>(alert_json(i)).unwrap().check().unwrap()
+    serde_json::from_value::<AlertInput>(alert_json(i))
+        .unwrap()
+        .check()
+        .unwrap()
 }
 
 async fn serve(p: Platform) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let args = ServeArgs {
-        db: DbArgs { database_url: None, data_dir: ".".into() },
+        db: DbArgs {
+            database_url: None,
+            data_dir: ".".into(),
+        },
         listen: addr,
         public_url: None,
         trust_proxy_headers: false,
@@ -50,7 +56,12 @@ async fn serve(p: Platform) -> String {
     };
     let app = server::startup::router(p, &args).await.unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     format!("http://{addr}")
 }
@@ -63,9 +74,15 @@ async fn direct_insert(p: &Platform, start: usize, end: usize) {
         let mut tx = p.db.begin().await.unwrap();
         for j in i..stop {
             let a = new_alert(j);
-            let (id, _) = store::upsert(&mut tx, &a, "bench", p.clock.now()).await.unwrap();
-            store::insert_raw(&mut tx, id, a.raw.as_deref().unwrap_or("{}"), p.clock.now()).await.unwrap();
-            store::insert_observables(&mut tx, id, &a.observables, p.clock.now()).await.unwrap();
+            let (id, _) = store::upsert(&mut tx, &a, "bench", p.clock.now())
+                .await
+                .unwrap();
+            store::insert_raw(&mut tx, id, a.raw.as_deref().unwrap_or("{}"), p.clock.now())
+                .await
+                .unwrap();
+            store::insert_observables(&mut tx, id, &a.observables, p.clock.now())
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
         i = stop;
@@ -81,7 +98,9 @@ async fn queue_p99(p: &Platform, analyst: &Actor, runs: usize) -> Duration {
     let mut times = Vec::with_capacity(runs);
     for _ in 0..runs {
         let t = Instant::now();
-        let page = alerts::queue(p, analyst, &QueueFilter::default(), None).await.unwrap();
+        let page = alerts::queue(p, analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
         times.push(t.elapsed());
         assert_eq!(page.alerts.len(), 50);
     }
@@ -89,9 +108,16 @@ async fn queue_p99(p: &Platform, analyst: &Actor, runs: usize) -> Duration {
 }
 
 async fn bench(kind: &str, queue_size: usize) {
-    let (db, url) = if kind == "sqlite" { TestDb::sqlite().await } else { TestDb::postgres().await };
+    let (db, url) = if kind == "sqlite" {
+        TestDb::sqlite().await
+    } else {
+        TestDb::postgres().await
+    };
     let p = platform(&url).await;
-    let token = accounts::create_token(&p, &system(), "bench", &["alerts:write".into()]).await.unwrap().token;
+    let token = accounts::create_token(&p, &system(), "bench", &["alerts:write".into()])
+        .await
+        .unwrap()
+        .token;
     let base = serve(p.clone()).await;
     let client = reqwest::Client::new();
     println!("\n== {kind}");
@@ -111,7 +137,13 @@ async fn bench(kind: &str, queue_size: usize) {
             for b in 0..10 {
                 let start = 100_000 + (worker * 10 + b) * 1000;
                 let batch: Vec<_> = (start..start + 1000).map(alert_json).collect();
-                let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&batch).send().await.unwrap();
+                let res = client
+                    .post(format!("{base}/api/alerts"))
+                    .bearer_auth(&token)
+                    .json(&batch)
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(res.status().is_success());
             }
         }));
@@ -130,14 +162,21 @@ async fn bench(kind: &str, queue_size: usize) {
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {
-        let (client, base, token, next) = (client.clone(), base.clone(), token.clone(), next.clone());
+        let (client, base, token, next) =
+            (client.clone(), base.clone(), token.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 if i >= 203_000 {
                     break;
                 }
-                let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&alert_json(i)).send().await.unwrap();
+                let res = client
+                    .post(format!("{base}/api/alerts"))
+                    .bearer_auth(&token)
+                    .json(&alert_json(i))
+                    .send()
+                    .await
+                    .unwrap();
                 assert!(res.status().is_success());
             }
         }));
@@ -159,7 +198,13 @@ async fn bench(kind: &str, queue_size: usize) {
         let (client, base, token) = (client.clone(), base.clone(), token.clone());
         tasks.push(tokio::spawn(async move {
             let t = Instant::now();
-            let res = client.post(format!("{base}/api/alerts")).bearer_auth(&token).json(&alert_json(300_000 + k)).send().await.unwrap();
+            let res = client
+                .post(format!("{base}/api/alerts"))
+                .bearer_auth(&token)
+                .json(&alert_json(300_000 + k))
+                .send()
+                .await
+                .unwrap();
             assert!(res.status().is_success());
             t.elapsed()
         }));
@@ -168,19 +213,32 @@ async fn bench(kind: &str, queue_size: usize) {
     for t in tasks {
         lat.push(t.await.unwrap());
     }
-    println!("  p99 latency at {rate:>6.0} alerts/s (half):   {:>9.1} ms", p99(lat).as_secs_f64() * 1000.0);
+    println!(
+        "  p99 latency at {rate:>6.0} alerts/s (half):   {:>9.1} ms",
+        p99(lat).as_secs_f64() * 1000.0
+    );
 
     // The queue at 1,000 and at the large size: a fresh database each.
-    let (qdb, qurl) = if kind == "sqlite" { TestDb::sqlite().await } else { TestDb::postgres().await };
+    let (qdb, qurl) = if kind == "sqlite" {
+        TestDb::sqlite().await
+    } else {
+        TestDb::postgres().await
+    };
     let q = platform(&qurl).await;
     add_user(&q, "tara", "analyst", Some(1)).await;
     let (_, analyst) = sign_in(&q, "tara").await;
     direct_insert(&q, 0, 1000).await;
     let small = queue_p99(&q, &analyst, 300).await;
-    println!("queue first page, 1,000 alerts:             {:>9.2} ms p99", small.as_secs_f64() * 1000.0);
+    println!(
+        "queue first page, 1,000 alerts:             {:>9.2} ms p99",
+        small.as_secs_f64() * 1000.0
+    );
     let t = Instant::now();
     direct_insert(&q, 1000, queue_size).await;
-    println!("  (loaded {queue_size} alerts in {:.0} s)", t.elapsed().as_secs_f64());
+    println!(
+        "  (loaded {queue_size} alerts in {:.0} s)",
+        t.elapsed().as_secs_f64()
+    );
     let large = queue_p99(&q, &analyst, 300).await;
     println!(
         "queue first page, {queue_size} alerts:        {:>9.2} ms p99  ({:.2}x the 1,000 figure)",
@@ -195,7 +253,10 @@ async fn bench(kind: &str, queue_size: usize) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let size = std::env::var("BENCH_QUEUE_ALERTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let size = std::env::var("BENCH_QUEUE_ALERTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
     let only = std::env::var("BENCH_DATABASE").ok();
     for kind in ["sqlite", "postgres"] {
         if only.as_deref().is_none_or(|o| o == kind) {

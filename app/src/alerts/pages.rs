@@ -75,6 +75,18 @@ fn AlertQueue() -> impl IntoView {
     );
     let selected = RwSignal::new(Vec::<i64>::new());
     let reason = RwSignal::new(String::new());
+    let cursor = RwSignal::new(None::<usize>);
+    let visible = RwSignal::new(Vec::<i64>::new());
+    let help = RwSignal::new(false);
+    let reason_input = NodeRef::<leptos::html::Input>::new();
+    provide_context(RowUi { selected, cursor });
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = queue.get() {
+            let ids: Vec<i64> = page.alerts.iter().map(|a| a.alert_id).collect();
+            cursor.update(|c| *c = c.filter(|i| *i < ids.len()));
+            visible.set(ids);
+        }
+    });
     // A successful action clears the selection (and a verdict its reason); a failed one or a
     // refresh keeps them, so the analyst can fix the input and retry.
     Effect::new(move |_| {
@@ -89,7 +101,7 @@ fn AlertQueue() -> impl IntoView {
         }
     });
     let chosen_verdict = RwSignal::new(Verdict::FalsePositive.as_str().to_owned());
-    let apply_verdict = move |_| {
+    let apply_verdict = move |_: ()| {
         verdict.dispatch(SetAlertVerdict {
             ids: selected.get_untracked(),
             verdict: chosen_verdict.get_untracked(),
@@ -102,6 +114,20 @@ fn AlertQueue() -> impl IntoView {
             assignee: Some("me".into()),
         });
     };
+    #[cfg(feature = "hydrate")]
+    {
+        let keys = Keys {
+            cursor,
+            visible,
+            selected,
+            help,
+            chosen_verdict,
+            reason_input,
+            assign,
+        };
+        let handle = window_event_listener(leptos::ev::keydown, move |ev| keys.on_key(&ev));
+        on_cleanup(move || handle.remove());
+    }
     let current = move |k: &'static str| param(k).unwrap_or_default();
     view! {
         <div class="page-head">
@@ -138,18 +164,25 @@ fn AlertQueue() -> impl IntoView {
             <label>"Title contains " <input name="q" size="18" prop:value=move || current("q")/></label>
             <button type="submit">"Filter"</button>
         </Form>
+        <p class="muted hint">"Keyboard: j/k move, x select, ? all shortcuts"</p>
+        <Show when=move || help.get()>
+            <ShortcutHelp help/>
+        </Show>
         <div class="bulk" role="group" aria-label="Act on selected alerts">
             <span>{move || format!("{} selected", selected.with(Vec::len))}</span>
             <button type="button" on:click=assign_me disabled=move || selected.with(Vec::is_empty)>"Assign to me"</button>
             <label>"Verdict "
-                <select on:change=move |ev| chosen_verdict.set(event_target_value(&ev))>
+                <select on:change=move |ev| chosen_verdict.set(event_target_value(&ev)) prop:value=move || chosen_verdict.get()>
                     {Verdict::ALL.into_iter().map(|v| view! {
                         <option value=v.as_str() selected=v == Verdict::FalsePositive>{v.label()}</option>
                     }).collect_view()}
                 </select>
             </label>
-            <label>"Reason " <input size="30" maxlength="2000" bind:value=reason/></label>
-            <button type="button" class="primary" on:click=apply_verdict disabled=move || selected.with(Vec::is_empty)>
+            <label>"Reason "
+                <input size="30" maxlength="2000" bind:value=reason node_ref=reason_input
+                    on:keydown=move |ev| if ev.key() == "Enter" { apply_verdict(()) }/>
+            </label>
+            <button type="button" class="primary" on:click=move |_| apply_verdict(()) disabled=move || selected.with(Vec::is_empty)>
                 "Apply verdict"
             </button>
         </div>
@@ -161,7 +194,7 @@ fn AlertQueue() -> impl IntoView {
                     Ok(page) => {
                         let next = page.next.map(|c| next_href(&query.get(), c));
                         view! {
-                            <AlertTable alerts=page.alerts selected/>
+                            <AlertTable alerts=page.alerts/>
                             {next.map(|href| view! { <p><A href=href>"Next page →"</A></p> })}
                         }.into_any()
                     }
@@ -179,7 +212,7 @@ fn next_href(q: &leptos_router::params::ParamsMap, c: QueueCursor) -> String {
 }
 
 #[component]
-fn AlertTable(alerts: Vec<AlertSummary>, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn AlertTable(alerts: Vec<AlertSummary>) -> impl IntoView {
     if alerts.is_empty() {
         return view! { <p class="muted">"No alerts match."</p> }.into_any();
     }
@@ -200,7 +233,7 @@ fn AlertTable(alerts: Vec<AlertSummary>, selected: RwSignal<Vec<i64>>) -> impl I
                 </tr>
             </thead>
             <tbody>
-                {alerts.into_iter().map(|a| view! { <AlertRow alert=a selected/> }).collect_view()}
+                {alerts.into_iter().enumerate().map(|(index, a)| view! { <AlertRow alert=a index/> }).collect_view()}
             </tbody>
         </table>
     }
@@ -208,8 +241,10 @@ fn AlertTable(alerts: Vec<AlertSummary>, selected: RwSignal<Vec<i64>>) -> impl I
 }
 
 #[component]
-fn AlertRow(alert: AlertSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView {
+fn AlertRow(alert: AlertSummary, index: usize) -> impl IntoView {
+    let RowUi { selected, cursor } = expect_context::<RowUi>();
     let id = alert.alert_id;
+    let at_cursor = move || cursor.get() == Some(index);
     let is_selected = move || selected.with(|s| s.contains(&id));
     let toggle = move |_| {
         selected.update(|s| match s.iter().position(|x| *x == id) {
@@ -225,7 +260,7 @@ fn AlertRow(alert: AlertSummary, selected: RwSignal<Vec<i64>>) -> impl IntoView 
     };
     let checkbox_label = format!("Select alert {}", alert.title);
     view! {
-        <tr class:selected=is_selected data-alert-id=id>
+        <tr class:selected=is_selected class:cursor=at_cursor aria-current=move || at_cursor().then_some("true") data-alert-id=id>
             <td><input type="checkbox" aria-label=checkbox_label prop:checked=is_selected on:change=toggle/></td>
             <td><span class=format!("sev sev-{}", alert.severity.as_str())>{alert.severity.as_str()}</span></td>
             <td>
@@ -349,5 +384,110 @@ fn RuleFeedbackReport() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// What each row needs from the queue: the selection and the keyboard cursor.
+#[derive(Clone, Copy)]
+struct RowUi {
+    selected: RwSignal<Vec<i64>>,
+    cursor: RwSignal<Option<usize>>,
+}
+
+/// The queue's keyboard shortcuts.
+#[cfg(feature = "hydrate")]
+#[derive(Clone, Copy)]
+struct Keys {
+    cursor: RwSignal<Option<usize>>,
+    visible: RwSignal<Vec<i64>>,
+    selected: RwSignal<Vec<i64>>,
+    help: RwSignal<bool>,
+    chosen_verdict: RwSignal<String>,
+    reason_input: NodeRef<leptos::html::Input>,
+    assign: ServerAction<AssignAlerts>,
+}
+
+#[cfg(feature = "hydrate")]
+impl Keys {
+    fn on_key(&self, ev: &leptos::ev::KeyboardEvent) {
+        use wasm_bindgen::JsCast as _;
+        if ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+            return;
+        }
+        let typing = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .is_some_and(|el| matches!(el.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA"));
+        if typing {
+            return;
+        }
+        let len = self.visible.with_untracked(Vec::len);
+        let verdict = |v: Verdict| {
+            self.chosen_verdict.set(v.as_str().to_owned());
+            if let Some(input) = self.reason_input.get_untracked() {
+                let _ = input.focus();
+            }
+        };
+        match ev.key().as_str() {
+            "j" if len > 0 => self
+                .cursor
+                .update(|c| *c = Some(c.map_or(0, |i| (i + 1).min(len - 1)))),
+            "k" if len > 0 => self
+                .cursor
+                .update(|c| *c = Some(c.map_or(0, |i| i.saturating_sub(1)))),
+            "x" => {
+                let id = self
+                    .cursor
+                    .get_untracked()
+                    .and_then(|i| self.visible.with_untracked(|v| v.get(i).copied()));
+                if let Some(id) = id {
+                    self.selected
+                        .update(|s| match s.iter().position(|x| *x == id) {
+                            Some(i) => {
+                                s.remove(i);
+                            }
+                            None => s.push(id),
+                        });
+                }
+            }
+            "a" if !self.selected.with_untracked(Vec::is_empty) => {
+                self.assign.dispatch(AssignAlerts {
+                    ids: self.selected.get_untracked(),
+                    assignee: Some("me".into()),
+                });
+            }
+            "f" => verdict(Verdict::FalsePositive),
+            "t" => verdict(Verdict::TruePositive),
+            "b" => verdict(Verdict::Benign),
+            "d" => verdict(Verdict::Duplicate),
+            "?" => self.help.update(|h| *h = !*h),
+            "Escape" => self.help.set(false),
+            _ => return,
+        }
+        ev.prevent_default();
+    }
+}
+
+#[component]
+fn ShortcutHelp(help: RwSignal<bool>) -> impl IntoView {
+    let keys = [
+        ("j / k", "next / previous alert"),
+        ("x", "select or unselect the current alert"),
+        ("a", "assign the selected alerts to me"),
+        (
+            "f, t, b, d",
+            "verdict false positive, true positive, benign, duplicate: then type the reason and press Enter",
+        ),
+        ("?", "show or hide this help"),
+        ("Esc", "close this help"),
+    ];
+    view! {
+        <div class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
+            <h2>"Keyboard shortcuts"</h2>
+            <dl>
+                {keys.into_iter().map(|(k, what)| view! { <dt><kbd>{k}</kbd></dt><dd>{what}</dd> }).collect_view()}
+            </dl>
+            <button type="button" on:click=move |_| help.set(false)>"Close"</button>
+        </div>
     }
 }
