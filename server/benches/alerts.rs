@@ -8,8 +8,10 @@
 //! - single-alert intake at full speed, then p99 latency at half that rate;
 //! - the triage queue's first page (service call: SQL and mapping) at 1,000 and at the large size.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use std::{
-    net::SocketAddr,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -20,7 +22,7 @@ use app::{
     platform::{Actor, Platform},
     testing::{TestDb, add_user, platform, sign_in, system},
 };
-use server::config::{DbArgs, ServeArgs};
+use common::serve;
 
 fn alert_json(i: usize) -> serde_json::Value {
     let sev = ["info", "low", "medium", "high", "critical"][i % 5];
@@ -38,32 +40,6 @@ fn new_alert(i: usize) -> NewAlert {
         .unwrap()
         .check()
         .unwrap()
-}
-
-async fn serve(p: Platform) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let args = ServeArgs {
-        db: DbArgs {
-            database_url: None,
-            data_dir: ".".into(),
-        },
-        listen: addr,
-        public_url: None,
-        trust_proxy_headers: false,
-        idle_timeout_minutes: 30,
-        absolute_timeout_hours: 12,
-    };
-    let app = server::startup::router(p, &args).await.unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
 }
 
 /// Writes alerts `start..end` straight through the store in transactions of 1000 (the reference).
@@ -118,7 +94,7 @@ async fn bench(kind: &str, queue_size: usize) {
         .await
         .unwrap()
         .token;
-    let base = serve(p.clone()).await;
+    let base = serve(p.clone(), None).await;
     let client = reqwest::Client::new();
     println!("\n== {kind}");
 
