@@ -361,3 +361,40 @@ both_databases!(
         ));
     }
 );
+
+both_databases!(
+    a_batch_larger_than_one_statement_keeps_order_and_in_batch_repeats,
+    |p| async move {
+        let fw = forwarder(&p).await;
+        let mut items: Vec<_> = (0..1200)
+            .map(|i| Ok(alert(&format!("big-{i}"), "low", "bulk")))
+            .collect();
+        items.extend((0..10).map(|i| Ok(alert(&format!("big-{i}"), "low", "bulk"))));
+        let out = service::ingest(&p, &fw, items).await.unwrap();
+        assert_eq!(out.len(), 1210);
+        assert!(
+            out[..1200]
+                .iter()
+                .all(|o| matches!(o, IngestOutcome::Created { .. }))
+        );
+        for i in 0..10 {
+            assert_eq!(
+                out[1200 + i],
+                IngestOutcome::Repeated {
+                    id: id_of(&out[i]),
+                    occurrences: 2
+                }
+            );
+        }
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let (_, analyst) = sign_in(&p, "tara").await;
+        let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            page.alerts[0].observables_preview.len(),
+            2,
+            "observables stored for batch-created alerts"
+        );
+    }
+);

@@ -4,7 +4,7 @@
 //! large queue (default 1,000,000).
 //!
 //! For each database it measures, over HTTP on loopback against the real router:
-//! - batched intake (arrays of 1000) next to the same rows written straight through sqlx;
+//! - batched intake (arrays of 1000) next to the same rows written straight through the store;
 //! - single-alert intake at full speed, then p99 latency at half that rate;
 //! - the triage queue's first page (service call: SQL and mapping) at 1,000 and at the large size.
 
@@ -42,24 +42,33 @@ fn new_alert(i: usize) -> NewAlert {
         .unwrap()
 }
 
-/// Writes alerts `start..end` straight through the store in transactions of 1000 (the reference).
+/// Writes alerts `start..end` straight through the store's batch statements in transactions
+/// of 1000: the reference for HTTP intake (same SQL, no HTTP, JSON, validation or audit).
 async fn direct_insert(p: &Platform, start: usize, end: usize) {
     let mut i = start;
     while i < end {
         let stop = (i + 1000).min(end);
+        let batch: Vec<NewAlert> = (i..stop).map(new_alert).collect();
+        let refs: Vec<&NewAlert> = batch.iter().collect();
+        let now = p.clock.now();
         let mut tx = p.db.begin().await.unwrap();
-        for j in i..stop {
-            let a = new_alert(j);
-            let (id, _) = store::upsert(&mut tx, &a, "bench", p.clock.now())
-                .await
-                .unwrap();
-            store::insert_raw(&mut tx, id, a.raw.as_deref().unwrap_or("{}"), p.clock.now())
-                .await
-                .unwrap();
-            store::insert_observables(&mut tx, id, &a.observables, p.clock.now())
-                .await
-                .unwrap();
-        }
+        let ids = store::upsert_batch(&mut tx, &refs, "bench", now)
+            .await
+            .unwrap();
+        let raws: Vec<(i64, &str)> = ids
+            .iter()
+            .zip(&batch)
+            .map(|((id, _), a)| (*id, a.raw.as_deref().unwrap_or("{}")))
+            .collect();
+        let obs: Vec<(i64, &app::alerts::Observable)> = ids
+            .iter()
+            .zip(&batch)
+            .flat_map(|((id, _), a)| a.observables.iter().map(move |o| (*id, o)))
+            .collect();
+        store::insert_raws(&mut tx, &raws, now).await.unwrap();
+        store::insert_observables_batch(&mut tx, &obs, now)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
         i = stop;
     }

@@ -41,22 +41,30 @@ pub async fn ingest(
     let now = p.clock.now();
     let by = actor.label();
     let mut tx = p.db.begin().await?;
-    let mut outcomes = Vec::with_capacity(items.len());
+    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
+    let stored = store::upsert_batch(&mut tx, &valid, &by, now).await?;
+    let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
-    for item in items {
+    let (mut raws, mut observables) = (Vec::new(), Vec::new());
+    let mut outcomes = Vec::with_capacity(items.len());
+    for item in &items {
         let alert = match item {
             Ok(a) => a,
             Err(error) => {
-                outcomes.push(IngestOutcome::Rejected { error });
+                outcomes.push(IngestOutcome::Rejected {
+                    error: error.clone(),
+                });
                 continue;
             }
         };
-        let (id, occurrences) = store::upsert(&mut tx, &alert, &by, now).await?;
+        let (id, occurrences) = stored
+            .next()
+            .ok_or_else(|| Error::internal("fewer stored rows than alerts"))?;
         if occurrences == 1 {
             if let Some(raw) = &alert.raw {
-                store::insert_raw(&mut tx, id, raw, now).await?;
+                raws.push((id, raw.as_str()));
             }
-            store::insert_observables(&mut tx, id, &alert.observables, now).await?;
+            observables.extend(alert.observables.iter().map(|o| (id, o)));
             created.push(id);
             outcomes.push(IngestOutcome::Created { id });
         } else {
@@ -64,6 +72,8 @@ pub async fn ingest(
             outcomes.push(IngestOutcome::Repeated { id, occurrences });
         }
     }
+    store::insert_raws(&mut tx, &raws, now).await?;
+    store::insert_observables_batch(&mut tx, &observables, now).await?;
     let rejected = outcomes.len() - created.len() - repeated.len();
     let detail = json!({
         "created": created.len(),

@@ -1,87 +1,133 @@
 //! SQL for alerts: idempotent intake, the keyset-paged queue, triage updates.
 
+use std::collections::HashMap;
+
 use super::{NewAlert, Observable};
 use crate::{
     execute_tx, on_pool, on_tx,
-    platform::{Db, Result, Tx, clock::Millis},
+    platform::{Db, Error, Result, Tx, clock::Millis},
 };
 
-/// Inserts the alert, or bumps the count and last-seen time of the one with the same
-/// (type, source, source_ref). Returns its id and occurrence count: 1 means it is new.
-pub async fn upsert(
+/// Rows per multi-row statement: well under both databases' bound-parameter limits.
+const ROWS_PER_STATEMENT: usize = 1000;
+
+/// Inserts alerts, or bumps the count and last-seen time of those with the same
+/// (type, source, source_ref), in few statements (one per 1000 rows). Returns (id, occurrence
+/// count) per alert, in input order: a count of 1 means the alert is new. A key that appears k times in the batch is handled in k
+/// rounds, because one statement may not touch a row twice.
+pub async fn upsert_batch(
     tx: &mut Tx,
-    a: &NewAlert,
+    alerts: &[&NewAlert],
     created_by: &str,
     now: Millis,
-) -> Result<(i64, i64)> {
-    let tags = serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into());
-    Ok(on_tx!(tx, |c| {
-        sqlx::query_as(
-            "insert into alert (alert_type, source, source_ref, rule, title, description, severity, tlp, pap,
-                 tags, status, occurred_at, first_seen_at, last_seen_at, occurrence_count, created_by,
-                 created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'new', $11, $12, $12, 1, $13, $12, $12)
-             on conflict (alert_type, source, source_ref) do update
-                 set occurrence_count = alert.occurrence_count + 1,
-                     last_seen_at = excluded.last_seen_at,
-                     updated_at = excluded.updated_at
-             returning alert_id, occurrence_count",
-        )
-        .bind(&a.alert_type)
-        .bind(&a.source)
-        .bind(&a.source_ref)
-        .bind(&a.rule)
-        .bind(&a.title)
-        .bind(&a.description)
-        .bind(a.severity.level())
-        .bind(a.tlp)
-        .bind(a.pap)
-        .bind(&tags)
-        .bind(a.occurred_at.unwrap_or(now))
-        .bind(now)
-        .bind(created_by)
-        .fetch_one(c)
-        .await
-    })?)
+) -> Result<Vec<(i64, i64)>> {
+    let key = |a: &NewAlert| (a.alert_type.clone(), a.source.clone(), a.source_ref.clone());
+    let mut seen: HashMap<(String, String, String), usize> = HashMap::new();
+    let rounds: Vec<usize> = alerts
+        .iter()
+        .map(|a| {
+            let n = seen.entry(key(a)).or_insert(0);
+            *n += 1;
+            *n - 1
+        })
+        .collect();
+    let mut out = vec![(0, 0); alerts.len()];
+    for round in 0..=rounds.iter().copied().max().unwrap_or(0) {
+        let positions: Vec<usize> = (0..alerts.len()).filter(|i| rounds[*i] == round).collect();
+        for chunk in positions.chunks(ROWS_PER_STATEMENT) {
+            let rows: Vec<(i64, i64, String, String, String)> = on_tx!(tx, |c| {
+                let mut qb = sqlx::QueryBuilder::new(
+                    "insert into alert (alert_type, source, source_ref, rule, title, description, severity, tlp, pap,
+                         tags, status, occurred_at, first_seen_at, last_seen_at, occurrence_count, created_by,
+                         created_at, updated_at) ",
+                );
+                qb.push_values(chunk, |mut row, &i| {
+                    let a = alerts[i];
+                    row.push_bind(a.alert_type.clone())
+                        .push_bind(a.source.clone())
+                        .push_bind(a.source_ref.clone())
+                        .push_bind(a.rule.clone())
+                        .push_bind(a.title.clone())
+                        .push_bind(a.description.clone())
+                        .push_bind(a.severity.level())
+                        .push_bind(a.tlp)
+                        .push_bind(a.pap)
+                        .push_bind(serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into()))
+                        .push_bind("new")
+                        .push_bind(a.occurred_at.unwrap_or(now))
+                        .push_bind(now)
+                        .push_bind(now)
+                        .push_bind(1i64)
+                        .push_bind(created_by.to_owned())
+                        .push_bind(now)
+                        .push_bind(now);
+                });
+                qb.push(
+                    " on conflict (alert_type, source, source_ref) do update
+                         set occurrence_count = alert.occurrence_count + 1,
+                             last_seen_at = excluded.last_seen_at,
+                             updated_at = excluded.updated_at
+                     returning alert_id, occurrence_count, alert_type, source, source_ref",
+                );
+                qb.build_query_as().fetch_all(c).await
+            })?;
+            let by_key: HashMap<(String, String, String), (i64, i64)> = rows
+                .into_iter()
+                .map(|(id, n, t, s, r)| ((t, s, r), (id, n)))
+                .collect();
+            for &i in chunk {
+                out[i] = *by_key
+                    .get(&key(alerts[i]))
+                    .ok_or_else(|| Error::internal("upsert returned no row for an alert"))?;
+            }
+        }
+    }
+    Ok(out)
 }
 
-pub async fn insert_raw(tx: &mut Tx, alert_id: i64, raw: &str, now: Millis) -> Result<()> {
-    execute_tx!(
-        tx,
-        sqlx::query(
-            "insert into alert_raw (alert_id, raw, created_at, updated_at) values ($1, $2, $3, $3)"
-        )
-        .bind(alert_id)
-        .bind(raw)
-        .bind(now)
-    )?;
+/// Raw payloads of new alerts, many per statement.
+pub async fn insert_raws(tx: &mut Tx, raws: &[(i64, &str)], now: Millis) -> Result<()> {
+    for chunk in raws.chunks(ROWS_PER_STATEMENT) {
+        on_tx!(tx, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into alert_raw (alert_id, raw, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, (id, raw)| {
+                row.push_bind(*id)
+                    .push_bind(raw.to_string())
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.build().execute(c).await.map(|_| ())
+        })?;
+    }
     Ok(())
 }
 
-/// Adds observables, skipping ones the alert already has; returns how many were new.
-pub async fn insert_observables(
+/// Observables of new alerts, many per statement; duplicates per alert are skipped.
+pub async fn insert_observables_batch(
     tx: &mut Tx,
-    alert_id: i64,
-    items: &[Observable],
+    items: &[(i64, &Observable)],
     now: Millis,
-) -> Result<u64> {
-    let mut added = 0;
-    for o in items {
-        let tags = serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into());
-        added += execute_tx!(
-            tx,
-            sqlx::query(
-                "insert into alert_observable (alert_id, data_type, value, tags, created_at, updated_at)
-                 values ($1, $2, $3, $4, $5, $5) on conflict (alert_id, data_type, value) do nothing"
-            )
-            .bind(alert_id)
-            .bind(o.kind.as_str())
-            .bind(&o.value)
-            .bind(&tags)
-            .bind(now)
-        )?;
+) -> Result<()> {
+    for chunk in items.chunks(ROWS_PER_STATEMENT) {
+        on_tx!(tx, |c| {
+            let mut qb = sqlx::QueryBuilder::new(
+                "insert into alert_observable (alert_id, data_type, value, tags, created_at, updated_at) ",
+            );
+            qb.push_values(chunk, |mut row, (id, o)| {
+                row.push_bind(*id)
+                    .push_bind(o.kind.as_str())
+                    .push_bind(o.value.clone())
+                    .push_bind(serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into()))
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            qb.push(" on conflict (alert_id, data_type, value) do nothing");
+            qb.build().execute(c).await.map(|_| ())
+        })?;
     }
-    Ok(added)
+    Ok(())
 }
 
 /// A queue row as stored.
