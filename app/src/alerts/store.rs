@@ -161,91 +161,51 @@ pub struct QueueQuery {
     pub limit: i64,
 }
 
-enum Bind {
-    Int(i64),
-    Text(String),
-}
-
-/// A query being built: SQL text with `$n` placeholders and the values they take, in order.
-struct Built {
-    sql: String,
-    binds: Vec<Bind>,
-}
-
-impl Built {
-    /// Appends `clause`, whose `?` marks become the next placeholders, one per value.
-    fn push(&mut self, clause: &str, values: Vec<Bind>) {
-        let mut out = String::new();
-        let mut values = values.into_iter();
-        for part in clause.split_inclusive('?') {
-            match part.strip_suffix('?') {
-                Some(text) => {
-                    self.binds
-                        .push(values.next().expect("a value per placeholder"));
-                    out.push_str(text);
-                    out.push_str(&format!("${}", self.binds.len()));
-                }
-                None => out.push_str(part),
-            }
-        }
-        self.sql.push_str(&out);
-    }
-}
-
 /// One page of the queue: severity descending, newest first within a severity. The raw payload
 /// is never read here.
 pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
-    let mut b = Built {
-        sql: String::from(
+    Ok(on_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new(
             "select a.alert_id, a.source, a.rule, a.title, a.severity, a.status, a.verdict, u.username as assignee,
                     a.occurrence_count, a.first_seen_at, a.last_seen_at
              from alert a left join app_user u on u.user_id = a.assignee_id where 1 = 1",
-        ),
-        binds: Vec::new(),
-    };
-    if let Some(s) = &q.status {
-        b.push(" and a.status = ?", vec![Bind::Text(s.clone())]);
-    }
-    if let Some(s) = q.severity {
-        b.push(" and a.severity = ?", vec![Bind::Int(s)]);
-    }
-    if let Some(s) = &q.source {
-        b.push(" and a.source = ?", vec![Bind::Text(s.clone())]);
-    }
-    if let Some(r) = &q.rule {
-        b.push(" and a.rule = ?", vec![Bind::Text(r.clone())]);
-    }
-    match q.assignee_id {
-        Some(Some(id)) => b.push(" and a.assignee_id = ?", vec![Bind::Int(id)]),
-        Some(None) => b.push(" and a.assignee_id is null", vec![]),
-        None => {}
-    }
-    if let Some(t) = &q.text {
-        // A substring match on the title; full-text search across alerts and cases is its own seam.
-        b.push(
-            " and lower(a.title) like ?",
-            vec![Bind::Text(format!("%{}%", t.to_lowercase()))],
         );
-    }
-    if let Some((sev, id)) = q.after {
-        b.push(
-            " and (a.severity, a.alert_id) < (?, ?)",
-            vec![Bind::Int(sev), Bind::Int(id)],
-        );
-    }
-    b.push(
-        " order by a.severity desc, a.alert_id desc limit ?",
-        vec![Bind::Int(q.limit)],
-    );
-    Ok(on_pool!(db, |pool| {
-        let mut query = sqlx::query_as::<_, QueueRow>(&b.sql);
-        for v in &b.binds {
-            query = match v {
-                Bind::Int(i) => query.bind(*i),
-                Bind::Text(s) => query.bind(s.as_str()),
-            };
+        if let Some(s) = &q.status {
+            qb.push(" and a.status = ").push_bind(s.clone());
         }
-        query.fetch_all(pool).await
+        if let Some(s) = q.severity {
+            qb.push(" and a.severity = ").push_bind(s);
+        }
+        if let Some(s) = &q.source {
+            qb.push(" and a.source = ").push_bind(s.clone());
+        }
+        if let Some(r) = &q.rule {
+            qb.push(" and a.rule = ").push_bind(r.clone());
+        }
+        match q.assignee_id {
+            Some(Some(id)) => {
+                qb.push(" and a.assignee_id = ").push_bind(id);
+            }
+            Some(None) => {
+                qb.push(" and a.assignee_id is null");
+            }
+            None => {}
+        }
+        if let Some(t) = &q.text {
+            // A substring match on the title; full-text search across alerts and cases is its own seam.
+            qb.push(" and lower(a.title) like ")
+                .push_bind(format!("%{}%", t.to_lowercase()));
+        }
+        if let Some((sev, id)) = q.after {
+            qb.push(" and (a.severity, a.alert_id) < (")
+                .push_bind(sev)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        qb.push(" order by a.severity desc, a.alert_id desc limit ")
+            .push_bind(q.limit);
+        qb.build_query_as::<QueueRow>().fetch_all(pool).await
     })?)
 }
 
@@ -258,18 +218,16 @@ pub async fn observable_previews(
     if alert_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let placeholders: Vec<String> = (1..=alert_ids.len()).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "select alert_id, data_type, value from alert_observable where alert_id in ({})
-         order by alert_id, alert_observable_id",
-        placeholders.join(", ")
-    );
     let rows: Vec<(i64, String, String)> = on_pool!(db, |pool| {
-        let mut query = sqlx::query_as(&sql);
+        let mut qb = sqlx::QueryBuilder::new(
+            "select alert_id, data_type, value from alert_observable where alert_id in (",
+        );
+        let mut ids = qb.separated(", ");
         for id in alert_ids {
-            query = query.bind(*id);
+            ids.push_bind(*id);
         }
-        query.fetch_all(pool).await
+        ids.push_unseparated(") order by alert_id, alert_observable_id");
+        qb.build_query_as().fetch_all(pool).await
     })?;
     let mut out: Vec<(i64, String, String)> = Vec::new();
     for row in rows {
