@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     accounts::roles::Permission,
-    components::{action_error, utc},
+    components::{action_error, toggle, utc},
     shell::{ErrorBox, RequireUser},
 };
 
@@ -246,14 +246,7 @@ fn AlertRow(alert: AlertSummary, index: usize) -> impl IntoView {
     let id = alert.alert_id;
     let at_cursor = move || cursor.get() == Some(index);
     let is_selected = move || selected.with(|s| s.contains(&id));
-    let toggle = move |_| {
-        selected.update(|s| match s.iter().position(|x| *x == id) {
-            Some(i) => {
-                s.remove(i);
-            }
-            None => s.push(id),
-        })
-    };
+    let on_check = move |_| selected.update(|s| toggle(s, id));
     let status = match alert.verdict {
         Some(v) => v.label().to_owned(),
         None => alert.status.as_str().replace('_', " "),
@@ -261,7 +254,7 @@ fn AlertRow(alert: AlertSummary, index: usize) -> impl IntoView {
     let checkbox_label = format!("Select alert {}", alert.title);
     view! {
         <tr class:selected=is_selected class:cursor=at_cursor aria-current=move || at_cursor().then_some("true") data-alert-id=id>
-            <td><input type="checkbox" aria-label=checkbox_label prop:checked=is_selected on:change=toggle/></td>
+            <td><input type="checkbox" aria-label=checkbox_label prop:checked=is_selected on:change=on_check/></td>
             <td><span class=format!("sev sev-{}", alert.severity.as_str())>{alert.severity.as_str()}</span></td>
             <td>
                 {alert.title.clone()}
@@ -441,13 +434,7 @@ impl Keys {
                     .get_untracked()
                     .and_then(|i| self.visible.with_untracked(|v| v.get(i).copied()));
                 if let Some(id) = id {
-                    self.selected
-                        .update(|s| match s.iter().position(|x| *x == id) {
-                            Some(i) => {
-                                s.remove(i);
-                            }
-                            None => s.push(id),
-                        });
+                    self.selected.update(|s| crate::components::toggle(s, id));
                 }
             }
             "a" if !self.selected.with_untracked(Vec::is_empty) => {

@@ -181,6 +181,22 @@ pub async fn queue(
     Ok(QueuePage { alerts, next })
 }
 
+/// The triage state of one alert inside `tx`, or `NotFound` naming it.
+async fn load_for_triage(tx: &mut crate::platform::Tx, id: i64) -> Result<store::TriageRow> {
+    store::triage_state(tx, id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {id}.")))
+}
+
+fn alert_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+    NewAuditEvent {
+        action,
+        object_type: "alert",
+        object_id: Some(id.to_string()),
+        detail,
+    }
+}
+
 fn check_bulk(ids: &[i64]) -> Result<()> {
     match ids.len() {
         0 => Err(Error::invalid("Select at least one alert.")),
@@ -214,22 +230,20 @@ pub async fn set_verdict(
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     for &id in ids {
-        let before = store::triage_state(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("There is no alert {id}.")))?;
+        let before = load_for_triage(&mut tx, id).await?;
         store::set_verdict(&mut tx, id, verdict.as_str(), reason, now).await?;
         let detail = json!({
             "before": { "status": before.status, "verdict": before.verdict },
             "after": { "status": "closed", "verdict": verdict.as_str() },
             "reason": reason,
         });
-        let event = NewAuditEvent {
-            action: "alert.verdict",
-            object_type: "alert",
-            object_id: Some(id.to_string()),
-            detail,
-        };
-        audit(&mut tx, actor, now, event).await?;
+        audit(
+            &mut tx,
+            actor,
+            now,
+            alert_event("alert.verdict", id, detail),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(ids.len())
@@ -263,18 +277,16 @@ pub async fn assign(
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     for &id in ids {
-        let before = store::triage_state(&mut tx, id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("There is no alert {id}.")))?;
+        let before = load_for_triage(&mut tx, id).await?;
         store::set_assignee(&mut tx, id, assignee_id, now).await?;
         let detail = json!({ "before": { "assignee_id": before.assignee_id }, "after": { "assignee_id": assignee_id } });
-        let event = NewAuditEvent {
-            action: "alert.assigned",
-            object_type: "alert",
-            object_id: Some(id.to_string()),
-            detail,
-        };
-        audit(&mut tx, actor, now, event).await?;
+        audit(
+            &mut tx,
+            actor,
+            now,
+            alert_event("alert.assigned", id, detail),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(ids.len())

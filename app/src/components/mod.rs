@@ -24,3 +24,13 @@ pub fn utc(ms: i64) -> String {
     let f = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     t.format(f).unwrap_or_else(|_| "—".into())
 }
+
+/// Adds `item` to a selection, or removes it when already there (checkbox lists, row selection).
+pub fn toggle<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    match items.iter().position(|x| *x == item) {
+        Some(i) => {
+            items.remove(i);
+        }
+        None => items.push(item),
+    }
+}

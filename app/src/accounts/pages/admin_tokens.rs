@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::{action_error, utc};
+use crate::components::toggle;
 use crate::{
     accounts::{
         TokenSummary,
@@ -55,12 +56,7 @@ fn AdminTokens() -> impl IntoView {
                             <div>
                                 <input type="checkbox" id=id.clone()
                                     prop:checked=move || scopes.with(|s| s.iter().any(|x| x == scope))
-                                    on:change=move |_| scopes.update(|s| {
-                                        match s.iter().position(|x| x == scope) {
-                                            Some(i) => { s.remove(i); }
-                                            None => s.push(scope.to_owned()),
-                                        }
-                                    })/>
+                                    on:change=move |_| scopes.update(|s| toggle(s, scope.to_owned()))/>
                                 <label for=id>{scope}</label>
                             </div>
                         }
