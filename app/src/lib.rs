@@ -13,9 +13,11 @@ pub mod errors;
 pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;
+pub mod cases;
 pub mod shell;
 #[cfg(feature = "test-support")]
 pub mod testing;
+pub mod validate;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};

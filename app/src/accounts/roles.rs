@@ -191,6 +191,7 @@ pub fn role_permits(role: Role, permission: Permission) -> bool {
 pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("alerts:write", &[AlertIngest]),
     ("alerts:read", &[AlertRead]),
+    ("alerts:triage", &[AlertRead, AlertTriage]),
     ("cases:read", &[CaseRead]),
     ("cases:write", &[CaseRead, CaseCreate, CaseEdit]),
     ("evidence:read", &[EvidenceRead, EvidenceDownload]),

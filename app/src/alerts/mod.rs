@@ -10,7 +10,10 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::observables::{self, ObservableType};
+use crate::{
+    observables::{self, ObservableType},
+    validate::{check_tags, optional, required},
+};
 
 /// Severity, least to most urgent. Stored as 1–5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -215,44 +218,7 @@ pub struct NewAlert {
     pub raw: Option<String>,
 }
 
-const MAX_TAGS: usize = 50;
 const MAX_OBSERVABLES: usize = 500;
-
-fn required(field: &str, value: &str, max: usize) -> Result<String, String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(format!("`{field}` is required."));
-    }
-    optional(field, v, max)
-}
-
-fn optional(field: &str, value: &str, max: usize) -> Result<String, String> {
-    let v = value.trim();
-    if v.chars().count() > max {
-        return Err(format!("`{field}` is longer than {max} characters."));
-    }
-    if v.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err(format!("`{field}` contains control characters."));
-    }
-    Ok(v.to_owned())
-}
-
-/// Checks tags: at most 50, each 1–100 characters; duplicates dropped.
-pub fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
-    if tags.len() > MAX_TAGS {
-        return Err(format!("At most {MAX_TAGS} tags."));
-    }
-    let mut out: Vec<String> = Vec::with_capacity(tags.len());
-    for t in tags {
-        let t = required("tags[]", t, 100)?;
-        if !out.contains(&t) {
-            out.push(t);
-        }
-    }
-    Ok(out)
-}
 
 /// Checks observables; the message names the index of the first bad one.
 pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, String> {

@@ -327,3 +327,148 @@ pub async fn verdicts_by_rule(
         .await
     })?)
 }
+
+/// Every column a reader of one alert needs (not the raw payload).
+const ALERT_COLUMNS: &str = "select a.alert_id, a.alert_type, a.source, a.source_ref, a.rule, a.title, a.description,
+        a.severity, a.tlp, a.pap, a.tags, a.status, a.verdict, a.verdict_reason, a.assignee_id,
+        u.username as assignee, a.case_id, a.occurred_at, a.first_seen_at, a.last_seen_at,
+        a.occurrence_count, a.created_by, a.created_at, a.updated_at
+     from alert a left join app_user u on u.user_id = a.assignee_id";
+
+#[derive(sqlx::FromRow)]
+pub struct AlertRow {
+    pub alert_id: i64,
+    pub alert_type: String,
+    pub source: String,
+    pub source_ref: String,
+    pub rule: String,
+    pub title: String,
+    pub description: String,
+    pub severity: i64,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: String,
+    pub status: String,
+    pub verdict: Option<String>,
+    pub verdict_reason: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub assignee: Option<String>,
+    pub case_id: Option<i64>,
+    pub occurred_at: i64,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+    pub occurrence_count: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub async fn alert(db: &Db, alert_id: i64) -> Result<Option<AlertRow>> {
+    let sql = format!("{ALERT_COLUMNS} where a.alert_id = $1");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(alert_id)
+            .fetch_optional(pool)
+            .await
+    })?)
+}
+
+/// The alert as seen inside `tx` (for a change that depends on it).
+pub async fn alert_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Option<AlertRow>> {
+    let sql = format!("{ALERT_COLUMNS} where a.alert_id = $1");
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(alert_id).fetch_optional(c).await
+    })?)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ObservableRow {
+    pub alert_observable_id: i64,
+    pub alert_id: i64,
+    pub data_type: String,
+    pub value: String,
+    pub tags: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const OBSERVABLE_COLUMNS: &str = "select alert_observable_id, alert_id, data_type, value, tags, created_at, updated_at
+     from alert_observable";
+
+/// An alert's observables in the order they arrived; an alert holds at most a few hundred.
+pub async fn observables(db: &Db, alert_id: i64) -> Result<Vec<ObservableRow>> {
+    let sql = format!("{OBSERVABLE_COLUMNS} where alert_id = $1 order by alert_observable_id");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql).bind(alert_id).fetch_all(pool).await
+    })?)
+}
+
+pub async fn observables_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Vec<ObservableRow>> {
+    let sql = format!("{OBSERVABLE_COLUMNS} where alert_id = $1 order by alert_observable_id");
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(alert_id).fetch_all(c).await
+    })?)
+}
+
+/// Links an alert to the case it was escalated or merged into: it leaves the queue as a true
+/// positive.
+pub async fn link_to_case(
+    tx: &mut Tx,
+    alert_id: i64,
+    case_id: i64,
+    reason: &str,
+    now: Millis,
+) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set case_id = $2, status = 'closed', verdict = 'true_positive',
+                 verdict_reason = $3, verdict_at = $4, updated_at = $4
+             where alert_id = $1"
+        )
+        .bind(alert_id)
+        .bind(case_id)
+        .bind(reason)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+/// The editable fields of an alert (TheHive's PATCH).
+pub struct AlertEdit<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub severity: i64,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: &'a str,
+}
+
+pub async fn update_fields(tx: &mut Tx, alert_id: i64, e: &AlertEdit<'_>, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set title = $2, description = $3, severity = $4, tlp = $5, pap = $6, tags = $7,
+                 updated_at = $8
+             where alert_id = $1"
+        )
+        .bind(alert_id)
+        .bind(e.title)
+        .bind(e.description)
+        .bind(e.severity)
+        .bind(e.tlp)
+        .bind(e.pap)
+        .bind(e.tags)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Deletes an alert with its raw payload and observables (cascade).
+pub async fn delete(tx: &mut Tx, alert_id: i64) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("delete from alert where alert_id = $1").bind(alert_id)
+    )?;
+    Ok(())
+}

@@ -1,0 +1,544 @@
+//! Cases: the investigation record analysts work in. This file holds the shared types and the
+//! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is.
+
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    alerts::{Observable, ObservableInput, Severity, check_observables},
+    validate::{check_level, check_tags, optional, required},
+};
+
+/// Lifecycle phases, in order (NIST SP 800-61).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseStatus {
+    New,
+    Triage,
+    Investigating,
+    Contained,
+    Eradicated,
+    Recovered,
+    Closed,
+}
+
+impl CaseStatus {
+    pub const ALL: [CaseStatus; 7] = [
+        Self::New,
+        Self::Triage,
+        Self::Investigating,
+        Self::Contained,
+        Self::Eradicated,
+        Self::Recovered,
+        Self::Closed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::New => "new",
+            Self::Triage => "triage",
+            Self::Investigating => "investigating",
+            Self::Contained => "contained",
+            Self::Eradicated => "eradicated",
+            Self::Recovered => "recovered",
+            Self::Closed => "closed",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::New => "New",
+            Self::Triage => "Triage",
+            Self::Investigating => "Investigating",
+            Self::Contained => "Contained",
+            Self::Eradicated => "Eradicated",
+            Self::Recovered => "Recovered",
+            Self::Closed => "Closed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "Unknown case status \u{201c}{}\u{201d}: use new, triage, investigating, contained, eradicated, recovered or closed.",
+                    s.trim()
+                )
+            })
+    }
+
+    /// A case moves forward through the phases, skipping any it does not need (a benign case
+    /// closes straight from triage); it never moves back except by reopening. Closing and
+    /// reopening have their own use cases because they need a verdict or a reason.
+    pub fn check_move(self, to: CaseStatus) -> Result<(), String> {
+        if self == CaseStatus::Closed {
+            return Err("The case is closed: reopen it, with a reason, to change it.".into());
+        }
+        if to == CaseStatus::Closed {
+            return Err("Close the case with a verdict and a summary.".into());
+        }
+        if to <= self {
+            return Err(format!(
+                "A case cannot go from {} back to {}: phases only move forward.",
+                self.label(),
+                to.label()
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// How a case ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosureVerdict {
+    TruePositiveWithImpact,
+    TruePositiveWithoutImpact,
+    FalsePositive,
+    Benign,
+    Duplicate,
+}
+
+impl ClosureVerdict {
+    pub const ALL: [ClosureVerdict; 5] = [
+        Self::TruePositiveWithImpact,
+        Self::TruePositiveWithoutImpact,
+        Self::FalsePositive,
+        Self::Benign,
+        Self::Duplicate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TruePositiveWithImpact => "true_positive_with_impact",
+            Self::TruePositiveWithoutImpact => "true_positive_without_impact",
+            Self::FalsePositive => "false_positive",
+            Self::Benign => "benign",
+            Self::Duplicate => "duplicate",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TruePositiveWithImpact => "True positive, with impact",
+            Self::TruePositiveWithoutImpact => "True positive, without impact",
+            Self::FalsePositive => "False positive",
+            Self::Benign => "Benign",
+            Self::Duplicate => "Duplicate",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "Unknown verdict \u{201c}{}\u{201d}: use true_positive_with_impact, true_positive_without_impact, false_positive, benign or duplicate.",
+                    s.trim()
+                )
+            })
+    }
+}
+
+/// Timeline event kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    CaseOpened,
+    Note,
+    AlertLinked,
+    ObservableAdded,
+    TaskAdded,
+    TaskDone,
+    StatusChange,
+    CaseUpdated,
+    Escalation,
+    EvidenceAdded,
+    Custom,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 11] = [
+        Self::CaseOpened,
+        Self::Note,
+        Self::AlertLinked,
+        Self::ObservableAdded,
+        Self::TaskAdded,
+        Self::TaskDone,
+        Self::StatusChange,
+        Self::CaseUpdated,
+        Self::Escalation,
+        Self::EvidenceAdded,
+        Self::Custom,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::CaseOpened => "case_opened",
+            Self::Note => "note",
+            Self::AlertLinked => "alert_linked",
+            Self::ObservableAdded => "observable_added",
+            Self::TaskAdded => "task_added",
+            Self::TaskDone => "task_done",
+            Self::StatusChange => "status_change",
+            Self::CaseUpdated => "case_updated",
+            Self::Escalation => "escalation",
+            Self::EvidenceAdded => "evidence_added",
+            Self::Custom => "custom",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::CaseOpened => "Case opened",
+            Self::Note => "Note",
+            Self::AlertLinked => "Alert linked",
+            Self::ObservableAdded => "Observable added",
+            Self::TaskAdded => "Task added",
+            Self::TaskDone => "Task done",
+            Self::StatusChange => "Status change",
+            Self::CaseUpdated => "Case updated",
+            Self::Escalation => "Escalation",
+            Self::EvidenceAdded => "Evidence added",
+            Self::Custom => "Event",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| format!("Unknown timeline event kind \u{201c}{}\u{201d}.", s.trim()))
+    }
+}
+
+/// Task states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    Todo,
+    InProgress,
+    Done,
+    Blocked,
+}
+
+impl TaskStatus {
+    pub const ALL: [TaskStatus; 4] = [Self::Todo, Self::InProgress, Self::Done, Self::Blocked];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Todo => "todo",
+            Self::InProgress => "in_progress",
+            Self::Done => "done",
+            Self::Blocked => "blocked",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| {
+                format!(
+                    "Unknown task status \u{201c}{}\u{201d}: use todo, in_progress, done or blocked.",
+                    s.trim()
+                )
+            })
+    }
+}
+
+/// A case as an analyst (or an integration) opens it, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    /// info, low, medium, high or critical.
+    pub severity: String,
+    #[serde(default)]
+    pub tlp: Option<i64>,
+    #[serde(default)]
+    pub pap: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Where it was detected: a tool, a hunt, a report from a user.
+    #[serde(default)]
+    pub detection_source: String,
+    #[serde(default)]
+    pub observables: Vec<ObservableInput>,
+}
+
+/// A checked new case.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewCase {
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: Vec<String>,
+    pub detection_source: String,
+    pub observables: Vec<Observable>,
+}
+
+impl CaseInput {
+    pub fn check(self) -> Result<NewCase, String> {
+        Ok(NewCase {
+            title: required("title", &self.title, 500)?,
+            description: optional("description", &self.description, 100_000)?,
+            severity: Severity::parse(&self.severity)?,
+            tlp: check_level("tlp", self.tlp.unwrap_or(2))?,
+            pap: check_level("pap", self.pap.unwrap_or(2))?,
+            tags: check_tags(&self.tags)?,
+            detection_source: optional("detection_source", &self.detection_source, 300)?,
+            observables: check_observables(&self.observables)?,
+        })
+    }
+}
+
+/// What may change on a case by a plain edit; `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasePatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Option<String>,
+    pub tlp: Option<i64>,
+    pub pap: Option<i64>,
+    pub tags: Option<Vec<String>>,
+    pub status: Option<String>,
+}
+
+/// A case in lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseSummary {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: CaseStatus,
+    pub tier: i64,
+    pub assignee: Option<String>,
+    pub opened_at: i64,
+    pub updated_at: i64,
+}
+
+/// A whole case header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub status: CaseStatus,
+    pub tier: i64,
+    pub assignee_id: Option<i64>,
+    pub assignee: Option<String>,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: Vec<String>,
+    pub detection_source: String,
+    pub closure_verdict: Option<ClosureVerdict>,
+    pub closure_summary: Option<String>,
+    pub version: i64,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One timeline entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEvent {
+    pub event_id: i64,
+    pub kind: EventKind,
+    pub occurred_at: i64,
+    pub summary: String,
+    pub body: String,
+    pub detail: String,
+    pub techniques: Vec<String>,
+    pub tags: Vec<String>,
+    pub supersedes_event_id: Option<i64>,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
+/// An observable on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseObservable {
+    pub case_observable_id: i64,
+    pub case_id: i64,
+    pub data_type: String,
+    pub value: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub ioc: bool,
+    pub tlp: i64,
+    pub alert_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A task on a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseTask {
+    pub task_id: i64,
+    pub case_id: i64,
+    pub title: String,
+    pub description: String,
+    pub group_name: String,
+    pub status: TaskStatus,
+    pub assignee: Option<String>,
+    pub due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A task as added, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskInput {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub group: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub due_at: Option<i64>,
+}
+
+/// A checked task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewTask {
+    pub title: String,
+    pub description: String,
+    pub group_name: String,
+    pub status: TaskStatus,
+    pub due_at: Option<i64>,
+}
+
+impl TaskInput {
+    pub fn check(self) -> Result<NewTask, String> {
+        let group = optional("group", &self.group, 100)?;
+        Ok(NewTask {
+            title: required("title", &self.title, 500)?,
+            description: optional("description", &self.description, 100_000)?,
+            group_name: if group.is_empty() {
+                "default".into()
+            } else {
+                group
+            },
+            status: self
+                .status
+                .as_deref()
+                .map(TaskStatus::parse)
+                .transpose()?
+                .unwrap_or(TaskStatus::Todo),
+            due_at: self.due_at,
+        })
+    }
+}
+
+/// A task log entry (TheHive's name for a note on a task).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskLog {
+    pub task_log_id: i64,
+    pub task_id: i64,
+    pub message: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// Case list filters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFilter {
+    /// A status, or `open` for everything not closed.
+    pub status: Option<String>,
+    /// Matches the number or the title.
+    pub text: Option<String>,
+}
+
+/// One page of cases, newest first; `next` is the last case id for the following page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CasePage {
+    pub cases: Vec<CaseSummary>,
+    pub next: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_move_forward_and_may_skip() {
+        assert!(CaseStatus::New.check_move(CaseStatus::Triage).is_ok());
+        assert!(
+            CaseStatus::Triage
+                .check_move(CaseStatus::Contained)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn phases_never_move_back_and_closing_is_separate() {
+        let err = CaseStatus::Contained
+            .check_move(CaseStatus::Investigating)
+            .unwrap_err();
+        assert!(err.contains("from Contained back to Investigating"), "{err}");
+        assert!(CaseStatus::New.check_move(CaseStatus::New).is_err());
+        assert!(
+            CaseStatus::Recovered
+                .check_move(CaseStatus::Closed)
+                .unwrap_err()
+                .contains("verdict")
+        );
+        assert!(
+            CaseStatus::Closed
+                .check_move(CaseStatus::Recovered)
+                .unwrap_err()
+                .contains("reopen")
+        );
+    }
+
+    #[test]
+    fn a_new_case_needs_a_title_and_a_known_severity() {
+        let ok = CaseInput {
+            title: " Phishing wave ".into(),
+            severity: "high".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap();
+        assert_eq!(ok.title, "Phishing wave");
+        assert_eq!((ok.tlp, ok.pap), (2, 2));
+        let err = CaseInput {
+            title: "x".into(),
+            severity: "urgent".into(),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.contains("urgent"), "{err}");
+        let err = CaseInput {
+            title: "x".into(),
+            severity: "low".into(),
+            tlp: Some(7),
+            ..Default::default()
+        }
+        .check()
+        .unwrap_err();
+        assert!(err.contains("tlp"), "{err}");
+    }
+}

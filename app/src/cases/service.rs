@@ -1,0 +1,1093 @@
+//! Case use cases: opening (by hand or by escalating an alert), merging alerts in, editing with
+//! conflict detection, the lifecycle, the timeline, observables, tasks and task logs. Each
+//! follows authorize → transaction → timeline + audit → commit.
+
+use serde_json::json;
+
+use super::{
+    Case, CaseFilter, CaseObservable, CasePage, CasePatch, CaseStatus, CaseSummary, CaseTask,
+    ClosureVerdict, EventKind, NewCase, NewTask, TaskLog, TaskStatus, TimelineEvent,
+    store::{self, CaseQuery, CaseRow, CaseWrite, NewEvent},
+};
+use crate::{
+    accounts::roles::Permission,
+    alerts::{Observable, Severity, store as alerts_store},
+    audit::store::{NewAuditEvent, append as audit},
+    observables::ObservableType,
+    platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
+    validate::{check_level, check_tags, optional, required},
+};
+
+/// Cases per list page.
+pub const LIST_PAGE: i64 = 50;
+/// Timeline events per page.
+pub const TIMELINE_PAGE: i64 = 200;
+/// Most observables or tasks returned for one case in one read.
+pub const MAX_LISTED: i64 = 1000;
+/// Most alerts merged in one action.
+pub const MAX_MERGE: usize = 500;
+
+fn parse_tags(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+fn to_case(r: CaseRow) -> Result<Case> {
+    Ok(Case {
+        severity: Severity::from_level(r.severity)
+            .ok_or_else(|| Error::internal("bad severity in store"))?,
+        status: CaseStatus::parse(&r.status).map_err(Error::Internal)?,
+        closure_verdict: r
+            .closure_verdict
+            .as_deref()
+            .map(ClosureVerdict::parse)
+            .transpose()
+            .map_err(Error::Internal)?,
+        tags: parse_tags(&r.tags),
+        case_id: r.case_id,
+        number: r.number,
+        title: r.title,
+        description: r.description,
+        tier: r.tier,
+        assignee_id: r.assignee_id,
+        assignee: r.assignee,
+        tlp: r.tlp,
+        pap: r.pap,
+        detection_source: r.detection_source,
+        closure_summary: r.closure_summary,
+        version: r.version,
+        opened_at: r.opened_at,
+        closed_at: r.closed_at,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+fn to_observable(r: store::ObservableRow) -> CaseObservable {
+    CaseObservable {
+        tags: parse_tags(&r.tags),
+        ioc: r.ioc != 0,
+        case_observable_id: r.case_observable_id,
+        case_id: r.case_id,
+        data_type: r.data_type,
+        value: r.value,
+        description: r.description,
+        tlp: r.tlp,
+        alert_id: r.alert_id,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+fn to_task(r: store::TaskRow) -> Result<CaseTask> {
+    Ok(CaseTask {
+        status: TaskStatus::parse(&r.status).map_err(Error::Internal)?,
+        task_id: r.task_id,
+        case_id: r.case_id,
+        title: r.title,
+        description: r.description,
+        group_name: r.group_name,
+        assignee: r.assignee,
+        due_at: r.due_at,
+        completed_at: r.completed_at,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+    NewAuditEvent {
+        action,
+        object_type: "case",
+        object_id: Some(id.to_string()),
+        detail,
+    }
+}
+
+/// Appends a timeline entry recorded by `actor` now.
+async fn record(
+    tx: &mut Tx,
+    actor: &Actor,
+    case_id: i64,
+    kind: EventKind,
+    occurred_at: Millis,
+    summary: &str,
+    detail: serde_json::Value,
+    now: Millis,
+) -> Result<i64> {
+    let event = NewEvent {
+        kind: kind.as_str(),
+        occurred_at,
+        summary,
+        body: "",
+        detail,
+        techniques: &[],
+        tags: &[],
+        supersedes_event_id: None,
+    };
+    store::insert_event(tx, case_id, &event, &actor.label(), actor.user_id(), now).await
+}
+
+/// The case in `tx`, locked for the change, or `NotFound`.
+async fn load_for_change(tx: &mut Tx, case_id: i64) -> Result<CaseRow> {
+    store::case_for_update(tx, case_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no case {case_id}.")))
+}
+
+fn ensure_open(c: &CaseRow) -> Result<()> {
+    if c.status == CaseStatus::Closed.as_str() {
+        return Err(Error::conflict(format!(
+            "Case {} is closed; reopen it before adding to it.",
+            c.number
+        )));
+    }
+    Ok(())
+}
+
+/// A new case starts in the opener's tier (tier 1 for managers and integrations).
+fn opening_tier(actor: &Actor) -> i64 {
+    actor.tier().map_or(1, |t| i64::from(t.get()))
+}
+
+/// Inserts the case row, its opening timeline entry and its observables.
+async fn insert_new_case(
+    tx: &mut Tx,
+    actor: &Actor,
+    c: &NewCase,
+    alert_id: Option<i64>,
+    now: Millis,
+) -> Result<(i64, String)> {
+    let number = ids::next_case_number(tx, ids::year_of(now), now).await?;
+    let label = actor.label();
+    let case_id = store::insert_case(tx, c, &number, opening_tier(actor), &label, now).await?;
+    let summary = match alert_id {
+        Some(a) => format!("Case opened from alert {a}: {}", c.title),
+        None => format!("Case opened: {}", c.title),
+    };
+    record(
+        tx,
+        actor,
+        case_id,
+        EventKind::CaseOpened,
+        now,
+        &summary,
+        json!({ "alert_id": alert_id, "severity": c.severity.as_str() }),
+        now,
+    )
+    .await?;
+    for o in &c.observables {
+        store::insert_observable(tx, case_id, o, "", false, c.tlp, alert_id, &label, now).await?;
+    }
+    Ok((case_id, number))
+}
+
+/// Opens a case by hand (threat hunting, a user's report, an integration).
+pub async fn open(p: &Platform, actor: &Actor, c: NewCase) -> Result<Case> {
+    actor.require(Permission::CaseCreate)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let (case_id, number) = insert_new_case(&mut tx, actor, &c, None, now).await?;
+    let detail = json!({ "number": number, "title": c.title, "severity": c.severity.as_str(),
+        "observables": c.observables.len() });
+    audit(&mut tx, actor, now, case_event("case.opened", case_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+/// Field overrides when escalating an alert (TheHive's promote body); `None` keeps the alert's.
+#[derive(Debug, Clone, Default)]
+pub struct EscalateOverrides {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Option<Severity>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// Escalates an alert into a new case: title, description, severity, tags and observables are
+/// copied, the alert is linked and leaves the queue as a true positive.
+pub async fn escalate_alert(
+    p: &Platform,
+    actor: &Actor,
+    alert_id: i64,
+    overrides: EscalateOverrides,
+) -> Result<Case> {
+    actor.require(Permission::AlertTriage)?;
+    actor.require(Permission::CaseCreate)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let alert = alerts_store::alert_in_tx(&mut tx, alert_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+    if let Some(existing) = alert.case_id {
+        return Err(Error::conflict(format!(
+            "Alert {alert_id} is already in case {}.",
+            case_number_of(&mut tx, existing).await?
+        )));
+    }
+    let observables = alert_observables(&mut tx, alert_id).await?;
+    let new_case = NewCase {
+        title: match overrides.title {
+            Some(t) => required("title", &t, 500).map_err(Error::Invalid)?,
+            None => alert.title.clone(),
+        },
+        description: match overrides.description {
+            Some(d) => optional("description", &d, 100_000).map_err(Error::Invalid)?,
+            None => alert.description.clone(),
+        },
+        severity: match overrides.severity {
+            Some(s) => s,
+            None => Severity::from_level(alert.severity)
+                .ok_or_else(|| Error::internal("bad severity in store"))?,
+        },
+        tlp: alert.tlp,
+        pap: alert.pap,
+        tags: match overrides.tags {
+            Some(t) => check_tags(&t).map_err(Error::Invalid)?,
+            None => parse_tags(&alert.tags),
+        },
+        detection_source: if alert.rule.is_empty() {
+            alert.source.clone()
+        } else {
+            format!("{} / {}", alert.source, alert.rule)
+        },
+        observables,
+    };
+    let (case_id, number) =
+        insert_new_case(&mut tx, actor, &new_case, Some(alert_id), now).await?;
+    let reason = format!("Escalated to case {number}.");
+    alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
+    record(
+        &mut tx,
+        actor,
+        case_id,
+        EventKind::AlertLinked,
+        alert.occurred_at,
+        &format!("Alert {alert_id} from {}: {}", alert.source, alert.title),
+        json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule }),
+        now,
+    )
+    .await?;
+    let detail = json!({ "case_id": case_id, "number": number,
+        "before": { "status": alert.status, "verdict": alert.verdict },
+        "after": { "status": "closed", "verdict": "true_positive" } });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        NewAuditEvent {
+            action: "alert.escalated",
+            object_type: "alert",
+            object_id: Some(alert_id.to_string()),
+            detail,
+        },
+    )
+    .await?;
+    let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
+        "observables": new_case.observables.len() });
+    audit(&mut tx, actor, now, case_event("case.opened", case_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+async fn case_number_of(tx: &mut Tx, case_id: i64) -> Result<String> {
+    Ok(store::case_for_update(tx, case_id)
+        .await?
+        .map_or_else(|| case_id.to_string(), |c| c.number))
+}
+
+/// An alert's observables as checked values (they were checked on arrival).
+async fn alert_observables(tx: &mut Tx, alert_id: i64) -> Result<Vec<Observable>> {
+    alerts_store::observables_in_tx(tx, alert_id)
+        .await?
+        .into_iter()
+        .map(|o| {
+            Ok(Observable {
+                kind: ObservableType::parse(&o.data_type).map_err(Error::Internal)?,
+                value: o.value,
+                tags: parse_tags(&o.tags),
+            })
+        })
+        .collect()
+}
+
+/// Merges alerts into an existing open case: each is linked, leaves the queue as a true positive,
+/// and brings its observables the case does not have yet. All or nothing.
+pub async fn merge_alerts(
+    p: &Platform,
+    actor: &Actor,
+    alert_ids: &[i64],
+    case_id: i64,
+) -> Result<Case> {
+    actor.require(Permission::AlertTriage)?;
+    actor.require(Permission::CaseEdit)?;
+    match alert_ids.len() {
+        0 => return Err(Error::invalid("Select at least one alert to merge.")),
+        n if n > MAX_MERGE => {
+            return Err(Error::invalid(format!(
+                "Merge at most {MAX_MERGE} alerts at a time."
+            )));
+        }
+        _ => {}
+    }
+    let now = p.clock.now();
+    let label = actor.label();
+    let mut tx = p.db.begin().await?;
+    let case = load_for_change(&mut tx, case_id).await?;
+    ensure_open(&case)?;
+    let reason = format!("Merged into case {}.", case.number);
+    for &alert_id in alert_ids {
+        let alert = alerts_store::alert_in_tx(&mut tx, alert_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+        match alert.case_id {
+            Some(c) if c == case_id => continue,
+            Some(other) => {
+                return Err(Error::conflict(format!(
+                    "Alert {alert_id} is already in case {}.",
+                    case_number_of(&mut tx, other).await?
+                )));
+            }
+            None => {}
+        }
+        alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
+        let mut added = Vec::new();
+        for o in alert_observables(&mut tx, alert_id).await? {
+            let new = store::insert_observable(
+                &mut tx,
+                case_id,
+                &o,
+                "",
+                false,
+                case.tlp,
+                Some(alert_id),
+                &label,
+                now,
+            )
+            .await?;
+            if new.is_some() {
+                added.push(format!("{}:{}", o.kind.as_str(), o.value));
+            }
+        }
+        record(
+            &mut tx,
+            actor,
+            case_id,
+            EventKind::AlertLinked,
+            alert.occurred_at,
+            &format!(
+                "Alert {alert_id} from {} merged: {} ({} new observables)",
+                alert.source,
+                alert.title,
+                added.len()
+            ),
+            json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
+                "new_observables": added }),
+            now,
+        )
+        .await?;
+        let detail = json!({ "case_id": case_id, "number": case.number,
+            "new_observables": added.len(),
+            "before": { "status": alert.status, "verdict": alert.verdict },
+            "after": { "status": "closed", "verdict": "true_positive" } });
+        audit(
+            &mut tx,
+            actor,
+            now,
+            NewAuditEvent {
+                action: "alert.merged",
+                object_type: "alert",
+                object_id: Some(alert_id.to_string()),
+                detail,
+            },
+        )
+        .await?;
+    }
+    store::touch(&mut tx, case_id, now).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+/// One case by id.
+pub async fn get(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
+    actor.require(Permission::CaseRead)?;
+    let row = store::case(&p.db, case_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no case {case_id}.")))?;
+    to_case(row)
+}
+
+/// One case by its number (`CF-2026-000123`) or its id.
+pub async fn find(p: &Platform, actor: &Actor, reference: &str) -> Result<Case> {
+    actor.require(Permission::CaseRead)?;
+    let r = reference.trim();
+    let row = match r.parse::<i64>() {
+        Ok(id) => store::case(&p.db, id).await?,
+        Err(_) => store::case_by_number(&p.db, &r.to_ascii_uppercase()).await?,
+    };
+    to_case(row.ok_or_else(|| Error::not_found(format!("There is no case {r}.")))?)
+}
+
+/// One page of cases, newest first.
+pub async fn list(
+    p: &Platform,
+    actor: &Actor,
+    filter: &CaseFilter,
+    before: Option<i64>,
+) -> Result<CasePage> {
+    actor.require(Permission::CaseRead)?;
+    let status = match filter.status.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some("open") => Some("open".to_owned()),
+        Some(s) => Some(
+            CaseStatus::parse(s)
+                .map_err(Error::Invalid)?
+                .as_str()
+                .to_owned(),
+        ),
+    };
+    let text = filter
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.chars().take(200).collect());
+    let q = CaseQuery {
+        status,
+        text,
+        before_id: before,
+        limit: LIST_PAGE + 1,
+    };
+    let mut rows = store::list(&p.db, &q).await?;
+    let more = rows.len() as i64 > LIST_PAGE;
+    rows.truncate(LIST_PAGE as usize);
+    let next = more.then(|| rows.last().map(|r| r.case_id)).flatten();
+    let cases = rows
+        .into_iter()
+        .map(|r| {
+            let c = to_case(r)?;
+            Ok(CaseSummary {
+                case_id: c.case_id,
+                number: c.number,
+                title: c.title,
+                severity: c.severity,
+                status: c.status,
+                tier: c.tier,
+                assignee: c.assignee,
+                opened_at: c.opened_at,
+                updated_at: c.updated_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CasePage { cases, next })
+}
+
+/// Refuses an edit made on an older version, saying what the case looks like now.
+fn check_version(current: &CaseRow, expected: Option<i64>) -> Result<()> {
+    match expected {
+        Some(v) if v != current.version => Err(Error::conflict(format!(
+            "Case {} changed since you loaded it (now: status {}, severity {}, title \u{201c}{}\u{201d}). Reload to see the changes, then apply yours again.",
+            current.number,
+            current.status,
+            Severity::from_level(current.severity).map_or("?", Severity::as_str),
+            current.title
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The case's current fields as a write, for changes to start from.
+fn current_write(c: &CaseRow) -> CaseWrite<'_> {
+    CaseWrite {
+        title: &c.title,
+        description: &c.description,
+        severity: c.severity,
+        status: &c.status,
+        tlp: c.tlp,
+        pap: c.pap,
+        tags: &c.tags,
+        closure_verdict: c.closure_verdict.as_deref(),
+        closure_summary: c.closure_summary.as_deref(),
+        closed_at: c.closed_at,
+    }
+}
+
+/// Edits a case. With `expected_version`, an edit based on an older version is refused with a
+/// conflict instead of overwriting someone else's change.
+pub async fn update(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    expected_version: Option<i64>,
+    patch: CasePatch,
+) -> Result<Case> {
+    actor.require(Permission::CaseEdit)?;
+    let title = patch
+        .title
+        .map(|t| required("title", &t, 500))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let description = patch
+        .description
+        .map(|d| optional("description", &d, 100_000))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let severity = patch
+        .severity
+        .map(|s| Severity::parse(&s))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let tlp = patch
+        .tlp
+        .map(|n| check_level("tlp", n))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let pap = patch
+        .pap
+        .map(|n| check_level("pap", n))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let tags = patch
+        .tags
+        .map(|t| check_tags(&t))
+        .transpose()
+        .map_err(Error::Invalid)?
+        .map(|t| store::tags_json(&t));
+    let status = patch
+        .status
+        .map(|s| CaseStatus::parse(&s))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = load_for_change(&mut tx, case_id).await?;
+    check_version(&before, expected_version)?;
+    let from = CaseStatus::parse(&before.status).map_err(Error::Internal)?;
+    if from == CaseStatus::Closed {
+        return Err(Error::conflict(format!(
+            "Case {} is closed; reopen it, with a reason, to change it.",
+            before.number
+        )));
+    }
+    let status = status.filter(|s| *s != from);
+    if let Some(to) = status {
+        from.check_move(to).map_err(Error::Invalid)?;
+    }
+    let mut w = current_write(&before);
+    if let Some(t) = &title {
+        w.title = t;
+    }
+    if let Some(d) = &description {
+        w.description = d;
+    }
+    if let Some(s) = severity {
+        w.severity = s.level();
+    }
+    if let Some(n) = tlp {
+        w.tlp = n;
+    }
+    if let Some(n) = pap {
+        w.pap = n;
+    }
+    if let Some(t) = &tags {
+        w.tags = t;
+    }
+    if let Some(s) = status {
+        w.status = s.as_str();
+    }
+    let mut changed = serde_json::Map::new();
+    let mut before_values = serde_json::Map::new();
+    let pairs: [(&str, serde_json::Value, serde_json::Value); 7] = [
+        ("title", json!(before.title), json!(w.title)),
+        ("description", json!(before.description), json!(w.description)),
+        ("severity", json!(before.severity), json!(w.severity)),
+        ("tlp", json!(before.tlp), json!(w.tlp)),
+        ("pap", json!(before.pap), json!(w.pap)),
+        ("tags", json!(parse_tags(&before.tags)), json!(parse_tags(w.tags))),
+        ("status", json!(before.status), json!(w.status)),
+    ];
+    for (name, old, new) in pairs {
+        if old != new {
+            before_values.insert(name.into(), old);
+            changed.insert(name.into(), new);
+        }
+    }
+    if changed.is_empty() {
+        drop(tx);
+        return to_case(before);
+    }
+    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
+        return Err(Error::conflict("The case changed while saving; try again."));
+    }
+    if let Some(to) = status {
+        record(
+            &mut tx,
+            actor,
+            case_id,
+            EventKind::StatusChange,
+            now,
+            &format!("Status: {} \u{2192} {}", from.label(), to.label()),
+            json!({ "before": from.as_str(), "after": to.as_str() }),
+            now,
+        )
+        .await?;
+    }
+    let fields: Vec<&String> = changed.keys().filter(|k| *k != "status").collect();
+    if !fields.is_empty() {
+        let names: Vec<&str> = fields.iter().map(|s| s.as_str()).collect();
+        record(
+            &mut tx,
+            actor,
+            case_id,
+            EventKind::CaseUpdated,
+            now,
+            &format!("Case updated: {}", names.join(", ")),
+            json!({ "fields": names }),
+            now,
+        )
+        .await?;
+    }
+    let detail = json!({ "before": before_values, "after": changed });
+    audit(&mut tx, actor, now, case_event("case.updated", case_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+/// Closes a case with a verdict and a summary.
+pub async fn close(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    expected_version: Option<i64>,
+    verdict: &str,
+    summary: &str,
+) -> Result<Case> {
+    actor.require(Permission::CaseClose)?;
+    let verdict = ClosureVerdict::parse(verdict).map_err(Error::Invalid)?;
+    let summary = required("summary", summary, 20_000).map_err(|_| {
+        Error::invalid("Write a closing summary: what happened and what was done.")
+    })?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = load_for_change(&mut tx, case_id).await?;
+    check_version(&before, expected_version)?;
+    if before.status == CaseStatus::Closed.as_str() {
+        return Err(Error::conflict(format!(
+            "Case {} is already closed.",
+            before.number
+        )));
+    }
+    let mut w = current_write(&before);
+    w.status = CaseStatus::Closed.as_str();
+    w.closure_verdict = Some(verdict.as_str());
+    w.closure_summary = Some(&summary);
+    w.closed_at = Some(now);
+    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
+        return Err(Error::conflict("The case changed while saving; try again."));
+    }
+    record(
+        &mut tx,
+        actor,
+        case_id,
+        EventKind::StatusChange,
+        now,
+        &format!("Closed: {}", verdict.label()),
+        json!({ "before": before.status, "after": "closed", "verdict": verdict.as_str(), "summary": summary }),
+        now,
+    )
+    .await?;
+    let detail = json!({ "before": { "status": before.status },
+        "after": { "status": "closed", "verdict": verdict.as_str() }, "summary": summary });
+    audit(&mut tx, actor, now, case_event("case.closed", case_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+/// Reopens a closed case (back to investigating); the reason is required and kept.
+pub async fn reopen(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    expected_version: Option<i64>,
+    reason: &str,
+) -> Result<Case> {
+    actor.require(Permission::CaseClose)?;
+    let reason = required("reason", reason, 2000)
+        .map_err(|_| Error::invalid("Give a reason for reopening the case."))?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = load_for_change(&mut tx, case_id).await?;
+    check_version(&before, expected_version)?;
+    if before.status != CaseStatus::Closed.as_str() {
+        return Err(Error::conflict(format!(
+            "Case {} is not closed.",
+            before.number
+        )));
+    }
+    let mut w = current_write(&before);
+    w.status = CaseStatus::Investigating.as_str();
+    w.closure_verdict = None;
+    w.closure_summary = None;
+    w.closed_at = None;
+    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
+        return Err(Error::conflict("The case changed while saving; try again."));
+    }
+    record(
+        &mut tx,
+        actor,
+        case_id,
+        EventKind::StatusChange,
+        now,
+        &format!("Reopened: {reason}"),
+        json!({ "before": "closed", "after": "investigating", "reason": reason,
+            "previous_verdict": before.closure_verdict }),
+        now,
+    )
+    .await?;
+    let detail = json!({ "before": { "status": "closed", "verdict": before.closure_verdict },
+        "after": { "status": "investigating" }, "reason": reason });
+    audit(&mut tx, actor, now, case_event("case.reopened", case_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, case_id).await
+}
+
+/// A page of the timeline in the order things happened, from after `after` (occurred_at,
+/// event_id); the second value is the cursor for the next page.
+pub async fn timeline(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    kind: Option<&str>,
+    after: Option<(i64, i64)>,
+) -> Result<(Vec<TimelineEvent>, Option<(i64, i64)>)> {
+    actor.require(Permission::CaseRead)?;
+    let kind = kind
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(EventKind::parse)
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let mut rows = store::timeline(
+        &p.db,
+        case_id,
+        kind.map(EventKind::as_str),
+        after,
+        TIMELINE_PAGE + 1,
+    )
+    .await?;
+    let more = rows.len() as i64 > TIMELINE_PAGE;
+    rows.truncate(TIMELINE_PAGE as usize);
+    let next = more
+        .then(|| rows.last().map(|r| (r.occurred_at, r.event_id)))
+        .flatten();
+    let events = rows
+        .into_iter()
+        .map(|r| {
+            Ok(TimelineEvent {
+                kind: EventKind::parse(&r.kind).map_err(Error::Internal)?,
+                techniques: parse_tags(&r.techniques),
+                tags: parse_tags(&r.tags),
+                event_id: r.event_id,
+                occurred_at: r.occurred_at,
+                summary: r.summary,
+                body: r.body,
+                detail: r.detail,
+                supersedes_event_id: r.supersedes_event_id,
+                recorded_by: r.recorded_by,
+                recorded_at: r.recorded_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((events, next))
+}
+
+/// Longest note kept.
+const MAX_NOTE_CHARS: usize = 100_000;
+
+/// Adds a note (Markdown, rendered sanitized when shown) to the timeline. `occurred_at` is when
+/// the noted thing happened; it defaults to now.
+pub async fn add_note(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    markdown: &str,
+    occurred_at: Option<Millis>,
+) -> Result<i64> {
+    actor.require(Permission::CaseEdit)?;
+    let body = required("note", markdown, MAX_NOTE_CHARS).map_err(Error::Invalid)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let case = load_for_change(&mut tx, case_id).await?;
+    ensure_open(&case)?;
+    let summary: String = body
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(200)
+        .collect();
+    let event = NewEvent {
+        kind: EventKind::Note.as_str(),
+        occurred_at: occurred_at.unwrap_or(now),
+        summary: &summary,
+        body: &body,
+        detail: json!({}),
+        techniques: &[],
+        tags: &[],
+        supersedes_event_id: None,
+    };
+    let id = store::insert_event(&mut tx, case_id, &event, &actor.label(), actor.user_id(), now)
+        .await?;
+    store::touch(&mut tx, case_id, now).await?;
+    let detail = json!({ "event_id": id, "chars": body.chars().count() });
+    audit(&mut tx, actor, now, case_event("case.note_added", case_id, detail)).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Adds observables to a case; values it already has are only marked as seen again. Returns the
+/// observables as stored (new and existing).
+pub async fn add_observables(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    items: &[Observable],
+    description: &str,
+    ioc: bool,
+    tlp: Option<i64>,
+) -> Result<Vec<CaseObservable>> {
+    actor.require(Permission::CaseEdit)?;
+    if items.is_empty() {
+        return Err(Error::invalid("Give at least one observable."));
+    }
+    let description = optional("message", description, 10_000).map_err(Error::Invalid)?;
+    let tlp = tlp
+        .map(|n| check_level("tlp", n))
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let now = p.clock.now();
+    let label = actor.label();
+    let mut tx = p.db.begin().await?;
+    let case = load_for_change(&mut tx, case_id).await?;
+    ensure_open(&case)?;
+    let mut added = Vec::new();
+    for o in items {
+        let id = store::insert_observable(
+            &mut tx,
+            case_id,
+            o,
+            &description,
+            ioc,
+            tlp.unwrap_or(case.tlp),
+            None,
+            &label,
+            now,
+        )
+        .await?;
+        if let Some(id) = id {
+            record(
+                &mut tx,
+                actor,
+                case_id,
+                EventKind::ObservableAdded,
+                now,
+                &format!("Observable added: {} {}", o.kind.as_str(), o.value),
+                json!({ "case_observable_id": id, "type": o.kind.as_str(), "value": o.value, "ioc": ioc }),
+                now,
+            )
+            .await?;
+            added.push(json!({ "id": id, "type": o.kind.as_str(), "value": o.value }));
+        }
+    }
+    store::touch(&mut tx, case_id, now).await?;
+    let detail = json!({ "added": added, "already_present": items.len() - added.len() });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.observables_added", case_id, detail),
+    )
+    .await?;
+    tx.commit().await?;
+    let wanted: Vec<(&str, &str)> = items
+        .iter()
+        .map(|o| (o.kind.as_str(), o.value.as_str()))
+        .collect();
+    Ok(observables(p, actor, case_id)
+        .await?
+        .into_iter()
+        .filter(|o| wanted.contains(&(o.data_type.as_str(), o.value.as_str())))
+        .collect())
+}
+
+/// A case's observables (at most [`MAX_LISTED`]).
+pub async fn observables(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+) -> Result<Vec<CaseObservable>> {
+    actor.require(Permission::CaseRead)?;
+    Ok(store::observables(&p.db, case_id, MAX_LISTED)
+        .await?
+        .into_iter()
+        .map(to_observable)
+        .collect())
+}
+
+/// Adds a task to a case.
+pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> Result<CaseTask> {
+    actor.require(Permission::CaseEdit)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let case = load_for_change(&mut tx, case_id).await?;
+    ensure_open(&case)?;
+    let task_id = store::insert_task(&mut tx, case_id, &t, &actor.label(), now).await?;
+    record(
+        &mut tx,
+        actor,
+        case_id,
+        EventKind::TaskAdded,
+        now,
+        &format!("Task added: {}", t.title),
+        json!({ "task_id": task_id, "group": t.group_name }),
+        now,
+    )
+    .await?;
+    store::touch(&mut tx, case_id, now).await?;
+    let detail = json!({ "task_id": task_id, "title": t.title, "status": t.status.as_str() });
+    audit(&mut tx, actor, now, case_event("case.task_added", case_id, detail)).await?;
+    tx.commit().await?;
+    task(p, actor, task_id).await
+}
+
+/// A case's tasks (at most [`MAX_LISTED`]).
+pub async fn tasks(p: &Platform, actor: &Actor, case_id: i64) -> Result<Vec<CaseTask>> {
+    actor.require(Permission::CaseRead)?;
+    store::tasks(&p.db, case_id, MAX_LISTED)
+        .await?
+        .into_iter()
+        .map(to_task)
+        .collect()
+}
+
+pub async fn task(p: &Platform, actor: &Actor, task_id: i64) -> Result<CaseTask> {
+    actor.require(Permission::CaseRead)?;
+    to_task(
+        store::task(&p.db, task_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no task {task_id}.")))?,
+    )
+}
+
+/// Moves a task to another status; finishing it goes on the case timeline.
+pub async fn set_task_status(
+    p: &Platform,
+    actor: &Actor,
+    task_id: i64,
+    status: &str,
+) -> Result<CaseTask> {
+    actor.require(Permission::CaseEdit)?;
+    let status = TaskStatus::parse(status).map_err(Error::Invalid)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = store::task_in_tx(&mut tx, task_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no task {task_id}.")))?;
+    let case = load_for_change(&mut tx, before.case_id).await?;
+    ensure_open(&case)?;
+    if before.status == status.as_str() {
+        drop(tx);
+        return task(p, actor, task_id).await;
+    }
+    store::set_task_status(&mut tx, task_id, status.as_str(), now).await?;
+    if status == TaskStatus::Done {
+        record(
+            &mut tx,
+            actor,
+            before.case_id,
+            EventKind::TaskDone,
+            now,
+            &format!("Task done: {}", before.title),
+            json!({ "task_id": task_id }),
+            now,
+        )
+        .await?;
+    }
+    store::touch(&mut tx, before.case_id, now).await?;
+    let detail = json!({ "case_id": before.case_id, "before": { "status": before.status },
+        "after": { "status": status.as_str() } });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        NewAuditEvent {
+            action: "task.status_changed",
+            object_type: "task",
+            object_id: Some(task_id.to_string()),
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    task(p, actor, task_id).await
+}
+
+/// Adds a log entry (a note on the work done) to a task.
+pub async fn add_task_log(
+    p: &Platform,
+    actor: &Actor,
+    task_id: i64,
+    message: &str,
+) -> Result<TaskLog> {
+    actor.require(Permission::CaseEdit)?;
+    let message = required("message", message, MAX_NOTE_CHARS).map_err(Error::Invalid)?;
+    let now = p.clock.now();
+    let label = actor.label();
+    let mut tx = p.db.begin().await?;
+    let t = store::task_in_tx(&mut tx, task_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no task {task_id}.")))?;
+    let case = load_for_change(&mut tx, t.case_id).await?;
+    ensure_open(&case)?;
+    let id = store::insert_task_log(&mut tx, task_id, &message, &label, now).await?;
+    store::touch(&mut tx, t.case_id, now).await?;
+    let detail = json!({ "case_id": t.case_id, "task_log_id": id });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        NewAuditEvent {
+            action: "task.log_added",
+            object_type: "task",
+            object_id: Some(task_id.to_string()),
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(TaskLog {
+        task_log_id: id,
+        task_id,
+        message,
+        created_by: label,
+        created_at: now,
+    })
+}
+
+/// A task's log entries, oldest first (at most [`MAX_LISTED`]).
+pub async fn task_logs(p: &Platform, actor: &Actor, task_id: i64) -> Result<Vec<TaskLog>> {
+    actor.require(Permission::CaseRead)?;
+    Ok(store::task_logs(&p.db, task_id, MAX_LISTED)
+        .await?
+        .into_iter()
+        .map(|r| TaskLog {
+            task_log_id: r.task_log_id,
+            task_id: r.task_id,
+            message: r.message,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        })
+        .collect())
+}

@@ -1,0 +1,509 @@
+//! SQL for cases: the case row (with its version for conflict detection), the append-only
+//! timeline, observables, tasks and task logs.
+
+use super::{NewCase, NewTask};
+use crate::{
+    alerts::Observable,
+    execute_tx, on_pool, on_tx,
+    platform::{Db, Result, Tx, clock::Millis},
+};
+
+const CASE_COLUMNS: &str = "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
+        c.assignee_id, u.username as assignee, c.tlp, c.pap, c.tags, c.detection_source,
+        c.closure_verdict, c.closure_summary, c.version, c.opened_at, c.closed_at, c.created_by,
+        c.created_at, c.updated_at
+     from incident_case c left join app_user u on u.user_id = c.assignee_id";
+
+#[derive(sqlx::FromRow)]
+pub struct CaseRow {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub description: String,
+    pub severity: i64,
+    pub status: String,
+    pub tier: i64,
+    pub assignee_id: Option<i64>,
+    pub assignee: Option<String>,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: String,
+    pub detection_source: String,
+    pub closure_verdict: Option<String>,
+    pub closure_summary: Option<String>,
+    pub version: i64,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn tags_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+pub async fn insert_case(
+    tx: &mut Tx,
+    c: &NewCase,
+    number: &str,
+    tier: i64,
+    created_by: &str,
+    now: Millis,
+) -> Result<i64> {
+    let (id,): (i64,) = on_tx!(tx, |conn| {
+        sqlx::query_as(
+            "insert into incident_case (number, title, description, severity, status, tier, tlp, pap, tags,
+                 detection_source, version, opened_at, created_by, created_at, updated_at)
+             values ($1, $2, $3, $4, 'new', $5, $6, $7, $8, $9, 1, $10, $11, $10, $10)
+             returning case_id",
+        )
+        .bind(number)
+        .bind(&c.title)
+        .bind(&c.description)
+        .bind(c.severity.level())
+        .bind(tier)
+        .bind(c.tlp)
+        .bind(c.pap)
+        .bind(tags_json(&c.tags))
+        .bind(&c.detection_source)
+        .bind(now)
+        .bind(created_by)
+        .fetch_one(conn)
+        .await
+    })?;
+    Ok(id)
+}
+
+/// A case by id or by number (`CF-2026-000123`).
+pub async fn case(db: &Db, id: i64) -> Result<Option<CaseRow>> {
+    let sql = format!("{CASE_COLUMNS} where c.case_id = $1");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql).bind(id).fetch_optional(pool).await
+    })?)
+}
+
+pub async fn case_by_number(db: &Db, number: &str) -> Result<Option<CaseRow>> {
+    let sql = format!("{CASE_COLUMNS} where c.number = $1");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql).bind(number).fetch_optional(pool).await
+    })?)
+}
+
+/// The case inside `tx`, locked against concurrent edits on Postgres until the transaction ends.
+pub async fn case_for_update(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
+    let sql = match tx.dialect() {
+        crate::platform::db::Dialect::Sqlite => format!("{CASE_COLUMNS} where c.case_id = $1"),
+        crate::platform::db::Dialect::Postgres => {
+            format!("{CASE_COLUMNS} where c.case_id = $1 for update of c")
+        }
+    };
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(id).fetch_optional(c).await
+    })?)
+}
+
+/// The fields a plain edit or a lifecycle step writes; the version goes up by one.
+pub struct CaseWrite<'a> {
+    pub title: &'a str,
+    pub description: &'a str,
+    pub severity: i64,
+    pub status: &'a str,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: &'a str,
+    pub closure_verdict: Option<&'a str>,
+    pub closure_summary: Option<&'a str>,
+    pub closed_at: Option<Millis>,
+}
+
+/// Writes the case if it is still at `version`; returns false if someone else got there first.
+pub async fn write_case(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    w: &CaseWrite<'_>,
+    now: Millis,
+) -> Result<bool> {
+    let n = execute_tx!(
+        tx,
+        sqlx::query(
+            "update incident_case set title = $3, description = $4, severity = $5, status = $6, tlp = $7,
+                 pap = $8, tags = $9, closure_verdict = $10, closure_summary = $11, closed_at = $12,
+                 version = version + 1, updated_at = $13
+             where case_id = $1 and version = $2"
+        )
+        .bind(id)
+        .bind(version)
+        .bind(w.title)
+        .bind(w.description)
+        .bind(w.severity)
+        .bind(w.status)
+        .bind(w.tlp)
+        .bind(w.pap)
+        .bind(w.tags)
+        .bind(w.closure_verdict)
+        .bind(w.closure_summary)
+        .bind(w.closed_at)
+        .bind(now)
+    )?;
+    Ok(n == 1)
+}
+
+/// Marks the case as touched (a new timeline entry, observable or task): other editors' stale
+/// forms are then refused rather than silently overwriting.
+pub async fn touch(tx: &mut Tx, id: i64, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update incident_case set version = version + 1, updated_at = $2 where case_id = $1"
+        )
+        .bind(id)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Keyset-paged case list, newest first.
+pub struct CaseQuery {
+    /// `None`: all; `Some("open")`: not closed; otherwise that status.
+    pub status: Option<String>,
+    pub text: Option<String>,
+    pub before_id: Option<i64>,
+    pub limit: i64,
+}
+
+pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
+    Ok(on_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
+        qb.push(" where 1 = 1");
+        match q.status.as_deref() {
+            None => {}
+            Some("open") => {
+                qb.push(" and c.status <> 'closed'");
+            }
+            Some(s) => {
+                qb.push(" and c.status = ").push_bind(s.to_owned());
+            }
+        }
+        if let Some(t) = &q.text {
+            let like = format!("%{}%", t.to_lowercase());
+            qb.push(" and (lower(c.number) like ")
+                .push_bind(like.clone())
+                .push(" or lower(c.title) like ")
+                .push_bind(like)
+                .push(")");
+        }
+        if let Some(id) = q.before_id {
+            qb.push(" and c.case_id < ").push_bind(id);
+        }
+        qb.push(" order by c.case_id desc limit ").push_bind(q.limit);
+        qb.build_query_as::<CaseRow>().fetch_all(pool).await
+    })?)
+}
+
+/// A timeline entry to append.
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub occurred_at: Millis,
+    pub summary: &'a str,
+    pub body: &'a str,
+    pub detail: serde_json::Value,
+    pub techniques: &'a [String],
+    pub tags: &'a [String],
+    pub supersedes_event_id: Option<i64>,
+}
+
+pub async fn insert_event(
+    tx: &mut Tx,
+    case_id: i64,
+    e: &NewEvent<'_>,
+    recorded_by: &str,
+    recorded_by_user_id: Option<i64>,
+    now: Millis,
+) -> Result<i64> {
+    let (id,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into case_event (case_id, kind, occurred_at, summary, body, detail, techniques, tags,
+                 supersedes_event_id, recorded_by, recorded_by_user_id, recorded_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             returning event_id",
+        )
+        .bind(case_id)
+        .bind(e.kind)
+        .bind(e.occurred_at)
+        .bind(e.summary)
+        .bind(e.body)
+        .bind(e.detail.to_string())
+        .bind(tags_json(e.techniques))
+        .bind(tags_json(e.tags))
+        .bind(e.supersedes_event_id)
+        .bind(recorded_by)
+        .bind(recorded_by_user_id)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(id)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct EventRow {
+    pub event_id: i64,
+    pub kind: String,
+    pub occurred_at: i64,
+    pub summary: String,
+    pub body: String,
+    pub detail: String,
+    pub techniques: String,
+    pub tags: String,
+    pub supersedes_event_id: Option<i64>,
+    pub recorded_by: String,
+    pub recorded_at: i64,
+}
+
+/// Timeline in the order things happened, keyset-paged by (occurred_at, event_id).
+pub async fn timeline(
+    db: &Db,
+    case_id: i64,
+    kind: Option<&str>,
+    after: Option<(i64, i64)>,
+    limit: i64,
+) -> Result<Vec<EventRow>> {
+    Ok(on_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "select event_id, kind, occurred_at, summary, body, detail, techniques, tags, supersedes_event_id,
+                    recorded_by, recorded_at
+             from case_event where case_id = ",
+        );
+        qb.push_bind(case_id);
+        if let Some(k) = kind {
+            qb.push(" and kind = ").push_bind(k.to_owned());
+        }
+        if let Some((at, id)) = after {
+            qb.push(" and (occurred_at, event_id) > (")
+                .push_bind(at)
+                .push(", ")
+                .push_bind(id)
+                .push(")");
+        }
+        qb.push(" order by occurred_at, event_id limit ")
+            .push_bind(limit);
+        qb.build_query_as::<EventRow>().fetch_all(pool).await
+    })?)
+}
+
+/// Adds an observable unless the case has it already; returns its id if it was new.
+pub async fn insert_observable(
+    tx: &mut Tx,
+    case_id: i64,
+    o: &Observable,
+    description: &str,
+    ioc: bool,
+    tlp: i64,
+    alert_id: Option<i64>,
+    created_by: &str,
+    now: Millis,
+) -> Result<Option<i64>> {
+    let row: Option<(i64,)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
+                 first_seen_at, last_seen_at, created_by, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9)
+             on conflict (case_id, data_type, value) do nothing
+             returning case_observable_id",
+        )
+        .bind(case_id)
+        .bind(o.kind.as_str())
+        .bind(&o.value)
+        .bind(description)
+        .bind(tags_json(&o.tags))
+        .bind(i64::from(ioc))
+        .bind(tlp)
+        .bind(alert_id)
+        .bind(now)
+        .bind(created_by)
+        .fetch_optional(c)
+        .await
+    })?;
+    if row.is_none() {
+        execute_tx!(
+            tx,
+            sqlx::query(
+                "update case_observable set last_seen_at = $4, updated_at = $4
+                 where case_id = $1 and data_type = $2 and value = $3"
+            )
+            .bind(case_id)
+            .bind(o.kind.as_str())
+            .bind(&o.value)
+            .bind(now)
+        )?;
+    }
+    Ok(row.map(|r| r.0))
+}
+
+#[derive(sqlx::FromRow)]
+pub struct ObservableRow {
+    pub case_observable_id: i64,
+    pub case_id: i64,
+    pub data_type: String,
+    pub value: String,
+    pub description: String,
+    pub tags: String,
+    pub ioc: i64,
+    pub tlp: i64,
+    pub alert_id: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A case's observables, oldest first, at most `limit`.
+pub async fn observables(db: &Db, case_id: i64, limit: i64) -> Result<Vec<ObservableRow>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select case_observable_id, case_id, data_type, value, description, tags, ioc, tlp, alert_id,
+                    created_by, created_at, updated_at
+             from case_observable where case_id = $1 order by case_observable_id limit $2",
+        )
+        .bind(case_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+pub async fn insert_task(
+    tx: &mut Tx,
+    case_id: i64,
+    t: &NewTask,
+    created_by: &str,
+    now: Millis,
+) -> Result<i64> {
+    let completed_at = (t.status == super::TaskStatus::Done).then_some(now);
+    let (id,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into case_task (case_id, title, description, group_name, status, due_at, completed_at,
+                 created_by, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+             returning task_id",
+        )
+        .bind(case_id)
+        .bind(&t.title)
+        .bind(&t.description)
+        .bind(&t.group_name)
+        .bind(t.status.as_str())
+        .bind(t.due_at)
+        .bind(completed_at)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(id)
+}
+
+const TASK_COLUMNS: &str = "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
+        u.username as assignee, t.due_at, t.completed_at, t.created_by, t.created_at, t.updated_at
+     from case_task t left join app_user u on u.user_id = t.assignee_id";
+
+#[derive(sqlx::FromRow)]
+pub struct TaskRow {
+    pub task_id: i64,
+    pub case_id: i64,
+    pub title: String,
+    pub description: String,
+    pub group_name: String,
+    pub status: String,
+    pub assignee: Option<String>,
+    pub due_at: Option<i64>,
+    pub completed_at: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A case's tasks in the order they were added, at most `limit`.
+pub async fn tasks(db: &Db, case_id: i64, limit: i64) -> Result<Vec<TaskRow>> {
+    let sql = format!("{TASK_COLUMNS} where t.case_id = $1 order by t.task_id limit $2");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(case_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })?)
+}
+
+pub async fn task(db: &Db, task_id: i64) -> Result<Option<TaskRow>> {
+    let sql = format!("{TASK_COLUMNS} where t.task_id = $1");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql).bind(task_id).fetch_optional(pool).await
+    })?)
+}
+
+pub async fn task_in_tx(tx: &mut Tx, task_id: i64) -> Result<Option<TaskRow>> {
+    let sql = format!("{TASK_COLUMNS} where t.task_id = $1");
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(task_id).fetch_optional(c).await
+    })?)
+}
+
+pub async fn set_task_status(tx: &mut Tx, task_id: i64, status: &str, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update case_task set status = $2,
+                 completed_at = case when $2 = 'done' then $3 else null end, updated_at = $3
+             where task_id = $1"
+        )
+        .bind(task_id)
+        .bind(status)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn insert_task_log(
+    tx: &mut Tx,
+    task_id: i64,
+    message: &str,
+    created_by: &str,
+    now: Millis,
+) -> Result<i64> {
+    let (id,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into task_log (task_id, message, created_by, created_at) values ($1, $2, $3, $4)
+             returning task_log_id",
+        )
+        .bind(task_id)
+        .bind(message)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(id)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TaskLogRow {
+    pub task_log_id: i64,
+    pub task_id: i64,
+    pub message: String,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+pub async fn task_logs(db: &Db, task_id: i64, limit: i64) -> Result<Vec<TaskLogRow>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select task_log_id, task_id, message, created_by, created_at from task_log
+             where task_id = $1 order by task_log_id limit $2",
+        )
+        .bind(task_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
