@@ -14,6 +14,8 @@ pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;
 pub mod cases;
+#[cfg(feature = "ssr")]
+pub mod thehive;
 pub mod shell;
 #[cfg(feature = "test-support")]
 pub mod testing;

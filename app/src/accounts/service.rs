@@ -237,6 +237,45 @@ pub async fn login(
     Ok(LoginStep::SignedIn)
 }
 
+/// The actor for HTTP Basic credentials (TheHive clients configured with a username and
+/// password). Throttled and audited like a sign-in failure; accounts that sign in with a second
+/// factor, or whose role requires one, must use an API token instead, since Basic cannot carry
+/// it.
+pub async fn actor_from_password(
+    p: &Platform,
+    ip: Option<String>,
+    username: &str,
+    password: Secret,
+) -> Result<Actor> {
+    let username = username.trim().to_lowercase();
+    if username.is_empty()
+        || username.chars().count() > 64
+        || password.expose().is_empty()
+        || password.expose().chars().count() > MAX_PASSWORD_CHARS
+    {
+        return Err(Error::BadCredentials);
+    }
+    check_throttle(p, &username, ip.as_deref()).await?;
+    let row = store::user_by_name(&p.db, &username).await?;
+    let ok = p
+        .passwords
+        .verify(&password, row.as_ref().map(|r| r.password_hash.as_str()))
+        .await?;
+    let row = match row {
+        Some(row) if ok && account_usable(&row, p.clock.now()) => row,
+        _ => {
+            record_failure(p, &anonymous(ip), &username, "basic auth refused").await?;
+            return Err(Error::BadCredentials);
+        }
+    };
+    if row.totp_secret.is_some() || store::mfa_required(&p.db, &row.role).await? {
+        return Err(Error::forbidden(
+            "This account signs in with a second factor, which HTTP Basic cannot carry: use an API token.",
+        ));
+    }
+    user_actor(&row, ip, false)
+}
+
 /// Second step: a 6-digit authenticator code or a one-time recovery code.
 pub async fn login_second_factor(
     p: &Platform,

@@ -455,3 +455,57 @@ mod tests {
         assert_eq!(Severity::from_level(6), None);
     }
 }
+
+/// One alert with everything but its raw payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub alert_id: i64,
+    pub alert_type: String,
+    pub source: String,
+    pub source_ref: String,
+    pub rule: String,
+    pub title: String,
+    pub description: String,
+    pub severity: Severity,
+    pub tlp: i64,
+    pub pap: i64,
+    pub tags: Vec<String>,
+    pub status: AlertStatus,
+    pub verdict: Option<Verdict>,
+    pub verdict_reason: Option<String>,
+    pub assignee: Option<String>,
+    /// The case it was escalated or merged into.
+    pub case_id: Option<i64>,
+    pub occurred_at: i64,
+    pub first_seen_at: i64,
+    pub last_seen_at: i64,
+    pub occurrence_count: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// An observable as it arrived with an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertObservable {
+    pub alert_observable_id: i64,
+    pub alert_id: i64,
+    pub data_type: String,
+    pub value: String,
+    pub tags: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// What an edit of an alert may change (TheHive's PATCH); `None` leaves a field alone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertPatch {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Option<Severity>,
+    pub tlp: Option<i64>,
+    pub pap: Option<i64>,
+    pub tags: Option<Vec<String>>,
+    pub add_tags: Vec<String>,
+    pub remove_tags: Vec<String>,
+}

@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{
-    AlertStatus, AlertSummary, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage,
+    Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, Observable, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage,
     RuleFeedback, Severity, Verdict, fold_rule_feedback,
     store::{self, QueueQuery},
 };
@@ -12,6 +12,7 @@ use crate::{
     accounts::{normalize_username, roles::Permission, store as accounts_store},
     audit::store::{NewAuditEvent, append as audit},
     platform::{Actor, Error, Platform, Result},
+    validate::{check_level, check_tags, optional, required},
 };
 
 /// Queue page size.
@@ -312,4 +313,193 @@ pub async fn rule_feedback(p: &Platform, actor: &Actor, days: i64) -> Result<Vec
     let now = p.clock.now();
     let rows = store::verdicts_by_rule(&p.db, now - days * 86_400_000, now + 1).await?;
     Ok(fold_rule_feedback(&rows))
+}
+
+fn parse_tags(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+pub(crate) fn to_alert(r: store::AlertRow) -> Result<Alert> {
+    Ok(Alert {
+        severity: Severity::from_level(r.severity)
+            .ok_or_else(|| Error::internal("bad severity in store"))?,
+        status: AlertStatus::parse(&r.status).map_err(Error::Internal)?,
+        verdict: r
+            .verdict
+            .as_deref()
+            .map(Verdict::parse)
+            .transpose()
+            .map_err(Error::Internal)?,
+        tags: parse_tags(&r.tags),
+        alert_id: r.alert_id,
+        alert_type: r.alert_type,
+        source: r.source,
+        source_ref: r.source_ref,
+        rule: r.rule,
+        title: r.title,
+        description: r.description,
+        tlp: r.tlp,
+        pap: r.pap,
+        verdict_reason: r.verdict_reason,
+        assignee: r.assignee,
+        case_id: r.case_id,
+        occurred_at: r.occurred_at,
+        first_seen_at: r.first_seen_at,
+        last_seen_at: r.last_seen_at,
+        occurrence_count: r.occurrence_count,
+        created_by: r.created_by,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    })
+}
+
+pub(crate) fn to_alert_observable(r: store::ObservableRow) -> AlertObservable {
+    AlertObservable {
+        tags: parse_tags(&r.tags),
+        alert_observable_id: r.alert_observable_id,
+        alert_id: r.alert_id,
+        data_type: r.data_type,
+        value: r.value,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+    }
+}
+
+/// One alert.
+pub async fn get(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Alert> {
+    actor.require(Permission::AlertRead)?;
+    to_alert(
+        store::alert(&p.db, alert_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?,
+    )
+}
+
+/// An alert's observables (an alert holds at most a few hundred).
+pub async fn observables(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Vec<AlertObservable>> {
+    actor.require(Permission::AlertRead)?;
+    Ok(store::observables(&p.db, alert_id)
+        .await?
+        .into_iter()
+        .map(to_alert_observable)
+        .collect())
+}
+
+/// Edits an alert's descriptive fields (TheHive clients update alerts after creating them).
+pub async fn update(p: &Platform, actor: &Actor, alert_id: i64, patch: AlertPatch) -> Result<Alert> {
+    actor.require(Permission::AlertTriage)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = store::alert_in_tx(&mut tx, alert_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+    let title = match &patch.title {
+        Some(t) => required("title", t, 500).map_err(Error::Invalid)?,
+        None => before.title.clone(),
+    };
+    let description = match &patch.description {
+        Some(d) => optional("description", d, 100_000).map_err(Error::Invalid)?,
+        None => before.description.clone(),
+    };
+    let mut tags = match &patch.tags {
+        Some(t) => t.clone(),
+        None => parse_tags(&before.tags),
+    };
+    tags.extend(patch.add_tags.iter().cloned());
+    tags.retain(|t| !patch.remove_tags.contains(t));
+    let tags = check_tags(&tags).map_err(Error::Invalid)?;
+    let tlp = check_level("tlp", patch.tlp.unwrap_or(before.tlp)).map_err(Error::Invalid)?;
+    let pap = check_level("pap", patch.pap.unwrap_or(before.pap)).map_err(Error::Invalid)?;
+    let severity = patch.severity.map_or(before.severity, Severity::level);
+    let tags_json = serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into());
+    let edit = store::AlertEdit {
+        title: &title,
+        description: &description,
+        severity,
+        tlp,
+        pap,
+        tags: &tags_json,
+    };
+    store::update_fields(&mut tx, alert_id, &edit, now).await?;
+    let detail = json!({
+        "before": { "title": before.title, "severity": before.severity, "tlp": before.tlp, "pap": before.pap,
+            "tags": parse_tags(&before.tags), "description_chars": before.description.chars().count() },
+        "after": { "title": title, "severity": severity, "tlp": tlp, "pap": pap, "tags": tags,
+            "description_chars": description.chars().count() },
+    });
+    audit(&mut tx, actor, now, alert_event("alert.updated", alert_id, detail)).await?;
+    tx.commit().await?;
+    get(p, actor, alert_id).await
+}
+
+/// Deletes an alert that is not part of a case (a case's alerts are evidence of how it began).
+pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
+    actor.require(Permission::AlertTriage)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = store::alert_in_tx(&mut tx, alert_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+    if before.case_id.is_some() {
+        return Err(Error::conflict(format!(
+            "Alert {alert_id} is part of a case and cannot be deleted."
+        )));
+    }
+    store::delete(&mut tx, alert_id).await?;
+    let detail = json!({ "deleted": { "alert_type": before.alert_type, "source": before.source,
+        "source_ref": before.source_ref, "title": before.title, "status": before.status,
+        "verdict": before.verdict } });
+    audit(&mut tx, actor, now, alert_event("alert.deleted", alert_id, detail)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds observables to an alert after it arrived; ones it already has are skipped. Returns the
+/// alert's observables matching those given.
+pub async fn add_observables(
+    p: &Platform,
+    actor: &Actor,
+    alert_id: i64,
+    items: &[Observable],
+) -> Result<Vec<AlertObservable>> {
+    actor.require(Permission::AlertIngest)
+        .or_else(|_| actor.require(Permission::AlertTriage))?;
+    if items.is_empty() {
+        return Err(Error::invalid("Give at least one observable."));
+    }
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let alert = store::alert_in_tx(&mut tx, alert_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+    if alert.case_id.is_some() {
+        return Err(Error::conflict(format!(
+            "Alert {alert_id} is already in a case: add observables to the case instead."
+        )));
+    }
+    let rows: Vec<(i64, &Observable)> = items.iter().map(|o| (alert_id, o)).collect();
+    store::insert_observables_batch(&mut tx, &rows, now).await?;
+    let added: Vec<String> = items
+        .iter()
+        .map(|o| format!("{}:{}", o.kind.as_str(), o.value))
+        .collect();
+    audit(
+        &mut tx,
+        actor,
+        now,
+        alert_event("alert.observables_added", alert_id, json!({ "observables": added })),
+    )
+    .await?;
+    tx.commit().await?;
+    // Read back without AlertRead: a forwarder may add to what it posted without reading others.
+    Ok(store::observables(&p.db, alert_id)
+        .await?
+        .into_iter()
+        .map(to_alert_observable)
+        .filter(|o| {
+            items
+                .iter()
+                .any(|i| i.kind.as_str() == o.data_type && i.value == o.value)
+        })
+        .collect())
 }

@@ -273,6 +273,9 @@ pub struct CaseInput {
     pub detection_source: String,
     #[serde(default)]
     pub observables: Vec<ObservableInput>,
+    /// Tasks to open the case with (a playbook, or TheHive's `tasks`).
+    #[serde(default)]
+    pub tasks: Vec<TaskInput>,
 }
 
 /// A checked new case.
@@ -286,7 +289,11 @@ pub struct NewCase {
     pub tags: Vec<String>,
     pub detection_source: String,
     pub observables: Vec<Observable>,
+    pub tasks: Vec<NewTask>,
 }
+
+/// Most tasks a case is opened with.
+const MAX_OPENING_TASKS: usize = 200;
 
 impl CaseInput {
     pub fn check(self) -> Result<NewCase, String> {
@@ -299,6 +306,16 @@ impl CaseInput {
             tags: check_tags(&self.tags)?,
             detection_source: optional("detection_source", &self.detection_source, 300)?,
             observables: check_observables(&self.observables)?,
+            tasks: {
+                if self.tasks.len() > MAX_OPENING_TASKS {
+                    return Err(format!("At most {MAX_OPENING_TASKS} tasks."));
+                }
+                self.tasks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, t)| t.check().map_err(|e| format!("tasks[{i}]: {e}")))
+                    .collect::<Result<_, _>>()?
+            },
         })
     }
 }

@@ -27,11 +27,11 @@ pub const MAX_LISTED: i64 = 1000;
 /// Most alerts merged in one action.
 pub const MAX_MERGE: usize = 500;
 
-fn parse_tags(s: &str) -> Vec<String> {
+pub(crate) fn parse_tags(s: &str) -> Vec<String> {
     serde_json::from_str(s).unwrap_or_default()
 }
 
-fn to_case(r: CaseRow) -> Result<Case> {
+pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
     Ok(Case {
         severity: Severity::from_level(r.severity)
             .ok_or_else(|| Error::internal("bad severity in store"))?,
@@ -63,7 +63,7 @@ fn to_case(r: CaseRow) -> Result<Case> {
     })
 }
 
-fn to_observable(r: store::ObservableRow) -> CaseObservable {
+pub(crate) fn to_observable(r: store::ObservableRow) -> CaseObservable {
     CaseObservable {
         tags: parse_tags(&r.tags),
         ioc: r.ioc != 0,
@@ -80,7 +80,7 @@ fn to_observable(r: store::ObservableRow) -> CaseObservable {
     }
 }
 
-fn to_task(r: store::TaskRow) -> Result<CaseTask> {
+pub(crate) fn to_task(r: store::TaskRow) -> Result<CaseTask> {
     Ok(CaseTask {
         status: TaskStatus::parse(&r.status).map_err(Error::Internal)?,
         task_id: r.task_id,
@@ -181,6 +181,20 @@ async fn insert_new_case(
     for o in &c.observables {
         store::insert_observable(tx, case_id, o, "", false, c.tlp, alert_id, &label, now).await?;
     }
+    for t in &c.tasks {
+        let task_id = store::insert_task(tx, case_id, t, &label, now).await?;
+        record(
+            tx,
+            actor,
+            case_id,
+            EventKind::TaskAdded,
+            now,
+            &format!("Task added: {}", t.title),
+            json!({ "task_id": task_id, "group": t.group_name }),
+            now,
+        )
+        .await?;
+    }
     Ok((case_id, number))
 }
 
@@ -191,7 +205,7 @@ pub async fn open(p: &Platform, actor: &Actor, c: NewCase) -> Result<Case> {
     let mut tx = p.db.begin().await?;
     let (case_id, number) = insert_new_case(&mut tx, actor, &c, None, now).await?;
     let detail = json!({ "number": number, "title": c.title, "severity": c.severity.as_str(),
-        "observables": c.observables.len() });
+        "observables": c.observables.len(), "tasks": c.tasks.len() });
     audit(&mut tx, actor, now, case_event("case.opened", case_id, detail)).await?;
     tx.commit().await?;
     get(p, actor, case_id).await
@@ -248,6 +262,7 @@ pub async fn escalate_alert(
             Some(t) => check_tags(&t).map_err(Error::Invalid)?,
             None => parse_tags(&alert.tags),
         },
+        tasks: Vec::new(),
         detection_source: if alert.rule.is_empty() {
             alert.source.clone()
         } else {

@@ -8,7 +8,7 @@ use crate::{
     platform::{Db, Result, Tx, clock::Millis},
 };
 
-const CASE_COLUMNS: &str = "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
+pub(crate) const CASE_COLUMNS: &str = "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
         c.assignee_id, u.username as assignee, c.tlp, c.pap, c.tags, c.detection_source,
         c.closure_verdict, c.closure_summary, c.version, c.opened_at, c.closed_at, c.created_by,
         c.created_at, c.updated_at
@@ -403,7 +403,7 @@ pub async fn insert_task(
     Ok(id)
 }
 
-const TASK_COLUMNS: &str = "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
+pub(crate) const TASK_COLUMNS: &str = "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
         u.username as assignee, t.due_at, t.completed_at, t.created_by, t.created_at, t.updated_at
      from case_task t left join app_user u on u.user_id = t.assignee_id";
 

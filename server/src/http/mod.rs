@@ -2,6 +2,7 @@
 //! layers every request passes (security headers, CSRF, client address, sessions).
 
 pub mod api;
+pub mod thehive;
 pub mod assets;
 pub mod health;
 pub mod security;
@@ -33,6 +34,7 @@ pub fn router<S: SessionStore + Clone>(
     Router::new()
         .route("/healthz", get(health::healthz))
         .merge(api::router())
+        .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())
         .fallback(not_found)

@@ -1,0 +1,167 @@
+//! Runs TheHive queries: resolves the starting record, checks the caller may read what the query
+//! touches, compiles and runs it, and shapes the answer as TheHive does (one object, a list, or
+//! a count).
+
+use serde_json::{Value, json};
+
+use super::{
+    model,
+    query::{MAX_PAGE, Plan, Source},
+    store::{self, Compiled, Piece, Table},
+};
+use crate::{
+    accounts::roles::Permission,
+    alerts::{self, store as alerts_store},
+    cases::{self, store as cases_store},
+    platform::{Actor, Error, Platform, Result},
+};
+
+/// Resolves a case reference: `~12`, `12`, or a case number `CF-2026-000012`.
+pub async fn case_id(p: &Platform, actor: &Actor, reference: &str) -> Result<i64> {
+    let r = reference.trim();
+    match model::parse_id(r) {
+        Ok(id) => Ok(id),
+        Err(_) => Ok(cases::service::find(p, actor, r).await?.case_id),
+    }
+}
+
+fn id(reference: &str) -> Result<i64> {
+    model::parse_id(reference).map_err(Error::Invalid)
+}
+
+/// Runs a parsed query.
+pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
+    let (table, parent, single) = match &plan.source {
+        Source::Alerts => (Table::Alerts, None, None),
+        Source::Cases => (Table::Cases, None, None),
+        Source::Tasks => (Table::Tasks, None, None),
+        Source::Alert(r) => (Table::Alerts, None, Some(id(r)?)),
+        Source::Case(r) => (Table::Cases, None, Some(case_id(p, actor, r).await?)),
+        Source::Task(r) => (Table::Tasks, None, Some(id(r)?)),
+        Source::Log(r) => (Table::Logs, None, Some(id(r)?)),
+        Source::AlertObservables(r) => (Table::AlertObservables, Some(id(r)?), None),
+        Source::CaseObservables(r) => (
+            Table::CaseObservables,
+            Some(case_id(p, actor, r).await?),
+            None,
+        ),
+        Source::CaseTasks(r) => (Table::Tasks, Some(case_id(p, actor, r).await?), None),
+        Source::CaseAlerts(r) => (Table::Alerts, Some(case_id(p, actor, r).await?), None),
+        Source::TaskLogs(r) => (Table::Logs, Some(id(r)?), None),
+    };
+    actor.require(match table {
+        Table::Alerts | Table::AlertObservables => Permission::AlertRead,
+        _ => Permission::CaseRead,
+    })?;
+    let mut conditions = vec![Piece::Sql("1 = 1".into())];
+    if let Some(parent_id) = parent {
+        let column = table
+            .parent_column()
+            .ok_or_else(|| Error::internal("parent query on a table without a parent"))?;
+        conditions.push(Piece::Sql(format!(" and {column} = ")));
+        conditions.push(Piece::Int(parent_id));
+    }
+    if let Some(one) = single {
+        let mut f = Vec::new();
+        store::compile_filter(
+            table,
+            &super::query::Filter::Id(json!(one)),
+            &mut f,
+        )
+        .map_err(Error::Invalid)?;
+        conditions.push(Piece::Sql(" and ".into()));
+        conditions.extend(f);
+    }
+    if let Some(filter) = &plan.filter {
+        conditions.push(Piece::Sql(" and ".into()));
+        store::compile_filter(table, filter, &mut conditions).map_err(Error::Invalid)?;
+    }
+    let newest_first = matches!(table, Table::Alerts | Table::Cases) && parent.is_none();
+    let (offset, limit) = plan
+        .page
+        .map_or((0, MAX_PAGE), |(from, to)| (from, to - from));
+    let compiled = Compiled {
+        table,
+        conditions,
+        order: store::compile_sort(table, &plan.sort, newest_first).map_err(Error::Invalid)?,
+        limit,
+        offset,
+    };
+    if plan.count {
+        return Ok(json!(store::count(&p.db, &compiled).await?));
+    }
+    let items = fetch_shaped(p, &compiled).await?;
+    if plan.is_single() {
+        return items.into_iter().next().ok_or_else(|| {
+            Error::not_found(format!("There is no such {}.", table_noun(table)))
+        });
+    }
+    Ok(Value::Array(items))
+}
+
+fn table_noun(t: Table) -> &'static str {
+    match t {
+        Table::Alerts => "alert",
+        Table::Cases => "case",
+        Table::Tasks => "task",
+        Table::AlertObservables | Table::CaseObservables => "observable",
+        Table::Logs => "log",
+    }
+}
+
+async fn fetch_shaped(p: &Platform, q: &Compiled) -> Result<Vec<Value>> {
+    Ok(match q.table {
+        Table::Alerts => {
+            let rows: Vec<alerts_store::AlertRow> = store::fetch(&p.db, q).await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
+            let counts = store::alert_observable_counts(&p.db, &ids).await?;
+            rows.into_iter()
+                .map(|r| {
+                    let n = counts
+                        .iter()
+                        .find(|c| c.0 == r.alert_id)
+                        .map_or(0, |c| c.1);
+                    Ok(model::alert(&alerts::service::to_alert(r)?, n))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+        Table::Cases => {
+            let rows: Vec<cases_store::CaseRow> = store::fetch(&p.db, q).await?;
+            rows.into_iter()
+                .map(|r| Ok(model::case(&cases::service::to_case(r)?)))
+                .collect::<Result<Vec<_>>>()?
+        }
+        Table::Tasks => {
+            let rows: Vec<cases_store::TaskRow> = store::fetch(&p.db, q).await?;
+            rows.into_iter()
+                .map(|r| Ok(model::task(&cases::service::to_task(r)?)))
+                .collect::<Result<Vec<_>>>()?
+        }
+        Table::AlertObservables => {
+            let rows: Vec<alerts_store::ObservableRow> = store::fetch(&p.db, q).await?;
+            rows.into_iter()
+                .map(|r| model::alert_observable(&alerts::service::to_alert_observable(r)))
+                .collect()
+        }
+        Table::CaseObservables => {
+            let rows: Vec<cases_store::ObservableRow> = store::fetch(&p.db, q).await?;
+            rows.into_iter()
+                .map(|r| model::case_observable(&cases::service::to_observable(r)))
+                .collect()
+        }
+        Table::Logs => {
+            let rows: Vec<cases_store::TaskLogRow> = store::fetch(&p.db, q).await?;
+            rows.into_iter()
+                .map(|r| {
+                    model::log(&cases::TaskLog {
+                        task_log_id: r.task_log_id,
+                        task_id: r.task_id,
+                        message: r.message,
+                        created_by: r.created_by,
+                        created_at: r.created_at,
+                    })
+                })
+                .collect()
+        }
+    })
+}

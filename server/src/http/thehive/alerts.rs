@@ -1,0 +1,212 @@
+//! TheHive alert routes: create (JSON or multipart), read, update, delete, add observables,
+//! promote to a case, merge into a case.
+
+use app::{
+    alerts::{AlertPatch, IngestOutcome, service},
+    cases::service::{self as cases, EscalateOverrides},
+    platform::{Error, Platform},
+    thehive::model,
+};
+use axum::{
+    Extension, Json,
+    extract::{Path, Request, rejection::JsonRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    auth::{HiveActor, HiveError, hive_error},
+    input::{self, InputAlert, InputObservable, json_error},
+};
+
+fn alert_id(s: &str) -> Result<i64, Error> {
+    model::parse_id(s).map_err(Error::Invalid)
+}
+
+async fn shaped(p: &Platform, actor: &app::platform::Actor, id: i64) -> Result<Value, Error> {
+    let alert = service::get(p, actor, id).await?;
+    let n = service::observables(p, actor, id).await?.len() as i64;
+    Ok(model::alert(&alert, n))
+}
+
+/// `POST /api/v1/alert`. A repeat of (type, source, sourceRef) is refused as TheHive refuses
+/// it (400 CreateError), after bumping the existing alert's occurrence count.
+pub async fn create(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let (json, files) = input::json_or_multipart(req).await?;
+    let parsed: InputAlert = serde_json::from_str(&json)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive alert: {e}.")))?;
+    let alert = parsed.check(json, &files)?;
+    let outcome = service::ingest(&p, &actor, vec![Ok(alert)])
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::internal("ingest returned no outcome"))?;
+    match outcome {
+        IngestOutcome::Created { id } => {
+            let body = match service::get(&p, &actor, id).await {
+                Ok(a) => model::alert(&a, service::observables(&p, &actor, id).await?.len() as i64),
+                // A forwarder token may post without reading: answer with the id alone.
+                Err(Error::Forbidden(_)) => serde_json::json!({ "_id": model::id(id), "_type": "Alert" }),
+                Err(e) => return Err(e.into()),
+            };
+            Ok((StatusCode::CREATED, Json(body)).into_response())
+        }
+        IngestOutcome::Repeated { .. } => Ok(hive_error(
+            StatusCode::BAD_REQUEST,
+            "CreateError",
+            "Alert already exists",
+        )),
+        IngestOutcome::Rejected { error } => Err(Error::Invalid(error).into()),
+    }
+}
+
+pub async fn get_one(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HiveError> {
+    Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateAlert {
+    title: Option<String>,
+    description: Option<String>,
+    severity: Option<i64>,
+    tlp: Option<i64>,
+    pap: Option<i64>,
+    tags: Option<Vec<String>>,
+    #[serde(default)]
+    add_tags: Vec<String>,
+    #[serde(default)]
+    remove_tags: Vec<String>,
+    // Accepted and ignored: Casefile has no such notion.
+    #[serde(default)]
+    follow: Option<bool>,
+    #[serde(default)]
+    last_sync_date: Option<i64>,
+}
+
+/// `PATCH /api/v1/alert/{id}`: 204 like TheHive.
+pub async fn update(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    body: Result<Json<UpdateAlert>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(u) = body.map_err(json_error)?;
+    let _ = (u.follow, u.last_sync_date);
+    let patch = AlertPatch {
+        title: u.title,
+        description: u.description,
+        severity: u
+            .severity
+            .map(model::severity_from)
+            .transpose()
+            .map_err(Error::Invalid)?,
+        tlp: u.tlp,
+        pap: u.pap,
+        tags: u.tags,
+        add_tags: u.add_tags,
+        remove_tags: u.remove_tags,
+    };
+    service::update(&p, &actor, alert_id(&id)?, patch).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn delete(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+) -> Result<StatusCode, HiveError> {
+    service::delete(&p, &actor, alert_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/alert/{id}/observable`: JSON, or multipart with `_json` and an `attachment`.
+pub async fn add_observable(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let (json, files) = input::json_or_multipart(req).await?;
+    let o: InputObservable = serde_json::from_str(&json)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
+    let checked = input::check_observables(&[o], &files)?;
+    let stored = service::add_observables(&p, &actor, alert_id(&id)?, &checked).await?;
+    let body: Vec<Value> = stored.iter().map(model::alert_observable).collect();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct Promote {
+    title: Option<String>,
+    description: Option<String>,
+    severity: Option<i64>,
+    tags: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/alert/{id}/case`: escalates the alert into a new case.
+pub async fn promote(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    body: Option<Json<Promote>>,
+) -> Result<Response, HiveError> {
+    let b = body.map(|Json(b)| b).unwrap_or_default();
+    let overrides = EscalateOverrides {
+        title: b.title,
+        description: b.description,
+        severity: b
+            .severity
+            .map(model::severity_from)
+            .transpose()
+            .map_err(Error::Invalid)?,
+        tags: b.tags,
+    };
+    let case = cases::escalate_alert(&p, &actor, alert_id(&id)?, overrides).await?;
+    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+}
+
+pub async fn merge(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path((id, case_ref)): Path<(String, String)>,
+) -> Result<Json<Value>, HiveError> {
+    let case_id = app::thehive::service::case_id(&p, &actor, &case_ref).await?;
+    let case = cases::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
+    Ok(Json(model::case(&case)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkMerge {
+    case_id: String,
+    alert_ids: Vec<String>,
+}
+
+/// `POST /api/v1/alert/merge/_bulk`: all of them or none.
+pub async fn merge_bulk(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Result<Json<BulkMerge>, JsonRejection>,
+) -> Result<Json<Value>, HiveError> {
+    let Json(b) = body.map_err(json_error)?;
+    let case_id = app::thehive::service::case_id(&p, &actor, &b.case_id).await?;
+    let ids = b
+        .alert_ids
+        .iter()
+        .map(|s| alert_id(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let case = cases::merge_alerts(&p, &actor, &ids, case_id).await?;
+    Ok(Json(model::case(&case)))
+}

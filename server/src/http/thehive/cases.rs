@@ -1,0 +1,285 @@
+//! TheHive case routes: create (with tasks), read, update (including closing with TheHive's
+//! statuses), observables, tasks and task logs.
+
+use app::{
+    cases::{CaseInput, CasePatch, ClosureVerdict, TaskInput, service},
+    platform::{Error, Platform},
+    thehive::{model, service::case_id},
+};
+use axum::{
+    Extension, Json,
+    extract::{Path, Request, rejection::JsonRejection},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::{
+    auth::{HiveActor, HiveError},
+    input::{self, InputObservable, json_error},
+};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputTask {
+    title: String,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    due_date: Option<i64>,
+}
+
+impl InputTask {
+    fn into_casefile(self) -> Result<TaskInput, Error> {
+        Ok(TaskInput {
+            title: self.title,
+            description: self.description.unwrap_or_default(),
+            group: self.group.unwrap_or_default(),
+            status: self
+                .status
+                .map(|s| model::task_status_from(&s).map(|s| s.as_str().to_owned()))
+                .transpose()
+                .map_err(Error::Invalid)?,
+            due_at: self.due_date,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputCase {
+    title: String,
+    description: String,
+    #[serde(default)]
+    severity: Option<i64>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    tlp: Option<i64>,
+    #[serde(default)]
+    pap: Option<i64>,
+    #[serde(default)]
+    tasks: Vec<InputTask>,
+}
+
+/// `POST /api/v1/case`: opens a case, with its tasks, in one transaction.
+pub async fn create(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Result<Json<InputCase>, JsonRejection>,
+) -> Result<Response, HiveError> {
+    let Json(c) = body.map_err(json_error)?;
+    if c.description.trim().is_empty() {
+        return Err(Error::invalid("`description` is required.").into());
+    }
+    let input = CaseInput {
+        title: c.title,
+        description: c.description,
+        severity: model::severity_from(c.severity.unwrap_or(2))
+            .map_err(Error::Invalid)?
+            .as_str()
+            .to_owned(),
+        tlp: c.tlp,
+        pap: c.pap,
+        tags: c.tags,
+        detection_source: "TheHive API".into(),
+        observables: Vec::new(),
+        tasks: c
+            .tasks
+            .into_iter()
+            .map(InputTask::into_casefile)
+            .collect::<Result<_, _>>()?,
+    };
+    let checked = input.check().map_err(Error::Invalid)?;
+    let case = service::open(&p, &actor, checked).await?;
+    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+}
+
+pub async fn get_one(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HiveError> {
+    let id = case_id(&p, &actor, &id).await?;
+    Ok(Json(model::case(&service::get(&p, &actor, id).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateCase {
+    title: Option<String>,
+    description: Option<String>,
+    severity: Option<i64>,
+    tags: Option<Vec<String>>,
+    tlp: Option<i64>,
+    pap: Option<i64>,
+    status: Option<String>,
+    summary: Option<String>,
+    impact_status: Option<String>,
+    #[serde(default)]
+    flag: Option<bool>,
+}
+
+/// TheHive's closing statuses as Casefile verdicts.
+fn closing_verdict(status: &str, impact: Option<&str>) -> Option<ClosureVerdict> {
+    match status {
+        "TruePositive" if impact == Some("WithImpact") => {
+            Some(ClosureVerdict::TruePositiveWithImpact)
+        }
+        "TruePositive" => Some(ClosureVerdict::TruePositiveWithoutImpact),
+        "FalsePositive" => Some(ClosureVerdict::FalsePositive),
+        "Duplicated" => Some(ClosureVerdict::Duplicate),
+        "Other" | "Indeterminate" => Some(ClosureVerdict::Benign),
+        _ => None,
+    }
+}
+
+/// `PATCH /api/v1/case/{id}`: field edits, and TheHive's statuses (`InProgress` starts the
+/// investigation; `TruePositive`, `FalsePositive`, … close the case and need a `summary`).
+pub async fn update(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    body: Result<Json<UpdateCase>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(u) = body.map_err(json_error)?;
+    let _ = u.flag;
+    let id = case_id(&p, &actor, &id).await?;
+    let current = service::get(&p, &actor, id).await?;
+    let (status, closing) = match u.status.as_deref() {
+        None | Some("New") => (None, None),
+        Some("InProgress") => (
+            (current.status == app::cases::CaseStatus::New).then(|| "investigating".to_owned()),
+            None,
+        ),
+        Some(s) => match closing_verdict(s, u.impact_status.as_deref()) {
+            Some(v) => (None, Some(v)),
+            None => {
+                return Err(Error::invalid(format!(
+                    "Unknown case status \u{201c}{s}\u{201d}: use New, InProgress, TruePositive, FalsePositive, Duplicated, Indeterminate or Other."
+                ))
+                .into());
+            }
+        },
+    };
+    let patch = CasePatch {
+        title: u.title,
+        description: u.description,
+        severity: u
+            .severity
+            .map(|s| model::severity_from(s).map(|s| s.as_str().to_owned()))
+            .transpose()
+            .map_err(Error::Invalid)?,
+        tlp: u.tlp,
+        pap: u.pap,
+        tags: u.tags,
+        status,
+    };
+    service::update(&p, &actor, id, None, patch).await?;
+    if let Some(verdict) = closing {
+        let summary = u.summary.unwrap_or_default();
+        service::close(&p, &actor, id, None, verdict.as_str(), &summary).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/case/{id}/observable`: JSON, or multipart with `_json` and an `attachment`.
+pub async fn add_observable(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let (json, files) = input::json_or_multipart(req).await?;
+    let o: InputObservable = serde_json::from_str(&json)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
+    let checked = input::check_observables(std::slice::from_ref(&o), &files)?;
+    let id = case_id(&p, &actor, &id).await?;
+    let stored = service::add_observables(
+        &p,
+        &actor,
+        id,
+        &checked,
+        o.message.as_deref().unwrap_or_default(),
+        o.ioc.unwrap_or(false),
+        o.tlp,
+    )
+    .await?;
+    let body: Vec<Value> = stored.iter().map(model::case_observable).collect();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+pub async fn add_task(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    body: Result<Json<InputTask>, JsonRejection>,
+) -> Result<Response, HiveError> {
+    let Json(t) = body.map_err(json_error)?;
+    let checked = t.into_casefile()?.check().map_err(Error::Invalid)?;
+    let id = case_id(&p, &actor, &id).await?;
+    let task = service::add_task(&p, &actor, id, checked).await?;
+    Ok((StatusCode::CREATED, Json(model::task(&task))).into_response())
+}
+
+fn task_id(s: &str) -> Result<i64, Error> {
+    model::parse_id(s).map_err(Error::Invalid)
+}
+
+pub async fn get_task(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HiveError> {
+    Ok(Json(model::task(&service::task(&p, &actor, task_id(&id)?).await?)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateTask {
+    status: String,
+}
+
+/// `PATCH /api/v1/task/{id}`: Casefile lets integrations move a task's status.
+pub async fn update_task(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    body: Result<Json<UpdateTask>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(u) = body.map_err(json_error)?;
+    let status = model::task_status_from(&u.status).map_err(Error::Invalid)?;
+    service::set_task_status(&p, &actor, task_id(&id)?, status.as_str()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct InputLog {
+    message: String,
+}
+
+/// `POST /api/v1/task/{id}/log`.
+pub async fn add_log(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let (json, files) = input::json_or_multipart(req).await?;
+    if !files.is_empty() {
+        return Err(Error::invalid(
+            "Task log attachments are not supported yet; attach files as case evidence.",
+        )
+        .into());
+    }
+    let l: InputLog = serde_json::from_str(&json)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive task log: {e}.")))?;
+    let log = service::add_task_log(&p, &actor, task_id(&id)?, &l.message).await?;
+    Ok((StatusCode::CREATED, Json(model::log(&log))).into_response())
+}
+

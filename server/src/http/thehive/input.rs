@@ -1,0 +1,215 @@
+//! TheHive request bodies and their translation into Casefile's checked inputs: alerts,
+//! observables (`data` as a string or a list; `file` observables from multipart parts, hashed
+//! as they stream in), cases and tasks.
+
+use std::collections::HashMap;
+
+use app::{
+    alerts::{NewAlert, Observable},
+    observables::{self, ObservableType},
+    platform::{Error, Result},
+    thehive::model,
+    validate::{check_level, check_tags, optional, required},
+};
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Multipart, Request, rejection::JsonRejection},
+    http::header,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// A JSON body that did not parse, said plainly.
+pub fn json_error(e: JsonRejection) -> Error {
+    Error::invalid(format!("The body is not valid JSON for this request: {}", e.body_text()))
+}
+
+/// `data`: one value or several.
+#[derive(Deserialize, Clone)]
+#[serde(untagged)]
+pub enum Data {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct InputObservable {
+    pub data_type: String,
+    #[serde(default)]
+    pub data: Option<Data>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub tlp: Option<i64>,
+    #[serde(default)]
+    pub ioc: Option<bool>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// For `file` observables: the multipart part holding the file.
+    #[serde(default)]
+    pub attachment: Option<Value>,
+}
+
+/// A file part of a multipart request, hashed while it streamed in.
+pub struct FilePart {
+    pub file_name: String,
+    pub sha256: String,
+}
+
+impl InputObservable {
+    /// One checked observable per value; a `file` observable becomes its file name and SHA-256.
+    pub fn check(&self, files: &HashMap<String, FilePart>, index: usize) -> Result<Vec<Observable>> {
+        let at = |e: String| Error::invalid(format!("observables[{index}]: {e}"));
+        let tags = check_tags(&self.tags).map_err(at)?;
+        if let Some(t) = self.tlp {
+            check_level("tlp", t).map_err(at)?;
+        }
+        if self.data_type.trim().eq_ignore_ascii_case("file") {
+            let key = match &self.attachment {
+                Some(Value::String(k)) => k.clone(),
+                _ => "attachment".to_owned(),
+            };
+            let file = files.get(&key).ok_or_else(|| {
+                at(format!("a file observable needs a multipart part named \u{201c}{key}\u{201d}."))
+            })?;
+            return Ok(vec![
+                Observable { kind: ObservableType::Filename, value: file.file_name.clone(), tags: tags.clone() },
+                Observable { kind: ObservableType::Hash, value: file.sha256.clone(), tags },
+            ]);
+        }
+        let kind = model::data_type_from(&self.data_type);
+        let values = match &self.data {
+            Some(Data::One(v)) => vec![v.clone()],
+            Some(Data::Many(v)) if !v.is_empty() => v.clone(),
+            _ => return Err(at("`data` is required: a string or a list of strings.".into())),
+        };
+        values
+            .iter()
+            .map(|v| {
+                Ok(Observable {
+                    kind,
+                    value: observables::normalize(kind, v).map_err(at)?,
+                    tags: tags.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Checks a list of observables, dropping repeats.
+pub fn check_observables(items: &[InputObservable], files: &HashMap<String, FilePart>) -> Result<Vec<Observable>> {
+    if items.len() > 500 {
+        return Err(Error::invalid("At most 500 observables per request."));
+    }
+    let mut out: Vec<Observable> = Vec::new();
+    for (i, o) in items.iter().enumerate() {
+        for checked in o.check(files, i)? {
+            if !out.iter().any(|x| x.kind == checked.kind && x.value == checked.value) {
+                out.push(checked);
+            }
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InputAlert {
+    #[serde(rename = "type")]
+    pub alert_type: String,
+    pub source: String,
+    pub source_ref: String,
+    pub title: String,
+    pub description: String,
+    #[serde(default)]
+    pub severity: Option<i64>,
+    #[serde(default)]
+    pub date: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub tlp: Option<i64>,
+    #[serde(default)]
+    pub pap: Option<i64>,
+    #[serde(default)]
+    pub observables: Vec<InputObservable>,
+}
+
+/// The detection rule, when an integration names it in a tag (`rule:5710` or `rule=5710`).
+fn rule_from_tags(tags: &[String]) -> String {
+    tags.iter()
+        .find_map(|t| t.strip_prefix("rule:").or_else(|| t.strip_prefix("rule=")))
+        .map(|r| r.trim().chars().take(300).collect())
+        .unwrap_or_default()
+}
+
+impl InputAlert {
+    pub fn check(self, raw: String, files: &HashMap<String, FilePart>) -> Result<NewAlert> {
+        let invalid = Error::Invalid;
+        let tags = check_tags(&self.tags).map_err(invalid)?;
+        Ok(NewAlert {
+            alert_type: required("type", &self.alert_type, 200).map_err(invalid)?,
+            source: required("source", &self.source, 200).map_err(invalid)?,
+            source_ref: required("sourceRef", &self.source_ref, 500).map_err(invalid)?,
+            rule: rule_from_tags(&tags),
+            title: required("title", &self.title, 500).map_err(invalid)?,
+            description: required("description", &self.description, 100_000).map_err(invalid)?,
+            severity: model::severity_from(self.severity.unwrap_or(2)).map_err(invalid)?,
+            tlp: check_level("tlp", self.tlp.unwrap_or(2)).map_err(invalid)?,
+            pap: check_level("pap", self.pap.unwrap_or(2)).map_err(invalid)?,
+            occurred_at: self.date,
+            observables: check_observables(&self.observables, files)?,
+            tags,
+            raw: Some(raw),
+        })
+    }
+}
+
+/// A request that may be JSON or multipart (`_json` part plus file parts): the JSON text and
+/// the files, hashed as they stream so no file is held in memory.
+pub async fn json_or_multipart(req: Request) -> Result<(String, HashMap<String, FilePart>)> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if !multipart {
+        let bytes = Bytes::from_request(req, &())
+            .await
+            .map_err(|e| Error::invalid(format!("The body could not be read: {}", e.body_text())))?;
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
+        return Ok((text, HashMap::new()));
+    }
+    let mut multipart = Multipart::from_request(req, &())
+        .await
+        .map_err(|e| Error::invalid(format!("The multipart body is malformed: {}", e.body_text())))?;
+    let mut json = None;
+    let mut files = HashMap::new();
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|e| Error::invalid(format!("The multipart body is malformed: {}", e.body_text())))?
+    {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "_json" {
+            json = Some(field.text().await.map_err(|e| {
+                Error::invalid(format!("The `_json` part could not be read: {}", e.body_text()))
+            })?);
+            continue;
+        }
+        let file_name = field.file_name().unwrap_or("attachment").to_owned();
+        let mut hasher = Sha256::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| {
+            Error::invalid(format!("The file part \u{201c}{name}\u{201d} could not be read: {}", e.body_text()))
+        })? {
+            hasher.update(&chunk);
+        }
+        let file_name = optional("file name", &file_name, 255).map_err(Error::Invalid)?;
+        files.insert(name, FilePart { file_name, sha256: format!("{:x}", hasher.finalize()) });
+    }
+    let json = json.ok_or_else(|| Error::invalid("A multipart request needs a `_json` part."))?;
+    Ok((json, files))
+}

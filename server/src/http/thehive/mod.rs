@@ -1,0 +1,89 @@
+//! TheHive 5 compatible API under `/thehive`, so TheHive integrations (thehive4py 2.x, Wazuh,
+//! Elastalert, Splunk, Shuffle, n8n) post alerts and work cases in Casefile unchanged. Handlers
+//! translate TheHive's shapes and call the same services as the rest of Casefile.
+
+mod alerts;
+mod auth;
+mod cases;
+mod input;
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Query},
+    routing::{get, post},
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use app::{
+    platform::{Error, Platform},
+    thehive::{query, service},
+};
+use auth::{HiveActor, HiveError};
+
+pub use auth::hive_error;
+
+/// Largest request body (a batch of observables with file parts).
+const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    let api = Router::new()
+        .route("/api/v1/alert", post(alerts::create))
+        .route(
+            "/api/v1/alert/{id}",
+            get(alerts::get_one)
+                .patch(alerts::update)
+                .delete(alerts::delete),
+        )
+        .route("/api/v1/alert/{id}/case", post(alerts::promote))
+        .route("/api/v1/alert/{id}/merge/{case_id}", post(alerts::merge))
+        .route("/api/v1/alert/merge/_bulk", post(alerts::merge_bulk))
+        .route("/api/v1/alert/{id}/observable", post(alerts::add_observable))
+        .route("/api/v1/case", post(cases::create))
+        .route("/api/v1/case/{id}", get(cases::get_one).patch(cases::update))
+        .route("/api/v1/case/{id}/observable", post(cases::add_observable))
+        .route("/api/v1/case/{id}/task", post(cases::add_task))
+        .route("/api/v1/task/{id}", get(cases::get_task).patch(cases::update_task))
+        .route("/api/v1/task/{id}/log", post(cases::add_log))
+        .route("/api/v1/query", post(run_query))
+        .route("/api/v1/user/current", get(current_user))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new().nest("/thehive", api)
+}
+
+async fn not_found() -> HiveError {
+    Error::not_found("Casefile's TheHive API does not serve this path; see the README for what is emulated.").into()
+}
+
+#[derive(Deserialize)]
+struct QueryBody {
+    query: Vec<Value>,
+}
+
+/// `POST /api/v1/query`: TheHive's query language, the subset its clients use.
+async fn run_query(
+    axum::Extension(p): axum::Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    _name: Query<std::collections::HashMap<String, String>>,
+    body: Result<Json<QueryBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<Value>, HiveError> {
+    let Json(body) = body.map_err(input::json_error)?;
+    let plan = query::parse(&body.query).map_err(Error::Invalid)?;
+    Ok(Json(service::run(&p, &actor, &plan).await?))
+}
+
+/// `GET /api/v1/user/current`: integrations call it to check their credentials.
+async fn current_user(HiveActor(actor): HiveActor) -> Json<Value> {
+    let label = actor.label();
+    Json(serde_json::json!({
+        "_id": actor.user_id().map_or_else(|| label.clone(), app::thehive::model::id),
+        "_type": "User",
+        "login": label,
+        "name": label,
+        "profile": actor.role().map_or("api", |r| r.as_str()),
+        "organisation": "casefile",
+        "locked": false,
+        "hasMFA": false,
+    }))
+}
