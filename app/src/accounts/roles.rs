@@ -193,7 +193,7 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("alerts:read", &[AlertRead]),
     ("alerts:triage", &[AlertRead, AlertTriage]),
     ("cases:read", &[CaseRead]),
-    ("cases:write", &[CaseRead, CaseCreate, CaseEdit]),
+    ("cases:write", &[CaseRead, CaseCreate, CaseEdit, CaseClose]),
     ("evidence:read", &[EvidenceRead, EvidenceDownload]),
     ("evidence:write", &[EvidenceRead, EvidenceUpload]),
     ("audit:read", &[AuditRead, AuditExport]),
