@@ -43,6 +43,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=accounts::pages::LoginPage/>
                     <Route path=path!("/alerts") view=alerts::pages::AlertQueuePage/>
                     <Route path=path!("/alerts/rules") view=alerts::pages::RuleFeedbackPage/>
+                    <Route path=path!("/cases") view=cases::pages::CaseListPage/>
+                    <Route path=path!("/cases/:number") view=cases::pages::CasePage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>
                     <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
                     <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>

@@ -72,6 +72,7 @@ test("a tier 1 analyst triages alerts posted by a forwarder", async ({ page, bro
 
   // Closed alerts are one filter away, with their verdict.
   await analyst.getByLabel("Status").selectOption("closed");
+  await analyst.getByLabel("Source").fill("wazuh");
   await analyst.getByRole("button", { name: "Filter" }).click();
   await expect(analyst).toHaveURL(/status=closed/);
   await expect(rows).toHaveCount(1);

@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     accounts::roles::Permission,
+    cases::api::{EscalateAlert, MergeAlerts},
     components::{action_error, toggle, utc},
     shell::{ErrorBox, RequireUser},
 };
@@ -49,6 +50,9 @@ fn AlertQueue() -> impl IntoView {
     let after = Memo::new(move |_| param("after").as_deref().and_then(cursor_of));
     let verdict = ServerAction::<SetAlertVerdict>::new();
     let assign = ServerAction::<AssignAlerts>::new();
+    let escalate = ServerAction::<EscalateAlert>::new();
+    let merge = ServerAction::<MergeAlerts>::new();
+    let merge_target = RwSignal::new(String::new());
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     {
@@ -68,6 +72,8 @@ fn AlertQueue() -> impl IntoView {
                 after.get(),
                 verdict.version().get(),
                 assign.version().get(),
+                escalate.version().get(),
+                merge.version().get(),
                 tick.get(),
             )
         },
@@ -96,7 +102,12 @@ fn AlertQueue() -> impl IntoView {
         }
     });
     Effect::new(move |_| {
-        if matches!(assign.value().get(), Some(Ok(_))) {
+        let done = [
+            matches!(assign.value().get(), Some(Ok(_))),
+            matches!(escalate.value().get(), Some(Ok(_))),
+            matches!(merge.value().get(), Some(Ok(_))),
+        ];
+        if done.contains(&true) {
             selected.set(Vec::new());
         }
     });
@@ -124,6 +135,7 @@ fn AlertQueue() -> impl IntoView {
             chosen_verdict,
             reason_input,
             assign,
+            escalate,
         };
         let handle = window_event_listener(leptos::ev::keydown, move |ev| keys.on_key(&ev));
         on_cleanup(move || handle.remove());
@@ -185,9 +197,28 @@ fn AlertQueue() -> impl IntoView {
             <button type="button" class="primary" on:click=move |_| apply_verdict(()) disabled=move || selected.with(Vec::is_empty)>
                 "Apply verdict"
             </button>
+            <button type="button" disabled=move || selected.with(Vec::len) != 1
+                on:click=move |_| { escalate.dispatch(EscalateAlert { ids: selected.get_untracked() }); }>
+                "Escalate to new case"
+            </button>
+            <label>"Case "
+                <input size="16" placeholder="CF-2026-000123" bind:value=merge_target/>
+            </label>
+            <button type="button" disabled=move || selected.with(Vec::is_empty)
+                on:click=move |_| { merge.dispatch(MergeAlerts { ids: selected.get_untracked(), case: merge_target.get_untracked() }); }>
+                "Merge into case"
+            </button>
         </div>
         {action_error(verdict.value())}
         {action_error(assign.value())}
+        {action_error(escalate.value())}
+        {action_error(merge.value())}
+        {move || escalate.value().get().and_then(Result::ok).map(|n| view! {
+            <p class="notice" role="status">"Opened case " <A href=format!("/cases/{n}")>{n.clone()}</A></p>
+        })}
+        {move || merge.value().get().and_then(Result::ok).map(|n| view! {
+            <p class="notice" role="status">"Merged into case " <A href=format!("/cases/{n}")>{n.clone()}</A></p>
+        })}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match queue.await {
@@ -398,6 +429,7 @@ struct Keys {
     chosen_verdict: RwSignal<String>,
     reason_input: NodeRef<leptos::html::Input>,
     assign: ServerAction<AssignAlerts>,
+    escalate: ServerAction<EscalateAlert>,
 }
 
 #[cfg(feature = "hydrate")]
@@ -443,6 +475,11 @@ impl Keys {
                     assignee: Some("me".into()),
                 });
             }
+            "e" if self.selected.with_untracked(Vec::len) == 1 => {
+                self.escalate.dispatch(EscalateAlert {
+                    ids: self.selected.get_untracked(),
+                });
+            }
             "f" => verdict(Verdict::FalsePositive),
             "t" => verdict(Verdict::TruePositive),
             "b" => verdict(Verdict::Benign),
@@ -461,6 +498,7 @@ fn ShortcutHelp(help: RwSignal<bool>) -> impl IntoView {
         ("j / k", "next / previous alert"),
         ("x", "select or unselect the current alert"),
         ("a", "assign the selected alerts to me"),
+        ("e", "escalate the selected alert to a new case"),
         (
             "f, t, b, d",
             "verdict false positive, true positive, benign, duplicate: then type the reason and press Enter",

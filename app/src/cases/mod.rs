@@ -1,6 +1,8 @@
 //! Cases: the investigation record analysts work in. This file holds the shared types and the
 //! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is.
 
+pub mod api;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

@@ -139,6 +139,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 <ul class="nav">
                                     <li><A href="/">"Home"</A></li>
                                     {triage.then(|| view! { <li><A href="/alerts">"Alerts"</A></li> })}
+                                    {role_permits(user.role, Permission::CaseRead).then(|| view! { <li><A href="/cases">"Cases"</A></li> })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>
                                         <li><A href="/admin/tokens">"API tokens"</A></li>

@@ -490,7 +490,7 @@ mod tests {
     #[test]
     fn severity_and_ids_are_translated() {
         let pieces = compile(Table::Cases, json!({"_gt": {"_field": "severity", "_value": 2}})).unwrap();
-        assert_eq!(pieces[1], Piece::Int(4));
+        assert_eq!(pieces[1], Piece::Int(3), "TheHive medium is Casefile medium (level 3)");
         let pieces = compile(Table::Cases, json!({"_id": "~17"})).unwrap();
         assert_eq!(pieces[1], Piece::Int(17));
     }
