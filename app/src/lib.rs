@@ -8,17 +8,17 @@
 pub mod accounts;
 pub mod alerts;
 pub mod audit;
+pub mod cases;
 pub mod components;
 pub mod errors;
 pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;
-pub mod cases;
-#[cfg(feature = "ssr")]
-pub mod thehive;
 pub mod shell;
 #[cfg(feature = "test-support")]
 pub mod testing;
+#[cfg(feature = "ssr")]
+pub mod thehive;
 pub mod validate;
 
 use leptos::prelude::*;

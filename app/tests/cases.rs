@@ -25,10 +25,11 @@ async fn post_alert(p: &Platform, source_ref: &str, observables: serde_json::Val
         "severity": "high", "tags": ["ssh"], "observables": observables,
     }))
     .unwrap();
-    let token = app::accounts::service::create_token(p, &system(), source_ref, &["alerts:write".into()])
-        .await
-        .unwrap()
-        .token;
+    let token =
+        app::accounts::service::create_token(p, &system(), source_ref, &["alerts:write".into()])
+            .await
+            .unwrap()
+            .token;
     let fw = app::accounts::service::actor_from_token(p, &token, None)
         .await
         .unwrap();
@@ -78,12 +79,18 @@ both_databases!(
         assert_eq!(case.tier, 1);
         assert_eq!(case.detection_source, "wazuh / 5710");
         let obs = service::observables(&p, &tara, case.case_id).await.unwrap();
-        let values: Vec<_> = obs.iter().map(|o| (o.data_type.as_str(), o.value.as_str())).collect();
+        let values: Vec<_> = obs
+            .iter()
+            .map(|o| (o.data_type.as_str(), o.value.as_str()))
+            .collect();
         assert_eq!(values, [("ip", "203.0.113.7"), ("user", "root")]);
         assert!(obs.iter().all(|o| o.alert_id == Some(alert_id)));
 
         // The alert left the queue as a true positive linked to the case.
-        let row = app::alerts::store::alert(&p.db, alert_id).await.unwrap().unwrap();
+        let row = app::alerts::store::alert(&p.db, alert_id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(row.case_id, Some(case.case_id));
         assert_eq!(row.status, AlertStatus::Closed.as_str());
         assert_eq!(row.verdict.as_deref(), Some(Verdict::TruePositive.as_str()));
@@ -108,9 +115,15 @@ both_databases!(
         let err = service::escalate_alert(&p, &tara, alert_id, EscalateOverrides::default())
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::Conflict(m) if m.contains(&case.number)), "{err:?}");
+        assert!(
+            matches!(&err, Error::Conflict(m) if m.contains(&case.number)),
+            "{err:?}"
+        );
         let actions = audit_actions(&p).await;
-        assert_eq!(actions.iter().filter(|a| *a == "alert.escalated").count(), 1);
+        assert_eq!(
+            actions.iter().filter(|a| *a == "alert.escalated").count(),
+            1
+        );
         assert_eq!(actions.iter().filter(|a| *a == "case.opened").count(), 1);
     }
 );
@@ -119,7 +132,12 @@ both_databases!(
     merging_adds_alerts_and_only_their_new_observables,
     |p| async move {
         let tara = analyst(&p, "tara").await;
-        let first = post_alert(&p, "m-1", serde_json::json!([{"type": "ip", "value": "203.0.113.7"}])).await;
+        let first = post_alert(
+            &p,
+            "m-1",
+            serde_json::json!([{"type": "ip", "value": "203.0.113.7"}]),
+        )
+        .await;
         let second = post_alert(
             &p,
             "m-2",
@@ -140,7 +158,11 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(events.len(), 3);
-        assert!(events.iter().any(|e| e.summary.contains("m-2") && e.summary.contains("1 new")));
+        assert!(
+            events
+                .iter()
+                .any(|e| e.summary.contains("m-2") && e.summary.contains("1 new"))
+        );
 
         // One bad id refuses the whole merge.
         let fourth = post_alert(&p, "m-4", serde_json::json!([])).await;
@@ -148,7 +170,10 @@ both_databases!(
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(_)), "{err:?}");
-        let row = app::alerts::store::alert(&p.db, fourth).await.unwrap().unwrap();
+        let row = app::alerts::store::alert(&p.db, fourth)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(row.case_id, None);
 
         // An alert in another case cannot be merged here.
@@ -156,7 +181,10 @@ both_databases!(
         let err = service::merge_alerts(&p, &tara, &[second], other.case_id)
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::Conflict(m) if m.contains(&case.number)), "{err:?}");
+        assert!(
+            matches!(&err, Error::Conflict(m) if m.contains(&case.number)),
+            "{err:?}"
+        );
     }
 );
 
@@ -169,14 +197,23 @@ both_databases!(
             status: Some(s.into()),
             ..Default::default()
         };
-        let c = service::update(&p, &tara, case.case_id, Some(case.version), patch("investigating"))
-            .await
-            .unwrap();
+        let c = service::update(
+            &p,
+            &tara,
+            case.case_id,
+            Some(case.version),
+            patch("investigating"),
+        )
+        .await
+        .unwrap();
         assert_eq!(c.status, CaseStatus::Investigating);
         let err = service::update(&p, &tara, c.case_id, Some(c.version), patch("triage"))
             .await
             .unwrap_err();
-        assert!(matches!(&err, Error::Invalid(m) if m.contains("back to Triage")), "{err:?}");
+        assert!(
+            matches!(&err, Error::Invalid(m) if m.contains("back to Triage")),
+            "{err:?}"
+        );
         let err = service::close(&p, &tara, c.case_id, Some(c.version), "benign", "  ")
             .await
             .unwrap_err();
@@ -226,50 +263,55 @@ both_databases!(
             ]
         );
         let actions = audit_actions(&p).await;
-        for a in ["case.opened", "case.updated", "case.closed", "case.reopened"] {
-            assert!(actions.iter().any(|x| x == a), "{a} missing from {actions:?}");
+        for a in [
+            "case.opened",
+            "case.updated",
+            "case.closed",
+            "case.reopened",
+        ] {
+            assert!(
+                actions.iter().any(|x| x == a),
+                "{a} missing from {actions:?}"
+            );
         }
     }
 );
 
-both_databases!(
-    a_stale_edit_is_refused_with_what_changed,
-    |p| async move {
-        let tara = analyst(&p, "tara").await;
-        let omar = analyst(&p, "omar").await;
-        let case = service::open(&p, &tara, new_case("Hunt")).await.unwrap();
-        service::update(
-            &p,
-            &omar,
-            case.case_id,
-            Some(case.version),
-            CasePatch {
-                title: Some("Hunt: beaconing to evil.example".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-        let err = service::update(
-            &p,
-            &tara,
-            case.case_id,
-            Some(case.version),
-            CasePatch {
-                severity: Some("critical".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-        assert!(
-            matches!(&err, Error::Conflict(m) if m.contains("beaconing to evil.example")),
-            "{err:?}"
-        );
-        let now = service::get(&p, &tara, case.case_id).await.unwrap();
-        assert_eq!(now.severity, alerts::Severity::Medium);
-    }
-);
+both_databases!(a_stale_edit_is_refused_with_what_changed, |p| async move {
+    let tara = analyst(&p, "tara").await;
+    let omar = analyst(&p, "omar").await;
+    let case = service::open(&p, &tara, new_case("Hunt")).await.unwrap();
+    service::update(
+        &p,
+        &omar,
+        case.case_id,
+        Some(case.version),
+        CasePatch {
+            title: Some("Hunt: beaconing to evil.example".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    let err = service::update(
+        &p,
+        &tara,
+        case.case_id,
+        Some(case.version),
+        CasePatch {
+            severity: Some("critical".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict(m) if m.contains("beaconing to evil.example")),
+        "{err:?}"
+    );
+    let now = service::get(&p, &tara, case.case_id).await.unwrap();
+    assert_eq!(now.severity, alerts::Severity::Medium);
+});
 
 both_databases!(
     tasks_logs_notes_and_observables_land_on_the_timeline,
@@ -316,17 +358,33 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(stored.len(), 2);
-        assert!(stored.iter().any(|o| o.value == "http://evil.example/x" && o.ioc));
-        service::add_note(&p, &tara, case.case_id, "Beacon every **60 s**", Some(1_000))
-            .await
-            .unwrap();
+        assert!(
+            stored
+                .iter()
+                .any(|o| o.value == "http://evil.example/x" && o.ioc)
+        );
+        service::add_note(
+            &p,
+            &tara,
+            case.case_id,
+            "Beacon every **60 s**",
+            Some(1_000),
+        )
+        .await
+        .unwrap();
         let (events, _) = service::timeline(&p, &tara, case.case_id, None, None)
             .await
             .unwrap();
         let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
         // The note happened earliest, so it comes first; the domain was already on the case.
         assert_eq!(kinds[0], EventKind::Note);
-        assert_eq!(kinds.iter().filter(|k| **k == EventKind::ObservableAdded).count(), 1);
+        assert_eq!(
+            kinds
+                .iter()
+                .filter(|k| **k == EventKind::ObservableAdded)
+                .count(),
+            1
+        );
         assert!(kinds.contains(&EventKind::TaskAdded));
         assert!(kinds.contains(&EventKind::TaskDone));
         assert!(events.iter().all(|e| e.recorded_by == "tara"));
@@ -340,7 +398,10 @@ both_databases!(
         add_user(&p, "ada", "auditor", None).await;
         let ada = sign_in(&p, "ada").await.1;
         let case = service::open(&p, &tara, new_case("Hunt")).await.unwrap();
-        assert_eq!(service::get(&p, &ada, case.case_id).await.unwrap().title, "Hunt");
+        assert_eq!(
+            service::get(&p, &ada, case.case_id).await.unwrap().title,
+            "Hunt"
+        );
         assert!(matches!(
             service::open(&p, &ada, new_case("Mine")).await,
             Err(Error::Forbidden(_))
@@ -349,7 +410,9 @@ both_databases!(
             service::add_note(&p, &ada, case.case_id, "hi", None).await,
             Err(Error::Forbidden(_))
         ));
-        let page = service::list(&p, &ada, &Default::default(), None).await.unwrap();
+        let page = service::list(&p, &ada, &Default::default(), None)
+            .await
+            .unwrap();
         assert_eq!(page.cases.len(), 1);
     }
 );
@@ -360,15 +423,26 @@ both_databases!(
         let tara = analyst(&p, "tara").await;
         let mut numbers = Vec::new();
         for i in 0..(service::LIST_PAGE + 3) {
-            numbers.push(service::open(&p, &tara, new_case(&format!("Case {i}"))).await.unwrap().number);
+            numbers.push(
+                service::open(&p, &tara, new_case(&format!("Case {i}")))
+                    .await
+                    .unwrap()
+                    .number,
+            );
         }
-        let first = service::list(&p, &tara, &Default::default(), None).await.unwrap();
+        let first = service::list(&p, &tara, &Default::default(), None)
+            .await
+            .unwrap();
         assert_eq!(first.cases.len() as i64, service::LIST_PAGE);
         assert_eq!(first.cases[0].number, *numbers.last().unwrap());
-        let second = service::list(&p, &tara, &Default::default(), first.next).await.unwrap();
+        let second = service::list(&p, &tara, &Default::default(), first.next)
+            .await
+            .unwrap();
         assert_eq!(second.cases.len(), 3);
         assert_eq!(second.next, None);
-        let found = service::find(&p, &tara, &numbers[2].to_lowercase()).await.unwrap();
+        let found = service::find(&p, &tara, &numbers[2].to_lowercase())
+            .await
+            .unwrap();
         assert_eq!(found.title, "Case 2");
         let filter = app::cases::CaseFilter {
             text: Some("case 1".into()),
@@ -377,7 +451,16 @@ both_databases!(
         let hits = service::list(&p, &tara, &filter, None).await.unwrap();
         assert!(hits.cases.iter().all(|c| c.title.starts_with("Case 1")));
         assert!(matches!(
-            service::list(&p, &tara, &app::cases::CaseFilter { status: Some("done".into()), text: None }, None).await,
+            service::list(
+                &p,
+                &tara,
+                &app::cases::CaseFilter {
+                    status: Some("done".into()),
+                    text: None
+                },
+                None
+            )
+            .await,
             Err(Error::Invalid(_))
         ));
     }

@@ -25,7 +25,8 @@ fn python() -> PathBuf {
     if let Ok(p) = std::env::var("CASEFILE_THEHIVE_PYTHON") {
         return p.into();
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/thehive4py-venv/bin/python");
+    let venv =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/thehive4py-venv/bin/python");
     assert!(
         venv.exists(),
         "{} is missing: run .ci/setup to create the thehive4py venv",
@@ -34,37 +35,40 @@ fn python() -> PathBuf {
     venv
 }
 
-both_databases!(thehive4py_works_unchanged_against_casefile, |p| async move {
-    let full = token(
-        &p,
-        "soar",
-        &["alerts:write", "alerts:triage", "cases:write"],
-    )
-    .await;
-    let read_only = token(&p, "dashboard", &["alerts:read", "cases:read"]).await;
-    add_user(&p, "hana", "analyst", Some(2)).await;
-    let url = common::serve(p.clone(), None).await;
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py/flow.py");
-    let python = python();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(python)
-            .arg(script)
-            .env("CF_URL", url)
-            .env("CF_TOKEN", full)
-            .env("CF_READONLY_TOKEN", read_only)
-            .env("CF_USER", "hana")
-            .env("CF_PASSWORD", PASSWORD)
-            .output()
-            .expect("run python")
-    })
-    .await
-    .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "thehive4py flow failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-    );
-    assert!(stdout.contains("thehive4py flow passed"), "{stdout}");
-    println!("{stdout}");
-});
+both_databases!(
+    thehive4py_works_unchanged_against_casefile,
+    |p| async move {
+        let full = token(
+            &p,
+            "soar",
+            &["alerts:write", "alerts:triage", "cases:write"],
+        )
+        .await;
+        let read_only = token(&p, "dashboard", &["alerts:read", "cases:read"]).await;
+        add_user(&p, "hana", "analyst", Some(2)).await;
+        let url = common::serve(p.clone(), None).await;
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py/flow.py");
+        let python = python();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(python)
+                .arg(script)
+                .env("CF_URL", url)
+                .env("CF_TOKEN", full)
+                .env("CF_READONLY_TOKEN", read_only)
+                .env("CF_USER", "hana")
+                .env("CF_PASSWORD", PASSWORD)
+                .output()
+                .expect("run python")
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "thehive4py flow failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+        );
+        assert!(stdout.contains("thehive4py flow passed"), "{stdout}");
+        println!("{stdout}");
+    }
+);

@@ -4,8 +4,9 @@
 use serde_json::json;
 
 use super::{
-    Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, Observable, IngestOutcome, NewAlert, QueueCursor, QueueFilter, QueuePage,
-    RuleFeedback, Severity, Verdict, fold_rule_feedback,
+    Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, IngestOutcome, NewAlert,
+    Observable, QueueCursor, QueueFilter, QueuePage, RuleFeedback, Severity, Verdict,
+    fold_rule_feedback,
     store::{self, QueueQuery},
 };
 use crate::{
@@ -376,7 +377,11 @@ pub async fn get(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Alert> {
 }
 
 /// An alert's observables (an alert holds at most a few hundred).
-pub async fn observables(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Vec<AlertObservable>> {
+pub async fn observables(
+    p: &Platform,
+    actor: &Actor,
+    alert_id: i64,
+) -> Result<Vec<AlertObservable>> {
     actor.require(Permission::AlertRead)?;
     Ok(store::observables(&p.db, alert_id)
         .await?
@@ -386,7 +391,12 @@ pub async fn observables(p: &Platform, actor: &Actor, alert_id: i64) -> Result<V
 }
 
 /// Edits an alert's descriptive fields (TheHive clients update alerts after creating them).
-pub async fn update(p: &Platform, actor: &Actor, alert_id: i64, patch: AlertPatch) -> Result<Alert> {
+pub async fn update(
+    p: &Platform,
+    actor: &Actor,
+    alert_id: i64,
+    patch: AlertPatch,
+) -> Result<Alert> {
     actor.require(Permission::AlertTriage)?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
@@ -427,7 +437,13 @@ pub async fn update(p: &Platform, actor: &Actor, alert_id: i64, patch: AlertPatc
         "after": { "title": title, "severity": severity, "tlp": tlp, "pap": pap, "tags": tags,
             "description_chars": description.chars().count() },
     });
-    audit(&mut tx, actor, now, alert_event("alert.updated", alert_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        alert_event("alert.updated", alert_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, alert_id).await
 }
@@ -449,7 +465,13 @@ pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
     let detail = json!({ "deleted": { "alert_type": before.alert_type, "source": before.source,
         "source_ref": before.source_ref, "title": before.title, "status": before.status,
         "verdict": before.verdict } });
-    audit(&mut tx, actor, now, alert_event("alert.deleted", alert_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        alert_event("alert.deleted", alert_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -462,7 +484,8 @@ pub async fn add_observables(
     alert_id: i64,
     items: &[Observable],
 ) -> Result<Vec<AlertObservable>> {
-    actor.require(Permission::AlertIngest)
+    actor
+        .require(Permission::AlertIngest)
         .or_else(|_| actor.require(Permission::AlertTriage))?;
     if items.is_empty() {
         return Err(Error::invalid("Give at least one observable."));
@@ -487,7 +510,11 @@ pub async fn add_observables(
         &mut tx,
         actor,
         now,
-        alert_event("alert.observables_added", alert_id, json!({ "observables": added })),
+        alert_event(
+            "alert.observables_added",
+            alert_id,
+            json!({ "observables": added }),
+        ),
     )
     .await?;
     tx.commit().await?;

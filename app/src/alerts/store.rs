@@ -329,7 +329,8 @@ pub async fn verdicts_by_rule(
 }
 
 /// Every column a reader of one alert needs (not the raw payload).
-pub(crate) const ALERT_COLUMNS: &str = "select a.alert_id, a.alert_type, a.source, a.source_ref, a.rule, a.title, a.description,
+pub(crate) const ALERT_COLUMNS: &str =
+    "select a.alert_id, a.alert_type, a.source, a.source_ref, a.rule, a.title, a.description,
         a.severity, a.tlp, a.pap, a.tags, a.status, a.verdict, a.verdict_reason, a.assignee_id,
         u.username as assignee, a.case_id, a.occurred_at, a.first_seen_at, a.last_seen_at,
         a.occurrence_count, a.created_by, a.created_at, a.updated_at
@@ -392,7 +393,8 @@ pub struct ObservableRow {
     pub updated_at: i64,
 }
 
-pub(crate) const OBSERVABLE_COLUMNS: &str = "select alert_observable_id, alert_id, data_type, value, tags, created_at, updated_at
+pub(crate) const OBSERVABLE_COLUMNS: &str =
+    "select alert_observable_id, alert_id, data_type, value, tags, created_at, updated_at
      from alert_observable";
 
 /// An alert's observables in the order they arrived; an alert holds at most a few hundred.
@@ -444,7 +446,12 @@ pub struct AlertEdit<'a> {
     pub tags: &'a str,
 }
 
-pub async fn update_fields(tx: &mut Tx, alert_id: i64, e: &AlertEdit<'_>, now: Millis) -> Result<()> {
+pub async fn update_fields(
+    tx: &mut Tx,
+    alert_id: i64,
+    e: &AlertEdit<'_>,
+    now: Millis,
+) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(

@@ -39,7 +39,9 @@ pub async fn escalate_alert(ids: Vec<i64>) -> AppResult<String> {
 pub async fn merge_alerts(ids: Vec<i64>, case: String) -> AppResult<String> {
     let (p, actor) = session::current_actor().await?;
     if case.trim().is_empty() {
-        return Err(crate::platform::Error::invalid("Enter the number of the case to merge into.").into());
+        return Err(
+            crate::platform::Error::invalid("Enter the number of the case to merge into.").into(),
+        );
     }
     let target = service::find(&p, &actor, &case).await?;
     let merged = service::merge_alerts(&p, &actor, &ids, target.case_id).await?;

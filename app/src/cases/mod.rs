@@ -503,11 +503,7 @@ mod tests {
     #[test]
     fn phases_move_forward_and_may_skip() {
         assert!(CaseStatus::New.check_move(CaseStatus::Triage).is_ok());
-        assert!(
-            CaseStatus::Triage
-                .check_move(CaseStatus::Contained)
-                .is_ok()
-        );
+        assert!(CaseStatus::Triage.check_move(CaseStatus::Contained).is_ok());
     }
 
     #[test]
@@ -515,7 +511,10 @@ mod tests {
         let err = CaseStatus::Contained
             .check_move(CaseStatus::Investigating)
             .unwrap_err();
-        assert!(err.contains("from Contained back to Investigating"), "{err}");
+        assert!(
+            err.contains("from Contained back to Investigating"),
+            "{err}"
+        );
         assert!(CaseStatus::New.check_move(CaseStatus::New).is_err());
         assert!(
             CaseStatus::Recovered

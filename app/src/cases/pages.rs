@@ -36,7 +36,10 @@ fn CaseList() -> impl IntoView {
         text: param("q"),
     });
     let before = Memo::new(move |_| param("before").and_then(|b| b.parse::<i64>().ok()));
-    let page = Resource::new(move || (filter.get(), before.get()), |(f, b)| case_list(f, b));
+    let page = Resource::new(
+        move || (filter.get(), before.get()),
+        |(f, b)| case_list(f, b),
+    );
     let current = move |k: &'static str| param(k).unwrap_or_default();
     view! {
         <h1>"Cases"</h1>

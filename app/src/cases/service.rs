@@ -7,7 +7,7 @@ use serde_json::json;
 use super::{
     Case, CaseFilter, CaseObservable, CasePage, CasePatch, CaseStatus, CaseSummary, CaseTask,
     ClosureVerdict, EventKind, NewCase, NewTask, TaskLog, TaskStatus, TimelineEvent,
-    store::{self, CaseQuery, CaseRow, CaseWrite, NewEvent},
+    store::{self, CaseQuery, CaseRow, CaseWrite, NewCaseObservable, NewEvent},
 };
 use crate::{
     accounts::roles::Permission,
@@ -106,23 +106,28 @@ fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAu
     }
 }
 
-/// Appends a timeline entry recorded by `actor` now.
+/// A timeline entry a use case records: what, when it happened, and its details.
+struct Happened<'a> {
+    kind: EventKind,
+    at: Millis,
+    summary: &'a str,
+    detail: serde_json::Value,
+}
+
+/// Appends a timeline entry recorded by `actor` at `now`.
 async fn record(
     tx: &mut Tx,
     actor: &Actor,
-    case_id: i64,
-    kind: EventKind,
-    occurred_at: Millis,
-    summary: &str,
-    detail: serde_json::Value,
     now: Millis,
+    case_id: i64,
+    e: Happened<'_>,
 ) -> Result<i64> {
     let event = NewEvent {
-        kind: kind.as_str(),
-        occurred_at,
-        summary,
+        kind: e.kind.as_str(),
+        occurred_at: e.at,
+        summary: e.summary,
         body: "",
-        detail,
+        detail: e.detail,
         techniques: &[],
         tags: &[],
         supersedes_event_id: None,
@@ -170,28 +175,39 @@ async fn insert_new_case(
     record(
         tx,
         actor,
+        now,
         case_id,
-        EventKind::CaseOpened,
-        now,
-        &summary,
-        json!({ "alert_id": alert_id, "severity": c.severity.as_str() }),
-        now,
+        Happened {
+            kind: EventKind::CaseOpened,
+            at: now,
+            summary: &summary,
+            detail: json!({ "alert_id": alert_id, "severity": c.severity.as_str() }),
+        },
     )
     .await?;
     for o in &c.observables {
-        store::insert_observable(tx, case_id, o, "", false, c.tlp, alert_id, &label, now).await?;
+        let n = NewCaseObservable {
+            observable: o,
+            description: "",
+            ioc: false,
+            tlp: c.tlp,
+            alert_id,
+        };
+        store::insert_observable(tx, case_id, &n, &label, now).await?;
     }
     for t in &c.tasks {
         let task_id = store::insert_task(tx, case_id, t, &label, now).await?;
         record(
             tx,
             actor,
+            now,
             case_id,
-            EventKind::TaskAdded,
-            now,
-            &format!("Task added: {}", t.title),
-            json!({ "task_id": task_id, "group": t.group_name }),
-            now,
+            Happened {
+                kind: EventKind::TaskAdded,
+                at: now,
+                summary: &format!("Task added: {}", t.title),
+                detail: json!({ "task_id": task_id, "group": t.group_name }),
+            },
         )
         .await?;
     }
@@ -206,7 +222,13 @@ pub async fn open(p: &Platform, actor: &Actor, c: NewCase) -> Result<Case> {
     let (case_id, number) = insert_new_case(&mut tx, actor, &c, None, now).await?;
     let detail = json!({ "number": number, "title": c.title, "severity": c.severity.as_str(),
         "observables": c.observables.len(), "tasks": c.tasks.len() });
-    audit(&mut tx, actor, now, case_event("case.opened", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.opened", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, case_id).await
 }
@@ -270,19 +292,20 @@ pub async fn escalate_alert(
         },
         observables,
     };
-    let (case_id, number) =
-        insert_new_case(&mut tx, actor, &new_case, Some(alert_id), now).await?;
+    let (case_id, number) = insert_new_case(&mut tx, actor, &new_case, Some(alert_id), now).await?;
     let reason = format!("Escalated to case {number}.");
     alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
     record(
         &mut tx,
         actor,
-        case_id,
-        EventKind::AlertLinked,
-        alert.occurred_at,
-        &format!("Alert {alert_id} from {}: {}", alert.source, alert.title),
-        json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule }),
         now,
+        case_id,
+        Happened {
+            kind: EventKind::AlertLinked,
+            at: alert.occurred_at,
+            summary: &format!("Alert {alert_id} from {}: {}", alert.source, alert.title),
+            detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule }),
+        },
     )
     .await?;
     let detail = json!({ "case_id": case_id, "number": number,
@@ -302,7 +325,13 @@ pub async fn escalate_alert(
     .await?;
     let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
         "observables": new_case.observables.len() });
-    audit(&mut tx, actor, now, case_event("case.opened", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.opened", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, case_id).await
 }
@@ -370,18 +399,14 @@ pub async fn merge_alerts(
         alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
         let mut added = Vec::new();
         for o in alert_observables(&mut tx, alert_id).await? {
-            let new = store::insert_observable(
-                &mut tx,
-                case_id,
-                &o,
-                "",
-                false,
-                case.tlp,
-                Some(alert_id),
-                &label,
-                now,
-            )
-            .await?;
+            let n = NewCaseObservable {
+                observable: &o,
+                description: "",
+                ioc: false,
+                tlp: case.tlp,
+                alert_id: Some(alert_id),
+            };
+            let new = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
             if new.is_some() {
                 added.push(format!("{}:{}", o.kind.as_str(), o.value));
             }
@@ -389,18 +414,20 @@ pub async fn merge_alerts(
         record(
             &mut tx,
             actor,
-            case_id,
-            EventKind::AlertLinked,
-            alert.occurred_at,
-            &format!(
-                "Alert {alert_id} from {} merged: {} ({} new observables)",
-                alert.source,
-                alert.title,
-                added.len()
-            ),
-            json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
-                "new_observables": added }),
             now,
+            case_id,
+            Happened {
+                kind: EventKind::AlertLinked,
+                at: alert.occurred_at,
+                summary: &format!(
+                    "Alert {alert_id} from {} merged: {} ({} new observables)",
+                    alert.source,
+                    alert.title,
+                    added.len()
+                ),
+                detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
+                "new_observables": added }),
+            },
         )
         .await?;
         let detail = json!({ "case_id": case_id, "number": case.number,
@@ -616,11 +643,19 @@ pub async fn update(
     let mut before_values = serde_json::Map::new();
     let pairs: [(&str, serde_json::Value, serde_json::Value); 7] = [
         ("title", json!(before.title), json!(w.title)),
-        ("description", json!(before.description), json!(w.description)),
+        (
+            "description",
+            json!(before.description),
+            json!(w.description),
+        ),
         ("severity", json!(before.severity), json!(w.severity)),
         ("tlp", json!(before.tlp), json!(w.tlp)),
         ("pap", json!(before.pap), json!(w.pap)),
-        ("tags", json!(parse_tags(&before.tags)), json!(parse_tags(w.tags))),
+        (
+            "tags",
+            json!(parse_tags(&before.tags)),
+            json!(parse_tags(w.tags)),
+        ),
         ("status", json!(before.status), json!(w.status)),
     ];
     for (name, old, new) in pairs {
@@ -640,12 +675,14 @@ pub async fn update(
         record(
             &mut tx,
             actor,
+            now,
             case_id,
-            EventKind::StatusChange,
-            now,
-            &format!("Status: {} \u{2192} {}", from.label(), to.label()),
-            json!({ "before": from.as_str(), "after": to.as_str() }),
-            now,
+            Happened {
+                kind: EventKind::StatusChange,
+                at: now,
+                summary: &format!("Status: {} \u{2192} {}", from.label(), to.label()),
+                detail: json!({ "before": from.as_str(), "after": to.as_str() }),
+            },
         )
         .await?;
     }
@@ -655,17 +692,25 @@ pub async fn update(
         record(
             &mut tx,
             actor,
+            now,
             case_id,
-            EventKind::CaseUpdated,
-            now,
-            &format!("Case updated: {}", names.join(", ")),
-            json!({ "fields": names }),
-            now,
+            Happened {
+                kind: EventKind::CaseUpdated,
+                at: now,
+                summary: &format!("Case updated: {}", names.join(", ")),
+                detail: json!({ "fields": names }),
+            },
         )
         .await?;
     }
     let detail = json!({ "before": before_values, "after": changed });
-    audit(&mut tx, actor, now, case_event("case.updated", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.updated", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, case_id).await
 }
@@ -681,9 +726,8 @@ pub async fn close(
 ) -> Result<Case> {
     actor.require(Permission::CaseClose)?;
     let verdict = ClosureVerdict::parse(verdict).map_err(Error::Invalid)?;
-    let summary = required("summary", summary, 20_000).map_err(|_| {
-        Error::invalid("Write a closing summary: what happened and what was done.")
-    })?;
+    let summary = required("summary", summary, 20_000)
+        .map_err(|_| Error::invalid("Write a closing summary: what happened and what was done."))?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     let before = load_for_change(&mut tx, case_id).await?;
@@ -703,19 +747,22 @@ pub async fn close(
         return Err(Error::conflict("The case changed while saving; try again."));
     }
     record(
-        &mut tx,
-        actor,
-        case_id,
-        EventKind::StatusChange,
-        now,
-        &format!("Closed: {}", verdict.label()),
-        json!({ "before": before.status, "after": "closed", "verdict": verdict.as_str(), "summary": summary }),
-        now,
-    )
+&mut tx,
+actor,
+now,
+case_id,
+Happened { kind: EventKind::StatusChange, at: now, summary: &format!("Closed: {}", verdict.label()), detail: json!({ "before": before.status, "after": "closed", "verdict": verdict.as_str(), "summary": summary }) },
+)
     .await?;
     let detail = json!({ "before": { "status": before.status },
         "after": { "status": "closed", "verdict": verdict.as_str() }, "summary": summary });
-    audit(&mut tx, actor, now, case_event("case.closed", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.closed", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, case_id).await
 }
@@ -752,18 +799,26 @@ pub async fn reopen(
     record(
         &mut tx,
         actor,
+        now,
         case_id,
-        EventKind::StatusChange,
-        now,
-        &format!("Reopened: {reason}"),
-        json!({ "before": "closed", "after": "investigating", "reason": reason,
+        Happened {
+            kind: EventKind::StatusChange,
+            at: now,
+            summary: &format!("Reopened: {reason}"),
+            detail: json!({ "before": "closed", "after": "investigating", "reason": reason,
             "previous_verdict": before.closure_verdict }),
-        now,
+        },
     )
     .await?;
     let detail = json!({ "before": { "status": "closed", "verdict": before.closure_verdict },
         "after": { "status": "investigating" }, "reason": reason });
-    audit(&mut tx, actor, now, case_event("case.reopened", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.reopened", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     get(p, actor, case_id).await
 }
@@ -853,11 +908,24 @@ pub async fn add_note(
         tags: &[],
         supersedes_event_id: None,
     };
-    let id = store::insert_event(&mut tx, case_id, &event, &actor.label(), actor.user_id(), now)
-        .await?;
+    let id = store::insert_event(
+        &mut tx,
+        case_id,
+        &event,
+        &actor.label(),
+        actor.user_id(),
+        now,
+    )
+    .await?;
     store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "event_id": id, "chars": body.chars().count() });
-    audit(&mut tx, actor, now, case_event("case.note_added", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.note_added", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -889,29 +957,22 @@ pub async fn add_observables(
     ensure_open(&case)?;
     let mut added = Vec::new();
     for o in items {
-        let id = store::insert_observable(
-            &mut tx,
-            case_id,
-            o,
-            &description,
+        let n = NewCaseObservable {
+            observable: o,
+            description: &description,
             ioc,
-            tlp.unwrap_or(case.tlp),
-            None,
-            &label,
-            now,
-        )
-        .await?;
+            tlp: tlp.unwrap_or(case.tlp),
+            alert_id: None,
+        };
+        let id = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
         if let Some(id) = id {
             record(
-                &mut tx,
-                actor,
-                case_id,
-                EventKind::ObservableAdded,
-                now,
-                &format!("Observable added: {} {}", o.kind.as_str(), o.value),
-                json!({ "case_observable_id": id, "type": o.kind.as_str(), "value": o.value, "ioc": ioc }),
-                now,
-            )
+&mut tx,
+actor,
+now,
+case_id,
+Happened { kind: EventKind::ObservableAdded, at: now, summary: &format!("Observable added: {} {}", o.kind.as_str(), o.value), detail: json!({ "case_observable_id": id, "type": o.kind.as_str(), "value": o.value, "ioc": ioc }) },
+)
             .await?;
             added.push(json!({ "id": id, "type": o.kind.as_str(), "value": o.value }));
         }
@@ -938,11 +999,7 @@ pub async fn add_observables(
 }
 
 /// A case's observables (at most [`MAX_LISTED`]).
-pub async fn observables(
-    p: &Platform,
-    actor: &Actor,
-    case_id: i64,
-) -> Result<Vec<CaseObservable>> {
+pub async fn observables(p: &Platform, actor: &Actor, case_id: i64) -> Result<Vec<CaseObservable>> {
     actor.require(Permission::CaseRead)?;
     Ok(store::observables(&p.db, case_id, MAX_LISTED)
         .await?
@@ -962,17 +1019,25 @@ pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> 
     record(
         &mut tx,
         actor,
+        now,
         case_id,
-        EventKind::TaskAdded,
-        now,
-        &format!("Task added: {}", t.title),
-        json!({ "task_id": task_id, "group": t.group_name }),
-        now,
+        Happened {
+            kind: EventKind::TaskAdded,
+            at: now,
+            summary: &format!("Task added: {}", t.title),
+            detail: json!({ "task_id": task_id, "group": t.group_name }),
+        },
     )
     .await?;
     store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "task_id": task_id, "title": t.title, "status": t.status.as_str() });
-    audit(&mut tx, actor, now, case_event("case.task_added", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.task_added", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     task(p, actor, task_id).await
 }
@@ -1021,12 +1086,14 @@ pub async fn set_task_status(
         record(
             &mut tx,
             actor,
+            now,
             before.case_id,
-            EventKind::TaskDone,
-            now,
-            &format!("Task done: {}", before.title),
-            json!({ "task_id": task_id }),
-            now,
+            Happened {
+                kind: EventKind::TaskDone,
+                at: now,
+                summary: &format!("Task done: {}", before.title),
+                detail: json!({ "task_id": task_id }),
+            },
         )
         .await?;
     }

@@ -8,7 +8,8 @@ use crate::{
     platform::{Db, Result, Tx, clock::Millis},
 };
 
-pub(crate) const CASE_COLUMNS: &str = "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
+pub(crate) const CASE_COLUMNS: &str =
+    "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
         c.assignee_id, u.username as assignee, c.tlp, c.pap, c.tags, c.detection_source,
         c.closure_verdict, c.closure_summary, c.version, c.opened_at, c.closed_at, c.created_by,
         c.created_at, c.updated_at
@@ -197,7 +198,8 @@ pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
         if let Some(id) = q.before_id {
             qb.push(" and c.case_id < ").push_bind(id);
         }
-        qb.push(" order by c.case_id desc limit ").push_bind(q.limit);
+        qb.push(" order by c.case_id desc limit ")
+            .push_bind(q.limit);
         qb.build_query_as::<CaseRow>().fetch_all(pool).await
     })?)
 }
@@ -293,18 +295,25 @@ pub async fn timeline(
     })?)
 }
 
+/// An observable to add to a case, with what the case records about it.
+pub struct NewCaseObservable<'a> {
+    pub observable: &'a Observable,
+    pub description: &'a str,
+    pub ioc: bool,
+    pub tlp: i64,
+    /// The alert it came from, if any.
+    pub alert_id: Option<i64>,
+}
+
 /// Adds an observable unless the case has it already; returns its id if it was new.
 pub async fn insert_observable(
     tx: &mut Tx,
     case_id: i64,
-    o: &Observable,
-    description: &str,
-    ioc: bool,
-    tlp: i64,
-    alert_id: Option<i64>,
+    n: &NewCaseObservable<'_>,
     created_by: &str,
     now: Millis,
 ) -> Result<Option<i64>> {
+    let o = n.observable;
     let row: Option<(i64,)> = on_tx!(tx, |c| {
         sqlx::query_as(
             "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
@@ -316,11 +325,11 @@ pub async fn insert_observable(
         .bind(case_id)
         .bind(o.kind.as_str())
         .bind(&o.value)
-        .bind(description)
+        .bind(n.description)
         .bind(tags_json(&o.tags))
-        .bind(i64::from(ioc))
-        .bind(tlp)
-        .bind(alert_id)
+        .bind(i64::from(n.ioc))
+        .bind(n.tlp)
+        .bind(n.alert_id)
         .bind(now)
         .bind(created_by)
         .fetch_optional(c)
@@ -403,7 +412,8 @@ pub async fn insert_task(
     Ok(id)
 }
 
-pub(crate) const TASK_COLUMNS: &str = "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
+pub(crate) const TASK_COLUMNS: &str =
+    "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
         u.username as assignee, t.due_at, t.completed_at, t.created_by, t.created_at, t.updated_at
      from case_task t left join app_user u on u.user_id = t.assignee_id";
 
@@ -438,7 +448,10 @@ pub async fn tasks(db: &Db, case_id: i64, limit: i64) -> Result<Vec<TaskRow>> {
 pub async fn task(db: &Db, task_id: i64) -> Result<Option<TaskRow>> {
     let sql = format!("{TASK_COLUMNS} where t.task_id = $1");
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(&sql).bind(task_id).fetch_optional(pool).await
+        sqlx::query_as(&sql)
+            .bind(task_id)
+            .fetch_optional(pool)
+            .await
     })?)
 }
 

@@ -44,9 +44,20 @@ pub enum Filter {
     And(Vec<Filter>),
     Or(Vec<Filter>),
     Not(Box<Filter>),
-    Cmp { field: String, op: Op, value: Value },
-    In { field: String, values: Vec<Value> },
-    Between { field: String, from: Value, to: Value },
+    Cmp {
+        field: String,
+        op: Op,
+        value: Value,
+    },
+    In {
+        field: String,
+        values: Vec<Value>,
+    },
+    Between {
+        field: String,
+        from: Value,
+        to: Value,
+    },
     Id(Value),
 }
 
@@ -212,7 +223,11 @@ pub fn parse_filter(v: &Value) -> Result<Filter, String> {
         // The shorthand {field: value, …} means all of them are equal.
         let parts = obj
             .iter()
-            .map(|(k, v)| parse_filter(&Value::Object([(k.clone(), v.clone())].into_iter().collect())))
+            .map(|(k, v)| {
+                parse_filter(&Value::Object(
+                    [(k.clone(), v.clone())].into_iter().collect(),
+                ))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         return Ok(Filter::And(parts));
     }
@@ -256,7 +271,10 @@ pub fn parse_filter(v: &Value) -> Result<Filter, String> {
                 .get("_field")
                 .and_then(Value::as_str)
                 .ok_or("`_between` needs `_field`.")?;
-            let from = body.get("_from").cloned().ok_or("`_between` needs `_from`.")?;
+            let from = body
+                .get("_from")
+                .cloned()
+                .ok_or("`_between` needs `_from`.")?;
             let to = body.get("_to").cloned().ok_or("`_between` needs `_to`.")?;
             Ok(Filter::Between {
                 field: field.to_owned(),
@@ -265,11 +283,9 @@ pub fn parse_filter(v: &Value) -> Result<Filter, String> {
             })
         }
         "_id" => Ok(Filter::Id(body.clone())),
-        k if k.starts_with('_') && !k.starts_with("_created") && !k.starts_with("_updated") => {
-            Err(format!(
-                "The filter `{k}` is not supported by Casefile's TheHive API."
-            ))
-        }
+        k if k.starts_with('_') && !k.starts_with("_created") && !k.starts_with("_updated") => Err(
+            format!("The filter `{k}` is not supported by Casefile's TheHive API."),
+        ),
         field => Ok(Filter::Cmp {
             field: field.to_owned(),
             op: Op::Eq,
@@ -304,11 +320,17 @@ mod tests {
 
     #[test]
     fn sub_queries_follow_a_get() {
-        let q = json!([{"_name": "getCase", "idOrName": "~7"}, {"_name": "tasks"}, {"_name": "count"}]);
+        let q =
+            json!([{"_name": "getCase", "idOrName": "~7"}, {"_name": "tasks"}, {"_name": "count"}]);
         let plan = parse(q.as_array().unwrap()).unwrap();
         assert_eq!(plan.source, Source::CaseTasks("~7".into()));
         assert!(plan.count);
-        let single = parse(json!([{"_name": "getLog", "idOrName": "~3"}]).as_array().unwrap()).unwrap();
+        let single = parse(
+            json!([{"_name": "getLog", "idOrName": "~3"}])
+                .as_array()
+                .unwrap(),
+        )
+        .unwrap();
         assert!(single.is_single());
     }
 
@@ -323,8 +345,12 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("1000"), "{err}");
-        let err = parse(json!([{"_name": "listCase"}, {"_name": "observables"}]).as_array().unwrap())
-            .unwrap_err();
+        let err = parse(
+            json!([{"_name": "listCase"}, {"_name": "observables"}])
+                .as_array()
+                .unwrap(),
+        )
+        .unwrap_err();
         assert!(err.contains("observables"), "{err}");
     }
 

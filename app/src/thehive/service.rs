@@ -63,12 +63,8 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     }
     if let Some(one) = single {
         let mut f = Vec::new();
-        store::compile_filter(
-            table,
-            &super::query::Filter::Id(json!(one)),
-            &mut f,
-        )
-        .map_err(Error::Invalid)?;
+        store::compile_filter(table, &super::query::Filter::Id(json!(one)), &mut f)
+            .map_err(Error::Invalid)?;
         conditions.push(Piece::Sql(" and ".into()));
         conditions.extend(f);
     }
@@ -92,9 +88,10 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     }
     let items = fetch_shaped(p, &compiled).await?;
     if plan.is_single() {
-        return items.into_iter().next().ok_or_else(|| {
-            Error::not_found(format!("There is no such {}.", table_noun(table)))
-        });
+        return items
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::not_found(format!("There is no such {}.", table_noun(table))));
     }
     Ok(Value::Array(items))
 }
@@ -117,10 +114,7 @@ async fn fetch_shaped(p: &Platform, q: &Compiled) -> Result<Vec<Value>> {
             let counts = store::alert_observable_counts(&p.db, &ids).await?;
             rows.into_iter()
                 .map(|r| {
-                    let n = counts
-                        .iter()
-                        .find(|c| c.0 == r.alert_id)
-                        .map_or(0, |c| c.1);
+                    let n = counts.iter().find(|c| c.0 == r.alert_id).map_or(0, |c| c.1);
                     Ok(model::alert(&alerts::service::to_alert(r)?, n))
                 })
                 .collect::<Result<Vec<_>>>()?

@@ -53,7 +53,10 @@ const ALERT_STATUS: &[(&str, &str)] = &[
         "FalsePositive",
         "(a.case_id is null and a.verdict = 'false_positive')",
     ),
-    ("Duplicated", "(a.case_id is null and a.verdict = 'duplicate')"),
+    (
+        "Duplicated",
+        "(a.case_id is null and a.verdict = 'duplicate')",
+    ),
     ("Ignored", "(a.case_id is null and a.verdict = 'benign')"),
 ];
 const CASE_STATUS: &[(&str, &str)] = &[
@@ -85,10 +88,12 @@ impl Table {
         }
     }
 
-    fn from_clause(self) -> &'static str {
+    fn tables(self) -> &'static str {
         match self {
             Table::Alerts => "from alert a left join app_user u on u.user_id = a.assignee_id",
-            Table::Cases => "from incident_case c left join app_user u on u.user_id = c.assignee_id",
+            Table::Cases => {
+                "from incident_case c left join app_user u on u.user_id = c.assignee_id"
+            }
             Table::Tasks => "from case_task t left join app_user u on u.user_id = t.assignee_id",
             Table::AlertObservables => "from alert_observable o",
             Table::CaseObservables => "from case_observable o",
@@ -222,7 +227,11 @@ fn bind_value(field: &str, kind: Kind, v: &Value) -> std::result::Result<Piece, 
         Kind::Text => Piece::Text(text_of(field, v)?),
         Kind::Id => Piece::Int(model::parse_id(&text_of(field, v)?)?),
         Kind::Severity => Piece::Int(model::severity_from(int_of(field, v)?)?.level()),
-        Kind::DataType => Piece::Text(model::data_type_from(&text_of(field, v)?).as_str().to_owned()),
+        Kind::DataType => Piece::Text(
+            model::data_type_from(&text_of(field, v)?)
+                .as_str()
+                .to_owned(),
+        ),
         Kind::Bool => Piece::Int(match v {
             Value::Bool(b) => i64::from(*b),
             other => int_of(field, other)?,
@@ -233,18 +242,28 @@ fn bind_value(field: &str, kind: Kind, v: &Value) -> std::result::Result<Piece, 
 
 /// Escapes LIKE wildcards so a value is matched literally (escape character `\`).
 fn like_literal(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Compiles a filter to SQL pieces for `table`.
-pub fn compile_filter(table: Table, f: &Filter, out: &mut Vec<Piece>) -> std::result::Result<(), String> {
+pub fn compile_filter(
+    table: Table,
+    f: &Filter,
+    out: &mut Vec<Piece>,
+) -> std::result::Result<(), String> {
     match f {
         Filter::And(parts) | Filter::Or(parts) => {
             if parts.is_empty() {
                 out.push(sql("1 = 1"));
                 return Ok(());
             }
-            let joiner = if matches!(f, Filter::And(_)) { " and " } else { " or " };
+            let joiner = if matches!(f, Filter::And(_)) {
+                " and "
+            } else {
+                " or "
+            };
             out.push(sql("("));
             for (i, part) in parts.iter().enumerate() {
                 if i > 0 {
@@ -276,8 +295,16 @@ pub fn compile_filter(table: Table, f: &Filter, out: &mut Vec<Piece>) -> std::re
         }
         Filter::Between { field, from, to } => {
             let range = Filter::And(vec![
-                Filter::Cmp { field: field.clone(), op: Op::Gte, value: from.clone() },
-                Filter::Cmp { field: field.clone(), op: Op::Lt, value: to.clone() },
+                Filter::Cmp {
+                    field: field.clone(),
+                    op: Op::Gte,
+                    value: from.clone(),
+                },
+                Filter::Cmp {
+                    field: field.clone(),
+                    op: Op::Lt,
+                    value: to.clone(),
+                },
             ]);
             compile_filter(table, &range, out)?;
         }
@@ -305,12 +332,19 @@ fn compile_cmp(
                 .map(|(_, c)| *c)
                 .ok_or_else(|| {
                     let known: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
-                    format!("Unknown {field} \u{201c}{name}\u{201d}: use {}.", known.join(", "))
+                    format!(
+                        "Unknown {field} \u{201c}{name}\u{201d}: use {}.",
+                        known.join(", ")
+                    )
                 })?;
             match op {
                 Op::Eq => out.push(sql(cond)),
                 Op::Ne => out.push(sql(format!("not {cond}"))),
-                _ => return Err(format!("`{field}` can only be compared with _eq, _ne or _in.")),
+                _ => {
+                    return Err(format!(
+                        "`{field}` can only be compared with _eq, _ne or _in."
+                    ));
+                }
             }
         }
         Kind::Tags => {
@@ -371,7 +405,11 @@ pub struct Compiled {
 }
 
 /// Compiles sort fields to an `order by` clause, always ending with the id for a stable order.
-pub fn compile_sort(table: Table, sort: &[(String, bool)], default_desc: bool) -> std::result::Result<String, String> {
+pub fn compile_sort(
+    table: Table,
+    sort: &[(String, bool)],
+    default_desc: bool,
+) -> std::result::Result<String, String> {
     let mut parts = Vec::new();
     for (field, asc) in sort {
         let (column, kind) = table
@@ -428,7 +466,7 @@ where
 
 /// Counts the rows the compiled query matches (TheHive's `count`; an API call, not a page view).
 pub async fn count(db: &Db, q: &Compiled) -> Result<i64> {
-    let head = format!("select count(*) {} where ", q.table.from_clause());
+    let head = format!("select count(*) {} where ", q.table.tables());
     let (n,): (i64,) = on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(head.clone());
         push_conditions(&mut qb, &q.conditions);
@@ -482,22 +520,37 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let err = compile(Table::Alerts, json!({"_eq": {"_field": "a.title; drop", "_value": 1}}))
-            .unwrap_err();
+        let err = compile(
+            Table::Alerts,
+            json!({"_eq": {"_field": "a.title; drop", "_value": 1}}),
+        )
+        .unwrap_err();
         assert!(err.contains("not supported"), "{err}");
     }
 
     #[test]
     fn severity_and_ids_are_translated() {
-        let pieces = compile(Table::Cases, json!({"_gt": {"_field": "severity", "_value": 2}})).unwrap();
-        assert_eq!(pieces[1], Piece::Int(3), "TheHive medium is Casefile medium (level 3)");
+        let pieces = compile(
+            Table::Cases,
+            json!({"_gt": {"_field": "severity", "_value": 2}}),
+        )
+        .unwrap();
+        assert_eq!(
+            pieces[1],
+            Piece::Int(3),
+            "TheHive medium is Casefile medium (level 3)"
+        );
         let pieces = compile(Table::Cases, json!({"_id": "~17"})).unwrap();
         assert_eq!(pieces[1], Piece::Int(17));
     }
 
     #[test]
     fn like_uses_thehive_wildcards_and_escapes_sql_ones() {
-        let pieces = compile(Table::Alerts, json!({"_like": {"_field": "title", "_value": "*100%*"}})).unwrap();
+        let pieces = compile(
+            Table::Alerts,
+            json!({"_like": {"_field": "title", "_value": "*100%*"}}),
+        )
+        .unwrap();
         assert_eq!(pieces[1], Piece::Text("%100\\%%".into()));
     }
 }

@@ -2,10 +2,10 @@
 //! layers every request passes (security headers, CSRF, client address, sessions).
 
 pub mod api;
-pub mod thehive;
 pub mod assets;
 pub mod health;
 pub mod security;
+pub mod thehive;
 
 use app::{App, platform::Platform, shell};
 use axum::{Router, middleware, routing::get};

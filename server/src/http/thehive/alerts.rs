@@ -52,7 +52,9 @@ pub async fn create(
             let body = match service::get(&p, &actor, id).await {
                 Ok(a) => model::alert(&a, service::observables(&p, &actor, id).await?.len() as i64),
                 // A forwarder token may post without reading: answer with the id alone.
-                Err(Error::Forbidden(_)) => serde_json::json!({ "_id": model::id(id), "_type": "Alert" }),
+                Err(Error::Forbidden(_)) => {
+                    serde_json::json!({ "_id": model::id(id), "_type": "Alert" })
+                }
                 Err(e) => return Err(e.into()),
             };
             Ok((StatusCode::CREATED, Json(body)).into_response())

@@ -236,7 +236,9 @@ pub async fn get_task(
     HiveActor(actor): HiveActor,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HiveError> {
-    Ok(Json(model::task(&service::task(&p, &actor, task_id(&id)?).await?)))
+    Ok(Json(model::task(
+        &service::task(&p, &actor, task_id(&id)?).await?,
+    )))
 }
 
 #[derive(Deserialize)]
@@ -282,4 +284,3 @@ pub async fn add_log(
     let log = service::add_task_log(&p, &actor, task_id(&id)?, &l.message).await?;
     Ok((StatusCode::CREATED, Json(model::log(&log))).into_response())
 }
-

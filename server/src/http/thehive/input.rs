@@ -22,7 +22,10 @@ use sha2::{Digest, Sha256};
 
 /// A JSON body that did not parse, said plainly.
 pub fn json_error(e: JsonRejection) -> Error {
-    Error::invalid(format!("The body is not valid JSON for this request: {}", e.body_text()))
+    Error::invalid(format!(
+        "The body is not valid JSON for this request: {}",
+        e.body_text()
+    ))
 }
 
 /// `data`: one value or several.
@@ -60,7 +63,11 @@ pub struct FilePart {
 
 impl InputObservable {
     /// One checked observable per value; a `file` observable becomes its file name and SHA-256.
-    pub fn check(&self, files: &HashMap<String, FilePart>, index: usize) -> Result<Vec<Observable>> {
+    pub fn check(
+        &self,
+        files: &HashMap<String, FilePart>,
+        index: usize,
+    ) -> Result<Vec<Observable>> {
         let at = |e: String| Error::invalid(format!("observables[{index}]: {e}"));
         let tags = check_tags(&self.tags).map_err(at)?;
         if let Some(t) = self.tlp {
@@ -72,18 +79,32 @@ impl InputObservable {
                 _ => "attachment".to_owned(),
             };
             let file = files.get(&key).ok_or_else(|| {
-                at(format!("a file observable needs a multipart part named \u{201c}{key}\u{201d}."))
+                at(format!(
+                    "a file observable needs a multipart part named \u{201c}{key}\u{201d}."
+                ))
             })?;
             return Ok(vec![
-                Observable { kind: ObservableType::Filename, value: file.file_name.clone(), tags: tags.clone() },
-                Observable { kind: ObservableType::Hash, value: file.sha256.clone(), tags },
+                Observable {
+                    kind: ObservableType::Filename,
+                    value: file.file_name.clone(),
+                    tags: tags.clone(),
+                },
+                Observable {
+                    kind: ObservableType::Hash,
+                    value: file.sha256.clone(),
+                    tags,
+                },
             ]);
         }
         let kind = model::data_type_from(&self.data_type);
         let values = match &self.data {
             Some(Data::One(v)) => vec![v.clone()],
             Some(Data::Many(v)) if !v.is_empty() => v.clone(),
-            _ => return Err(at("`data` is required: a string or a list of strings.".into())),
+            _ => {
+                return Err(at(
+                    "`data` is required: a string or a list of strings.".into()
+                ));
+            }
         };
         values
             .iter()
@@ -99,14 +120,20 @@ impl InputObservable {
 }
 
 /// Checks a list of observables, dropping repeats.
-pub fn check_observables(items: &[InputObservable], files: &HashMap<String, FilePart>) -> Result<Vec<Observable>> {
+pub fn check_observables(
+    items: &[InputObservable],
+    files: &HashMap<String, FilePart>,
+) -> Result<Vec<Observable>> {
     if items.len() > 500 {
         return Err(Error::invalid("At most 500 observables per request."));
     }
     let mut out: Vec<Observable> = Vec::new();
     for (i, o) in items.iter().enumerate() {
         for checked in o.check(files, i)? {
-            if !out.iter().any(|x| x.kind == checked.kind && x.value == checked.value) {
+            if !out
+                .iter()
+                .any(|x| x.kind == checked.kind && x.value == checked.value)
+            {
                 out.push(checked);
             }
         }
@@ -176,39 +203,55 @@ pub async fn json_or_multipart(req: Request) -> Result<(String, HashMap<String, 
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     if !multipart {
-        let bytes = Bytes::from_request(req, &())
-            .await
-            .map_err(|e| Error::invalid(format!("The body could not be read: {}", e.body_text())))?;
+        let bytes = Bytes::from_request(req, &()).await.map_err(|e| {
+            Error::invalid(format!("The body could not be read: {}", e.body_text()))
+        })?;
         let text = String::from_utf8(bytes.to_vec())
             .map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
         return Ok((text, HashMap::new()));
     }
-    let mut multipart = Multipart::from_request(req, &())
-        .await
-        .map_err(|e| Error::invalid(format!("The multipart body is malformed: {}", e.body_text())))?;
+    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
+        Error::invalid(format!(
+            "The multipart body is malformed: {}",
+            e.body_text()
+        ))
+    })?;
     let mut json = None;
     let mut files = HashMap::new();
-    while let Some(mut field) = multipart
-        .next_field()
-        .await
-        .map_err(|e| Error::invalid(format!("The multipart body is malformed: {}", e.body_text())))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| {
+        Error::invalid(format!(
+            "The multipart body is malformed: {}",
+            e.body_text()
+        ))
+    })? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "_json" {
             json = Some(field.text().await.map_err(|e| {
-                Error::invalid(format!("The `_json` part could not be read: {}", e.body_text()))
+                Error::invalid(format!(
+                    "The `_json` part could not be read: {}",
+                    e.body_text()
+                ))
             })?);
             continue;
         }
         let file_name = field.file_name().unwrap_or("attachment").to_owned();
         let mut hasher = Sha256::new();
         while let Some(chunk) = field.chunk().await.map_err(|e| {
-            Error::invalid(format!("The file part \u{201c}{name}\u{201d} could not be read: {}", e.body_text()))
+            Error::invalid(format!(
+                "The file part \u{201c}{name}\u{201d} could not be read: {}",
+                e.body_text()
+            ))
         })? {
             hasher.update(&chunk);
         }
         let file_name = optional("file name", &file_name, 255).map_err(Error::Invalid)?;
-        files.insert(name, FilePart { file_name, sha256: format!("{:x}", hasher.finalize()) });
+        files.insert(
+            name,
+            FilePart {
+                file_name,
+                sha256: format!("{:x}", hasher.finalize()),
+            },
+        );
     }
     let json = json.ok_or_else(|| Error::invalid("A multipart request needs a `_json` part."))?;
     Ok((json, files))

@@ -38,12 +38,21 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/alert/{id}/case", post(alerts::promote))
         .route("/api/v1/alert/{id}/merge/{case_id}", post(alerts::merge))
         .route("/api/v1/alert/merge/_bulk", post(alerts::merge_bulk))
-        .route("/api/v1/alert/{id}/observable", post(alerts::add_observable))
+        .route(
+            "/api/v1/alert/{id}/observable",
+            post(alerts::add_observable),
+        )
         .route("/api/v1/case", post(cases::create))
-        .route("/api/v1/case/{id}", get(cases::get_one).patch(cases::update))
+        .route(
+            "/api/v1/case/{id}",
+            get(cases::get_one).patch(cases::update),
+        )
         .route("/api/v1/case/{id}/observable", post(cases::add_observable))
         .route("/api/v1/case/{id}/task", post(cases::add_task))
-        .route("/api/v1/task/{id}", get(cases::get_task).patch(cases::update_task))
+        .route(
+            "/api/v1/task/{id}",
+            get(cases::get_task).patch(cases::update_task),
+        )
         .route("/api/v1/task/{id}/log", post(cases::add_log))
         .route("/api/v1/query", post(run_query))
         .route("/api/v1/user/current", get(current_user))
@@ -53,7 +62,10 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn not_found() -> HiveError {
-    Error::not_found("Casefile's TheHive API does not serve this path; see the README for what is emulated.").into()
+    Error::not_found(
+        "Casefile's TheHive API does not serve this path; see the README for what is emulated.",
+    )
+    .into()
 }
 
 #[derive(Deserialize)]
