@@ -398,3 +398,97 @@ both_databases!(
         );
     }
 );
+
+fn grouped(source_ref: &str, rule: &str, ip: &str) -> NewAlert {
+    let input: AlertInput = serde_json::from_value(serde_json::json!({
+        "source": "wazuh", "source_ref": source_ref, "rule": rule, "title": format!("Brute force {source_ref}"),
+        "severity": "high", "observables": [{"type": "ip", "value": ip}, {"type": "other", "value": "noise"}],
+    }))
+    .unwrap();
+    input.check().unwrap()
+}
+
+both_databases!(
+    grouping_folds_same_rule_and_shared_observable_within_the_window,
+    |p| async move {
+        let mut p = p;
+        p.settings = std::sync::Arc::new(app::platform::Settings {
+            group_window: Some(time::Duration::minutes(60)),
+            ..Default::default()
+        });
+        let fw = forwarder(&p).await;
+        let out = service::ingest(
+            &p,
+            &fw,
+            vec![
+                Ok(grouped("g-1", "5710", "203.0.113.7")),
+                Ok(grouped("g-2", "5710", "203.0.113.7")),
+                // Another rule, or only a non-key observable in common: not grouped.
+                Ok(grouped("g-3", "5712", "203.0.113.7")),
+                Ok(grouped("g-4", "5710", "198.51.100.1")),
+            ],
+        )
+        .await
+        .unwrap();
+        p.clock.advance(time::Duration::minutes(30));
+        service::ingest(&p, &fw, vec![Ok(grouped("g-5", "5710", "203.0.113.7"))])
+            .await
+            .unwrap();
+        p.clock.advance(time::Duration::minutes(120));
+        service::ingest(&p, &fw, vec![Ok(grouped("g-6", "5710", "203.0.113.7"))])
+            .await
+            .unwrap();
+
+        add_user(&p, "tara", "analyst", Some(1)).await;
+        let analyst = sign_in(&p, "tara").await.1;
+        let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+            .await
+            .unwrap();
+        let leader = id_of(&out[0]);
+        let sizes: Vec<(i64, i64)> = page
+            .alerts
+            .iter()
+            .map(|a| (a.alert_id, a.group_size))
+            .collect();
+        assert_eq!(page.alerts.len(), 4, "{sizes:?}");
+        assert!(sizes.contains(&(leader, 3)), "{sizes:?}");
+        let members = service::group_members(&p, &analyst, leader).await.unwrap();
+        assert_eq!(members.len(), 2);
+        assert!(
+            members[0].reason.contains("rule (5710)")
+                && members[0].reason.contains("ip:203.0.113.7"),
+            "{}",
+            members[0].reason
+        );
+
+        // A verdict on the group's row closes every alert in it.
+        service::set_verdict(&p, &analyst, &[leader], "false_positive", "Pen test")
+            .await
+            .unwrap();
+        for m in &members {
+            let a = service::get(&p, &analyst, m.alert_id).await.unwrap();
+            assert_eq!(a.verdict, Some(Verdict::FalsePositive));
+        }
+    }
+);
+
+both_databases!(grouping_is_off_unless_configured, |p| async move {
+    let fw = forwarder(&p).await;
+    service::ingest(
+        &p,
+        &fw,
+        vec![
+            Ok(grouped("n-1", "5710", "203.0.113.7")),
+            Ok(grouped("n-2", "5710", "203.0.113.7")),
+        ],
+    )
+    .await
+    .unwrap();
+    add_user(&p, "tara", "analyst", Some(1)).await;
+    let analyst = sign_in(&p, "tara").await.1;
+    let page = service::queue(&p, &analyst, &QueueFilter::default(), None)
+        .await
+        .unwrap();
+    assert_eq!(page.alerts.len(), 2);
+    assert!(page.alerts.iter().all(|a| a.group_size == 1));
+});

@@ -465,3 +465,37 @@ both_databases!(
         ));
     }
 );
+
+both_databases!(
+    escalating_a_group_brings_every_grouped_alert_into_the_case,
+    |p| async move {
+        let mut p = p;
+        p.settings = std::sync::Arc::new(app::platform::Settings {
+            group_window: Some(time::Duration::minutes(60)),
+            ..Default::default()
+        });
+        let tara = analyst(&p, "tara").await;
+        let leader = post_alert(
+            &p,
+            "grp-1",
+            serde_json::json!([{"type": "ip", "value": "203.0.113.7"}]),
+        )
+        .await;
+        let member = post_alert(
+            &p,
+            "grp-2",
+            serde_json::json!([{"type": "ip", "value": "203.0.113.7"}, {"type": "user", "value": "svc-backup"}]),
+        )
+        .await;
+        let case = service::escalate_alert(&p, &tara, leader, EscalateOverrides::default())
+            .await
+            .unwrap();
+        let row = app::alerts::store::alert(&p.db, member)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(row.case_id, Some(case.case_id));
+        let obs = service::observables(&p, &tara, case.case_id).await.unwrap();
+        assert!(obs.iter().any(|o| o.value == "svc-backup"));
+    }
+);

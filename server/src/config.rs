@@ -73,6 +73,11 @@ pub struct ServeArgs {
     /// Hours after sign-in after which a session ends, however active.
     #[arg(long, env = "CASEFILE_ABSOLUTE_TIMEOUT_HOURS", default_value_t = 12, value_parser = clap::value_parser!(u32).range(1..=168))]
     pub absolute_timeout_hours: u32,
+    /// Group new alerts into an open alert of the same source and rule that shares a key
+    /// observable (ip, hostname, user, hash, domain) and was seen within this many minutes;
+    /// 0 turns grouping off.
+    #[arg(long, env = "CASEFILE_GROUP_WINDOW_MINUTES", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10080))]
+    pub group_window_minutes: u32,
 }
 
 impl ServeArgs {

@@ -34,6 +34,8 @@ pub fn settings(args: &ServeArgs) -> Settings {
     Settings {
         idle_timeout: time::Duration::minutes(args.idle_timeout_minutes.into()),
         absolute_timeout: time::Duration::hours(args.absolute_timeout_hours.into()),
+        group_window: (args.group_window_minutes > 0)
+            .then(|| time::Duration::minutes(args.group_window_minutes.into())),
     }
 }
 

@@ -43,3 +43,10 @@ pub async fn rule_feedback_report(days: i64) -> AppResult<Vec<RuleFeedback>> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::rule_feedback(&p, &actor, days).await?)
 }
+
+/// The alerts folded into a queue row by grouping, with why each joined.
+#[server(prefix = "/rpc", endpoint = "alert_group")]
+pub async fn alert_group(leader: i64) -> AppResult<Vec<super::GroupMember>> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::group_members(&p, &actor, leader).await?)
+}

@@ -305,6 +305,17 @@ pub struct AlertSummary {
     pub last_seen_at: i64,
     /// The first few observables, `type:value`.
     pub observables_preview: Vec<String>,
+    /// Alerts folded into this row by grouping, itself included.
+    pub group_size: i64,
+}
+
+/// An alert folded into a group, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub alert_id: i64,
+    pub title: String,
+    pub reason: String,
+    pub first_seen_at: i64,
 }
 
 /// Queue filters; all optional.

@@ -9,7 +9,9 @@ use leptos_router::{
 
 use super::{
     AlertSummary, QueueCursor, QueueFilter, Severity, Verdict,
-    api::{AssignAlerts, SetAlertVerdict, alert_queue, alert_raw, rule_feedback_report},
+    api::{
+        AssignAlerts, SetAlertVerdict, alert_group, alert_queue, alert_raw, rule_feedback_report,
+    },
 };
 use crate::{
     accounts::roles::Permission,
@@ -53,6 +55,7 @@ fn AlertQueue() -> impl IntoView {
     let escalate = ServerAction::<EscalateAlert>::new();
     let merge = ServerAction::<MergeAlerts>::new();
     let merge_target = RwSignal::new(String::new());
+    let assignee_name = RwSignal::new(String::new());
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
     {
@@ -183,6 +186,13 @@ fn AlertQueue() -> impl IntoView {
         <div class="bulk" role="group" aria-label="Act on selected alerts">
             <span>{move || format!("{} selected", selected.with(Vec::len))}</span>
             <button type="button" on:click=assign_me disabled=move || selected.with(Vec::is_empty)>"Assign to me"</button>
+            <label>"Analyst "
+                <input size="12" placeholder="username" bind:value=assignee_name/>
+            </label>
+            <button type="button" disabled=move || selected.with(Vec::is_empty)
+                on:click=move |_| { assign.dispatch(AssignAlerts { ids: selected.get_untracked(), assignee: Some(assignee_name.get_untracked()) }); }>
+                "Assign"
+            </button>
             <label>"Verdict "
                 <select on:change=move |ev| chosen_verdict.set(event_target_value(&ev)) prop:value=move || chosen_verdict.get()>
                     {Verdict::ALL.into_iter().map(|v| view! {
@@ -293,12 +303,49 @@ fn AlertRow(alert: AlertSummary, index: usize) -> impl IntoView {
             </td>
             <td>{alert.source.clone()}</td>
             <td>{alert.rule.clone()}</td>
-            <td class="num">{alert.occurrence_count}</td>
+            <td class="num">
+                {alert.occurrence_count}
+                {(alert.group_size > 1).then(|| view! { <GroupMembers leader=id size=alert.group_size/> })}
+            </td>
             <td class="observables">{alert.observables_preview.join(", ")}</td>
             <td>{status}</td>
             <td>{alert.assignee.clone().unwrap_or_else(|| "—".into())}</td>
             <td>{utc(alert.last_seen_at)}</td>
         </tr>
+    }
+}
+
+/// The alerts grouped into a row, fetched when opened, each with why it was grouped.
+#[component]
+fn GroupMembers(leader: i64, size: i64) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let members = Resource::new(
+        move || open.get(),
+        move |o| async move {
+            match o {
+                true => alert_group(leader).await,
+                false => Ok(Vec::new()),
+            }
+        },
+    );
+    view! {
+        <details class="group" on:toggle=move |_| open.set(true)>
+            <summary>{format!("+{} grouped", size - 1)}</summary>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match members.await {
+                        Ok(list) => view! {
+                            <ul class="group-members">
+                                {list.into_iter().map(|m| view! {
+                                    <li>{format!("Alert {}: {}", m.alert_id, m.title)}<br/><span class="muted">{m.reason}</span></li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </details>
     }
 }
 

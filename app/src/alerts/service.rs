@@ -4,14 +4,15 @@
 use serde_json::json;
 
 use super::{
-    Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, IngestOutcome, NewAlert,
-    Observable, QueueCursor, QueueFilter, QueuePage, RuleFeedback, Severity, Verdict,
+    Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, GroupMember, IngestOutcome,
+    NewAlert, Observable, QueueCursor, QueueFilter, QueuePage, RuleFeedback, Severity, Verdict,
     fold_rule_feedback,
     store::{self, QueueQuery},
 };
 use crate::{
     accounts::{normalize_username, roles::Permission, store as accounts_store},
     audit::store::{NewAuditEvent, append as audit},
+    observables::ObservableType,
     platform::{Actor, Error, Platform, Result},
     validate::{check_level, check_tags, optional, required},
 };
@@ -48,6 +49,7 @@ pub async fn ingest(
     let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
     let (mut raws, mut observables) = (Vec::new(), Vec::new());
+    let mut new_alerts: Vec<(i64, &NewAlert)> = Vec::new();
     let mut outcomes = Vec::with_capacity(items.len());
     for item in &items {
         let alert = match item {
@@ -67,6 +69,7 @@ pub async fn ingest(
                 raws.push((id, raw.as_str()));
             }
             observables.extend(alert.observables.iter().map(|o| (id, o)));
+            new_alerts.push((id, alert));
             created.push(id);
             outcomes.push(IngestOutcome::Created { id });
         } else {
@@ -76,11 +79,16 @@ pub async fn ingest(
     }
     store::insert_raws(&mut tx, &raws, now).await?;
     store::insert_observables_batch(&mut tx, &observables, now).await?;
+    let grouped = match p.settings.group_window {
+        Some(window) => group_new_alerts(&mut tx, &new_alerts, window, now).await?,
+        None => 0,
+    };
     let rejected = outcomes.len() - created.len() - repeated.len();
     let detail = json!({
         "created": created.len(),
         "repeated": repeated.len(),
         "rejected": rejected,
+        "grouped": grouped,
         "created_ids": created.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
         "repeated_ids": repeated.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
     });
@@ -93,6 +101,81 @@ pub async fn ingest(
     audit(&mut tx, actor, now, event).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Observable types that make two alerts of one rule the same incident.
+const GROUP_KEYS: [ObservableType; 5] = [
+    ObservableType::Ip,
+    ObservableType::Hostname,
+    ObservableType::User,
+    ObservableType::Hash,
+    ObservableType::Domain,
+];
+
+/// Folds each new alert into an older open alert of the same source and rule that shares a key
+/// observable and was seen within `window`. Returns how many were grouped.
+async fn group_new_alerts(
+    tx: &mut crate::platform::Tx,
+    new_alerts: &[(i64, &NewAlert)],
+    window: time::Duration,
+    now: i64,
+) -> Result<usize> {
+    let since = now - window.whole_milliseconds() as i64;
+    let mut grouped = 0;
+    for (id, a) in new_alerts {
+        if a.rule.is_empty() {
+            continue;
+        }
+        let keys: Vec<(&str, &str)> = a
+            .observables
+            .iter()
+            .filter(|o| GROUP_KEYS.contains(&o.kind))
+            .map(|o| (o.kind.as_str(), o.value.as_str()))
+            .collect();
+        let leader = store::find_group_leader(tx, *id, &a.source, &a.rule, &keys, since).await?;
+        if let Some((leader, kind, value)) = leader {
+            let reason = format!(
+                "Same source ({}) and rule ({}) as alert {leader}, sharing {kind}:{value}, within {} minutes.",
+                a.source,
+                a.rule,
+                window.whole_minutes()
+            );
+            store::join_group(tx, *id, leader, &reason, now).await?;
+            grouped += 1;
+        }
+    }
+    Ok(grouped)
+}
+
+/// The alerts folded into `leader`, with why each joined.
+pub async fn group_members(p: &Platform, actor: &Actor, leader: i64) -> Result<Vec<GroupMember>> {
+    actor.require(Permission::AlertRead)?;
+    Ok(store::group_members(&p.db, leader)
+        .await?
+        .into_iter()
+        .map(|(alert_id, title, reason, first_seen_at)| GroupMember {
+            alert_id,
+            title,
+            reason,
+            first_seen_at,
+        })
+        .collect())
+}
+
+/// `ids` with the members of any group they lead, each once.
+pub(crate) async fn with_group_members(
+    tx: &mut crate::platform::Tx,
+    ids: &[i64],
+) -> Result<Vec<i64>> {
+    let mut all: Vec<i64> = Vec::with_capacity(ids.len());
+    for &id in ids {
+        for m in std::iter::once(id).chain(store::group_member_ids(tx, id).await?) {
+            if !all.contains(&m) {
+                all.push(m);
+            }
+        }
+    }
+    Ok(all)
 }
 
 fn nonempty(s: &Option<String>) -> Option<String> {
@@ -177,6 +260,7 @@ pub async fn queue(
                 occurrence_count: r.occurrence_count,
                 first_seen_at: r.first_seen_at,
                 last_seen_at: r.last_seen_at,
+                group_size: r.group_size,
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -231,7 +315,8 @@ pub async fn set_verdict(
     }
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
-    for &id in ids {
+    // A verdict on a group's row is a verdict on every alert folded into it.
+    for id in with_group_members(&mut tx, ids).await? {
         let before = load_for_triage(&mut tx, id).await?;
         store::set_verdict(&mut tx, id, verdict.as_str(), reason, now).await?;
         let detail = json!({
@@ -261,7 +346,12 @@ pub async fn assign(
     actor.require(Permission::AlertTriage)?;
     check_bulk(ids)?;
     let assignee_id = match assignee.map(str::trim) {
-        None | Some("") => None,
+        None => None,
+        Some("") => {
+            return Err(Error::invalid(
+                "Enter the username of the analyst to assign.",
+            ));
+        }
         Some("me") => Some(actor.require_user()?),
         Some(name) => {
             let name = normalize_username(name).map_err(Error::Invalid)?;
@@ -278,7 +368,7 @@ pub async fn assign(
     };
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
-    for &id in ids {
+    for id in with_group_members(&mut tx, ids).await? {
         let before = load_for_triage(&mut tx, id).await?;
         store::set_assignee(&mut tx, id, assignee_id, now).await?;
         let detail = json!({ "before": { "assignee_id": before.assignee_id }, "after": { "assignee_id": assignee_id } });

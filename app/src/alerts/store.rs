@@ -144,6 +144,7 @@ pub struct QueueRow {
     pub occurrence_count: i64,
     pub first_seen_at: i64,
     pub last_seen_at: i64,
+    pub group_size: i64,
 }
 
 /// Resolved queue filters (names already turned into ids and levels).
@@ -167,8 +168,8 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
     Ok(on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(
             "select a.alert_id, a.source, a.rule, a.title, a.severity, a.status, a.verdict, u.username as assignee,
-                    a.occurrence_count, a.first_seen_at, a.last_seen_at
-             from alert a left join app_user u on u.user_id = a.assignee_id where 1 = 1",
+                    a.occurrence_count, a.first_seen_at, a.last_seen_at, a.group_size
+             from alert a left join app_user u on u.user_id = a.assignee_id where a.group_id is null",
         );
         if let Some(s) = &q.status {
             qb.push(" and a.status = ").push_bind(s.clone());
@@ -478,4 +479,100 @@ pub async fn delete(tx: &mut Tx, alert_id: i64) -> Result<()> {
         sqlx::query("delete from alert where alert_id = $1").bind(alert_id)
     )?;
     Ok(())
+}
+
+/// The open alert a new one should join: older, same source and rule, not itself grouped, seen since
+/// `since`, sharing one of `keys` (type, value). Returns (leader id, the shared observable).
+pub async fn find_group_leader(
+    tx: &mut Tx,
+    alert_id: i64,
+    source: &str,
+    rule: &str,
+    keys: &[(&str, &str)],
+    since: Millis,
+) -> Result<Option<(i64, String, String)>> {
+    if keys.is_empty() {
+        return Ok(None);
+    }
+    Ok(on_tx!(tx, |c| {
+        let mut qb = sqlx::QueryBuilder::new(
+            "select a.alert_id, o.data_type, o.value from alert_observable o
+             join alert a on a.alert_id = o.alert_id
+             where a.group_id is null and a.status <> 'closed' and a.case_id is null and a.alert_id < ",
+        );
+        qb.push_bind(alert_id)
+            .push(" and a.source = ")
+            .push_bind(source.to_owned())
+            .push(" and a.rule = ")
+            .push_bind(rule.to_owned())
+            .push(" and a.last_seen_at >= ")
+            .push_bind(since)
+            .push(" and (");
+        for (i, (t, v)) in keys.iter().enumerate() {
+            if i > 0 {
+                qb.push(" or ");
+            }
+            qb.push("(o.data_type = ")
+                .push_bind(t.to_string())
+                .push(" and o.value = ")
+                .push_bind(v.to_string())
+                .push(")");
+        }
+        qb.push(") order by a.alert_id desc limit 1");
+        qb.build_query_as().fetch_optional(c).await
+    })?)
+}
+
+/// Folds `member` into `leader`'s group: the member leaves the queue, the leader's count and
+/// last-seen time go up.
+pub async fn join_group(
+    tx: &mut Tx,
+    member: i64,
+    leader: i64,
+    reason: &str,
+    now: Millis,
+) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set group_id = $2, group_reason = $3, updated_at = $4 where alert_id = $1"
+        )
+        .bind(member)
+        .bind(leader)
+        .bind(reason)
+        .bind(now)
+    )?;
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set group_size = group_size + 1, last_seen_at = $2, updated_at = $2 where alert_id = $1"
+        )
+        .bind(leader)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+/// Ids of the alerts grouped under `leader` (not the leader itself).
+pub async fn group_member_ids(tx: &mut Tx, leader: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = on_tx!(tx, |c| {
+        sqlx::query_as("select alert_id from alert where group_id = $1 order by alert_id")
+            .bind(leader)
+            .fetch_all(c)
+            .await
+    })?;
+    Ok(rows.into_iter().map(|r| r.0).collect())
+}
+
+/// The members of a group with why each joined: (id, title, reason, first seen).
+pub async fn group_members(db: &Db, leader: i64) -> Result<Vec<(i64, String, String, i64)>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select alert_id, title, coalesce(group_reason, ''), first_seen_at from alert
+             where group_id = $1 order by alert_id limit 1000",
+        )
+        .bind(leader)
+        .fetch_all(pool)
+        .await
+    })?)
 }

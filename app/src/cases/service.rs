@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     accounts::roles::Permission,
-    alerts::{Observable, Severity, store as alerts_store},
+    alerts::{self, Observable, Severity, store as alerts_store},
     audit::store::{NewAuditEvent, append as audit},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
@@ -323,6 +323,14 @@ pub async fn escalate_alert(
         },
     )
     .await?;
+    // Alerts grouped under the escalated one belong to the same incident.
+    let members = alerts_store::group_member_ids(&mut tx, alert_id).await?;
+    if !members.is_empty() {
+        let case = load_for_change(&mut tx, case_id).await?;
+        for m in members {
+            merge_one(&mut tx, actor, &case, m, now).await?;
+        }
+    }
     let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
         "observables": new_case.observables.len() });
     audit(
@@ -357,6 +365,87 @@ async fn alert_observables(tx: &mut Tx, alert_id: i64) -> Result<Vec<Observable>
         .collect()
 }
 
+/// Links one alert to an open case inside `tx`: it leaves the queue as a true positive, brings
+/// the observables the case lacks, and goes on the timeline and the audit log. An alert already
+/// in this case is left alone; one in another case is refused.
+async fn merge_one(
+    tx: &mut Tx,
+    actor: &Actor,
+    case: &CaseRow,
+    alert_id: i64,
+    now: Millis,
+) -> Result<()> {
+    let case_id = case.case_id;
+    let label = actor.label();
+    let reason = format!("Merged into case {}.", case.number);
+    let alert = alerts_store::alert_in_tx(tx, alert_id)
+        .await?
+        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
+    match alert.case_id {
+        Some(c) if c == case_id => return Ok(()),
+        Some(other) => {
+            return Err(Error::conflict(format!(
+                "Alert {alert_id} is already in case {}.",
+                case_number_of(tx, other).await?
+            )));
+        }
+        None => {}
+    }
+    alerts_store::link_to_case(tx, alert_id, case_id, &reason, now).await?;
+    let mut added = Vec::new();
+    for o in alert_observables(tx, alert_id).await? {
+        let n = NewCaseObservable {
+            observable: &o,
+            description: "",
+            ioc: false,
+            tlp: case.tlp,
+            alert_id: Some(alert_id),
+        };
+        if store::insert_observable(tx, case_id, &n, &label, now)
+            .await?
+            .is_some()
+        {
+            added.push(format!("{}:{}", o.kind.as_str(), o.value));
+        }
+    }
+    record(
+        tx,
+        actor,
+        now,
+        case_id,
+        Happened {
+            kind: EventKind::AlertLinked,
+            at: alert.occurred_at,
+            summary: &format!(
+                "Alert {alert_id} from {} merged: {} ({} new observables)",
+                alert.source,
+                alert.title,
+                added.len()
+            ),
+            detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
+                "new_observables": added }),
+        },
+    )
+    .await?;
+    let detail = json!({ "case_id": case_id, "number": case.number,
+        "new_observables": added.len(),
+        "before": { "status": alert.status, "verdict": alert.verdict },
+        "after": { "status": "closed", "verdict": "true_positive" } });
+    audit(
+        tx,
+        actor,
+        now,
+        NewAuditEvent {
+            action: "alert.merged",
+            object_type: "alert",
+            object_id: Some(alert_id.to_string()),
+            detail,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Merges alerts into an existing open case: each is linked, leaves the queue as a true positive,
 /// and brings its observables the case does not have yet. All or nothing.
 pub async fn merge_alerts(
@@ -377,75 +466,12 @@ pub async fn merge_alerts(
         _ => {}
     }
     let now = p.clock.now();
-    let label = actor.label();
     let mut tx = p.db.begin().await?;
     let case = load_for_change(&mut tx, case_id).await?;
     ensure_open(&case)?;
-    let reason = format!("Merged into case {}.", case.number);
-    for &alert_id in alert_ids {
-        let alert = alerts_store::alert_in_tx(&mut tx, alert_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
-        match alert.case_id {
-            Some(c) if c == case_id => continue,
-            Some(other) => {
-                return Err(Error::conflict(format!(
-                    "Alert {alert_id} is already in case {}.",
-                    case_number_of(&mut tx, other).await?
-                )));
-            }
-            None => {}
-        }
-        alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
-        let mut added = Vec::new();
-        for o in alert_observables(&mut tx, alert_id).await? {
-            let n = NewCaseObservable {
-                observable: &o,
-                description: "",
-                ioc: false,
-                tlp: case.tlp,
-                alert_id: Some(alert_id),
-            };
-            let new = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
-            if new.is_some() {
-                added.push(format!("{}:{}", o.kind.as_str(), o.value));
-            }
-        }
-        record(
-            &mut tx,
-            actor,
-            now,
-            case_id,
-            Happened {
-                kind: EventKind::AlertLinked,
-                at: alert.occurred_at,
-                summary: &format!(
-                    "Alert {alert_id} from {} merged: {} ({} new observables)",
-                    alert.source,
-                    alert.title,
-                    added.len()
-                ),
-                detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
-                "new_observables": added }),
-            },
-        )
-        .await?;
-        let detail = json!({ "case_id": case_id, "number": case.number,
-            "new_observables": added.len(),
-            "before": { "status": alert.status, "verdict": alert.verdict },
-            "after": { "status": "closed", "verdict": "true_positive" } });
-        audit(
-            &mut tx,
-            actor,
-            now,
-            NewAuditEvent {
-                action: "alert.merged",
-                object_type: "alert",
-                object_id: Some(alert_id.to_string()),
-                detail,
-            },
-        )
-        .await?;
+    // A group's row stands for every alert folded into it.
+    for alert_id in alerts::service::with_group_members(&mut tx, alert_ids).await? {
+        merge_one(&mut tx, actor, &case, alert_id, now).await?;
     }
     store::touch(&mut tx, case_id, now).await?;
     tx.commit().await?;

@@ -26,6 +26,8 @@ pub struct Settings {
     pub idle_timeout: time::Duration,
     /// Sessions end this long after sign-in, however active.
     pub absolute_timeout: time::Duration,
+    /// Alert grouping window; `None` turns grouping off.
+    pub group_window: Option<time::Duration>,
 }
 
 impl Default for Settings {
@@ -33,6 +35,7 @@ impl Default for Settings {
         Self {
             idle_timeout: time::Duration::minutes(30),
             absolute_timeout: time::Duration::hours(12),
+            group_window: None,
         }
     }
 }

@@ -19,6 +19,7 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         trust_proxy_headers: false,
         idle_timeout_minutes: 30,
         absolute_timeout_hours: 12,
+        group_window_minutes: 0,
     };
     let app = server::startup::router(p, &args).await.unwrap();
     tokio::spawn(async move {
