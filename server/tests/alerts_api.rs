@@ -236,3 +236,48 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    concurrent_single_posts_are_each_committed_and_audited_once,
+    |p| async move {
+        let t = token(&p, "alerts:write").await;
+        let base = serve(p.clone(), None).await;
+        let c = Client::new();
+        // 15 distinct alerts and, racing them, a repeat of each (30 at once, under the intake
+        // concurrency limit): group commit must keep the per-request answers and the
+        // one-alert-per-key rule.
+        let mut posts = tokio::task::JoinSet::new();
+        for i in 0..30 {
+            let c = c.clone();
+            let url = format!("{base}/api/alerts");
+            let t = t.clone();
+            posts.spawn(async move {
+                let res = c
+                    .post(url)
+                    .bearer_auth(&t)
+                    .json(&alert(&format!("c-{}", i % 15)))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = res.status();
+                (status, res.json::<Value>().await.unwrap())
+            });
+        }
+        let answers = posts.join_all().await;
+        assert!(answers.iter().all(|(s, _)| s.is_success()), "{answers:?}");
+        let created = answers
+            .iter()
+            .filter(|(_, b)| b["status"] == "created")
+            .count();
+        let repeated = answers
+            .iter()
+            .filter(|(_, b)| b["status"] == "repeated")
+            .count();
+        assert_eq!((created, repeated), (15, 15));
+        let actions = app::testing::audit_actions(&p).await;
+        assert_eq!(
+            actions.iter().filter(|a| *a == "alert.ingested").count(),
+            30
+        );
+    }
+);

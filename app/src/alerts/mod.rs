@@ -2,6 +2,8 @@
 //! the shared types and the pure rules: what a valid incoming alert is, severities, verdicts.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod intake;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

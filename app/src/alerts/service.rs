@@ -26,32 +26,53 @@ const AUDIT_IDS: usize = 1000;
 
 /// Stores checked alerts in one transaction. Items that failed checking come in as `Err` and
 /// are reported back, so one bad alert never costs the good ones. Acknowledged only once
-/// committed: the outcomes are returned after the commit.
+/// committed: the outcomes are returned after the commit. (The HTTP intake goes through
+/// [`super::intake::Intake`], which commits concurrent requests together.)
 pub async fn ingest(
     p: &Platform,
     actor: &Actor,
     items: Vec<Result<NewAlert, String>>,
 ) -> Result<Vec<IngestOutcome>> {
     actor.require(Permission::AlertIngest)?;
-    if items.iter().all(Result::is_err) {
-        return Ok(items
-            .into_iter()
-            .map(|i| IngestOutcome::Rejected {
-                error: i.err().unwrap_or_default(),
-            })
-            .collect());
+    if let Some(rejected) = all_rejected(&items) {
+        return Ok(rejected);
     }
     let now = p.clock.now();
-    let by = actor.label();
     let mut tx = p.db.begin().await?;
+    let outcomes = write_batch(p, &mut tx, actor, &items, now).await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// The outcomes when nothing in `items` passed checking (no transaction is needed).
+pub(crate) fn all_rejected(items: &[Result<NewAlert, String>]) -> Option<Vec<IngestOutcome>> {
+    items.iter().all(Result::is_err).then(|| {
+        items
+            .iter()
+            .map(|i| IngestOutcome::Rejected {
+                error: i.as_ref().err().cloned().unwrap_or_default(),
+            })
+            .collect()
+    })
+}
+
+/// Writes one caller's alerts inside `tx` (the caller commits), with its audit row.
+pub(crate) async fn write_batch(
+    p: &Platform,
+    tx: &mut crate::platform::Tx,
+    actor: &Actor,
+    items: &[Result<NewAlert, String>],
+    now: i64,
+) -> Result<Vec<IngestOutcome>> {
+    let by = actor.label();
     let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
-    let stored = store::upsert_batch(&mut tx, &valid, &by, now).await?;
+    let stored = store::upsert_batch(tx, &valid, &by, now).await?;
     let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
     let (mut raws, mut observables) = (Vec::new(), Vec::new());
     let mut new_alerts: Vec<(i64, &NewAlert)> = Vec::new();
     let mut outcomes = Vec::with_capacity(items.len());
-    for item in &items {
+    for item in items {
         let alert = match item {
             Ok(a) => a,
             Err(error) => {
@@ -77,10 +98,10 @@ pub async fn ingest(
             outcomes.push(IngestOutcome::Repeated { id, occurrences });
         }
     }
-    store::insert_raws(&mut tx, &raws, now).await?;
-    store::insert_observables_batch(&mut tx, &observables, now).await?;
+    store::insert_raws(tx, &raws, now).await?;
+    store::insert_observables_batch(tx, &observables, now).await?;
     let grouped = match p.settings.group_window {
-        Some(window) => group_new_alerts(&mut tx, &new_alerts, window, now).await?,
+        Some(window) => group_new_alerts(tx, &new_alerts, window, now).await?,
         None => 0,
     };
     let rejected = outcomes.len() - created.len() - repeated.len();
@@ -98,8 +119,7 @@ pub async fn ingest(
         object_id: None,
         detail,
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    audit(tx, actor, now, event).await?;
     Ok(outcomes)
 }
 

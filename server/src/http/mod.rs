@@ -42,6 +42,9 @@ pub fn router<S: SessionStore + Clone>(
         .layer(sessions)
         .layer(middleware::from_fn_with_state(security, security::guard))
         .layer(TraceLayer::new_for_http())
+        .layer(axum::Extension(app::alerts::intake::Intake::start(
+            platform.clone(),
+        )))
         .layer(axum::Extension(platform))
 }
 

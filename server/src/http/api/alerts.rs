@@ -3,8 +3,8 @@
 //! the same (source, source_ref) are safe.
 
 use app::{
-    alerts::{AlertInput, IngestOutcome, NewAlert, service},
-    platform::{Error, Platform},
+    alerts::{AlertInput, IngestOutcome, NewAlert, intake::Intake},
+    platform::Error,
 };
 use axum::{
     Extension, Json,
@@ -66,7 +66,7 @@ fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
         (status = 503, description = "Overloaded; retry after the Retry-After seconds", body = super::ErrorBody),
     ))]
 pub async fn post_alerts(
-    Extension(platform): Extension<Platform>,
+    Extension(intake): Extension<Intake>,
     ApiActor(actor): ApiActor,
     body: Bytes,
 ) -> Result<Response, ApiError> {
@@ -81,7 +81,7 @@ pub async fn post_alerts(
             .into());
         }
         let checked = items.iter().map(|raw| check_item(raw)).collect();
-        let outcomes = service::ingest(&platform, &actor, checked).await?;
+        let outcomes = intake.submit(actor, checked).await?;
         let count = |f: fn(&IngestOutcome) -> bool| outcomes.iter().filter(|o| f(o)).count();
         let result = BatchResult {
             created: count(|o| matches!(o, IngestOutcome::Created { .. })),
@@ -109,7 +109,8 @@ pub async fn post_alerts(
     let item: &RawValue = serde_json::from_slice(&body)
         .map_err(|e| Error::invalid(format!("The body is not a JSON alert object: {e}.")))?;
     let checked = check_item(item).map_err(Error::Invalid)?;
-    let outcome = service::ingest(&platform, &actor, vec![Ok(checked)])
+    let outcome = intake
+        .submit(actor, vec![Ok(checked)])
         .await?
         .into_iter()
         .next();

@@ -2,7 +2,7 @@
 //! promote to a case, merge into a case.
 
 use app::{
-    alerts::{AlertPatch, IngestOutcome, service},
+    alerts::{AlertPatch, IngestOutcome, intake::Intake, service},
     cases::service::{self as cases, EscalateOverrides},
     platform::{Error, Platform},
     thehive::model,
@@ -35,6 +35,7 @@ async fn shaped(p: &Platform, actor: &app::platform::Actor, id: i64) -> Result<V
 /// it (400 CreateError), after bumping the existing alert's occurrence count.
 pub async fn create(
     Extension(p): Extension<Platform>,
+    Extension(intake): Extension<Intake>,
     HiveActor(actor): HiveActor,
     req: Request,
 ) -> Result<Response, HiveError> {
@@ -42,7 +43,8 @@ pub async fn create(
     let parsed: InputAlert = serde_json::from_str(&json)
         .map_err(|e| Error::invalid(format!("Not a valid TheHive alert: {e}.")))?;
     let alert = parsed.check(json, &files)?;
-    let outcome = service::ingest(&p, &actor, vec![Ok(alert)])
+    let outcome = intake
+        .submit(actor.clone(), vec![Ok(alert)])
         .await?
         .into_iter()
         .next()

@@ -1,0 +1,106 @@
+//! Group commit for alert intake. Concurrent intake requests queue here and one task writes
+//! whatever is waiting in a single transaction, then answers each request: a commit (an fsync
+//! on SQLite, the audit-chain lock on Postgres) is shared by many single-alert requests instead
+//! of paid by each. A request is still answered only after its alerts are committed.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::{IngestOutcome, NewAlert, service};
+use crate::{
+    accounts::roles::Permission,
+    platform::{Actor, Error, Platform, Result},
+};
+
+/// Requests waiting for the writer; past this, callers wait (the HTTP layer sheds load first).
+const QUEUE_DEPTH: usize = 1024;
+/// Most alerts written in one transaction.
+const MAX_ALERTS_PER_COMMIT: usize = 2000;
+
+struct Job {
+    actor: Actor,
+    items: Vec<Result<NewAlert, String>>,
+    reply: oneshot::Sender<Result<Vec<IngestOutcome>>>,
+}
+
+/// Handle to the intake writer; cheap to clone.
+#[derive(Clone)]
+pub struct Intake {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Intake {
+    /// Starts the writer task on the current runtime.
+    pub fn start(p: Platform) -> Self {
+        let (jobs, rx) = mpsc::channel(QUEUE_DEPTH);
+        tokio::spawn(writer(p, rx));
+        Self { jobs }
+    }
+
+    /// Like [`service::ingest`], sharing the transaction with other requests waiting now.
+    pub async fn submit(
+        &self,
+        actor: Actor,
+        items: Vec<Result<NewAlert, String>>,
+    ) -> Result<Vec<IngestOutcome>> {
+        actor.require(Permission::AlertIngest)?;
+        if let Some(rejected) = service::all_rejected(&items) {
+            return Ok(rejected);
+        }
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job {
+                actor,
+                items,
+                reply,
+            })
+            .await
+            .map_err(|_| Error::internal("the intake writer has stopped"))?;
+        answer
+            .await
+            .map_err(|_| Error::internal("the intake writer dropped a request"))?
+    }
+}
+
+async fn writer(p: Platform, mut rx: mpsc::Receiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut alerts = first.items.len();
+        let mut jobs = vec![first];
+        while alerts < MAX_ALERTS_PER_COMMIT {
+            match rx.try_recv() {
+                Ok(job) => {
+                    alerts += job.items.len();
+                    jobs.push(job);
+                }
+                Err(_) => break,
+            }
+        }
+        match write(&p, &jobs).await {
+            Ok(outcomes) => {
+                for (job, out) in jobs.into_iter().zip(outcomes) {
+                    let _ = job.reply.send(Ok(out));
+                }
+            }
+            Err(e) => {
+                // Nothing was committed: every request in the group gets the error and may
+                // retry (intake is idempotent).
+                tracing::warn!(error = %e, requests = jobs.len(), "alert intake commit failed");
+                for job in jobs {
+                    let _ = job
+                        .reply
+                        .send(Err(Error::internal(format!("intake commit failed: {e}"))));
+                }
+            }
+        }
+    }
+}
+
+async fn write(p: &Platform, jobs: &[Job]) -> Result<Vec<Vec<IngestOutcome>>> {
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        outcomes.push(service::write_batch(p, &mut tx, &job.actor, &job.items, now).await?);
+    }
+    tx.commit().await?;
+    Ok(outcomes)
+}
