@@ -161,6 +161,16 @@ impl Db {
         .is_ok()
     }
 
+    /// Refreshes the planner's statistics (after a bulk load; autovacuum does this in time on
+    /// Postgres, SQLite's `optimize` at close).
+    pub async fn analyze(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => sqlx::query("analyze").execute(&p.write).await.map(|_| ())?,
+            Db::Postgres(pool) => sqlx::query("analyze").execute(pool).await.map(|_| ())?,
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         match self {
             Self::Sqlite(p) => {
