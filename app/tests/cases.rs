@@ -499,3 +499,44 @@ both_databases!(
         assert!(obs.iter().any(|o| o.value == "svc-backup"));
     }
 );
+
+both_databases!(
+    merge_finds_the_case_by_number_or_a_unique_title,
+    |p| async move {
+        let tara = analyst(&p, "tara").await;
+        let a = service::open(&p, &tara, new_case("Beaconing from db-07"))
+            .await
+            .unwrap();
+        service::open(&p, &tara, new_case("Phishing: invoice"))
+            .await
+            .unwrap();
+        service::open(&p, &tara, new_case("Phishing: parcel"))
+            .await
+            .unwrap();
+        assert_eq!(
+            service::find_for_merge(&p, &tara, &a.number)
+                .await
+                .unwrap()
+                .case_id,
+            a.case_id
+        );
+        assert_eq!(
+            service::find_for_merge(&p, &tara, "db-07")
+                .await
+                .unwrap()
+                .case_id,
+            a.case_id
+        );
+        let err = service::find_for_merge(&p, &tara, "phishing")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Invalid(m) if m.starts_with("2 open cases match")),
+            "{err:?}"
+        );
+        let err = service::find_for_merge(&p, &tara, "CF-1999-000001")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err:?}");
+    }
+);

@@ -212,7 +212,7 @@ fn AlertQueue() -> impl IntoView {
                 "Escalate to new case"
             </button>
             <label>"Case "
-                <input size="16" placeholder="CF-2026-000123" bind:value=merge_target/>
+                <input size="16" placeholder="number or title" bind:value=merge_target/>
             </label>
             <button type="button" disabled=move || selected.with(Vec::is_empty)
                 on:click=move |_| { merge.dispatch(MergeAlerts { ids: selected.get_untracked(), case: merge_target.get_untracked() }); }>

@@ -34,7 +34,8 @@ pub async fn escalate_alert(ids: Vec<i64>) -> AppResult<String> {
     Ok(case.number)
 }
 
-/// Merges alerts into the case with this number (or id); returns the case number.
+/// Merges alerts into the case with this number, or the one open case whose title matches;
+/// returns the case number.
 #[server(prefix = "/rpc", endpoint = "merge_alerts")]
 pub async fn merge_alerts(ids: Vec<i64>, case: String) -> AppResult<String> {
     let (p, actor) = session::current_actor().await?;
@@ -43,7 +44,7 @@ pub async fn merge_alerts(ids: Vec<i64>, case: String) -> AppResult<String> {
             crate::platform::Error::invalid("Enter the number of the case to merge into.").into(),
         );
     }
-    let target = service::find(&p, &actor, &case).await?;
+    let target = service::find_for_merge(&p, &actor, &case).await?;
     let merged = service::merge_alerts(&p, &actor, &ids, target.case_id).await?;
     Ok(merged.number)
 }

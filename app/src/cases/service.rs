@@ -498,6 +498,39 @@ pub async fn find(p: &Platform, actor: &Actor, reference: &str) -> Result<Case> 
     to_case(row.ok_or_else(|| Error::not_found(format!("There is no case {r}.")))?)
 }
 
+/// The case to merge into, by number (or id), or else the one open case whose title contains
+/// `reference`; several matches are listed so the analyst can pick by number.
+pub async fn find_for_merge(p: &Platform, actor: &Actor, reference: &str) -> Result<Case> {
+    match find(p, actor, reference).await {
+        Err(Error::NotFound(_)) => {}
+        other => return other,
+    }
+    let filter = CaseFilter {
+        status: Some("open".into()),
+        text: Some(reference.to_owned()),
+    };
+    let mut hits = list(p, actor, &filter, None).await?.cases;
+    match hits.len() {
+        0 => Err(Error::not_found(format!(
+            "There is no case {} and no open case whose title contains it.",
+            reference.trim()
+        ))),
+        1 => get(p, actor, hits.remove(0).case_id).await,
+        n => {
+            let names: Vec<String> = hits
+                .iter()
+                .take(5)
+                .map(|c| format!("{} \u{201c}{}\u{201d}", c.number, c.title))
+                .collect();
+            Err(Error::invalid(format!(
+                "{n} open cases match; enter the number of one: {}{}",
+                names.join(", "),
+                if n > 5 { ", …" } else { "" }
+            )))
+        }
+    }
+}
+
 /// One page of cases, newest first.
 pub async fn list(
     p: &Platform,
