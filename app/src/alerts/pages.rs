@@ -104,13 +104,20 @@ fn AlertQueue() -> impl IntoView {
             selected.set(Vec::new());
         }
     });
+    // One effect per action: each must react only to its own result, or an old success of
+    // one would clear the selection when another fails.
     Effect::new(move |_| {
-        let done = [
-            matches!(assign.value().get(), Some(Ok(_))),
-            matches!(escalate.value().get(), Some(Ok(_))),
-            matches!(merge.value().get(), Some(Ok(_))),
-        ];
-        if done.contains(&true) {
+        if matches!(assign.value().get(), Some(Ok(_))) {
+            selected.set(Vec::new());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(escalate.value().get(), Some(Ok(_))) {
+            selected.set(Vec::new());
+        }
+    });
+    Effect::new(move |_| {
+        if matches!(merge.value().get(), Some(Ok(_))) {
             selected.set(Vec::new());
         }
     });

@@ -220,7 +220,7 @@ fn CaseDetail(v: CaseWorkspaceData, add_note: ServerAction<AddCaseNote>) -> impl
             {v.timeline_next.map(|_| view! { <p class="muted">"Older entries continue on the next page."</p> })}
         </section>
         {(!closed).then(|| view! {
-            <form class="note-form" on:submit=submit aria-label="Add a note">
+            <form class="note-form" on:submit=submit>
                 <label for="note">"Add a note"</label>
                 <textarea id="note" rows="4" maxlength="100000" bind:value=note></textarea>
                 <button type="submit" class="primary">"Add note"</button>
