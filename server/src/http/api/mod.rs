@@ -12,7 +12,7 @@ use axum::{
     error_handling::HandleErrorLayer,
     extract::DefaultBodyLimit,
     http::{HeaderValue, StatusCode, header},
-    routing::{get, post},
+    routing::{MethodRouter, get, post},
 };
 use serde::Serialize;
 use tower::ServiceBuilder;
@@ -25,22 +25,31 @@ use app::platform::actor::Principal;
 const INTAKE_CONCURRENCY: usize = 32;
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let intake_limits = ServiceBuilder::new()
-        .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
-            overloaded()
-        }))
-        .load_shed()
-        .concurrency_limit(INTAKE_CONCURRENCY)
-        .timeout(Duration::from_secs(60));
     Router::new()
         .route("/api/whoami", get(whoami))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route(
             "/api/alerts",
-            post(alerts::post_alerts)
-                .layer::<_, std::convert::Infallible>(intake_limits)
+            limit_intake(post(alerts::post_alerts), overloaded)
                 .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
         )
+}
+
+/// Bounds an intake route: at most [`INTAKE_CONCURRENCY`] requests at once, each within 60 s;
+/// past that, `overloaded` answers at once (503 with `Retry-After`) instead of queueing.
+pub fn limit_intake<S: Clone + Send + Sync + 'static>(
+    route: MethodRouter<S>,
+    overloaded: fn() -> axum::response::Response,
+) -> MethodRouter<S> {
+    route.layer::<_, std::convert::Infallible>(
+        ServiceBuilder::new()
+            .layer(HandleErrorLayer::new(
+                move |_: tower::BoxError| async move { overloaded() },
+            ))
+            .load_shed()
+            .concurrency_limit(INTAKE_CONCURRENCY)
+            .timeout(Duration::from_secs(60)),
+    )
 }
 
 /// 503 with `Retry-After`, for forwarders to back off and resend (intake is idempotent).

@@ -28,7 +28,10 @@ const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     let api = Router::new()
-        .route("/api/v1/alert", post(alerts::create))
+        .route(
+            "/api/v1/alert",
+            crate::http::api::limit_intake(post(alerts::create), overloaded),
+        )
         .route(
             "/api/v1/alert/{id}",
             get(alerts::get_one)
@@ -59,6 +62,20 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
     Router::new().nest("/thehive", api)
+}
+
+/// 503 with `Retry-After` in TheHive's error shape (thehive4py retries 503 by default).
+fn overloaded() -> axum::response::Response {
+    let mut res = hive_error(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "ServiceUnavailable",
+        "Casefile is busy ingesting; retry this request shortly.",
+    );
+    res.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    res
 }
 
 async fn not_found() -> HiveError {
