@@ -80,8 +80,43 @@ test("an analyst escalates one alert to a case and merges another into it", asyn
   await expect(timeline.locator(".event-note")).toContainText("<script>window.__pwned = true</script>");
   expect(await analyst.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
-  // And it is in the case list.
+  // Observables: a wrong value for its type is refused with why; a defanged one is refanged.
+  await analyst.getByLabel("Type").selectOption("ip");
+  await analyst.getByLabel("Value").fill("999.1.1.1");
+  await analyst.getByRole("button", { name: "Add observable" }).click();
+  await expect(analyst.getByRole("alert")).toContainText("not an IPv4 or IPv6 address");
+  await analyst.getByLabel("Type").selectOption("domain");
+  await analyst.getByLabel("Value").fill("exfil[.]example");
+  await analyst.getByRole("button", { name: "Add observable" }).click();
+  await expect(observables).toContainText("exfil.example");
+  await expect(timeline).toContainText("Observable added: domain exfil.example");
+
+  // A containment task, done: on the timeline.
+  await analyst.getByLabel("Task", { exact: true }).fill("Isolate db-07");
+  await analyst.getByLabel("Group").fill("containment");
+  await analyst.getByRole("button", { name: "Add task" }).click();
+  await analyst.getByLabel("Status of Isolate db-07").selectOption("done");
+  await expect(timeline).toContainText("Task done: Isolate db-07");
+
+  // The lifecycle: forward, closed with a verdict and summary, reopening needs a reason.
+  await analyst.getByLabel("Move to").selectOption("investigating");
+  await analyst.getByRole("button", { name: "Move", exact: true }).click();
+  await expect(analyst.getByTestId("case-status")).toHaveText("Investigating");
+  await analyst.getByRole("button", { name: "Close case" }).click();
+  await expect(analyst.getByRole("alert")).toContainText("closing summary");
+  await analyst.getByLabel("Summary").fill("DNS tunnel blocked; host reimaged.");
+  await analyst.getByRole("button", { name: "Close case" }).click();
+  await expect(analyst.getByTestId("case-status")).toHaveText("Closed");
+  await expect(analyst.getByRole("button", { name: "Add note" })).toHaveCount(0);
+  await analyst.getByRole("button", { name: "Reopen case" }).click();
+  await expect(analyst.getByRole("alert")).toContainText("reason for reopening");
+  await checkA11y(analyst);
+
+  // And it is in the case list (closed cases are one filter away).
   await analyst.getByRole("link", { name: "Cases", exact: true }).click();
+  await expect(analyst.getByRole("link", { name: number })).toHaveCount(0);
+  await analyst.getByLabel("Status").selectOption("closed");
+  await analyst.getByRole("button", { name: "Filter" }).click();
   await expect(analyst.getByRole("link", { name: number })).toBeVisible();
   await checkA11y(analyst);
   expect(errors).toEqual([]);

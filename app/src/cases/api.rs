@@ -75,3 +75,77 @@ pub async fn add_case_note(case_id: i64, note: String) -> AppResult<i64> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::add_note(&p, &actor, case_id, &note, None).await?)
 }
+
+/// Moves the case to another phase (not closing).
+#[server(prefix = "/rpc", endpoint = "set_case_status")]
+pub async fn set_case_status(case_id: i64, version: i64, status: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    let patch = super::CasePatch {
+        status: Some(status),
+        ..Default::default()
+    };
+    service::update(&p, &actor, case_id, Some(version), patch).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "close_case")]
+pub async fn close_case(
+    case_id: i64,
+    version: i64,
+    verdict: String,
+    summary: String,
+) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    service::close(&p, &actor, case_id, Some(version), &verdict, &summary).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "reopen_case")]
+pub async fn reopen_case(case_id: i64, version: i64, reason: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    service::reopen(&p, &actor, case_id, Some(version), &reason).await?;
+    Ok(())
+}
+
+/// Adds one observable typed by the analyst; a value wrong for its type is refused with why.
+#[server(prefix = "/rpc", endpoint = "add_case_observable")]
+pub async fn add_case_observable(
+    case_id: i64,
+    kind: String,
+    value: String,
+    ioc: bool,
+) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    let input = crate::alerts::ObservableInput {
+        kind,
+        value,
+        tags: Vec::new(),
+    };
+    // In a one-value form the message need not name the list position.
+    let checked = crate::alerts::check_observables(&[input]).map_err(|e| {
+        crate::platform::Error::Invalid(e.trim_start_matches("observables[0]: ").to_owned())
+    })?;
+    service::add_observables(&p, &actor, case_id, &checked, "", ioc, None).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "add_case_task")]
+pub async fn add_case_task(case_id: i64, title: String, group: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    let task = super::TaskInput {
+        title,
+        group,
+        ..Default::default()
+    }
+    .check()
+    .map_err(crate::platform::Error::Invalid)?;
+    service::add_task(&p, &actor, case_id, task).await?;
+    Ok(())
+}
+
+#[server(prefix = "/rpc", endpoint = "set_task_status")]
+pub async fn set_task_status(task_id: i64, status: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    service::set_task_status(&p, &actor, task_id, &status).await?;
+    Ok(())
+}

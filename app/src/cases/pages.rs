@@ -9,9 +9,13 @@ use leptos_router::{
 };
 
 use super::{
-    CaseFilter, CaseStatus, CaseSummary,
-    api::{AddCaseNote, CaseWorkspaceData, case_list, case_view},
+    CaseFilter, CaseStatus, CaseSummary, ClosureVerdict, TaskStatus,
+    api::{
+        AddCaseNote, AddCaseObservable, AddCaseTask, CaseWorkspaceData, CloseCase, ReopenCase,
+        SetCaseStatus, SetTaskStatus, case_list, case_view,
+    },
 };
+use crate::observables::ObservableType;
 use crate::{
     accounts::roles::Permission,
     components::{action_error, utc},
@@ -126,16 +130,33 @@ pub fn CasePage() -> impl IntoView {
 fn CaseWorkspace() -> impl IntoView {
     let params = use_params_map();
     let number = Memo::new(move |_| params.with(|p| p.get("number").unwrap_or_default()));
-    let add_note = ServerAction::<AddCaseNote>::new();
+    let actions = CaseActions {
+        add_note: ServerAction::new(),
+        set_status: ServerAction::new(),
+        close: ServerAction::new(),
+        reopen: ServerAction::new(),
+        add_observable: ServerAction::new(),
+        add_task: ServerAction::new(),
+        set_task: ServerAction::new(),
+    };
     let view_data = Resource::new(
-        move || (number.get(), add_note.version().get()),
+        move || (number.get(), actions.versions()),
         |(n, _)| case_view(n, None),
     );
     view! {
+        <div class="action-errors">
+        {action_error(actions.set_status.value())}
+        {action_error(actions.close.value())}
+        {action_error(actions.reopen.value())}
+        {action_error(actions.add_observable.value())}
+        {action_error(actions.add_task.value())}
+        {action_error(actions.set_task.value())}
+        {action_error(actions.add_note.value())}
+        </div>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(v) => view! { <CaseDetail v add_note/> }.into_any(),
+                    Ok(v) => view! { <CaseDetail v actions/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -143,24 +164,47 @@ fn CaseWorkspace() -> impl IntoView {
     }
 }
 
+/// Everything an analyst can do on the case page; any of them reloads the case.
+#[derive(Clone, Copy)]
+struct CaseActions {
+    add_note: ServerAction<AddCaseNote>,
+    set_status: ServerAction<SetCaseStatus>,
+    close: ServerAction<CloseCase>,
+    reopen: ServerAction<ReopenCase>,
+    add_observable: ServerAction<AddCaseObservable>,
+    add_task: ServerAction<AddCaseTask>,
+    set_task: ServerAction<SetTaskStatus>,
+}
+
+impl CaseActions {
+    fn versions(&self) -> [usize; 7] {
+        [
+            self.add_note.version().get(),
+            self.set_status.version().get(),
+            self.close.version().get(),
+            self.reopen.version().get(),
+            self.add_observable.version().get(),
+            self.add_task.version().get(),
+            self.set_task.version().get(),
+        ]
+    }
+}
+
 #[component]
-fn CaseDetail(v: CaseWorkspaceData, add_note: ServerAction<AddCaseNote>) -> impl IntoView {
+fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions) -> impl IntoView {
     let c = v.case;
     let note = RwSignal::new(String::new());
-    Effect::new(move |_| {
-        if matches!(add_note.value().get(), Some(Ok(_))) {
-            note.set(String::new());
-        }
-    });
     let case_id = c.case_id;
+    let version = c.version;
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        add_note.dispatch(AddCaseNote {
+        actions.add_note.dispatch(AddCaseNote {
             case_id,
             note: note.get_untracked(),
         });
     };
     let closed = c.status == CaseStatus::Closed;
+    let current = c.status;
     view! {
         <div class="page-head">
             <h1><span class="case-number">{c.number.clone()}</span>" "{c.title.clone()}</h1>
@@ -176,6 +220,7 @@ fn CaseDetail(v: CaseWorkspaceData, add_note: ServerAction<AddCaseNote>) -> impl
             <dt>"Tags"</dt><dd>{c.tags.join(", ")}</dd>
             <dt>"TLP / PAP"</dt><dd>{c.tlp}" / "{c.pap}</dd>
         </dl>
+        <Lifecycle case_id version current actions/>
         <section aria-labelledby="desc-h">
             <h2 id="desc-h">"Description"</h2>
             <p class="prewrap">{c.description.clone()}</p>
@@ -195,14 +240,28 @@ fn CaseDetail(v: CaseWorkspaceData, add_note: ServerAction<AddCaseNote>) -> impl
                     }).collect_view()}
                 </tbody>
             </table>
+            {(!closed).then(|| view! { <ObservableForm case_id actions/> })}
         </section>
         <section aria-labelledby="tasks-h">
             <h2 id="tasks-h">"Tasks ("{v.tasks.len()}")"</h2>
-            <ul>
-                {v.tasks.into_iter().map(|t| view! {
-                    <li>{t.title}" — "{t.status.as_str().replace('_', " ")}" ("{t.group_name}")"</li>
+            <ul class="tasks">
+                {v.tasks.into_iter().map(|t| {
+                    let task_id = t.task_id;
+                    let label = format!("Status of {}", t.title);
+                    view! {
+                        <li>
+                            <span class="task-title">{t.title.clone()}</span>" ("{t.group_name.clone()}") "
+                            <select aria-label=label disabled=closed
+                                on:change=move |ev| { actions.set_task.dispatch(SetTaskStatus { task_id, status: event_target_value(&ev) }); }>
+                                {TaskStatus::ALL.into_iter().map(|s| view! {
+                                    <option value=s.as_str() selected=s == t.status>{s.as_str().replace('_', " ")}</option>
+                                }).collect_view()}
+                            </select>
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
+            {(!closed).then(|| view! { <TaskForm case_id actions/> })}
         </section>
         <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
@@ -225,7 +284,119 @@ fn CaseDetail(v: CaseWorkspaceData, add_note: ServerAction<AddCaseNote>) -> impl
                 <textarea id="note" rows="4" maxlength="100000" bind:value=note></textarea>
                 <button type="submit" class="primary">"Add note"</button>
             </form>
-            {action_error(add_note.value())}
         })}
+    }
+}
+
+/// Phase moves, closing with a verdict and summary, reopening with a reason.
+#[component]
+fn Lifecycle(
+    case_id: i64,
+    version: i64,
+    current: CaseStatus,
+    actions: CaseActions,
+) -> impl IntoView {
+    if current == CaseStatus::Closed {
+        let reason = RwSignal::new(String::new());
+        return view! {
+            <div class="lifecycle" role="group" aria-label="Reopen the case">
+                <label>"Reason " <input size="40" bind:value=reason/></label>
+                <button type="button" on:click=move |_| { actions.reopen.dispatch(ReopenCase { case_id, version, reason: reason.get_untracked() }); }>
+                    "Reopen case"
+                </button>
+            </div>
+        }
+        .into_any();
+    }
+    let later: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| *s > current && *s != CaseStatus::Closed)
+        .collect();
+    let next = RwSignal::new(
+        later
+            .first()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+    );
+    let verdict = RwSignal::new(
+        ClosureVerdict::TruePositiveWithoutImpact
+            .as_str()
+            .to_owned(),
+    );
+    let summary = RwSignal::new(String::new());
+    view! {
+        <div class="lifecycle" role="group" aria-label="Case phase">
+            {(!later.is_empty()).then(|| view! {
+                <label>"Move to "
+                    <select on:change=move |ev| next.set(event_target_value(&ev))>
+                        {later.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" on:click=move |_| { actions.set_status.dispatch(SetCaseStatus { case_id, version, status: next.get_untracked() }); }>
+                    "Move"
+                </button>
+            })}
+            <label>"Verdict "
+                <select on:change=move |ev| verdict.set(event_target_value(&ev))>
+                    {ClosureVerdict::ALL.into_iter().map(|v| view! {
+                        <option value=v.as_str() selected=v == ClosureVerdict::TruePositiveWithoutImpact>{v.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Summary " <input size="40" bind:value=summary/></label>
+            <button type="button" on:click=move |_| {
+                actions.close.dispatch(CloseCase { case_id, version, verdict: verdict.get_untracked(), summary: summary.get_untracked() });
+            }>"Close case"</button>
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+fn ObservableForm(case_id: i64, actions: CaseActions) -> impl IntoView {
+    let kind = RwSignal::new(ObservableType::Ip.as_str().to_owned());
+    let value = RwSignal::new(String::new());
+    let ioc = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.add_observable.dispatch(AddCaseObservable {
+            case_id,
+            kind: kind.get_untracked(),
+            value: value.get_untracked(),
+            ioc: ioc.get_untracked(),
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit>
+            <label>"Type "
+                <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {ObservableType::ALL.into_iter().map(|t| view! { <option value=t.as_str()>{t.as_str().replace('_', " ")}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Value " <input size="30" bind:value=value/></label>
+            <label><input type="checkbox" bind:checked=ioc/>" IOC"</label>
+            <button type="submit">"Add observable"</button>
+        </form>
+    }
+}
+
+#[component]
+fn TaskForm(case_id: i64, actions: CaseActions) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let group = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.add_task.dispatch(AddCaseTask {
+            case_id,
+            title: title.get_untracked(),
+            group: group.get_untracked(),
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit>
+            <label>"Task " <input size="30" bind:value=title/></label>
+            <label>"Group " <input size="14" placeholder="containment" bind:value=group/></label>
+            <button type="submit">"Add task"</button>
+        </form>
     }
 }
