@@ -571,6 +571,11 @@ pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
             "Alert {alert_id} is part of a case and cannot be deleted."
         )));
     }
+    if store::leads_group(&mut tx, alert_id).await? {
+        return Err(Error::conflict(format!(
+            "Alert {alert_id} heads a group of alerts; give the group a verdict instead of deleting it."
+        )));
+    }
     store::delete(&mut tx, alert_id).await?;
     let detail = json!({ "deleted": { "alert_type": before.alert_type, "source": before.source,
         "source_ref": before.source_ref, "title": before.title, "status": before.status,
@@ -594,9 +599,10 @@ pub async fn add_observables(
     alert_id: i64,
     items: &[Observable],
 ) -> Result<Vec<AlertObservable>> {
-    actor
-        .require(Permission::AlertIngest)
-        .or_else(|_| actor.require(Permission::AlertTriage))?;
+    let triager = actor.require(Permission::AlertTriage).is_ok();
+    if !triager {
+        actor.require(Permission::AlertIngest)?;
+    }
     if items.is_empty() {
         return Err(Error::invalid("Give at least one observable."));
     }
@@ -608,6 +614,12 @@ pub async fn add_observables(
     if alert.case_id.is_some() {
         return Err(Error::conflict(format!(
             "Alert {alert_id} is already in a case: add observables to the case instead."
+        )));
+    }
+    // A forwarder may add to the alerts it posted, not to anyone else's.
+    if !triager && alert.created_by != actor.label() {
+        return Err(Error::forbidden(format!(
+            "Alert {alert_id} was posted by another integration."
         )));
     }
     let rows: Vec<(i64, &Observable)> = items.iter().map(|o| (alert_id, o)).collect();

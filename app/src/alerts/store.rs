@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::{NewAlert, Observable};
 use crate::{
     execute_tx, on_pool, on_tx,
-    platform::{Db, Error, Result, Tx, clock::Millis},
+    platform::{Db, Error, Result, Tx, clock::Millis, db::like_contains},
 };
 
 /// Rows per multi-row statement: well under both databases' bound-parameter limits.
@@ -195,7 +195,8 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
         if let Some(t) = &q.text {
             // A substring match on the title; full-text search across alerts and cases is its own seam.
             qb.push(" and lower(a.title) like ")
-                .push_bind(format!("%{}%", t.to_lowercase()));
+                .push_bind(like_contains(t))
+                .push(" escape '\\'");
         }
         if let Some((sev, id)) = q.after {
             qb.push(" and (a.severity, a.alert_id) < (")
@@ -375,9 +376,15 @@ pub async fn alert(db: &Db, alert_id: i64) -> Result<Option<AlertRow>> {
     })?)
 }
 
-/// The alert as seen inside `tx` (for a change that depends on it).
+/// The alert as seen inside `tx`, locked on Postgres until the transaction ends so two
+/// escalations or edits of one alert queue instead of both acting on what they read.
 pub async fn alert_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Option<AlertRow>> {
-    let sql = format!("{ALERT_COLUMNS} where a.alert_id = $1");
+    let sql = match tx.dialect() {
+        crate::platform::db::Dialect::Sqlite => format!("{ALERT_COLUMNS} where a.alert_id = $1"),
+        crate::platform::db::Dialect::Postgres => {
+            format!("{ALERT_COLUMNS} where a.alert_id = $1 for update of a")
+        }
+    };
     Ok(on_tx!(tx, |c| {
         sqlx::query_as(&sql).bind(alert_id).fetch_optional(c).await
     })?)
@@ -422,18 +429,23 @@ pub async fn link_to_case(
     reason: &str,
     now: Millis,
 ) -> Result<()> {
-    execute_tx!(
+    let n = execute_tx!(
         tx,
         sqlx::query(
             "update alert set case_id = $2, status = 'closed', verdict = 'true_positive',
                  verdict_reason = $3, verdict_at = $4, updated_at = $4
-             where alert_id = $1"
+             where alert_id = $1 and case_id is null"
         )
         .bind(alert_id)
         .bind(case_id)
         .bind(reason)
         .bind(now)
     )?;
+    if n != 1 {
+        return Err(Error::conflict(format!(
+            "Alert {alert_id} was just linked to another case."
+        )));
+    }
     Ok(())
 }
 
@@ -472,8 +484,17 @@ pub async fn update_fields(
     Ok(())
 }
 
-/// Deletes an alert with its raw payload and observables (cascade).
+/// Deletes an alert with its raw payload and observables (cascade); a grouped alert leaves its
+/// group's count.
 pub async fn delete(tx: &mut Tx, alert_id: i64) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set group_size = group_size - 1
+             where alert_id = (select group_id from alert where alert_id = $1)"
+        )
+        .bind(alert_id)
+    )?;
     execute_tx!(
         tx,
         sqlx::query("delete from alert where alert_id = $1").bind(alert_id)
@@ -505,7 +526,7 @@ pub async fn find_group_leader(
             .push_bind(source.to_owned())
             .push(" and a.rule = ")
             .push_bind(rule.to_owned())
-            .push(" and a.last_seen_at >= ")
+            .push(" and a.group_size < 1000 and a.last_seen_at >= ")
             .push_bind(since)
             .push(" and (");
         for (i, (t, v)) in keys.iter().enumerate() {
@@ -554,9 +575,23 @@ pub async fn join_group(
 }
 
 /// Ids of the alerts grouped under `leader` (not the leader itself).
+/// Whether any alert (in a case or not) is grouped under `leader`.
+pub async fn leads_group(tx: &mut Tx, leader: i64) -> Result<bool> {
+    let row: Option<(i64,)> = on_tx!(tx, |c| {
+        sqlx::query_as("select alert_id from alert where group_id = $1 limit 1")
+            .bind(leader)
+            .fetch_optional(c)
+            .await
+    })?;
+    Ok(row.is_some())
+}
+
+/// Members already in a case (escalated or merged on their own) are left out.
 pub async fn group_member_ids(tx: &mut Tx, leader: i64) -> Result<Vec<i64>> {
     let rows: Vec<(i64,)> = on_tx!(tx, |c| {
-        sqlx::query_as("select alert_id from alert where group_id = $1 order by alert_id")
+        sqlx::query_as(
+            "select alert_id from alert where group_id = $1 and case_id is null order by alert_id limit 1000",
+        )
             .bind(leader)
             .fetch_all(c)
             .await

@@ -5,7 +5,7 @@ use super::{NewCase, NewTask};
 use crate::{
     alerts::Observable,
     execute_tx, on_pool, on_tx,
-    platform::{Db, Result, Tx, clock::Millis},
+    platform::{Db, Result, Tx, clock::Millis, db::like_contains},
 };
 
 pub(crate) const CASE_COLUMNS: &str =
@@ -188,12 +188,12 @@ pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
             }
         }
         if let Some(t) = &q.text {
-            let like = format!("%{}%", t.to_lowercase());
+            let like = like_contains(t);
             qb.push(" and (lower(c.number) like ")
                 .push_bind(like.clone())
-                .push(" or lower(c.title) like ")
+                .push(" escape '\\' or lower(c.title) like ")
                 .push_bind(like)
-                .push(")");
+                .push(" escape '\\')");
         }
         if let Some(id) = q.before_id {
             qb.push(" and c.case_id < ").push_bind(id);

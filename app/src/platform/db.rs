@@ -30,6 +30,18 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// Escapes LIKE wildcards so `s` matches literally; use with `escape '\'` in the SQL.
+pub fn like_literal(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+/// A case-insensitive "contains" pattern for `lower(column) like $n escape '\'`.
+pub fn like_contains(s: &str) -> String {
+    format!("%{}%", like_literal(&s.to_lowercase()))
+}
+
 /// Which SQL dialect is active, for the few places that spell out two arms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {

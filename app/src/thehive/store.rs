@@ -12,7 +12,7 @@ use crate::{
     alerts::store::{ALERT_COLUMNS, OBSERVABLE_COLUMNS},
     cases::store::{CASE_COLUMNS, TASK_COLUMNS},
     on_pool,
-    platform::{Db, Result},
+    platform::{Db, Result, db::like_literal},
 };
 
 /// The tables a TheHive query can read.
@@ -58,6 +58,12 @@ const ALERT_STATUS: &[(&str, &str)] = &[
         "(a.case_id is null and a.verdict = 'duplicate')",
     ),
     ("Ignored", "(a.case_id is null and a.verdict = 'benign')"),
+];
+const ALERT_STAGE: &[(&str, &str)] = &[
+    ("New", "a.status = 'new'"),
+    ("InProgress", "a.status = 'in_progress'"),
+    ("Imported", "a.case_id is not null"),
+    ("Closed", "(a.status = 'closed' and a.case_id is null)"),
 ];
 const CASE_STATUS: &[(&str, &str)] = &[
     ("New", "c.status = 'new'"),
@@ -149,7 +155,8 @@ impl Table {
             (Table::Alerts, "tags") => ("a.tags", Tags),
             (Table::Alerts, "caseId") => ("a.case_id", Id),
             (Table::Alerts, "assignee") => ("u.username", Text),
-            (Table::Alerts, "status" | "stage") => ("", Status(ALERT_STATUS)),
+            (Table::Alerts, "status") => ("", Status(ALERT_STATUS)),
+            (Table::Alerts, "stage") => ("", Status(ALERT_STAGE)),
             (Table::Cases, "_createdAt") => ("c.created_at", Int),
             (Table::Cases, "_updatedAt") => ("c.updated_at", Int),
             (Table::Cases, "_createdBy") => ("c.created_by", Text),
@@ -227,6 +234,7 @@ fn bind_value(field: &str, kind: Kind, v: &Value) -> std::result::Result<Piece, 
         Kind::Text => Piece::Text(text_of(field, v)?),
         Kind::Id => Piece::Int(model::parse_id(&text_of(field, v)?)?),
         Kind::Severity => Piece::Int(model::severity_from(int_of(field, v)?)?.level()),
+
         Kind::DataType => Piece::Text(
             model::data_type_from(&text_of(field, v)?)
                 .as_str()
@@ -238,13 +246,6 @@ fn bind_value(field: &str, kind: Kind, v: &Value) -> std::result::Result<Piece, 
         }),
         Kind::Tags | Kind::Status(_) => unreachable!("handled by the caller"),
     })
-}
-
-/// Escapes LIKE wildcards so a value is matched literally (escape character `\`).
-fn like_literal(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_")
 }
 
 /// Compiles a filter to SQL pieces for `table`.
@@ -274,9 +275,10 @@ pub fn compile_filter(
             out.push(sql(")"));
         }
         Filter::Not(inner) => {
-            out.push(sql("not ("));
+            // SQL's unknown (a NULL column) must count as "not matching", as TheHive does.
+            out.push(sql("not coalesce(("));
             compile_filter(table, inner, out)?;
-            out.push(sql(")"));
+            out.push(sql("), false)"));
         }
         Filter::Id(v) => {
             out.push(sql(format!("{} = ", table.id_column())));
@@ -339,7 +341,7 @@ fn compile_cmp(
                 })?;
             match op {
                 Op::Eq => out.push(sql(cond)),
-                Op::Ne => out.push(sql(format!("not {cond}"))),
+                Op::Ne => out.push(sql(format!("not coalesce({cond}, false)"))),
                 _ => {
                     return Err(format!(
                         "`{field}` can only be compared with _eq, _ne or _in."
@@ -349,16 +351,38 @@ fn compile_cmp(
         }
         Kind::Tags => {
             let tag = text_of(field, value)?;
-            let quoted = serde_json::to_string(&tag).unwrap_or_default();
+            let quoted = serde_json::to_string(&tag.to_lowercase()).unwrap_or_default();
             let pattern = format!("%{}%", like_literal(&quoted));
             let negate = match op {
                 Op::Eq => "",
                 Op::Ne => "not ",
                 _ => return Err("`tags` can only be compared with _eq, _ne or _in.".into()),
             };
-            out.push(sql(format!("{negate}{column} like ")));
+            // Case-insensitive on both databases (SQLite's LIKE ignores case, Postgres' does not).
+            out.push(sql(format!("{negate}lower({column}) like ")));
             out.push(Piece::Text(pattern));
             out.push(sql(" escape '\\'"));
+        }
+        Kind::Severity => {
+            // TheHive's 1 (low) also covers Casefile's info, so each level is a range.
+            let (lo, hi) = match int_of(field, value)? {
+                1 => (1, 2),
+                n => {
+                    let l = model::severity_from(n)?.level();
+                    (l, l)
+                }
+            };
+            let (cond, bound) = match op {
+                Op::Eq => (format!("{column} between {lo} and "), hi),
+                Op::Ne => (format!("not {column} between {lo} and "), hi),
+                Op::Gt => (format!("{column} > "), hi),
+                Op::Gte => (format!("{column} >= "), lo),
+                Op::Lt => (format!("{column} < "), lo),
+                Op::Lte => (format!("{column} <= "), hi),
+                _ => return Err(format!("`{field}` is a number: use _eq, _gt or _lt.")),
+            };
+            out.push(sql(cond));
+            out.push(Piece::Int(bound));
         }
         _ => {
             let text_only = matches!(op, Op::StartsWith | Op::EndsWith | Op::Like);
@@ -388,8 +412,16 @@ fn compile_cmp(
                 Op::Lte => "<=",
                 _ => unreachable!("text operators handled above"),
             };
-            out.push(sql(format!("{column} {symbol} ")));
-            out.push(bind_value(field, kind, value)?);
+            let bound = bind_value(field, kind, value)?;
+            if op == Op::Ne {
+                // An empty field differs from any value, as in TheHive.
+                out.push(sql(format!("({column} <> ")));
+                out.push(bound);
+                out.push(sql(format!(" or {column} is null)")));
+            } else {
+                out.push(sql(format!("{column} {symbol} ")));
+                out.push(bound);
+            }
         }
     }
     Ok(())
@@ -540,6 +572,13 @@ mod tests {
             Piece::Int(3),
             "TheHive medium is Casefile medium (level 3)"
         );
+        // TheHive's low also covers Casefile's info.
+        let pieces = compile(
+            Table::Cases,
+            json!({"_eq": {"_field": "severity", "_value": 1}}),
+        )
+        .unwrap();
+        assert_eq!(pieces, [sql("c.severity between 1 and "), Piece::Int(2)]);
         let pieces = compile(Table::Cases, json!({"_id": "~17"})).unwrap();
         assert_eq!(pieces[1], Piece::Int(17));
     }

@@ -78,8 +78,10 @@ pub async fn get_one(
     Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
 }
 
+/// TheHive's alert PATCH; fields Casefile has no notion of (`follow`, `customFields`,
+/// `externalLink`, `status`, `assignee`, …) are accepted and ignored, as the README says.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct UpdateAlert {
     title: Option<String>,
     description: Option<String>,
@@ -91,11 +93,6 @@ pub struct UpdateAlert {
     add_tags: Vec<String>,
     #[serde(default)]
     remove_tags: Vec<String>,
-    // Accepted and ignored: Casefile has no such notion.
-    #[serde(default)]
-    follow: Option<bool>,
-    #[serde(default)]
-    last_sync_date: Option<i64>,
 }
 
 /// `PATCH /api/v1/alert/{id}`: 204 like TheHive.
@@ -106,7 +103,6 @@ pub async fn update(
     body: Result<Json<UpdateAlert>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
-    let _ = (u.follow, u.last_sync_date);
     let patch = AlertPatch {
         title: u.title,
         description: u.description,

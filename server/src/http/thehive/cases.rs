@@ -109,8 +109,10 @@ pub async fn get_one(
     Ok(Json(model::case(&service::get(&p, &actor, id).await?)))
 }
 
+/// TheHive's case PATCH; fields Casefile has no notion of (`flag`, `customFields`,
+/// `assignee`, …) are accepted and ignored, as the README says.
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct UpdateCase {
     title: Option<String>,
     description: Option<String>,
@@ -121,8 +123,6 @@ pub struct UpdateCase {
     status: Option<String>,
     summary: Option<String>,
     impact_status: Option<String>,
-    #[serde(default)]
-    flag: Option<bool>,
 }
 
 /// TheHive's closing statuses as Casefile verdicts.
@@ -148,7 +148,6 @@ pub async fn update(
     body: Result<Json<UpdateCase>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
-    let _ = u.flag;
     let id = case_id(&p, &actor, &id).await?;
     let current = service::get(&p, &actor, id).await?;
     let (status, closing) = match u.status.as_deref() {
@@ -167,6 +166,16 @@ pub async fn update(
             }
         },
     };
+    // Closing is checked before anything is written, so a refused close changes nothing.
+    if closing.is_some() {
+        actor.require(app::accounts::roles::Permission::CaseClose)?;
+        if u.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(Error::invalid(
+                "Write a closing summary: what happened and what was done.",
+            )
+            .into());
+        }
+    }
     let patch = CasePatch {
         title: u.title,
         description: u.description,

@@ -119,21 +119,34 @@ impl InputObservable {
     }
 }
 
+/// Most observable values (counting each entry of a `data` list) in one request.
+const MAX_OBSERVABLE_VALUES: usize = 500;
+
+/// Epoch-millisecond dates Casefile accepts: 1970 to the year 2200.
+const MAX_DATE_MS: i64 = 7_258_118_400_000;
+
 /// Checks a list of observables, dropping repeats.
 pub fn check_observables(
     items: &[InputObservable],
     files: &HashMap<String, FilePart>,
 ) -> Result<Vec<Observable>> {
-    if items.len() > 500 {
-        return Err(Error::invalid("At most 500 observables per request."));
+    let values: usize = items
+        .iter()
+        .map(|o| match &o.data {
+            Some(Data::Many(v)) => v.len(),
+            _ => 1,
+        })
+        .sum();
+    if values > MAX_OBSERVABLE_VALUES {
+        return Err(Error::invalid(format!(
+            "At most {MAX_OBSERVABLE_VALUES} observable values per request."
+        )));
     }
+    let mut seen = std::collections::HashSet::new();
     let mut out: Vec<Observable> = Vec::new();
     for (i, o) in items.iter().enumerate() {
         for checked in o.check(files, i)? {
-            if !out
-                .iter()
-                .any(|x| x.kind == checked.kind && x.value == checked.value)
-            {
+            if seen.insert((checked.kind, checked.value.clone())) {
                 out.push(checked);
             }
         }
@@ -186,7 +199,18 @@ impl InputAlert {
             severity: model::severity_from(self.severity.unwrap_or(2)).map_err(invalid)?,
             tlp: check_level("tlp", self.tlp.unwrap_or(2)).map_err(invalid)?,
             pap: check_level("pap", self.pap.unwrap_or(2)).map_err(invalid)?,
-            occurred_at: self.date,
+            occurred_at: self
+                .date
+                .map(|d| {
+                    if (0..=MAX_DATE_MS).contains(&d) {
+                        Ok(d)
+                    } else {
+                        Err(Error::invalid(
+                            "`date` must be epoch milliseconds between 1970 and 2200.",
+                        ))
+                    }
+                })
+                .transpose()?,
             observables: check_observables(&self.observables, files)?,
             tags,
             raw: Some(raw),
