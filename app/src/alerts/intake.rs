@@ -74,7 +74,7 @@ async fn writer(p: Platform, mut rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        match write(&p, &jobs).await {
+        match write(&p, &mut jobs).await {
             Ok(outcomes) => {
                 for (job, out) in jobs.into_iter().zip(outcomes) {
                     let _ = job.reply.send(Ok(out));
@@ -94,13 +94,44 @@ async fn writer(p: Platform, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-async fn write(p: &Platform, jobs: &[Job]) -> Result<Vec<Vec<IngestOutcome>>> {
+/// Writes every waiting job in one transaction. Jobs of the same caller (token or account, from
+/// the same address) are written together as one batch with one audit row, as if that caller
+/// had posted them as one array; the outcomes are split back per request.
+async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Vec<IngestOutcome>>> {
     let now = p.clock.now();
+    let lengths: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
+    let mut callers: Vec<(String, Option<String>)> = Vec::new();
+    let caller_of: Vec<usize> = jobs
+        .iter()
+        .map(|j| {
+            let key = (j.actor.label(), j.actor.ip.clone());
+            match callers.iter().position(|k| *k == key) {
+                Some(i) => i,
+                None => {
+                    callers.push(key);
+                    callers.len() - 1
+                }
+            }
+        })
+        .collect();
     let mut tx = p.db.begin().await?;
-    let mut outcomes = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        outcomes.push(service::write_batch(p, &mut tx, &job.actor, &job.items, now).await?);
+    let mut per_job: Vec<Vec<IngestOutcome>> = vec![Vec::new(); jobs.len()];
+    for caller in 0..callers.len() {
+        let mine: Vec<usize> = (0..jobs.len())
+            .filter(|j| caller_of[*j] == caller)
+            .collect();
+        let items: Vec<Result<NewAlert, String>> = mine
+            .iter()
+            .flat_map(|j| std::mem::take(&mut jobs[*j].items))
+            .collect();
+        let actor = &jobs[mine[0]].actor;
+        let mut outcomes = service::write_batch(p, &mut tx, actor, &items, now)
+            .await?
+            .into_iter();
+        for j in mine {
+            per_job[j] = outcomes.by_ref().take(lengths[j]).collect();
+        }
     }
     tx.commit().await?;
-    Ok(outcomes)
+    Ok(per_job)
 }
