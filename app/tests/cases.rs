@@ -367,7 +367,7 @@ both_databases!(
             &p,
             &tara,
             case.case_id,
-            "Beacon every **60 s**",
+            "Beacon every **60 s** <script>alert(1)</script>",
             Some(1_000),
         )
         .await
@@ -378,6 +378,21 @@ both_databases!(
         let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
         // The note happened earliest, so it comes first; the domain was already on the case.
         assert_eq!(kinds[0], EventKind::Note);
+        assert!(
+            events[0].body_html.contains("<strong>60 s</strong>"),
+            "{}",
+            events[0].body_html
+        );
+        assert!(
+            !events[0].body_html.contains("script"),
+            "{}",
+            events[0].body_html
+        );
+        assert!(
+            events[0].body.contains("<script>"),
+            "the source is kept as written: {:?}",
+            events[0].body
+        );
         assert_eq!(
             kinds
                 .iter()

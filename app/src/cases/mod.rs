@@ -2,6 +2,8 @@
 //! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod markdown;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -381,7 +383,10 @@ pub struct TimelineEvent {
     pub kind: EventKind,
     pub occurred_at: i64,
     pub summary: String,
+    /// Markdown source of a note; empty for other kinds.
     pub body: String,
+    /// The note rendered and sanitized on the server; empty for other kinds.
+    pub body_html: String,
     pub detail: String,
     pub techniques: Vec<String>,
     pub tags: Vec<String>,

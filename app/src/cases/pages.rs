@@ -1,6 +1,6 @@
 //! Case pages: the case list and the case workspace (header, observables, tasks, the timeline
-//! and a note form). Notes are shown as text; nothing an analyst or a tool wrote is rendered as
-//! HTML.
+//! and a note form). Notes are Markdown rendered and sanitized on the server; nothing else an
+//! analyst or a tool wrote is rendered as HTML.
 
 use leptos::prelude::*;
 use leptos_router::{
@@ -271,7 +271,10 @@ fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions) -> impl IntoView {
                         <span class="when">{utc(e.occurred_at)}</span>
                         " "<span class="kind">{e.kind.label()}</span>
                         " "<span class="summary">{e.summary}</span>
-                        {(!e.body.is_empty()).then(|| view! { <p class="prewrap note-body">{e.body.clone()}</p> })}
+                        {(!e.body_html.is_empty()).then(|| view! {
+                            // Rendered from Markdown and sanitized by the server (cases::markdown).
+                            <div class="note-body" inner_html=e.body_html.clone()></div>
+                        })}
                         <span class="muted recorded">" recorded "{utc(e.recorded_at)}" by "{e.recorded_by}</span>
                     </li>
                 }).collect_view()}

@@ -921,6 +921,11 @@ pub async fn timeline(
                 event_id: r.event_id,
                 occurred_at: r.occurred_at,
                 summary: r.summary,
+                body_html: if r.body.is_empty() {
+                    String::new()
+                } else {
+                    super::markdown::render(&r.body)
+                },
                 body: r.body,
                 detail: r.detail,
                 supersedes_event_id: r.supersedes_event_id,
