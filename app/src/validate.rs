@@ -41,6 +41,16 @@ pub fn check_tags(tags: &[String]) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Tags as stored: a JSON array of strings.
+pub fn tags_to_json(tags: &[String]) -> String {
+    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Tags read back from their stored JSON; anything unreadable reads as no tags.
+pub fn tags_from_json(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
 /// TLP or PAP: 0 (white/clear) to 4 (red), as TheHive numbers them.
 pub fn check_level(field: &str, n: i64) -> Result<i64, String> {
     if (0..=4).contains(&n) {

@@ -14,7 +14,7 @@ use crate::{
     audit::store::{NewAuditEvent, append as audit},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result},
-    validate::{check_level, check_tags, optional, required},
+    validate::{check_level, check_tags, optional, required, tags_from_json, tags_to_json},
 };
 
 /// Queue page size.
@@ -426,10 +426,6 @@ pub async fn rule_feedback(p: &Platform, actor: &Actor, days: i64) -> Result<Vec
     Ok(fold_rule_feedback(&rows))
 }
 
-fn parse_tags(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
-}
-
 pub(crate) fn to_alert(r: store::AlertRow) -> Result<Alert> {
     Ok(Alert {
         severity: Severity::from_level(r.severity)
@@ -441,7 +437,7 @@ pub(crate) fn to_alert(r: store::AlertRow) -> Result<Alert> {
             .map(Verdict::parse)
             .transpose()
             .map_err(Error::Internal)?,
-        tags: parse_tags(&r.tags),
+        tags: tags_from_json(&r.tags),
         alert_id: r.alert_id,
         alert_type: r.alert_type,
         source: r.source,
@@ -466,7 +462,7 @@ pub(crate) fn to_alert(r: store::AlertRow) -> Result<Alert> {
 
 pub(crate) fn to_alert_observable(r: store::ObservableRow) -> AlertObservable {
     AlertObservable {
-        tags: parse_tags(&r.tags),
+        tags: tags_from_json(&r.tags),
         alert_observable_id: r.alert_observable_id,
         alert_id: r.alert_id,
         data_type: r.data_type,
@@ -523,7 +519,7 @@ pub async fn update(
     };
     let mut tags = match &patch.tags {
         Some(t) => t.clone(),
-        None => parse_tags(&before.tags),
+        None => tags_from_json(&before.tags),
     };
     tags.extend(patch.add_tags.iter().cloned());
     tags.retain(|t| !patch.remove_tags.contains(t));
@@ -531,7 +527,7 @@ pub async fn update(
     let tlp = check_level("tlp", patch.tlp.unwrap_or(before.tlp)).map_err(Error::Invalid)?;
     let pap = check_level("pap", patch.pap.unwrap_or(before.pap)).map_err(Error::Invalid)?;
     let severity = patch.severity.map_or(before.severity, Severity::level);
-    let tags_json = serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into());
+    let tags_json = tags_to_json(&tags);
     let edit = store::AlertEdit {
         title: &title,
         description: &description,
@@ -543,7 +539,7 @@ pub async fn update(
     store::update_fields(&mut tx, alert_id, &edit, now).await?;
     let detail = json!({
         "before": { "title": before.title, "severity": before.severity, "tlp": before.tlp, "pap": before.pap,
-            "tags": parse_tags(&before.tags), "description_chars": before.description.chars().count() },
+            "tags": tags_from_json(&before.tags), "description_chars": before.description.chars().count() },
         "after": { "title": title, "severity": severity, "tlp": tlp, "pap": pap, "tags": tags,
             "description_chars": description.chars().count() },
     });

@@ -6,6 +6,7 @@ use super::{NewAlert, Observable};
 use crate::{
     execute_tx, on_pool, on_tx,
     platform::{Db, Error, Result, Tx, clock::Millis, db::like_contains},
+    validate::tags_to_json,
 };
 
 /// Rows per multi-row statement: well under both databases' bound-parameter limits.
@@ -52,7 +53,7 @@ pub async fn upsert_batch(
                         .push_bind(a.severity.level())
                         .push_bind(a.tlp)
                         .push_bind(a.pap)
-                        .push_bind(serde_json::to_string(&a.tags).unwrap_or_else(|_| "[]".into()))
+                        .push_bind(tags_to_json(&a.tags))
                         .push_bind("new")
                         .push_bind(a.occurred_at.unwrap_or(now))
                         .push_bind(now)
@@ -119,7 +120,7 @@ pub async fn insert_observables_batch(
                 row.push_bind(*id)
                     .push_bind(o.kind.as_str())
                     .push_bind(o.value.clone())
-                    .push_bind(serde_json::to_string(&o.tags).unwrap_or_else(|_| "[]".into()))
+                    .push_bind(tags_to_json(&o.tags))
                     .push_bind(now)
                     .push_bind(now);
             });

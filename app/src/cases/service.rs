@@ -15,7 +15,7 @@ use crate::{
     audit::store::{NewAuditEvent, append as audit},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
-    validate::{check_level, check_tags, optional, required},
+    validate::{check_level, check_tags, optional, required, tags_from_json, tags_to_json},
 };
 
 /// Cases per list page.
@@ -26,10 +26,6 @@ pub const TIMELINE_PAGE: i64 = 200;
 pub const MAX_LISTED: i64 = 1000;
 /// Most alerts merged in one action.
 pub const MAX_MERGE: usize = 500;
-
-pub(crate) fn parse_tags(s: &str) -> Vec<String> {
-    serde_json::from_str(s).unwrap_or_default()
-}
 
 pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
     Ok(Case {
@@ -42,7 +38,7 @@ pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
             .map(ClosureVerdict::parse)
             .transpose()
             .map_err(Error::Internal)?,
-        tags: parse_tags(&r.tags),
+        tags: tags_from_json(&r.tags),
         case_id: r.case_id,
         number: r.number,
         title: r.title,
@@ -65,7 +61,7 @@ pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
 
 pub(crate) fn to_observable(r: store::ObservableRow) -> CaseObservable {
     CaseObservable {
-        tags: parse_tags(&r.tags),
+        tags: tags_from_json(&r.tags),
         ioc: r.ioc != 0,
         case_observable_id: r.case_observable_id,
         case_id: r.case_id,
@@ -282,7 +278,7 @@ pub async fn escalate_alert(
         pap: alert.pap,
         tags: match overrides.tags {
             Some(t) => check_tags(&t).map_err(Error::Invalid)?,
-            None => parse_tags(&alert.tags),
+            None => tags_from_json(&alert.tags),
         },
         tasks: Vec::new(),
         detection_source: if alert.rule.is_empty() {
@@ -359,7 +355,7 @@ async fn alert_observables(tx: &mut Tx, alert_id: i64) -> Result<Vec<Observable>
             Ok(Observable {
                 kind: ObservableType::parse(&o.data_type).map_err(Error::Internal)?,
                 value: o.value,
-                tags: parse_tags(&o.tags),
+                tags: tags_from_json(&o.tags),
             })
         })
         .collect()
@@ -599,6 +595,20 @@ fn check_version(current: &CaseRow, expected: Option<i64>) -> Result<()> {
     }
 }
 
+/// Writes `w` over `before`, refusing if someone changed the case since it was read.
+async fn write_or_conflict(
+    tx: &mut Tx,
+    before: &CaseRow,
+    w: &CaseWrite<'_>,
+    now: Millis,
+) -> Result<()> {
+    if store::write_case(tx, before.case_id, before.version, w, now).await? {
+        Ok(())
+    } else {
+        Err(Error::conflict("The case changed while saving; try again."))
+    }
+}
+
 /// The case's current fields as a write, for changes to start from.
 fn current_write(c: &CaseRow) -> CaseWrite<'_> {
     CaseWrite {
@@ -655,7 +665,7 @@ pub async fn update(
         .map(|t| check_tags(&t))
         .transpose()
         .map_err(Error::Invalid)?
-        .map(|t| store::tags_json(&t));
+        .map(|t| tags_to_json(&t));
     let status = patch
         .status
         .map(|s| CaseStatus::parse(&s))
@@ -712,8 +722,8 @@ pub async fn update(
         ("pap", json!(before.pap), json!(w.pap)),
         (
             "tags",
-            json!(parse_tags(&before.tags)),
-            json!(parse_tags(w.tags)),
+            json!(tags_from_json(&before.tags)),
+            json!(tags_from_json(w.tags)),
         ),
         ("status", json!(before.status), json!(w.status)),
     ];
@@ -727,9 +737,7 @@ pub async fn update(
         drop(tx);
         return to_case(before);
     }
-    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
-        return Err(Error::conflict("The case changed while saving; try again."));
-    }
+    write_or_conflict(&mut tx, &before, &w, now).await?;
     if let Some(to) = status {
         record(
             &mut tx,
@@ -802,16 +810,24 @@ pub async fn close(
     w.closure_verdict = Some(verdict.as_str());
     w.closure_summary = Some(&summary);
     w.closed_at = Some(now);
-    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
-        return Err(Error::conflict("The case changed while saving; try again."));
-    }
+    write_or_conflict(&mut tx, &before, &w, now).await?;
     record(
-&mut tx,
-actor,
-now,
-case_id,
-Happened { kind: EventKind::StatusChange, at: now, summary: &format!("Closed: {}", verdict.label()), detail: json!({ "before": before.status, "after": "closed", "verdict": verdict.as_str(), "summary": summary }) },
-)
+        &mut tx,
+        actor,
+        now,
+        case_id,
+        Happened {
+            kind: EventKind::StatusChange,
+            at: now,
+            summary: &format!("Closed: {}", verdict.label()),
+            detail: json!({
+                "before": before.status,
+                "after": "closed",
+                "verdict": verdict.as_str(),
+                "summary": summary,
+            }),
+        },
+    )
     .await?;
     let detail = json!({ "before": { "status": before.status },
         "after": { "status": "closed", "verdict": verdict.as_str() }, "summary": summary });
@@ -852,9 +868,7 @@ pub async fn reopen(
     w.closure_verdict = None;
     w.closure_summary = None;
     w.closed_at = None;
-    if !store::write_case(&mut tx, case_id, before.version, &w, now).await? {
-        return Err(Error::conflict("The case changed while saving; try again."));
-    }
+    write_or_conflict(&mut tx, &before, &w, now).await?;
     record(
         &mut tx,
         actor,
@@ -916,8 +930,8 @@ pub async fn timeline(
         .map(|r| {
             Ok(TimelineEvent {
                 kind: EventKind::parse(&r.kind).map_err(Error::Internal)?,
-                techniques: parse_tags(&r.techniques),
-                tags: parse_tags(&r.tags),
+                techniques: tags_from_json(&r.techniques),
+                tags: tags_from_json(&r.tags),
                 event_id: r.event_id,
                 occurred_at: r.occurred_at,
                 summary: r.summary,
@@ -1031,12 +1045,22 @@ pub async fn add_observables(
         let id = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
         if let Some(id) = id {
             record(
-&mut tx,
-actor,
-now,
-case_id,
-Happened { kind: EventKind::ObservableAdded, at: now, summary: &format!("Observable added: {} {}", o.kind.as_str(), o.value), detail: json!({ "case_observable_id": id, "type": o.kind.as_str(), "value": o.value, "ioc": ioc }) },
-)
+                &mut tx,
+                actor,
+                now,
+                case_id,
+                Happened {
+                    kind: EventKind::ObservableAdded,
+                    at: now,
+                    summary: &format!("Observable added: {} {}", o.kind.as_str(), o.value),
+                    detail: json!({
+                        "case_observable_id": id,
+                        "type": o.kind.as_str(),
+                        "value": o.value,
+                        "ioc": ioc,
+                    }),
+                },
+            )
             .await?;
             added.push(json!({ "id": id, "type": o.kind.as_str(), "value": o.value }));
         }

@@ -6,6 +6,7 @@ use crate::{
     alerts::Observable,
     execute_tx, on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::like_contains},
+    validate::tags_to_json,
 };
 
 pub(crate) const CASE_COLUMNS: &str =
@@ -40,10 +41,6 @@ pub struct CaseRow {
     pub updated_at: i64,
 }
 
-pub fn tags_json(tags: &[String]) -> String {
-    serde_json::to_string(tags).unwrap_or_else(|_| "[]".into())
-}
-
 pub async fn insert_case(
     tx: &mut Tx,
     c: &NewCase,
@@ -66,7 +63,7 @@ pub async fn insert_case(
         .bind(tier)
         .bind(c.tlp)
         .bind(c.pap)
-        .bind(tags_json(&c.tags))
+        .bind(tags_to_json(&c.tags))
         .bind(&c.detection_source)
         .bind(now)
         .bind(created_by)
@@ -237,8 +234,8 @@ pub async fn insert_event(
         .bind(e.summary)
         .bind(e.body)
         .bind(e.detail.to_string())
-        .bind(tags_json(e.techniques))
-        .bind(tags_json(e.tags))
+        .bind(tags_to_json(e.techniques))
+        .bind(tags_to_json(e.tags))
         .bind(e.supersedes_event_id)
         .bind(recorded_by)
         .bind(recorded_by_user_id)
@@ -326,7 +323,7 @@ pub async fn insert_observable(
         .bind(o.kind.as_str())
         .bind(&o.value)
         .bind(n.description)
-        .bind(tags_json(&o.tags))
+        .bind(tags_to_json(&o.tags))
         .bind(i64::from(n.ioc))
         .bind(n.tlp)
         .bind(n.alert_id)

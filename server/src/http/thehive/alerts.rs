@@ -18,7 +18,7 @@ use serde_json::Value;
 
 use super::{
     auth::{HiveActor, HiveError, hive_error},
-    input::{self, InputAlert, InputObservable, json_error},
+    input::{self, InputAlert, json_error},
 };
 
 fn alert_id(s: &str) -> Result<i64, Error> {
@@ -137,10 +137,7 @@ pub async fn add_observable(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req).await?;
-    let o: InputObservable = serde_json::from_str(&json)
-        .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
-    let checked = input::check_observables(&[o], &files)?;
+    let (_, checked) = input::observable_request(req).await?;
     let stored = service::add_observables(&p, &actor, alert_id(&id)?, &checked).await?;
     let body: Vec<Value> = stored.iter().map(model::alert_observable).collect();
     Ok((StatusCode::CREATED, Json(body)).into_response())

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{
     auth::{HiveActor, HiveError},
-    input::{self, InputObservable, json_error},
+    input::{self, json_error},
 };
 
 #[derive(Deserialize)]
@@ -204,10 +204,7 @@ pub async fn add_observable(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req).await?;
-    let o: InputObservable = serde_json::from_str(&json)
-        .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
-    let checked = input::check_observables(std::slice::from_ref(&o), &files)?;
+    let (o, checked) = input::observable_request(req).await?;
     let id = case_id(&p, &actor, &id).await?;
     let stored = service::add_observables(
         &p,

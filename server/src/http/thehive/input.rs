@@ -119,6 +119,16 @@ impl InputObservable {
     }
 }
 
+/// Reads an "add observable" request (JSON, or multipart with `_json` and an `attachment`):
+/// the observable as sent, and its checked values.
+pub async fn observable_request(req: Request) -> Result<(InputObservable, Vec<Observable>)> {
+    let (json, files) = json_or_multipart(req).await?;
+    let o: InputObservable = serde_json::from_str(&json)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
+    let checked = check_observables(std::slice::from_ref(&o), &files)?;
+    Ok((o, checked))
+}
+
 /// Most observable values (counting each entry of a `data` list) in one request.
 const MAX_OBSERVABLE_VALUES: usize = 500;
 
