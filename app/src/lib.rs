@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod attack;
 pub mod audit;
 pub mod cases;
 pub mod components;
@@ -14,12 +15,15 @@ pub mod errors;
 pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;
+pub mod playbooks;
+pub mod search;
 pub mod shell;
 #[cfg(feature = "test-support")]
 pub mod testing;
 #[cfg(feature = "ssr")]
 pub mod thehive;
 pub mod validate;
+pub mod watchlists;
 
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
@@ -44,7 +48,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts") view=alerts::pages::AlertQueuePage/>
                     <Route path=path!("/alerts/rules") view=alerts::pages::RuleFeedbackPage/>
                     <Route path=path!("/cases") view=cases::pages::CaseListPage/>
+                    <Route path=path!("/cases/new") view=cases::pages::NewCasePage/>
                     <Route path=path!("/cases/:number") view=cases::pages::CasePage/>
+                    <Route path=path!("/search") view=search::pages::SearchPage/>
+                    <Route path=path!("/admin/playbooks") view=playbooks::pages::AdminPlaybooksPage/>
+                    <Route path=path!("/admin/watchlists") view=watchlists::pages::AdminWatchlistsPage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>
                     <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
                     <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>

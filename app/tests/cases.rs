@@ -5,7 +5,8 @@ use app::{
     alerts::{self, AlertInput, AlertStatus, IngestOutcome, QueueFilter, Verdict},
     both_databases,
     cases::{
-        CaseInput, CasePatch, CaseStatus, ClosureVerdict, EventKind, TaskInput, TaskStatus,
+        CaseInput, CasePatch, CaseStatus, ClosureVerdict, EventInput, EventKind, TaskInput,
+        TaskStatus, TimelineFilter,
         service::{self, EscalateOverrides},
     },
     platform::{Actor, Error, Platform},
@@ -103,9 +104,10 @@ both_databases!(
             .unwrap();
         assert!(queue.alerts.is_empty());
 
-        let (events, next) = service::timeline(&p, &tara, case.case_id, None, None)
-            .await
-            .unwrap();
+        let (events, next) =
+            service::timeline(&p, &tara, case.case_id, &TimelineFilter::default(), None)
+                .await
+                .unwrap();
         let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
         assert!(kinds.contains(&EventKind::CaseOpened), "{kinds:?}");
         assert!(kinds.contains(&EventKind::AlertLinked), "{kinds:?}");
@@ -154,9 +156,18 @@ both_databases!(
         assert!(merged.version > case.version);
         let obs = service::observables(&p, &tara, case.case_id).await.unwrap();
         assert_eq!(obs.len(), 2, "the shared IP is not added twice");
-        let (events, _) = service::timeline(&p, &tara, case.case_id, Some("alert_linked"), None)
-            .await
-            .unwrap();
+        let (events, _) = service::timeline(
+            &p,
+            &tara,
+            case.case_id,
+            &TimelineFilter {
+                kind: Some("alert_linked".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(events.len(), 3);
         assert!(
             events
@@ -237,7 +248,7 @@ both_databases!(
             closed.closure_verdict,
             Some(ClosureVerdict::TruePositiveWithoutImpact)
         );
-        let err = service::add_note(&p, &tara, c.case_id, "late", None)
+        let err = service::add_note(&p, &tara, c.case_id, "late")
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));
@@ -250,9 +261,18 @@ both_databases!(
             .unwrap();
         assert_eq!(reopened.status, CaseStatus::Investigating);
         assert_eq!(reopened.closure_verdict, None);
-        let (events, _) = service::timeline(&p, &tara, c.case_id, Some("status_change"), None)
-            .await
-            .unwrap();
+        let (events, _) = service::timeline(
+            &p,
+            &tara,
+            c.case_id,
+            &TimelineFilter {
+                kind: Some("status_change".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap();
         let summaries: Vec<_> = events.iter().map(|e| e.summary.as_str()).collect();
         assert_eq!(
             summaries,
@@ -340,7 +360,7 @@ both_databases!(
             service::add_task_log(&p, &tara, task.task_id, " ").await,
             Err(Error::Invalid(_))
         ));
-        let done = service::set_task_status(&p, &tara, task.task_id, "done")
+        let done = service::set_task_status(&p, &tara, task.task_id, "done", None)
             .await
             .unwrap();
         assert!(done.completed_at.is_some());
@@ -354,27 +374,29 @@ both_databases!(
             .unwrap(),
         )
         .unwrap();
-        let stored = service::add_observables(&p, &tara, case.case_id, &obs, "C2", true, None)
-            .await
-            .unwrap();
+        let stored =
+            service::add_observables(&p, &tara, case.case_id, &obs, "C2", true, None, None)
+                .await
+                .unwrap();
         assert_eq!(stored.len(), 2);
         assert!(
             stored
                 .iter()
                 .any(|o| o.value == "http://evil.example/x" && o.ioc)
         );
-        service::add_note(
-            &p,
-            &tara,
-            case.case_id,
-            "Beacon every **60 s** <script>alert(1)</script>",
-            Some(1_000),
-        )
-        .await
-        .unwrap();
-        let (events, _) = service::timeline(&p, &tara, case.case_id, None, None)
+        let note = EventInput {
+            kind: "note".into(),
+            occurred_at: "1970-01-01T00:00:01Z".into(),
+            body: "Beacon every **60 s** <script>alert(1)</script>".into(),
+            ..Default::default()
+        };
+        service::add_event(&p, &tara, case.case_id, note)
             .await
             .unwrap();
+        let (events, _) =
+            service::timeline(&p, &tara, case.case_id, &TimelineFilter::default(), None)
+                .await
+                .unwrap();
         let kinds: Vec<_> = events.iter().map(|e| e.kind).collect();
         // The note happened earliest, so it comes first; the domain was already on the case.
         assert_eq!(kinds[0], EventKind::Note);
@@ -422,7 +444,7 @@ both_databases!(
             Err(Error::Forbidden(_))
         ));
         assert!(matches!(
-            service::add_note(&p, &ada, case.case_id, "hi", None).await,
+            service::add_note(&p, &ada, case.case_id, "hi").await,
             Err(Error::Forbidden(_))
         ));
         let page = service::list(&p, &ada, &Default::default(), None)

@@ -100,6 +100,9 @@ pub(crate) async fn write_batch(
     }
     store::insert_raws(tx, &raws, now).await?;
     store::insert_observables_batch(tx, &observables, now).await?;
+    if let (Some(first), Some(last)) = (created.iter().min(), created.iter().max()) {
+        crate::watchlists::store::flag_alerts(tx, *first, *last).await?;
+    }
     let grouped = match p.settings.group_window {
         Some(window) => group_new_alerts(tx, &new_alerts, window, now).await?,
         None => 0,

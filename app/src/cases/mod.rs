@@ -2,6 +2,7 @@
 //! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is.
 
 pub mod api;
+pub mod containment;
 #[cfg(feature = "ssr")]
 pub mod markdown;
 pub mod pages;
@@ -9,8 +10,11 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod workspace;
 
 use serde::{Deserialize, Serialize};
+
+pub use containment::ContainmentAction;
 
 use crate::{
     alerts::{Observable, ObservableInput, Severity, check_observables},
@@ -294,6 +298,8 @@ pub struct NewCase {
     pub detection_source: String,
     pub observables: Vec<Observable>,
     pub tasks: Vec<NewTask>,
+    /// The playbook the tasks came from, if any (named on the timeline).
+    pub playbook: Option<String>,
 }
 
 /// Most tasks a case is opened with.
@@ -320,6 +326,7 @@ impl CaseInput {
                     .map(|(i, t)| t.check().map_err(|e| format!("tasks[{i}]: {e}")))
                     .collect::<Result<_, _>>()?
             },
+            playbook: None,
         })
     }
 }
@@ -391,6 +398,8 @@ pub struct TimelineEvent {
     pub techniques: Vec<String>,
     pub tags: Vec<String>,
     pub supersedes_event_id: Option<i64>,
+    /// The correction that replaced this event, if any; the event stays visible.
+    pub superseded_by: Option<i64>,
     pub recorded_by: String,
     pub recorded_at: i64,
 }
@@ -407,9 +416,24 @@ pub struct CaseObservable {
     pub ioc: bool,
     pub tlp: i64,
     pub alert_id: Option<i64>,
+    /// Watchlists the value was on when added (comma-separated names).
+    pub watchlist: Option<String>,
+    /// Other cases holding the same value.
+    pub seen_in_cases: i64,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// A case sharing observables with another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelatedCase {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: CaseStatus,
+    /// How many observables the two cases share.
+    pub shared: i64,
 }
 
 /// A task on a case.
@@ -421,6 +445,10 @@ pub struct CaseTask {
     pub description: String,
     pub group_name: String,
     pub status: TaskStatus,
+    /// Set for containment tasks: completing one records what was done on which asset.
+    pub action: Option<ContainmentAction>,
+    /// The asset a containment action was carried out on.
+    pub done_on: Option<String>,
     pub assignee: Option<String>,
     pub due_at: Option<i64>,
     pub completed_at: Option<i64>,
@@ -441,6 +469,9 @@ pub struct TaskInput {
     pub status: Option<String>,
     #[serde(default)]
     pub due_at: Option<i64>,
+    /// A containment action (`isolate_host`, `block_ip`, …), if this task is one.
+    #[serde(default)]
+    pub action: Option<String>,
 }
 
 /// A checked task.
@@ -451,6 +482,7 @@ pub struct NewTask {
     pub group_name: String,
     pub status: TaskStatus,
     pub due_at: Option<i64>,
+    pub action: Option<ContainmentAction>,
 }
 
 impl TaskInput {
@@ -471,6 +503,13 @@ impl TaskInput {
                 .transpose()?
                 .unwrap_or(TaskStatus::Todo),
             due_at: self.due_at,
+            action: self
+                .action
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(ContainmentAction::parse)
+                .transpose()?,
         })
     }
 }
@@ -483,6 +522,43 @@ pub struct TaskLog {
     pub message: String,
     pub created_by: String,
     pub created_at: i64,
+}
+
+/// A note or a custom event as an analyst enters it, before checking.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventInput {
+    /// `note` or `custom`.
+    pub kind: String,
+    /// When it happened, as typed: local wall-clock time (`2026-11-21T09:30`) read with
+    /// `utc_offset_minutes`, or RFC 3339 with its own offset; empty means now.
+    #[serde(default)]
+    pub occurred_at: String,
+    /// The analyst's time zone, minutes east of UTC (the browser's).
+    #[serde(default)]
+    pub utc_offset_minutes: i32,
+    /// One line saying what happened (custom events; a note's is its first line).
+    #[serde(default)]
+    pub summary: String,
+    /// Markdown.
+    #[serde(default)]
+    pub body: String,
+    /// ATT&CK technique ids.
+    #[serde(default)]
+    pub techniques: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The event this one corrects; it stays on the timeline, marked superseded.
+    #[serde(default)]
+    pub supersedes: Option<i64>,
+}
+
+/// Timeline filters; `None` or empty means any.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineFilter {
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    /// An ATT&CK tactic short name, e.g. `initial-access`.
+    pub tactic: Option<String>,
 }
 
 /// Case list filters.

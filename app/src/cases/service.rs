@@ -6,16 +6,20 @@ use serde_json::json;
 
 use super::{
     Case, CaseFilter, CaseObservable, CasePage, CasePatch, CaseStatus, CaseSummary, CaseTask,
-    ClosureVerdict, EventKind, NewCase, NewTask, TaskLog, TaskStatus, TimelineEvent,
-    store::{self, CaseQuery, CaseRow, CaseWrite, NewCaseObservable, NewEvent},
+    ClosureVerdict, ContainmentAction, EventInput, EventKind, NewCase, NewTask, RelatedCase,
+    TaskLog, TaskStatus, TimelineEvent, TimelineFilter,
+    store::{self, CaseQuery, CaseRow, CaseWrite, NewCaseObservable, NewEvent, TimelineQuery},
 };
 use crate::{
     accounts::roles::Permission,
     alerts::{self, Observable, Severity, store as alerts_store},
+    attack::{self, TacticTechniques},
     audit::store::{NewAuditEvent, append as audit},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
-    validate::{check_level, check_tags, optional, required, tags_from_json, tags_to_json},
+    validate::{
+        check_level, check_tags, optional, parse_when, required, tags_from_json, tags_to_json,
+    },
 };
 
 /// Cases per list page.
@@ -70,6 +74,8 @@ pub(crate) fn to_observable(r: store::ObservableRow) -> CaseObservable {
         description: r.description,
         tlp: r.tlp,
         alert_id: r.alert_id,
+        watchlist: r.watchlist,
+        seen_in_cases: r.seen_in_cases,
         created_by: r.created_by,
         created_at: r.created_at,
         updated_at: r.updated_at,
@@ -79,6 +85,13 @@ pub(crate) fn to_observable(r: store::ObservableRow) -> CaseObservable {
 pub(crate) fn to_task(r: store::TaskRow) -> Result<CaseTask> {
     Ok(CaseTask {
         status: TaskStatus::parse(&r.status).map_err(Error::Internal)?,
+        action: r
+            .action
+            .as_deref()
+            .map(ContainmentAction::parse)
+            .transpose()
+            .map_err(Error::Internal)?,
+        done_on: r.done_on,
         task_id: r.task_id,
         case_id: r.case_id,
         title: r.title,
@@ -191,6 +204,21 @@ async fn insert_new_case(
         };
         store::insert_observable(tx, case_id, &n, &label, now).await?;
     }
+    if let Some(name) = &c.playbook {
+        record(
+            tx,
+            actor,
+            now,
+            case_id,
+            Happened {
+                kind: EventKind::Custom,
+                at: now,
+                summary: &format!("Playbook applied: {name} ({} tasks)", c.tasks.len()),
+                detail: json!({ "playbook": name, "tasks": c.tasks.len() }),
+            },
+        )
+        .await?;
+    }
     for t in &c.tasks {
         let task_id = store::insert_task(tx, case_id, t, &label, now).await?;
         record(
@@ -281,6 +309,7 @@ pub async fn escalate_alert(
             None => tags_from_json(&alert.tags),
         },
         tasks: Vec::new(),
+        playbook: None,
         detection_source: if alert.rule.is_empty() {
             alert.source.clone()
         } else {
@@ -471,6 +500,7 @@ pub async fn merge_alerts(
     }
     store::touch(&mut tx, case_id, now).await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -779,6 +809,7 @@ pub async fn update(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -839,6 +870,7 @@ pub async fn close(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -893,6 +925,7 @@ pub async fn reopen(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -902,24 +935,37 @@ pub async fn timeline(
     p: &Platform,
     actor: &Actor,
     case_id: i64,
-    kind: Option<&str>,
+    filter: &TimelineFilter,
     after: Option<(i64, i64)>,
 ) -> Result<(Vec<TimelineEvent>, Option<(i64, i64)>)> {
     actor.require(Permission::CaseRead)?;
-    let kind = kind
-        .map(str::trim)
-        .filter(|k| !k.is_empty())
-        .map(EventKind::parse)
+    let given = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let kind = given(&filter.kind)
+        .map(|k| EventKind::parse(&k))
         .transpose()
         .map_err(Error::Invalid)?;
-    let mut rows = store::timeline(
-        &p.db,
-        case_id,
-        kind.map(EventKind::as_str),
+    let tactic = given(&filter.tactic);
+    if let Some(t) = &tactic
+        && !attack::tactics().iter().any(|x| &x.short_name == t)
+    {
+        return Err(Error::invalid(format!(
+            "Unknown ATT&CK tactic \u{201c}{t}\u{201d}."
+        )));
+    }
+    let tag = given(&filter.tag);
+    let query = TimelineQuery {
+        kind: kind.map(EventKind::as_str),
+        tag: tag.as_deref(),
+        tactic: tactic.as_deref(),
         after,
-        TIMELINE_PAGE + 1,
-    )
-    .await?;
+        limit: TIMELINE_PAGE + 1,
+    };
+    let mut rows = store::timeline(&p.db, case_id, &query).await?;
     let more = rows.len() as i64 > TIMELINE_PAGE;
     rows.truncate(TIMELINE_PAGE as usize);
     let next = more
@@ -943,6 +989,7 @@ pub async fn timeline(
                 body: r.body,
                 detail: r.detail,
                 supersedes_event_id: r.supersedes_event_id,
+                superseded_by: r.superseded_by,
                 recorded_by: r.recorded_by,
                 recorded_at: r.recorded_at,
             })
@@ -954,37 +1001,84 @@ pub async fn timeline(
 /// Longest note kept.
 const MAX_NOTE_CHARS: usize = 100_000;
 
-/// Adds a note (Markdown, rendered sanitized when shown) to the timeline. `occurred_at` is when
-/// the noted thing happened; it defaults to now.
-pub async fn add_note(
-    p: &Platform,
-    actor: &Actor,
-    case_id: i64,
-    markdown: &str,
-    occurred_at: Option<Millis>,
-) -> Result<i64> {
+/// Adds a note (Markdown, rendered sanitized when shown) to the timeline, happening now.
+pub async fn add_note(p: &Platform, actor: &Actor, case_id: i64, markdown: &str) -> Result<i64> {
+    let input = EventInput {
+        kind: EventKind::Note.as_str().into(),
+        body: markdown.into(),
+        ..Default::default()
+    };
+    add_event(p, actor, case_id, input).await
+}
+
+/// How far in the future an entered time may lie (clock skew between analyst and server).
+const FUTURE_SLACK_MS: i64 = 5 * 60 * 1000;
+
+/// Adds a note or a custom event, with when it happened (in the analyst's time zone), ATT&CK
+/// techniques and tags; with `supersedes`, it is a correction of an earlier entry, which stays
+/// on the timeline marked as superseded.
+pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput) -> Result<i64> {
     actor.require(Permission::CaseEdit)?;
-    let body = required("note", markdown, MAX_NOTE_CHARS).map_err(Error::Invalid)?;
+    let kind = EventKind::parse(&e.kind).map_err(Error::Invalid)?;
+    let body = match kind {
+        EventKind::Note => required("note", &e.body, MAX_NOTE_CHARS),
+        EventKind::Custom => optional("body", &e.body, MAX_NOTE_CHARS),
+        _ => Err(
+            "Add a note or a custom event; other entries are recorded by Casefile itself.".into(),
+        ),
+    }
+    .map_err(Error::Invalid)?;
+    let summary = match kind {
+        EventKind::Custom => required("summary", &e.summary, 500).map_err(Error::Invalid)?,
+        _ if !e.summary.trim().is_empty() => {
+            required("summary", &e.summary, 500).map_err(Error::Invalid)?
+        }
+        _ => body
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .take(200)
+            .collect(),
+    };
+    let techniques = attack::check_techniques(&e.techniques).map_err(Error::Invalid)?;
+    let tags = check_tags(&e.tags).map_err(Error::Invalid)?;
     let now = p.clock.now();
+    let occurred_at = parse_when("occurred_at", &e.occurred_at, e.utc_offset_minutes)
+        .map_err(Error::Invalid)?
+        .unwrap_or(now);
+    if occurred_at > now + FUTURE_SLACK_MS {
+        return Err(Error::invalid(
+            "`occurred_at` is in the future: enter when it happened, in your time zone.",
+        ));
+    }
     let mut tx = p.db.begin().await?;
     let case = load_for_change(&mut tx, case_id).await?;
     ensure_open(&case)?;
-    let summary: String = body
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .chars()
-        .take(200)
-        .collect();
+    if let Some(old) = e.supersedes {
+        let (old_kind, corrected_by) = store::event_in_case(&mut tx, case_id, old)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Case {} has no event {old}.", case.number)))?;
+        if old_kind != EventKind::Note.as_str() && old_kind != EventKind::Custom.as_str() {
+            return Err(Error::invalid(
+                "Only notes and custom events can be corrected; the other entries record what Casefile did.",
+            ));
+        }
+        if let Some(newer) = corrected_by {
+            return Err(Error::conflict(format!(
+                "Event {old} was already corrected by event {newer}; correct that one instead."
+            )));
+        }
+    }
     let event = NewEvent {
-        kind: EventKind::Note.as_str(),
-        occurred_at: occurred_at.unwrap_or(now),
+        kind: kind.as_str(),
+        occurred_at,
         summary: &summary,
         body: &body,
         detail: json!({}),
-        techniques: &[],
-        tags: &[],
-        supersedes_event_id: None,
+        techniques: &techniques,
+        tags: &tags,
+        supersedes_event_id: e.supersedes,
     };
     let id = store::insert_event(
         &mut tx,
@@ -996,20 +1090,24 @@ pub async fn add_note(
     )
     .await?;
     store::touch(&mut tx, case_id, now).await?;
-    let detail = json!({ "event_id": id, "chars": body.chars().count() });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        case_event("case.note_added", case_id, detail),
-    )
-    .await?;
+    let action = match (kind, e.supersedes) {
+        (_, Some(_)) => "case.event_corrected",
+        (EventKind::Note, None) => "case.note_added",
+        _ => "case.event_added",
+    };
+    let detail = json!({ "event_id": id, "kind": kind.as_str(), "occurred_at": occurred_at,
+        "supersedes": e.supersedes, "techniques": techniques, "tags": tags,
+        "chars": body.chars().count() });
+    audit(&mut tx, actor, now, case_event(action, case_id, detail)).await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     Ok(id)
 }
 
 /// Adds observables to a case; values it already has are only marked as seen again. Returns the
-/// observables as stored (new and existing).
+/// observables as stored (new and existing). `from_event` names the timeline entry they were
+/// picked from, if any.
+#[allow(clippy::too_many_arguments)]
 pub async fn add_observables(
     p: &Platform,
     actor: &Actor,
@@ -1018,6 +1116,7 @@ pub async fn add_observables(
     description: &str,
     ioc: bool,
     tlp: Option<i64>,
+    from_event: Option<i64>,
 ) -> Result<Vec<CaseObservable>> {
     actor.require(Permission::CaseEdit)?;
     if items.is_empty() {
@@ -1042,8 +1141,16 @@ pub async fn add_observables(
             tlp: tlp.unwrap_or(case.tlp),
             alert_id: None,
         };
-        let id = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
-        if let Some(id) = id {
+        let inserted = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
+        if let Some((id, watchlist)) = inserted {
+            let summary = match &watchlist {
+                Some(lists) => format!(
+                    "Observable added: {} {} \u{2014} on watchlist {lists}",
+                    o.kind.as_str(),
+                    o.value
+                ),
+                None => format!("Observable added: {} {}", o.kind.as_str(), o.value),
+            };
             record(
                 &mut tx,
                 actor,
@@ -1052,17 +1159,20 @@ pub async fn add_observables(
                 Happened {
                     kind: EventKind::ObservableAdded,
                     at: now,
-                    summary: &format!("Observable added: {} {}", o.kind.as_str(), o.value),
+                    summary: &summary,
                     detail: json!({
                         "case_observable_id": id,
                         "type": o.kind.as_str(),
                         "value": o.value,
                         "ioc": ioc,
+                        "watchlist": watchlist,
+                        "from_event": from_event,
                     }),
                 },
             )
             .await?;
-            added.push(json!({ "id": id, "type": o.kind.as_str(), "value": o.value }));
+            added.push(json!({ "id": id, "type": o.kind.as_str(), "value": o.value,
+                "watchlist": watchlist }));
         }
     }
     store::touch(&mut tx, case_id, now).await?;
@@ -1075,6 +1185,7 @@ pub async fn add_observables(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     let wanted: Vec<(&str, &str)> = items
         .iter()
         .map(|o| (o.kind.as_str(), o.value.as_str()))
@@ -1127,6 +1238,7 @@ pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> 
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
     task(p, actor, task_id).await
 }
 
@@ -1155,6 +1267,7 @@ pub async fn set_task_status(
     actor: &Actor,
     task_id: i64,
     status: &str,
+    done_on: Option<&str>,
 ) -> Result<CaseTask> {
     actor.require(Permission::CaseEdit)?;
     let status = TaskStatus::parse(status).map_err(Error::Invalid)?;
@@ -1169,8 +1282,33 @@ pub async fn set_task_status(
         drop(tx);
         return task(p, actor, task_id).await;
     }
-    store::set_task_status(&mut tx, task_id, status.as_str(), now).await?;
+    let action = before
+        .action
+        .as_deref()
+        .map(ContainmentAction::parse)
+        .transpose()
+        .map_err(Error::Internal)?;
+    // A containment action is only done once we know what it was done on.
+    let asset = match (status, action) {
+        (TaskStatus::Done, Some(a)) => Some(
+            required("asset", done_on.unwrap_or_default(), 500).map_err(|_| {
+                Error::invalid(format!(
+                    "Say which {} this was done on: \u{201c}{}\u{201d} is a containment action.",
+                    a.asset_label(),
+                    before.title
+                ))
+            })?,
+        ),
+        _ => None,
+    };
+    store::set_task_status(&mut tx, task_id, status.as_str(), asset.as_deref(), now).await?;
     if status == TaskStatus::Done {
+        let summary = match (action, &asset) {
+            (Some(a), Some(asset)) => {
+                format!("{} {asset} (task: {})", a.done_label(), before.title)
+            }
+            _ => format!("Task done: {}", before.title),
+        };
         record(
             &mut tx,
             actor,
@@ -1179,15 +1317,16 @@ pub async fn set_task_status(
             Happened {
                 kind: EventKind::TaskDone,
                 at: now,
-                summary: &format!("Task done: {}", before.title),
-                detail: json!({ "task_id": task_id }),
+                summary: &summary,
+                detail: json!({ "task_id": task_id, "action": action.map(ContainmentAction::as_str),
+                    "asset": asset }),
             },
         )
         .await?;
     }
     store::touch(&mut tx, before.case_id, now).await?;
     let detail = json!({ "case_id": before.case_id, "before": { "status": before.status },
-        "after": { "status": status.as_str() } });
+        "after": { "status": status.as_str(), "done_on": asset } });
     audit(
         &mut tx,
         actor,
@@ -1201,6 +1340,7 @@ pub async fn set_task_status(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, before.case_id).await;
     task(p, actor, task_id).await
 }
 
@@ -1237,6 +1377,7 @@ pub async fn add_task_log(
     )
     .await?;
     tx.commit().await?;
+    p.live.case_changed(&p.db, t.case_id).await;
     Ok(TaskLog {
         task_log_id: id,
         task_id,
@@ -1261,3 +1402,132 @@ pub async fn task_logs(p: &Platform, actor: &Actor, task_id: i64) -> Result<Vec<
         })
         .collect())
 }
+
+/// The ATT&CK techniques tagged on a case's timeline (corrected entries left out), by tactic.
+pub async fn techniques(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+) -> Result<Vec<TacticTechniques>> {
+    actor.require(Permission::CaseRead)?;
+    Ok(attack::by_tactic(&store::techniques(&p.db, case_id).await?))
+}
+
+/// Most related cases shown.
+const RELATED_SHOWN: i64 = 20;
+
+/// Cases sharing observables with this one, most shared first.
+pub async fn related(p: &Platform, actor: &Actor, case_id: i64) -> Result<Vec<RelatedCase>> {
+    actor.require(Permission::CaseRead)?;
+    store::related(&p.db, case_id, RELATED_SHOWN)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(RelatedCase {
+                status: CaseStatus::parse(&r.status).map_err(Error::Internal)?,
+                case_id: r.case_id,
+                number: r.number,
+                title: r.title,
+                shared: r.shared,
+            })
+        })
+        .collect()
+}
+
+/// Adds a playbook's tasks to an open case, with a timeline entry naming the playbook.
+pub async fn add_playbook_tasks(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    playbook: &str,
+    tasks: &[NewTask],
+) -> Result<()> {
+    actor.require(Permission::CaseEdit)?;
+    let now = p.clock.now();
+    let label = actor.label();
+    let mut tx = p.db.begin().await?;
+    let case = load_for_change(&mut tx, case_id).await?;
+    ensure_open(&case)?;
+    record(
+        &mut tx,
+        actor,
+        now,
+        case_id,
+        Happened {
+            kind: EventKind::Custom,
+            at: now,
+            summary: &format!("Playbook applied: {playbook} ({} tasks)", tasks.len()),
+            detail: json!({ "playbook": playbook, "tasks": tasks.len() }),
+        },
+    )
+    .await?;
+    let mut ids = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        ids.push(store::insert_task(&mut tx, case_id, t, &label, now).await?);
+    }
+    store::touch(&mut tx, case_id, now).await?;
+    let detail = json!({ "playbook": playbook, "task_ids": ids });
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.playbook_applied", case_id, detail),
+    )
+    .await?;
+    tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
+    Ok(())
+}
+
+/// What importing an e-mail added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmlImport {
+    pub found: usize,
+    pub skipped: usize,
+}
+
+/// Reads a raw e-mail (`.eml`) and adds its observables (sender, reply-to, return-path,
+/// received hops, URLs, attachment names and hashes) to the case.
+pub async fn import_eml(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    raw: &[u8],
+) -> Result<EmlImport> {
+    actor.require(Permission::CaseEdit)?;
+    if raw.len() > MAX_EML_BYTES {
+        return Err(Error::invalid(
+            "That e-mail is over 25 MB; attach it as evidence instead.",
+        ));
+    }
+    let found = crate::observables::eml::observables_from_eml(raw).ok_or_else(|| {
+        Error::invalid(
+            "That is not an e-mail message: paste the whole .eml source, headers included.",
+        )
+    })?;
+    if found.observables.is_empty() {
+        return Err(Error::invalid(
+            "The message holds no observables Casefile recognises.",
+        ));
+    }
+    let description = format!("From the e-mail \u{201c}{}\u{201d}", found.subject);
+    let description: String = description.chars().take(1000).collect();
+    add_observables(
+        p,
+        actor,
+        case_id,
+        &found.observables,
+        &description,
+        false,
+        None,
+        None,
+    )
+    .await?;
+    Ok(EmlImport {
+        found: found.observables.len(),
+        skipped: found.skipped,
+    })
+}
+
+/// Largest raw e-mail read for observables.
+pub const MAX_EML_BYTES: usize = 25 * 1024 * 1024;

@@ -6,6 +6,7 @@ use crate::{
     alerts::Observable,
     execute_tx, on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::like_contains},
+    search::store as search,
     validate::tags_to_json,
 };
 
@@ -70,7 +71,24 @@ pub async fn insert_case(
         .fetch_one(conn)
         .await
     })?;
+    reindex_case(tx, id).await?;
     Ok(id)
+}
+
+/// Rewrites the case header's search document from the row.
+async fn reindex_case(tx: &mut Tx, case_id: i64) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "insert into search_doc (case_id, kind, ref_id, body)
+             select case_id, 'case', case_id,
+                    number || ' ' || title || ' ' || description || ' ' || tags || ' ' || detection_source
+             from incident_case where case_id = $1
+             on conflict (kind, ref_id) do update set body = excluded.body"
+        )
+        .bind(case_id)
+    )?;
+    Ok(())
 }
 
 /// A case by id or by number (`CF-2026-000123`).
@@ -145,6 +163,9 @@ pub async fn write_case(
         .bind(w.closed_at)
         .bind(now)
     )?;
+    if n == 1 {
+        reindex_case(tx, id).await?;
+    }
     Ok(n == 1)
 }
 
@@ -243,6 +264,26 @@ pub async fn insert_event(
         .fetch_one(c)
         .await
     })?;
+    for technique in e.techniques {
+        let tactics = crate::attack::technique(technique)
+            .map(|t| t.tactics.as_slice())
+            .unwrap_or_default();
+        for tactic in tactics {
+            execute_tx!(
+                tx,
+                sqlx::query(
+                    "insert into event_technique (event_id, case_id, technique_id, tactic)
+                     values ($1, $2, $3, $4)"
+                )
+                .bind(id)
+                .bind(case_id)
+                .bind(technique)
+                .bind(tactic)
+            )?;
+        }
+    }
+    let body = format!("{} {} {}", e.summary, e.body, e.tags.join(" "));
+    search::index(tx, case_id, "event", id, &body).await?;
     Ok(id)
 }
 
@@ -257,38 +298,124 @@ pub struct EventRow {
     pub techniques: String,
     pub tags: String,
     pub supersedes_event_id: Option<i64>,
+    pub superseded_by: Option<i64>,
     pub recorded_by: String,
     pub recorded_at: i64,
 }
 
+/// Which timeline entries to read; `None` means any.
+pub struct TimelineQuery<'a> {
+    pub kind: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    pub tactic: Option<&'a str>,
+    /// Keyset cursor: entries after this (occurred_at, event_id).
+    pub after: Option<(i64, i64)>,
+    pub limit: i64,
+}
+
 /// Timeline in the order things happened, keyset-paged by (occurred_at, event_id).
-pub async fn timeline(
-    db: &Db,
-    case_id: i64,
-    kind: Option<&str>,
-    after: Option<(i64, i64)>,
-    limit: i64,
-) -> Result<Vec<EventRow>> {
+pub async fn timeline(db: &Db, case_id: i64, q: &TimelineQuery<'_>) -> Result<Vec<EventRow>> {
     Ok(on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(
-            "select event_id, kind, occurred_at, summary, body, detail, techniques, tags, supersedes_event_id,
-                    recorded_by, recorded_at
-             from case_event where case_id = ",
+            "select e.event_id, e.kind, e.occurred_at, e.summary, e.body, e.detail, e.techniques, e.tags,
+                    e.supersedes_event_id,
+                    (select min(s.event_id) from case_event s where s.supersedes_event_id = e.event_id)
+                        as superseded_by,
+                    e.recorded_by, e.recorded_at
+             from case_event e where e.case_id = ",
         );
         qb.push_bind(case_id);
-        if let Some(k) = kind {
-            qb.push(" and kind = ").push_bind(k.to_owned());
+        if let Some(k) = q.kind {
+            qb.push(" and e.kind = ").push_bind(k.to_owned());
         }
-        if let Some((at, id)) = after {
-            qb.push(" and (occurred_at, event_id) > (")
+        if let Some(t) = q.tag {
+            // Tags are stored as a JSON array of strings; a quoted, escaped match finds one.
+            let quoted = serde_json::to_string(t).unwrap_or_default();
+            qb.push(" and e.tags like ")
+                .push_bind(like_contains(&quoted))
+                .push(" escape '\\'");
+        }
+        if let Some(t) = q.tactic {
+            qb.push(
+                " and exists (select 1 from event_technique t where t.event_id = e.event_id and t.tactic = ",
+            )
+            .push_bind(t.to_owned())
+            .push(")");
+        }
+        if let Some((at, id)) = q.after {
+            qb.push(" and (e.occurred_at, e.event_id) > (")
                 .push_bind(at)
                 .push(", ")
                 .push_bind(id)
                 .push(")");
         }
-        qb.push(" order by occurred_at, event_id limit ")
-            .push_bind(limit);
+        qb.push(" order by e.occurred_at, e.event_id limit ")
+            .push_bind(q.limit);
         qb.build_query_as::<EventRow>().fetch_all(pool).await
+    })?)
+}
+
+/// A timeline entry of this case, inside `tx`: its kind and the correction that superseded
+/// it, if any (to check what a new correction supersedes).
+pub async fn event_in_case(
+    tx: &mut Tx,
+    case_id: i64,
+    event_id: i64,
+) -> Result<Option<(String, Option<i64>)>> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(
+            "select e.kind,
+                    (select min(s.event_id) from case_event s where s.supersedes_event_id = e.event_id)
+             from case_event e where e.case_id = $1 and e.event_id = $2",
+        )
+            .bind(case_id)
+            .bind(event_id)
+            .fetch_optional(c)
+            .await
+    })?)
+}
+
+/// The (technique, tactic) pairs tagged on a case's timeline, leaving out superseded entries.
+pub async fn techniques(db: &Db, case_id: i64) -> Result<Vec<(String, String)>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select distinct t.technique_id, t.tactic from event_technique t
+             where t.case_id = $1
+               and not exists (select 1 from case_event s where s.supersedes_event_id = t.event_id)
+             order by t.tactic, t.technique_id limit 1000",
+        )
+        .bind(case_id)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+#[derive(sqlx::FromRow)]
+pub struct RelatedRow {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub shared: i64,
+}
+
+/// Other cases holding any of this case's observable values, most shared first.
+pub async fn related(db: &Db, case_id: i64, limit: i64) -> Result<Vec<RelatedRow>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select c.case_id, c.number, c.title, c.status, count(*) as shared
+             from case_observable o
+             join case_observable x on x.data_type = o.data_type and x.value = o.value
+                 and x.case_id <> o.case_id
+             join incident_case c on c.case_id = x.case_id
+             where o.case_id = $1
+             group by c.case_id, c.number, c.title, c.status
+             order by shared desc, c.case_id desc limit $2",
+        )
+        .bind(case_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
     })?)
 }
 
@@ -302,37 +429,49 @@ pub struct NewCaseObservable<'a> {
     pub alert_id: Option<i64>,
 }
 
-/// Adds an observable unless the case has it already; returns its id if it was new.
+/// Adds an observable unless the case has it already, noting the watchlists that hold its
+/// value; returns its id and those watchlists if it was new.
 pub async fn insert_observable(
     tx: &mut Tx,
     case_id: i64,
     n: &NewCaseObservable<'_>,
     created_by: &str,
     now: Millis,
-) -> Result<Option<i64>> {
+) -> Result<Option<(i64, Option<String>)>> {
     let o = n.observable;
-    let row: Option<(i64,)> = on_tx!(tx, |c| {
-        sqlx::query_as(
-            "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
-                 first_seen_at, last_seen_at, created_by, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9)
-             on conflict (case_id, data_type, value) do nothing
-             returning case_observable_id",
-        )
-        .bind(case_id)
-        .bind(o.kind.as_str())
-        .bind(&o.value)
-        .bind(n.description)
-        .bind(tags_to_json(&o.tags))
-        .bind(i64::from(n.ioc))
-        .bind(n.tlp)
-        .bind(n.alert_id)
-        .bind(now)
-        .bind(created_by)
-        .fetch_optional(c)
-        .await
+    let names = match tx.dialect() {
+        crate::platform::db::Dialect::Sqlite => "group_concat(w.name, ', ')",
+        crate::platform::db::Dialect::Postgres => "string_agg(w.name, ', ' order by w.name)",
+    };
+    let sql = format!(
+        "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
+             first_seen_at, last_seen_at, created_by, created_at, updated_at, watchlist)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9,
+             (select {names} from watchlist_entry e join watchlist w on w.watchlist_id = e.watchlist_id
+              where e.data_type = $2 and e.value = $3))
+         on conflict (case_id, data_type, value) do nothing
+         returning case_observable_id, watchlist"
+    );
+    let row: Option<(i64, Option<String>)> = on_tx!(tx, |c| {
+        sqlx::query_as(&sql)
+            .bind(case_id)
+            .bind(o.kind.as_str())
+            .bind(&o.value)
+            .bind(n.description)
+            .bind(tags_to_json(&o.tags))
+            .bind(i64::from(n.ioc))
+            .bind(n.tlp)
+            .bind(n.alert_id)
+            .bind(now)
+            .bind(created_by)
+            .fetch_optional(c)
+            .await
     })?;
-    if row.is_none() {
+    if let Some((id, _)) = &row {
+        let id = *id;
+        let body = format!("{} {} {}", o.value, n.description, o.tags.join(" "));
+        search::index(tx, case_id, "observable", id, &body).await?;
+    } else {
         execute_tx!(
             tx,
             sqlx::query(
@@ -345,7 +484,7 @@ pub async fn insert_observable(
             .bind(now)
         )?;
     }
-    Ok(row.map(|r| r.0))
+    Ok(row)
 }
 
 #[derive(sqlx::FromRow)]
@@ -359,18 +498,24 @@ pub struct ObservableRow {
     pub ioc: i64,
     pub tlp: i64,
     pub alert_id: Option<i64>,
+    pub watchlist: Option<String>,
+    pub seen_in_cases: i64,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
-/// A case's observables, oldest first, at most `limit`.
+/// A case's observables, oldest first, at most `limit`, each with the number of other cases
+/// holding the same value.
 pub async fn observables(db: &Db, case_id: i64, limit: i64) -> Result<Vec<ObservableRow>> {
     Ok(on_pool!(db, |pool| {
         sqlx::query_as(
-            "select case_observable_id, case_id, data_type, value, description, tags, ioc, tlp, alert_id,
-                    created_by, created_at, updated_at
-             from case_observable where case_id = $1 order by case_observable_id limit $2",
+            "select o.case_observable_id, o.case_id, o.data_type, o.value, o.description, o.tags, o.ioc,
+                    o.tlp, o.alert_id, o.watchlist,
+                    (select count(*) from case_observable x where x.data_type = o.data_type
+                        and x.value = o.value and x.case_id <> o.case_id) as seen_in_cases,
+                    o.created_by, o.created_at, o.updated_at
+             from case_observable o where o.case_id = $1 order by o.case_observable_id limit $2",
         )
         .bind(case_id)
         .bind(limit)
@@ -390,8 +535,8 @@ pub async fn insert_task(
     let (id,): (i64,) = on_tx!(tx, |c| {
         sqlx::query_as(
             "insert into case_task (case_id, title, description, group_name, status, due_at, completed_at,
-                 created_by, created_at, updated_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)
+                 created_by, created_at, updated_at, action)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)
              returning task_id",
         )
         .bind(case_id)
@@ -403,6 +548,7 @@ pub async fn insert_task(
         .bind(completed_at)
         .bind(created_by)
         .bind(now)
+        .bind(t.action.map(|a| a.as_str()))
         .fetch_one(c)
         .await
     })?;
@@ -410,7 +556,7 @@ pub async fn insert_task(
 }
 
 pub(crate) const TASK_COLUMNS: &str =
-    "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status,
+    "select t.task_id, t.case_id, t.title, t.description, t.group_name, t.status, t.action, t.done_on,
         u.username as assignee, t.due_at, t.completed_at, t.created_by, t.created_at, t.updated_at
      from case_task t left join app_user u on u.user_id = t.assignee_id";
 
@@ -422,6 +568,8 @@ pub struct TaskRow {
     pub description: String,
     pub group_name: String,
     pub status: String,
+    pub action: Option<String>,
+    pub done_on: Option<String>,
     pub assignee: Option<String>,
     pub due_at: Option<i64>,
     pub completed_at: Option<i64>,
@@ -459,17 +607,26 @@ pub async fn task_in_tx(tx: &mut Tx, task_id: i64) -> Result<Option<TaskRow>> {
     })?)
 }
 
-pub async fn set_task_status(tx: &mut Tx, task_id: i64, status: &str, now: Millis) -> Result<()> {
+/// Sets a task's status; `done_on` is the asset a containment action was carried out on.
+pub async fn set_task_status(
+    tx: &mut Tx,
+    task_id: i64,
+    status: &str,
+    done_on: Option<&str>,
+    now: Millis,
+) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
             "update case_task set status = $2,
-                 completed_at = case when $2 = 'done' then $3 else null end, updated_at = $3
+                 completed_at = case when $2 = 'done' then $3 else null end,
+                 done_on = case when $2 = 'done' then $4 else null end, updated_at = $3
              where task_id = $1"
         )
         .bind(task_id)
         .bind(status)
         .bind(now)
+        .bind(done_on)
     )?;
     Ok(())
 }

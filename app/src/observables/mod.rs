@@ -1,6 +1,9 @@
 //! Observables (IOCs and artefacts: IPs, domains, URLs, hashes, …): their types, and the rule
 //! that checks and normalizes a value for its type, accepting defanged input (`hxxp`, `[.]`).
 
+#[cfg(feature = "ssr")]
+pub mod eml;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod live;
 pub mod passwords;
 pub mod secrets;
 pub mod session;
@@ -14,6 +15,7 @@ pub use actor::Actor;
 pub use clock::Clock;
 pub use db::{Db, Tx};
 pub use error::{Error, Result};
+pub use live::Live;
 pub use passwords::Passwords;
 
 use std::sync::Arc;
@@ -50,6 +52,8 @@ pub struct Platform {
     pub clock: Clock,
     pub passwords: Arc<Passwords>,
     pub settings: Arc<Settings>,
+    /// Announces committed case changes to open case pages.
+    pub live: Live,
 }
 
 impl Platform {
@@ -59,6 +63,7 @@ impl Platform {
             clock,
             passwords: Arc::new(Passwords::new()),
             settings: Arc::new(settings),
+            live: Live::new(),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod health;
+pub mod live;
 pub mod security;
 pub mod thehive;
 
@@ -33,6 +34,7 @@ pub fn router<S: SessionStore + Clone>(
         leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
     Router::new()
         .route("/healthz", get(health::healthz))
+        .route("/live/cases/{number}", get(live::case_changes))
         .merge(api::router())
         .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)

@@ -46,6 +46,7 @@ impl InputTask {
                 .transpose()
                 .map_err(Error::Invalid)?,
             due_at: self.due_date,
+            action: None,
         })
     }
 }
@@ -214,6 +215,7 @@ pub async fn add_observable(
         o.message.as_deref().unwrap_or_default(),
         o.ioc.unwrap_or(false),
         o.tlp,
+        None,
     )
     .await?;
     let body: Vec<Value> = stored.iter().map(model::case_observable).collect();
@@ -262,7 +264,7 @@ pub async fn update_task(
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
     let status = model::task_status_from(&u.status).map_err(Error::Invalid)?;
-    service::set_task_status(&p, &actor, task_id(&id)?, status.as_str()).await?;
+    service::set_task_status(&p, &actor, task_id(&id)?, status.as_str(), None).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

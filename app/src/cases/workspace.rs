@@ -1,0 +1,710 @@
+//! The case workspace: header and lifecycle, ATT&CK techniques by tactic, related cases,
+//! observables (with watchlist flags and "seen in N cases"), tasks and playbooks, and the
+//! timeline with its filters, corrections and entry form. It reloads itself when a colleague
+//! changes the case (server-sent events from `/live/cases/{number}`).
+//!
+//! Notes are Markdown rendered and sanitized on the server; nothing else an analyst or a tool
+//! wrote is rendered as HTML.
+
+use leptos::prelude::*;
+use leptos_router::{
+    components::A,
+    hooks::{use_params_map, use_query_map},
+};
+
+use super::{
+    CaseStatus, CaseTask, ClosureVerdict, ContainmentAction, EventInput, EventKind, TaskStatus,
+    TimelineEvent, TimelineFilter,
+    api::{
+        AddCaseEvent, AddCaseObservable, AddCaseTask, CaseWorkspaceData, CloseCase, ImportCaseEml,
+        ObservableForm, ReopenCase, SetCaseStatus, SetTaskStatus, case_view,
+    },
+    pages::TLP_NAMES,
+};
+use crate::{
+    accounts::roles::Permission,
+    components::{When, action_error, browser_utc_offset_minutes, utc},
+    observables::ObservableType,
+    playbooks::api::ApplyPlaybook,
+    shell::{ErrorBox, RequireUser},
+    validate::split_list,
+};
+
+#[component]
+pub fn CasePage() -> impl IntoView {
+    view! {
+        <RequireUser permission=Permission::CaseRead>
+            <CaseWorkspace/>
+        </RequireUser>
+    }
+}
+
+/// Everything an analyst can do on the case page; any of them reloads the case.
+#[derive(Clone, Copy)]
+struct CaseActions {
+    add_event: ServerAction<AddCaseEvent>,
+    set_status: ServerAction<SetCaseStatus>,
+    close: ServerAction<CloseCase>,
+    reopen: ServerAction<ReopenCase>,
+    add_observable: ServerAction<AddCaseObservable>,
+    import_eml: ServerAction<ImportCaseEml>,
+    add_task: ServerAction<AddCaseTask>,
+    set_task: ServerAction<SetTaskStatus>,
+    apply_playbook: ServerAction<ApplyPlaybook>,
+}
+
+impl CaseActions {
+    fn new() -> Self {
+        Self {
+            add_event: ServerAction::new(),
+            set_status: ServerAction::new(),
+            close: ServerAction::new(),
+            reopen: ServerAction::new(),
+            add_observable: ServerAction::new(),
+            import_eml: ServerAction::new(),
+            add_task: ServerAction::new(),
+            set_task: ServerAction::new(),
+            apply_playbook: ServerAction::new(),
+        }
+    }
+
+    fn versions(&self) -> [usize; 9] {
+        [
+            self.add_event.version().get(),
+            self.set_status.version().get(),
+            self.close.version().get(),
+            self.reopen.version().get(),
+            self.add_observable.version().get(),
+            self.import_eml.version().get(),
+            self.add_task.version().get(),
+            self.set_task.version().get(),
+            self.apply_playbook.version().get(),
+        ]
+    }
+
+    fn errors(&self) -> impl IntoView + use<> {
+        view! {
+            <div class="action-errors">
+                {action_error(self.add_event.value())}
+                {action_error(self.set_status.value())}
+                {action_error(self.close.value())}
+                {action_error(self.reopen.value())}
+                {action_error(self.add_observable.value())}
+                {action_error(self.import_eml.value())}
+                {action_error(self.add_task.value())}
+                {action_error(self.set_task.value())}
+                {action_error(self.apply_playbook.value())}
+            </div>
+        }
+    }
+}
+
+/// The timeline entry form's fields. They live above the reloading part of the page so a
+/// colleague's change does not wipe a half-written note.
+#[derive(Clone, Copy)]
+struct EntryDraft {
+    kind: RwSignal<String>,
+    occurred_at: RwSignal<String>,
+    summary: RwSignal<String>,
+    body: RwSignal<String>,
+    techniques: RwSignal<String>,
+    tags: RwSignal<String>,
+    supersedes: RwSignal<Option<i64>>,
+}
+
+impl EntryDraft {
+    fn new() -> Self {
+        Self {
+            kind: RwSignal::new(EventKind::Note.as_str().to_owned()),
+            occurred_at: RwSignal::new(String::new()),
+            summary: RwSignal::new(String::new()),
+            body: RwSignal::new(String::new()),
+            techniques: RwSignal::new(String::new()),
+            tags: RwSignal::new(String::new()),
+            supersedes: RwSignal::new(None),
+        }
+    }
+
+    fn clear(&self) {
+        self.occurred_at.set(String::new());
+        self.summary.set(String::new());
+        self.body.set(String::new());
+        self.techniques.set(String::new());
+        self.tags.set(String::new());
+        self.supersedes.set(None);
+    }
+
+    /// Starts a correction of `e`, prefilled with what it said.
+    fn correct(&self, e: &TimelineEvent) {
+        self.kind.set(e.kind.as_str().to_owned());
+        self.summary.set(if e.kind == EventKind::Custom {
+            e.summary.clone()
+        } else {
+            String::new()
+        });
+        self.body.set(e.body.clone());
+        self.techniques.set(e.techniques.join(", "));
+        self.tags.set(e.tags.join(", "));
+        self.supersedes.set(Some(e.event_id));
+    }
+}
+
+#[component]
+fn CaseWorkspace() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let number = Memo::new(move |_| params.with(|p| p.get("number").unwrap_or_default()));
+    let param = move |k: &str| query.with(|q| q.get(k).filter(|v| !v.is_empty()));
+    let filter = Memo::new(move |_| TimelineFilter {
+        kind: param("kind"),
+        tag: param("tag"),
+        tactic: param("tactic"),
+    });
+    let after = Memo::new(move |_| {
+        param("after").and_then(|a| {
+            let (at, id) = a.split_once('_')?;
+            Some((at.parse().ok()?, id.parse().ok()?))
+        })
+    });
+    let actions = CaseActions::new();
+    let draft = EntryDraft::new();
+    let live = RwSignal::new(0u64);
+    follow_live_changes(number, live);
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = actions.add_event.value().get() {
+            draft.clear();
+        }
+    });
+    let view_data = Resource::new(
+        move || {
+            (
+                number.get(),
+                filter.get(),
+                after.get(),
+                actions.versions(),
+                live.get(),
+            )
+        },
+        |(n, f, a, _, _)| case_view(n, f, a),
+    );
+    view! {
+        {actions.errors()}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match view_data.await {
+                    Ok(v) => view! { <CaseDetail v actions draft/> }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Bumps `live` whenever the server says this case changed.
+fn follow_live_changes(number: Memo<String>, live: RwSignal<u64>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let source = StoredValue::new_local(None::<web_sys::EventSource>);
+        Effect::new(move |_| {
+            let n = number.get();
+            source.update_value(|s| {
+                if let Some(old) = s.take() {
+                    old.close();
+                }
+                let Ok(es) = web_sys::EventSource::new(&format!("/live/cases/{n}")) else {
+                    return;
+                };
+                let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                    live.update(|t| *t += 1);
+                });
+                es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                // The closure lives as long as the page; the EventSource is closed on leave.
+                on_message.forget();
+                *s = Some(es);
+            });
+        });
+        on_cleanup(move || {
+            source.update_value(|s| {
+                if let Some(es) = s.take() {
+                    es.close();
+                }
+            })
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (number, live);
+}
+
+#[component]
+fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> impl IntoView {
+    let c = v.case;
+    let case_id = c.case_id;
+    let closed = c.status == CaseStatus::Closed;
+    view! {
+        <div class="page-head">
+            <h1><span class="case-number">{c.number.clone()}</span>" "{c.title.clone()}</h1>
+            <A href="/cases">"All cases"</A>
+        </div>
+        <dl class="facts">
+            <dt>"Status"</dt><dd data-testid="case-status">{c.status.label()}</dd>
+            <dt>"Severity"</dt><dd><span class=format!("sev sev-{}", c.severity.as_str())>{c.severity.as_str()}</span></dd>
+            <dt>"Tier"</dt><dd>{c.tier}</dd>
+            <dt>"Assignee"</dt><dd>{c.assignee.clone().unwrap_or_else(|| "unassigned".into())}</dd>
+            <dt>"Detection"</dt><dd>{c.detection_source.clone()}</dd>
+            <dt>"Opened"</dt><dd><When ms=c.opened_at/>" by "{c.created_by.clone()}</dd>
+            <dt>"Tags"</dt><dd>{c.tags.join(", ")}</dd>
+            <dt>"TLP / PAP"</dt><dd>{tlp_name(c.tlp)}" / "{c.pap}</dd>
+        </dl>
+        <Lifecycle case_id version=c.version current=c.status actions/>
+        <section aria-labelledby="desc-h">
+            <h2 id="desc-h">"Description"</h2>
+            <p class="prewrap">{c.description.clone()}</p>
+        </section>
+        <Techniques groups=v.techniques number=c.number.clone()/>
+        <Related related=v.related/>
+        <section aria-labelledby="obs-h">
+            <h2 id="obs-h">"Observables ("{v.observables.len()}")"</h2>
+            <table class="data">
+                <thead><tr>
+                    <th scope="col">"Type"</th><th scope="col">"Value"</th><th scope="col">"IOC"</th>
+                    <th scope="col">"TLP"</th><th scope="col">"Tags"</th><th scope="col">"Watchlist"</th>
+                    <th scope="col">"Other cases"</th>
+                </tr></thead>
+                <tbody>
+                    {v.observables.into_iter().map(|o| { let flagged = o.watchlist.is_some(); view! {
+                        <tr class:watchlisted=flagged>
+                            <td>{o.data_type}</td>
+                            <td class="mono">{o.value}</td>
+                            <td>{if o.ioc { "yes" } else { "" }}</td>
+                            <td>{tlp_name(o.tlp)}</td>
+                            <td>{o.tags.join(", ")}</td>
+                            <td>{o.watchlist.map(|w| view! { <span class="flag">{w}</span> })}</td>
+                            <td>{(o.seen_in_cases > 0).then(|| format!("seen in {} {}", o.seen_in_cases,
+                                if o.seen_in_cases == 1 { "case" } else { "cases" }))}</td>
+                        </tr>
+                    }}).collect_view()}
+                </tbody>
+            </table>
+            {(!closed).then(|| view! {
+                <AddObservable case_id from_event=None actions/>
+                <EmlImport case_id actions/>
+            })}
+        </section>
+        <section aria-labelledby="tasks-h">
+            <h2 id="tasks-h">"Tasks ("{v.tasks.len()}")"</h2>
+            <ul class="tasks">
+                {v.tasks.into_iter().map(|t| view! { <TaskItem t closed actions/> }).collect_view()}
+            </ul>
+            {(!closed).then(|| view! {
+                <PlaybookForm case_id playbooks=v.playbooks actions/>
+                <TaskForm case_id actions/>
+            })}
+        </section>
+        <section aria-labelledby="timeline-h">
+            <h2 id="timeline-h">"Timeline"</h2>
+            <TimelineFilters/>
+            <ol class="timeline">
+                {v.timeline.into_iter().map(|e| view! { <Entry e closed case_id actions draft/> }).collect_view()}
+            </ol>
+            {v.timeline_next.map(|(at, id)| view! {
+                <p><A href=format!("?after={at}_{id}")>"Later entries →"</A></p>
+            })}
+        </section>
+        {(!closed).then(|| view! { <EntryForm case_id actions draft/> })}
+    }
+}
+
+fn tlp_name(n: i64) -> &'static str {
+    usize::try_from(n)
+        .ok()
+        .and_then(|i| TLP_NAMES.get(i))
+        .copied()
+        .unwrap_or("TLP:?")
+}
+
+/// ATT&CK techniques on the timeline, grouped by tactic; a tactic filters the timeline.
+#[component]
+fn Techniques(groups: Vec<crate::attack::TacticTechniques>, number: String) -> impl IntoView {
+    view! {
+        <section aria-labelledby="attack-h">
+            <h2 id="attack-h">"ATT&CK techniques"</h2>
+            {if groups.is_empty() {
+                view! { <p class="muted">"No techniques tagged yet: add them to a timeline entry."</p> }.into_any()
+            } else {
+                view! {
+                    <dl class="tactics">
+                        {groups.into_iter().map(|g| view! {
+                            <dt><A href=format!("/cases/{number}?tactic={}", g.tactic.short_name)>{g.tactic.name.clone()}</A></dt>
+                            <dd>
+                                {g.techniques.into_iter().map(|t| view! {
+                                    <span class="technique" title=t.name.clone()>{t.id.clone()}" "{t.name.clone()}</span>
+                                }).collect_view()}
+                            </dd>
+                        }).collect_view()}
+                    </dl>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Related(related: Vec<super::RelatedCase>) -> impl IntoView {
+    (!related.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="related-h">
+                <h2 id="related-h">"Related cases"</h2>
+                <ul>
+                    {related.into_iter().map(|r| view! {
+                        <li>
+                            <A href=format!("/cases/{}", r.number)>{r.number.clone()}</A>" "{r.title}
+                            <span class="muted">" · "{r.status.label()}" · "{r.shared}" shared observable(s)"</span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        }
+    })
+}
+
+/// Phase moves, closing with a verdict and summary, reopening with a reason.
+#[component]
+fn Lifecycle(
+    case_id: i64,
+    version: i64,
+    current: CaseStatus,
+    actions: CaseActions,
+) -> impl IntoView {
+    if current == CaseStatus::Closed {
+        let reason = RwSignal::new(String::new());
+        return view! {
+            <div class="lifecycle" role="group" aria-label="Reopen the case">
+                <label>"Reason " <input size="40" bind:value=reason/></label>
+                <button type="button" on:click=move |_| { actions.reopen.dispatch(ReopenCase { case_id, version, reason: reason.get_untracked() }); }>
+                    "Reopen case"
+                </button>
+            </div>
+        }
+        .into_any();
+    }
+    let later: Vec<CaseStatus> = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| *s > current && *s != CaseStatus::Closed)
+        .collect();
+    let next = RwSignal::new(
+        later
+            .first()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+    );
+    let verdict = RwSignal::new(
+        ClosureVerdict::TruePositiveWithoutImpact
+            .as_str()
+            .to_owned(),
+    );
+    let summary = RwSignal::new(String::new());
+    view! {
+        <div class="lifecycle" role="group" aria-label="Case phase">
+            {(!later.is_empty()).then(|| view! {
+                <label>"Move to "
+                    <select on:change=move |ev| next.set(event_target_value(&ev))>
+                        {later.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <button type="button" on:click=move |_| { actions.set_status.dispatch(SetCaseStatus { case_id, version, status: next.get_untracked() }); }>
+                    "Move"
+                </button>
+            })}
+            <label>"Verdict "
+                <select on:change=move |ev| verdict.set(event_target_value(&ev))>
+                    {ClosureVerdict::ALL.into_iter().map(|v| view! {
+                        <option value=v.as_str() selected=v == ClosureVerdict::TruePositiveWithoutImpact>{v.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Summary " <input size="40" bind:value=summary/></label>
+            <button type="button" on:click=move |_| {
+                actions.close.dispatch(CloseCase { case_id, version, verdict: verdict.get_untracked(), summary: summary.get_untracked() });
+            }>"Close case"</button>
+        </div>
+    }
+    .into_any()
+}
+
+/// Adds one observable; from the timeline, `from_event` records which entry it was picked from.
+#[component]
+fn AddObservable(case_id: i64, from_event: Option<i64>, actions: CaseActions) -> impl IntoView {
+    let kind = RwSignal::new(ObservableType::Ip.as_str().to_owned());
+    let value = RwSignal::new(String::new());
+    let ioc = RwSignal::new(false);
+    let tlp = RwSignal::new(String::new());
+    let tags = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.add_observable.dispatch(AddCaseObservable {
+            case_id,
+            observable: ObservableForm {
+                kind: kind.get_untracked(),
+                value: value.get_untracked(),
+                ioc: ioc.get_untracked(),
+                tlp: tlp.get_untracked().parse().ok(),
+                tags: tags.get_untracked(),
+                from_event,
+            },
+        });
+    };
+    view! {
+        <form class="inline-form observable-form" on:submit=submit>
+            <label>"Type "
+                <select on:change=move |ev| kind.set(event_target_value(&ev))>
+                    {ObservableType::ALL.into_iter().map(|t| view! { <option value=t.as_str()>{t.as_str().replace('_', " ")}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Value " <input size="30" bind:value=value/></label>
+            <label><input type="checkbox" bind:checked=ioc/>" IOC"</label>
+            <label>"TLP "
+                <select on:change=move |ev| tlp.set(event_target_value(&ev))>
+                    <option value="">"as the case"</option>
+                    {TLP_NAMES.iter().enumerate().map(|(n, name)| view! { <option value=n.to_string()>{*name}</option> }).collect_view()}
+                </select>
+            </label>
+            <label>"Tags " <input size="14" bind:value=tags/></label>
+            <button type="submit">"Add observable"</button>
+        </form>
+    }
+}
+
+/// Phishing analysis: paste a raw e-mail; its sender, hops, URLs and attachments become observables.
+#[component]
+fn EmlImport(case_id: i64, actions: CaseActions) -> impl IntoView {
+    let raw = RwSignal::new(String::new());
+    let result = move || {
+        actions.import_eml.value().get().and_then(Result::ok).map(|(found, skipped)| {
+            view! { <p class="notice" role="status">{format!("{found} observables read from the e-mail ({skipped} values skipped as invalid).")}</p> }
+        })
+    };
+    view! {
+        <details class="eml-import">
+            <summary>"Read observables from an e-mail (.eml)"</summary>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                actions.import_eml.dispatch(ImportCaseEml { case_id, raw: raw.get_untracked() });
+            }>
+                <label>"Raw message, headers included"
+                    <textarea rows="6" cols="80" class="mono" bind:value=raw></textarea>
+                </label>
+                <button type="submit">"Read e-mail"</button>
+            </form>
+            {result}
+        </details>
+    }
+}
+
+/// A task: its status, and for a containment action the asset it was done on.
+#[component]
+fn TaskItem(t: CaseTask, closed: bool, actions: CaseActions) -> impl IntoView {
+    let task_id = t.task_id;
+    let label = format!("Status of {}", t.title);
+    let asset = RwSignal::new(String::new());
+    let action = t.action;
+    let open_containment = action.filter(|_| t.status != TaskStatus::Done && !closed);
+    view! {
+        <li class:containment=action.is_some()>
+            <span class="task-title">{t.title.clone()}</span>" ("{t.group_name.clone()}") "
+            <select aria-label=label disabled=closed
+                on:change=move |ev| { actions.set_task.dispatch(SetTaskStatus { task_id, status: event_target_value(&ev), done_on: None }); }>
+                {TaskStatus::ALL.into_iter().map(|s| view! {
+                    <option value=s.as_str() selected=s == t.status>{s.as_str().replace('_', " ")}</option>
+                }).collect_view()}
+            </select>
+            {t.done_on.clone().map(|d| view! { <span class="muted">" done on "<span class="mono">{d}</span></span> })}
+            {open_containment.map(|a: ContainmentAction| {
+                let asset_label = format!("{} for {}", a.asset_label(), t.title);
+                view! {
+                    <form class="inline-form" on:submit=move |ev| {
+                        ev.prevent_default();
+                        actions.set_task.dispatch(SetTaskStatus { task_id, status: TaskStatus::Done.as_str().into(), done_on: Some(asset.get_untracked()) });
+                    }>
+                        <input size="20" aria-label=asset_label placeholder=a.asset_label() bind:value=asset/>
+                        <button type="submit">"Record done"</button>
+                    </form>
+                }
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn PlaybookForm(
+    case_id: i64,
+    playbooks: Vec<(i64, String)>,
+    actions: CaseActions,
+) -> impl IntoView {
+    let chosen = RwSignal::new(
+        playbooks
+            .first()
+            .map(|(id, _)| id.to_string())
+            .unwrap_or_default(),
+    );
+    view! {
+        <form class="inline-form" on:submit=move |ev| {
+            ev.prevent_default();
+            if let Ok(playbook_id) = chosen.get_untracked().parse() {
+                actions.apply_playbook.dispatch(ApplyPlaybook { case_id, playbook_id });
+            }
+        }>
+            <label>"Playbook "
+                <select on:change=move |ev| chosen.set(event_target_value(&ev))>
+                    {playbooks.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Apply playbook"</button>
+        </form>
+    }
+}
+
+#[component]
+fn TaskForm(case_id: i64, actions: CaseActions) -> impl IntoView {
+    let title = RwSignal::new(String::new());
+    let group = RwSignal::new(String::new());
+    let action = RwSignal::new(String::new());
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.add_task.dispatch(AddCaseTask {
+            case_id,
+            title: title.get_untracked(),
+            group: group.get_untracked(),
+            action: action.get_untracked(),
+        });
+    };
+    view! {
+        <form class="inline-form" on:submit=submit>
+            <label>"Task " <input size="30" bind:value=title/></label>
+            <label>"Group " <input size="14" placeholder="containment" bind:value=group/></label>
+            <label>"Containment action "
+                <select on:change=move |ev| action.set(event_target_value(&ev))>
+                    <option value="">"none"</option>
+                    {ContainmentAction::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str().replace('_', " ")}</option> }).collect_view()}
+                </select>
+            </label>
+            <button type="submit">"Add task"</button>
+        </form>
+    }
+}
+
+/// Filters by kind, tag and tactic (a GET form: the filter is in the address, shareable).
+#[component]
+fn TimelineFilters() -> impl IntoView {
+    let query = use_query_map();
+    let current = move |k: &'static str| query.with(|q| q.get(k).unwrap_or_default());
+    view! {
+        <form method="GET" class="filters" aria-label="Filter the timeline">
+            <label>"Kind "
+                <select name="kind">
+                    <option value="">"any"</option>
+                    {EventKind::ALL.into_iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || current("kind") == k.as_str()>{k.label()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>"Tag " <input name="tag" size="12" prop:value=move || current("tag")/></label>
+            <label>"Tactic " <input name="tactic" size="16" placeholder="initial-access" prop:value=move || current("tactic")/></label>
+            <button type="submit">"Filter"</button>
+        </form>
+    }
+}
+
+#[component]
+fn Entry(
+    e: TimelineEvent,
+    closed: bool,
+    case_id: i64,
+    actions: CaseActions,
+    draft: EntryDraft,
+) -> impl IntoView {
+    let correctable = !closed
+        && e.superseded_by.is_none()
+        && matches!(e.kind, EventKind::Note | EventKind::Custom);
+    let event_id = e.event_id;
+    let for_correction = e.clone();
+    view! {
+        <li class=format!("event event-{}", e.kind.as_str()) class:superseded=e.superseded_by.is_some()
+            id=format!("event-{event_id}") data-event-id=event_id.to_string()>
+            <span class="when"><When ms=e.occurred_at/></span>
+            " "<span class="kind">{e.kind.label()}</span>
+            " "<span class="summary">{e.summary.clone()}</span>
+            {e.supersedes_event_id.map(|old| view! { <span class="muted">" (corrects entry "{old}")"</span> })}
+            {e.superseded_by.map(|new| view! { <span class="flag">" superseded by entry "{new}</span> })}
+            {(!e.techniques.is_empty()).then(|| view! {
+                <span class="techniques">{e.techniques.iter().map(|t| view! { <span class="technique">{t.clone()}</span> }).collect_view()}</span>
+            })}
+            {(!e.tags.is_empty()).then(|| view! { <span class="tags">{e.tags.join(", ")}</span> })}
+            {(!e.body_html.is_empty()).then(|| view! {
+                // Rendered from Markdown and sanitized by the server (cases::markdown).
+                <div class="note-body" inner_html=e.body_html.clone()></div>
+            })}
+            <span class="muted recorded">" entry "{event_id}", recorded "{utc(e.recorded_at)}" by "{e.recorded_by.clone()}</span>
+            {(!closed).then(|| view! {
+                <details class="quick-add">
+                    <summary>"+ observable"</summary>
+                    <AddObservable case_id from_event=Some(event_id) actions/>
+                </details>
+            })}
+            {correctable.then(|| view! {
+                <button type="button" class="link" on:click=move |_| draft.correct(&for_correction)>"Correct"</button>
+            })}
+        </li>
+    }
+}
+
+/// Adds a note or a custom event, or a correction of one.
+#[component]
+fn EntryForm(case_id: i64, actions: CaseActions, draft: EntryDraft) -> impl IntoView {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        actions.add_event.dispatch(AddCaseEvent {
+            case_id,
+            event: EventInput {
+                kind: draft.kind.get_untracked(),
+                occurred_at: draft.occurred_at.get_untracked(),
+                utc_offset_minutes: browser_utc_offset_minutes(),
+                summary: draft.summary.get_untracked(),
+                body: draft.body.get_untracked(),
+                techniques: split_list(&draft.techniques.get_untracked()),
+                tags: split_list(&draft.tags.get_untracked()),
+                supersedes: draft.supersedes.get_untracked(),
+            },
+        });
+    };
+    view! {
+        <form class="note-form" on:submit=submit aria-label="Add to the timeline">
+            <h2>{move || match draft.supersedes.get() {
+                Some(id) => format!("Correct entry {id}"),
+                None => "Add to the timeline".to_owned(),
+            }}</h2>
+            <div class="inline-form">
+                <label>"Kind "
+                    <select on:change=move |ev| draft.kind.set(event_target_value(&ev)) prop:value=move || draft.kind.get()>
+                        <option value="note">"Note"</option>
+                        <option value="custom">"Event"</option>
+                    </select>
+                </label>
+                <label>"When it happened (your time) "
+                    <input type="datetime-local" bind:value=draft.occurred_at/>
+                </label>
+                <label>"ATT&CK " <input size="20" placeholder="T1566.001, T1059" bind:value=draft.techniques/></label>
+                <label>"Tags " <input size="14" bind:value=draft.tags/></label>
+            </div>
+            {move || (draft.kind.get() == "custom").then(|| view! {
+                <label>"What happened " <input size="60" bind:value=draft.summary/></label>
+            })}
+            <label for="note">"Note (Markdown)"</label>
+            <textarea id="note" rows="4" maxlength="100000" bind:value=draft.body></textarea>
+            <button type="submit" class="primary">{move || if draft.supersedes.get().is_some() { "Save correction" } else { "Add note" }}</button>
+            {move || draft.supersedes.get().map(|_| view! {
+                <button type="button" on:click=move |_| draft.clear()>"Cancel correction"</button>
+            })}
+        </form>
+    }
+}

@@ -1,0 +1,116 @@
+//! SQL for the search index: one `search_doc` row per indexed thing, kept in the same
+//! transaction as the thing itself; queries through FTS5 (SQLite) or tsvector (Postgres).
+
+use crate::{
+    execute_tx, on_pool,
+    platform::{Db, Result, Tx},
+};
+
+/// Adds or replaces the document for (`kind`, `ref_id`).
+pub async fn index(tx: &mut Tx, case_id: i64, kind: &str, ref_id: i64, body: &str) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "insert into search_doc (case_id, kind, ref_id, body) values ($1, $2, $3, $4)
+             on conflict (kind, ref_id) do update set body = excluded.body"
+        )
+        .bind(case_id)
+        .bind(kind)
+        .bind(ref_id)
+        .bind(body)
+    )?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+pub struct HitRow {
+    pub case_id: i64,
+    pub number: String,
+    pub title: String,
+    pub status: String,
+    pub kind: String,
+    pub ref_id: i64,
+    pub snippet: String,
+}
+
+/// A checked query: the words, and filters.
+pub struct Search<'a> {
+    pub words: &'a [String],
+    /// Some(true): only closed cases; Some(false): only open ones.
+    pub closed: Option<bool>,
+    pub kind: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// Best matches first: BM25 on SQLite, `ts_rank_cd` on Postgres.
+pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
+    let status = match s.closed {
+        Some(true) => " and c.status = 'closed'",
+        Some(false) => " and c.status <> 'closed'",
+        None => "",
+    };
+    Ok(match db {
+        Db::Sqlite(pools) => {
+            // Each word becomes a quoted FTS5 string (quotes doubled), so nothing the analyst
+            // types is read as FTS5 syntax; adjacent strings must all match.
+            let expr = s
+                .words
+                .iter()
+                .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "select d.case_id, c.number, c.title, c.status, d.kind, d.ref_id,
+                        snippet(search_fts, 0, '«', '»', '…', 16) as snippet
+                 from search_fts
+                 join search_doc d on d.doc_id = search_fts.rowid
+                 join incident_case c on c.case_id = d.case_id
+                 where search_fts match ",
+            );
+            qb.push_bind(expr);
+            qb.push(status);
+            if let Some(k) = s.kind {
+                qb.push(" and d.kind = ").push_bind(k.to_owned());
+            }
+            qb.push(" order by search_fts.rank limit ")
+                .push_bind(s.limit);
+            qb.build_query_as::<HitRow>().fetch_all(&pools.read).await?
+        }
+        Db::Postgres(pool) => {
+            let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
+                "select h.case_id, c.number, c.title, c.status, h.kind, h.ref_id,
+                        ts_headline('english', h.body, h.q,
+                            'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') as snippet
+                 from (
+                     select d.case_id, d.kind, d.ref_id, d.body, q.q, ts_rank_cd(d.doc, q.q) as rank
+                     from search_doc d
+                     cross join plainto_tsquery('english', ",
+            );
+            qb.push_bind(s.words.join(" "));
+            qb.push(
+                ") as q(q)
+                     join incident_case c on c.case_id = d.case_id
+                     where d.doc @@ q.q",
+            );
+            qb.push(status);
+            if let Some(k) = s.kind {
+                qb.push(" and d.kind = ").push_bind(k.to_owned());
+            }
+            qb.push(" order by rank desc limit ").push_bind(s.limit);
+            qb.push(
+                ") h join incident_case c on c.case_id = h.case_id order by h.rank desc, h.ref_id",
+            );
+            qb.build_query_as::<HitRow>().fetch_all(pool).await?
+        }
+    })
+}
+
+/// How many documents the index holds (for the bench and tests; not for page views).
+pub async fn document_count(db: &Db) -> Result<i64> {
+    let (n,): (i64,) = on_pool!(db, |pool| {
+        sqlx::query_as("select count(*) from search_doc")
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok(n)
+}
