@@ -86,13 +86,13 @@ test("an analyst escalates one alert to a case and merges another into it", asyn
   expect(await analyst.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
   // Observables: a wrong value for its type is refused with why; a defanged one is refanged.
-  await analyst.getByLabel("Type").selectOption("ip");
-  await analyst.getByLabel("Value").fill("999.1.1.1");
-  await analyst.getByRole("button", { name: "Add observable" }).click();
+  await observables.getByLabel("Type").selectOption("ip");
+  await observables.getByLabel("Value").fill("999.1.1.1");
+  await observables.getByRole("button", { name: "Add observable" }).click();
   await expect(analyst.getByRole("alert")).toContainText("not an IPv4 or IPv6 address");
-  await analyst.getByLabel("Type").selectOption("domain");
-  await analyst.getByLabel("Value").fill("exfil[.]example");
-  await analyst.getByRole("button", { name: "Add observable" }).click();
+  await observables.getByLabel("Type").selectOption("domain");
+  await observables.getByLabel("Value").fill("exfil[.]example");
+  await observables.getByRole("button", { name: "Add observable" }).click();
   await expect(observables).toContainText("exfil.example");
   await expect(timeline).toContainText("Observable added: domain exfil.example");
 

@@ -78,27 +78,13 @@ pub async fn case_list(filter: CaseFilter, before: Option<i64>) -> AppResult<Cas
 #[server(prefix = "/rpc", endpoint = "case_view")]
 pub async fn case_view(
     number: String,
-    filter: TimelineFilter,
+    // Optional because an empty filter encodes to nothing in the form encoding.
+    filter: Option<TimelineFilter>,
     after: Option<(i64, i64)>,
 ) -> AppResult<CaseWorkspaceData> {
     let (p, actor) = session::current_actor().await?;
-    let case = service::find(&p, &actor, &number).await?;
-    let (timeline, timeline_next) =
-        service::timeline(&p, &actor, case.case_id, &filter, after).await?;
-    Ok(CaseWorkspaceData {
-        observables: service::observables(&p, &actor, case.case_id).await?,
-        tasks: service::tasks(&p, &actor, case.case_id).await?,
-        techniques: service::techniques(&p, &actor, case.case_id).await?,
-        related: service::related(&p, &actor, case.case_id).await?,
-        playbooks: crate::playbooks::service::list(&p, &actor)
-            .await?
-            .into_iter()
-            .map(|pb| (pb.playbook_id, pb.name))
-            .collect(),
-        timeline,
-        timeline_next,
-        case,
-    })
+    let filter = filter.unwrap_or_default();
+    Ok(service::workspace(&p, &actor, &number, &filter, after).await?)
 }
 
 /// Adds a note or custom event (or a correction of one); returns its event id.

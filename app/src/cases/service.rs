@@ -1531,3 +1531,29 @@ pub async fn import_eml(
 
 /// Largest raw e-mail read for observables.
 pub const MAX_EML_BYTES: usize = 25 * 1024 * 1024;
+
+/// Everything the case page shows, in one call (the page's server function and the bench use it).
+pub async fn workspace(
+    p: &Platform,
+    actor: &Actor,
+    number: &str,
+    filter: &TimelineFilter,
+    after: Option<(i64, i64)>,
+) -> Result<super::api::CaseWorkspaceData> {
+    let case = find(p, actor, number).await?;
+    let (timeline, timeline_next) = timeline(p, actor, case.case_id, filter, after).await?;
+    Ok(super::api::CaseWorkspaceData {
+        observables: observables(p, actor, case.case_id).await?,
+        tasks: tasks(p, actor, case.case_id).await?,
+        techniques: techniques(p, actor, case.case_id).await?,
+        related: related(p, actor, case.case_id).await?,
+        playbooks: crate::playbooks::service::list(p, actor)
+            .await?
+            .into_iter()
+            .map(|pb| (pb.playbook_id, pb.name))
+            .collect(),
+        timeline,
+        timeline_next,
+        case,
+    })
+}

@@ -185,7 +185,7 @@ fn CaseWorkspace() -> impl IntoView {
                 live.get(),
             )
         },
-        |(n, f, a, _, _)| case_view(n, f, a),
+        |(n, f, a, _, _)| case_view(n, Some(f), a),
     );
     view! {
         {actions.errors()}
@@ -699,7 +699,7 @@ fn EntryForm(case_id: i64, actions: CaseActions, draft: EntryDraft) -> impl Into
             {move || (draft.kind.get() == "custom").then(|| view! {
                 <label>"What happened " <input size="60" bind:value=draft.summary/></label>
             })}
-            <label for="note">"Note (Markdown)"</label>
+            <label for="note">"Add a note (Markdown)"</label>
             <textarea id="note" rows="4" maxlength="100000" bind:value=draft.body></textarea>
             <button type="submit" class="primary">{move || if draft.supersedes.get().is_some() { "Save correction" } else { "Add note" }}</button>
             {move || draft.supersedes.get().map(|_| view! {
