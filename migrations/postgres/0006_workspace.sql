@@ -22,7 +22,7 @@ alter table case_task add column action text;
 alter table case_task add column done_on text;
 
 -- Corrections name the event they supersede; the timeline shows which one replaced which.
-create index case_event_supersedes on case_event (supersedes_event_id);
+create index case_event_supersedes on case_event (supersedes_event_id, event_id);
 
 -- One row per (event, technique, tactic): the timeline filter by tactic and the case's
 -- techniques-by-tactic summary read this instead of parsing JSON.

@@ -241,7 +241,7 @@ async fn search_bench(kind: &str, n: usize) {
         ("frequent word", "powershell"),
         ("two frequent words", "ransomware backup"),
         ("rare word", "k12345"),
-        ("IP address", "10.17.3.5"),
+        ("IP address", "10.17.3.4"),
         ("case number", "CF-2000-004242"),
     ];
     let mut all = Vec::new();

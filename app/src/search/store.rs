@@ -42,7 +42,13 @@ pub struct Search<'a> {
     pub limit: i64,
 }
 
-/// Best matches first: BM25 on SQLite, `ts_rank_cd` on Postgres.
+/// Documents ranked per query: the newest this many matches. A word found in most documents
+/// ("phishing" in a SOC) would otherwise have every match scored; newer work is what analysts
+/// look for, and more words or filters narrow the rest.
+pub const RANKED_CANDIDATES: i64 = 2000;
+
+/// Best matches first, among the newest [`RANKED_CANDIDATES`] matching documents: BM25 on
+/// SQLite, `ts_rank_cd` on Postgres.
 pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
     let status = match s.closed {
         Some(true) => " and c.status = 'closed'",
@@ -67,7 +73,15 @@ pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
                  join incident_case c on c.case_id = d.case_id
                  where search_fts match ",
             );
-            qb.push_bind(expr);
+            qb.push_bind(expr.clone());
+            qb.push(
+                " and search_fts.rowid >= coalesce((select min(rowid) from (
+                      select rowid from search_fts where search_fts match ",
+            )
+            .push_bind(expr)
+            .push(" order by rowid desc limit ")
+            .push_bind(RANKED_CANDIDATES)
+            .push(")), 0)");
             qb.push(status);
             if let Some(k) = s.kind {
                 qb.push(" and d.kind = ").push_bind(k.to_owned());
@@ -78,27 +92,38 @@ pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
         }
         Db::Postgres(pool) => {
             let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-                "select h.case_id, c.number, c.title, c.status, h.kind, h.ref_id,
-                        ts_headline('english', h.body, h.q,
-                            'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') as snippet
-                 from (
-                     select d.case_id, d.kind, d.ref_id, d.body, q.q, ts_rank_cd(d.doc, q.q) as rank
-                     from search_doc d
-                     cross join plainto_tsquery('english', ",
+                "with q as (select plainto_tsquery('english', ",
             );
             qb.push_bind(s.words.join(" "));
             qb.push(
-                ") as q(q)
+                ") as q),
+                 candidates as (
+                     select d.doc_id, d.case_id, d.kind, d.ref_id, d.body, d.doc
+                     from search_doc d, q where d.doc @@ q.q
+                     order by d.doc_id desc limit ",
+            )
+            .push_bind(RANKED_CANDIDATES)
+            .push(
+                "),
+                 ranked as (
+                     select d.case_id, d.kind, d.ref_id, d.body, ts_rank_cd(d.doc, q.q) as rank
+                     from candidates d cross join q
                      join incident_case c on c.case_id = d.case_id
-                     where d.doc @@ q.q",
+                     where true",
             );
             qb.push(status);
             if let Some(k) = s.kind {
                 qb.push(" and d.kind = ").push_bind(k.to_owned());
             }
-            qb.push(" order by rank desc limit ").push_bind(s.limit);
+            qb.push(" order by rank desc, d.ref_id desc limit ")
+                .push_bind(s.limit);
             qb.push(
-                ") h join incident_case c on c.case_id = h.case_id order by h.rank desc, h.ref_id",
+                ")
+                 select r.case_id, c.number, c.title, c.status, r.kind, r.ref_id,
+                        ts_headline('english', r.body, q.q,
+                            'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=1, FragmentDelimiter=…') as snippet
+                 from ranked r cross join q join incident_case c on c.case_id = r.case_id
+                 order by r.rank desc, r.ref_id desc",
             );
             qb.build_query_as::<HitRow>().fetch_all(pool).await?
         }

@@ -139,10 +139,15 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 <ul class="nav">
                                     <li><A href="/">"Home"</A></li>
                                     {triage.then(|| view! { <li><A href="/alerts">"Alerts"</A></li> })}
-                                    {role_permits(user.role, Permission::CaseRead).then(|| view! { <li><A href="/cases">"Cases"</A></li> })}
+                                    {role_permits(user.role, Permission::CaseRead).then(|| view! {
+                                        <li><A href="/cases">"Cases"</A></li>
+                                        <li><A href="/search">"Search"</A></li>
+                                    })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>
                                         <li><A href="/admin/tokens">"API tokens"</A></li>
+                                        <li><A href="/admin/playbooks">"Playbooks"</A></li>
+                                        <li><A href="/admin/watchlists">"Watchlists"</A></li>
                                     })}
                                     <li><A href="/account">"My account"</A></li>
                                 </ul>
