@@ -91,19 +91,36 @@ pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
             qb.build_query_as::<HitRow>().fetch_all(&pools.read).await?
         }
         Db::Postgres(pool) => {
+            let words = s.words.join(" ");
+            // The planner cannot see from a prepared statement whether a word is rare or in
+            // most documents, and the two need different plans: rank every match of a rare
+            // word (GIN bitmap), or walk the newest documents for a frequent one. So count up
+            // to the cap first and send a statement of the matching shape, each planned for
+            // its actual words (unnamed statements, `persistent(false)`).
+            let (matches,): (i64,) = sqlx::query_as(
+                "select count(*) from (select 1 from search_doc
+                  where doc @@ plainto_tsquery('english', $1) limit $2) m",
+            )
+            .bind(&words)
+            .bind(RANKED_CANDIDATES + 1)
+            .persistent(false)
+            .fetch_one(pool)
+            .await?;
             let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(
                 "with q as (select plainto_tsquery('english', ",
             );
-            qb.push_bind(s.words.join(" "));
+            qb.push_bind(words);
             qb.push(
                 ") as q),
                  candidates as (
                      select d.doc_id, d.case_id, d.kind, d.ref_id, d.body, d.doc
-                     from search_doc d, q where d.doc @@ q.q
-                     order by d.doc_id desc limit ",
-            )
-            .push_bind(RANKED_CANDIDATES)
-            .push(
+                     from search_doc d, q where d.doc @@ q.q",
+            );
+            if matches > RANKED_CANDIDATES {
+                qb.push(" order by d.doc_id desc limit ")
+                    .push_bind(RANKED_CANDIDATES);
+            }
+            qb.push(
                 "),
                  ranked as (
                      select d.case_id, d.kind, d.ref_id, d.body, ts_rank_cd(d.doc, q.q) as rank
@@ -125,7 +142,10 @@ pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
                  from ranked r cross join q join incident_case c on c.case_id = r.case_id
                  order by r.rank desc, r.ref_id desc",
             );
-            qb.build_query_as::<HitRow>().fetch_all(pool).await?
+            qb.build_query_as::<HitRow>()
+                .persistent(false)
+                .fetch_all(pool)
+                .await?
         }
     })
 }
