@@ -47,6 +47,10 @@ pub struct Search<'a> {
 /// look for, and more words or filters narrow the rest.
 pub const RANKED_CANDIDATES: i64 = 2000;
 
+/// On Postgres, a word with more matches than that is looked for among this many newest
+/// documents.
+const RECENT_WINDOW: i64 = 20_000;
+
 /// Best matches first, among the newest [`RANKED_CANDIDATES`] matching documents: BM25 on
 /// SQLite, `ts_rank_cd` on Postgres.
 pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
@@ -117,7 +121,11 @@ pub async fn search(db: &Db, s: &Search<'_>) -> Result<Vec<HitRow>> {
                      from search_doc d, q where d.doc @@ q.q",
             );
             if matches > RANKED_CANDIDATES {
-                qb.push(" order by d.doc_id desc limit ")
+                // A frequent word: look among the newest documents only (a bounded primary-key
+                // range), whatever plan the planner picks.
+                qb.push(" and d.doc_id > (select coalesce(max(doc_id), 0) from search_doc) - ")
+                    .push_bind(RECENT_WINDOW)
+                    .push(" order by d.doc_id desc limit ")
                     .push_bind(RANKED_CANDIDATES);
             }
             qb.push(
