@@ -487,6 +487,15 @@ pub async fn insert_observable(
     Ok(row)
 }
 
+/// A case observable as read, with how many other cases hold the same value.
+pub(crate) const CASE_OBSERVABLE_COLUMNS: &str =
+    "select o.case_observable_id, o.case_id, o.data_type, o.value, o.description, o.tags, o.ioc,
+        o.tlp, o.alert_id, o.watchlist,
+        (select count(*) from case_observable x where x.data_type = o.data_type
+            and x.value = o.value and x.case_id <> o.case_id) as seen_in_cases,
+        o.created_by, o.created_at, o.updated_at
+     from case_observable o";
+
 #[derive(sqlx::FromRow)]
 pub struct ObservableRow {
     pub case_observable_id: i64,
@@ -508,19 +517,15 @@ pub struct ObservableRow {
 /// A case's observables, oldest first, at most `limit`, each with the number of other cases
 /// holding the same value.
 pub async fn observables(db: &Db, case_id: i64, limit: i64) -> Result<Vec<ObservableRow>> {
+    let sql = format!(
+        "{CASE_OBSERVABLE_COLUMNS} where o.case_id = $1 order by o.case_observable_id limit $2"
+    );
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select o.case_observable_id, o.case_id, o.data_type, o.value, o.description, o.tags, o.ioc,
-                    o.tlp, o.alert_id, o.watchlist,
-                    (select count(*) from case_observable x where x.data_type = o.data_type
-                        and x.value = o.value and x.case_id <> o.case_id) as seen_in_cases,
-                    o.created_by, o.created_at, o.updated_at
-             from case_observable o where o.case_id = $1 order by o.case_observable_id limit $2",
-        )
-        .bind(case_id)
-        .bind(limit)
-        .fetch_all(pool)
-        .await
+        sqlx::query_as(&sql)
+            .bind(case_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
     })?)
 }
 

@@ -67,7 +67,13 @@ fn PlaybookEditor(p: Playbook, save: ServerAction<UpdatePlaybook>) -> impl IntoV
                 <label>"Name " <input size="30" bind:value=name/></label>
                 <label>"Description " <input size="60" bind:value=description/></label>
                 <label>{tasks_label}<textarea rows="10" cols="90" bind:value=tasks></textarea></label>
-                <p class="muted">"Version "{p.version}" · "{p.updated_by.clone()}" · "{utc(p.updated_at)}</p>
+                <p class="muted">"Version "{p.version}" · "{
+                    if p.updated_by == "system" {
+                        "shipped with Casefile".to_owned()
+                    } else {
+                        format!("{}, {}", p.updated_by, utc(p.updated_at))
+                    }
+                }</p>
                 <button type="submit">"Save playbook"</button>
             </form>
         </section>

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     alerts::store::{ALERT_COLUMNS, OBSERVABLE_COLUMNS},
-    cases::store::{CASE_COLUMNS, TASK_COLUMNS},
+    cases::store::{CASE_COLUMNS, CASE_OBSERVABLE_COLUMNS, TASK_COLUMNS},
     on_pool,
     platform::{Db, Result, db::like_literal},
 };
@@ -87,9 +87,7 @@ impl Table {
             Table::Cases => CASE_COLUMNS.to_owned(),
             Table::Tasks => TASK_COLUMNS.to_owned(),
             Table::AlertObservables => OBSERVABLE_COLUMNS.replace("from alert_observable", "from alert_observable o"),
-            Table::CaseObservables => "select o.case_observable_id, o.case_id, o.data_type, o.value, o.description, o.tags,
-                    o.ioc, o.tlp, o.alert_id, o.created_by, o.created_at, o.updated_at
-                 from case_observable o".to_owned(),
+            Table::CaseObservables => CASE_OBSERVABLE_COLUMNS.to_owned(),
             Table::Logs => "select l.task_log_id, l.task_id, l.message, l.created_by, l.created_at from task_log l".to_owned(),
         }
     }
