@@ -144,6 +144,22 @@ async fn record(
     store::insert_event(tx, case_id, &event, &actor.label(), actor.user_id(), now).await
 }
 
+/// Ends a change to case `case_id`: its audit row, the commit, then the announcement to open
+/// case pages (after the commit, so their reload sees the change).
+async fn finish_change(
+    p: &Platform,
+    mut tx: Tx,
+    actor: &Actor,
+    now: Millis,
+    case_id: i64,
+    event: NewAuditEvent<'_>,
+) -> Result<()> {
+    audit(&mut tx, actor, now, event).await?;
+    tx.commit().await?;
+    p.live.case_changed(&p.db, case_id).await;
+    Ok(())
+}
+
 /// The case in `tx`, locked for the change, or `NotFound`.
 async fn load_for_change(tx: &mut Tx, case_id: i64) -> Result<CaseRow> {
     store::case_for_update(tx, case_id)
@@ -801,15 +817,15 @@ pub async fn update(
         .await?;
     }
     let detail = json!({ "before": before_values, "after": changed });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.updated", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -862,15 +878,15 @@ pub async fn close(
     .await?;
     let detail = json!({ "before": { "status": before.status },
         "after": { "status": "closed", "verdict": verdict.as_str() }, "summary": summary });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.closed", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -917,15 +933,15 @@ pub async fn reopen(
     .await?;
     let detail = json!({ "before": { "status": "closed", "verdict": before.closure_verdict },
         "after": { "status": "investigating" }, "reason": reason });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.reopened", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     get(p, actor, case_id).await
 }
 
@@ -1098,9 +1114,15 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
     let detail = json!({ "event_id": id, "kind": kind.as_str(), "occurred_at": occurred_at,
         "supersedes": e.supersedes, "techniques": techniques, "tags": tags,
         "chars": body.chars().count() });
-    audit(&mut tx, actor, now, case_event(action, case_id, detail)).await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
+    finish_change(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event(action, case_id, detail),
+    )
+    .await?;
     Ok(id)
 }
 
@@ -1177,15 +1199,15 @@ pub async fn add_observables(
     }
     store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "added": added, "already_present": items.len() - added.len() });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.observables_added", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     let wanted: Vec<(&str, &str)> = items
         .iter()
         .map(|o| (o.kind.as_str(), o.value.as_str()))
@@ -1230,15 +1252,15 @@ pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> 
     .await?;
     store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "task_id": task_id, "title": t.title, "status": t.status.as_str() });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.task_added", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     task(p, actor, task_id).await
 }
 
@@ -1327,10 +1349,12 @@ pub async fn set_task_status(
     store::touch(&mut tx, before.case_id, now).await?;
     let detail = json!({ "case_id": before.case_id, "before": { "status": before.status },
         "after": { "status": status.as_str(), "done_on": asset } });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        before.case_id,
         NewAuditEvent {
             action: "task.status_changed",
             object_type: "task",
@@ -1339,8 +1363,6 @@ pub async fn set_task_status(
         },
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, before.case_id).await;
     task(p, actor, task_id).await
 }
 
@@ -1364,10 +1386,12 @@ pub async fn add_task_log(
     let id = store::insert_task_log(&mut tx, task_id, &message, &label, now).await?;
     store::touch(&mut tx, t.case_id, now).await?;
     let detail = json!({ "case_id": t.case_id, "task_log_id": id });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        t.case_id,
         NewAuditEvent {
             action: "task.log_added",
             object_type: "task",
@@ -1376,8 +1400,6 @@ pub async fn add_task_log(
         },
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, t.case_id).await;
     Ok(TaskLog {
         task_log_id: id,
         task_id,
@@ -1467,15 +1489,15 @@ pub async fn add_playbook_tasks(
     }
     store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "playbook": playbook, "task_ids": ids });
-    audit(
-        &mut tx,
+    finish_change(
+        p,
+        tx,
         actor,
         now,
+        case_id,
         case_event("case.playbook_applied", case_id, detail),
     )
     .await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
     Ok(())
 }
 
