@@ -439,16 +439,11 @@ pub async fn insert_observable(
     now: Millis,
 ) -> Result<Option<(i64, Option<String>)>> {
     let o = n.observable;
-    let names = match tx.dialect() {
-        crate::platform::db::Dialect::Sqlite => "group_concat(w.name, ', ')",
-        crate::platform::db::Dialect::Postgres => "string_agg(w.name, ', ' order by w.name)",
-    };
+    let lists = crate::watchlists::store::lists_holding_sql(tx.dialect(), "$2", "$3");
     let sql = format!(
         "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
              first_seen_at, last_seen_at, created_by, created_at, updated_at, watchlist)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9,
-             (select {names} from watchlist_entry e join watchlist w on w.watchlist_id = e.watchlist_id
-              where e.data_type = $2 and e.value = $3))
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9, {lists})
          on conflict (case_id, data_type, value) do nothing
          returning case_observable_id, watchlist"
     );

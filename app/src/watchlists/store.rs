@@ -135,38 +135,29 @@ pub async fn entries(
     })?)
 }
 
-/// The lists (comma-separated names) that hold (data_type, value), if any.
-pub async fn lists_holding(tx: &mut Tx, data_type: &str, value: &str) -> Result<Option<String>> {
-    let names: Vec<(String,)> = on_tx!(tx, |c| {
-        sqlx::query_as(
-            "select w.name from watchlist_entry e join watchlist w on w.watchlist_id = e.watchlist_id
-             where e.data_type = $1 and e.value = $2 order by w.name limit 20",
-        )
-        .bind(data_type)
-        .bind(value)
-        .fetch_all(c)
-        .await
-    })?;
-    Ok((!names.is_empty()).then(|| {
-        names
-            .into_iter()
-            .map(|(n,)| n)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }))
+/// A scalar subquery naming (comma-separated) the watchlists that hold the value given by the
+/// SQL expressions `data_type` and `value`; null when none does.
+pub(crate) fn lists_holding_sql(dialect: Dialect, data_type: &str, value: &str) -> String {
+    let names = match dialect {
+        Dialect::Sqlite => "group_concat(w.name, ', ')",
+        Dialect::Postgres => "string_agg(w.name, ', ' order by w.name)",
+    };
+    format!(
+        "(select {names} from watchlist_entry e join watchlist w on w.watchlist_id = e.watchlist_id
+          where e.data_type = {data_type} and e.value = {value})"
+    )
 }
 
 /// Flags the observables (and their alerts) of alerts `first..=last` that are on a watchlist.
 /// Returns how many alerts were flagged. Runs in the intake transaction.
 pub async fn flag_alerts(tx: &mut Tx, first: i64, last: i64) -> Result<u64> {
-    let names = match tx.dialect() {
-        Dialect::Sqlite => "group_concat(w.name, ', ')",
-        Dialect::Postgres => "string_agg(w.name, ', ' order by w.name)",
-    };
+    let names = lists_holding_sql(
+        tx.dialect(),
+        "alert_observable.data_type",
+        "alert_observable.value",
+    );
     let sql = format!(
-        "update alert_observable set watchlist = (
-             select {names} from watchlist_entry e join watchlist w on w.watchlist_id = e.watchlist_id
-             where e.data_type = alert_observable.data_type and e.value = alert_observable.value)
+        "update alert_observable set watchlist = {names}
          where alert_id between $1 and $2
            and exists (select 1 from watchlist_entry e
                        where e.data_type = alert_observable.data_type and e.value = alert_observable.value)"
