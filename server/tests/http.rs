@@ -1,8 +1,11 @@
 //! HTTP tests against the real application on a free port, on SQLite and PostgreSQL: cookie
 //! flags, CSRF refusal, security headers, lockout, token authentication, error bodies.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
+use browser::{browser, call};
 use common::serve;
 
 use app::{
@@ -11,26 +14,6 @@ use app::{
     testing::{PASSWORD, add_user},
 };
 use reqwest::{Client, Response, StatusCode, header};
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Calls a server function the way the page does: same-origin form post.
-async fn call(client: &Client, base: &str, name: &str, form: &[(&str, &str)]) -> Response {
-    client
-        .post(format!("{base}/rpc/{name}"))
-        .header(header::ORIGIN, base)
-        .header(header::ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
 
 async fn login(client: &Client, base: &str, username: &str, password: &str) -> Response {
     call(

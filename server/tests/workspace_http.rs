@@ -1,6 +1,8 @@
 //! HTTP tests of the case workspace on SQLite and PostgreSQL: the live-update stream (only for
 //! signed-in readers, one message per change) and the server functions' refusals and search.
 
+#[path = "common/browser.rs"]
+mod browser;
 mod common;
 
 use std::time::Duration;
@@ -10,27 +12,9 @@ use app::{
     cases::{CaseInput, service as cases},
     testing::{PASSWORD, add_user, sign_in},
 };
+use browser::{browser, call};
 use common::serve;
-use reqwest::{Client, Response, StatusCode, header};
-
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn call(client: &Client, base: &str, name: &str, form: &[(&str, &str)]) -> Response {
-    client
-        .post(format!("{base}/rpc/{name}"))
-        .header(header::ORIGIN, base)
-        .header(header::ACCEPT, "application/json")
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
+use reqwest::{Client, StatusCode, header};
 
 async fn signed_in(base: &str, username: &str) -> Client {
     let client = browser();

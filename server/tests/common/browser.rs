@@ -1,0 +1,24 @@
+//! A client that behaves like the browser page: keeps cookies, follows no redirects, and calls
+//! server functions as same-origin form posts. Included by the HTTP tests that sign in.
+
+use reqwest::{Client, Response, header};
+
+pub fn browser() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Calls a server function the way the page does: same-origin form post.
+pub async fn call(client: &Client, base: &str, name: &str, form: &[(&str, &str)]) -> Response {
+    client
+        .post(format!("{base}/rpc/{name}"))
+        .header(header::ORIGIN, base)
+        .header(header::ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
