@@ -12,6 +12,7 @@ pub mod audit;
 pub mod cases;
 pub mod components;
 pub mod errors;
+pub mod evidence;
 pub mod observables;
 #[cfg(feature = "ssr")]
 pub mod platform;

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::{
     accounts::{NewUser, service},
+    evidence::locker::{Backend, Locker},
     platform::{Actor, Clock, Db, Platform, Settings, actor::Principal, secrets::Secret},
 };
 use tower_sessions::{MemoryStore, Session};
@@ -64,15 +65,38 @@ impl TestDb {
     }
 }
 
-/// A migrated platform on a fresh database with a manual clock.
+/// A migrated platform on a fresh database with a manual clock and a local evidence store.
 pub async fn platform(url: &str) -> Platform {
+    platform_with(url, Backend::Local).await
+}
+
+/// The same with the evidence store of your choice.
+pub async fn platform_with(url: &str, backend: Backend) -> Platform {
     let db = Db::connect(url).await.expect("connect");
     db.migrate().await.expect("migrate");
-    Platform::new(db, Clock::manual(1_800_000_000_000), Settings::default())
+    let locker = Locker::temporary(backend, TEST_MAX_EVIDENCE_BYTES).expect("evidence store");
+    Platform::new(
+        db,
+        Clock::manual(1_800_000_000_000),
+        Settings::default(),
+        locker,
+    )
 }
+
+/// The evidence size limit in tests: small, so the limit is cheap to exceed.
+pub const TEST_MAX_EVIDENCE_BYTES: u64 = 1 << 20;
 
 /// Runs `body` against a fresh database, dropping it afterwards even when the body panics.
 pub async fn run_on<F, Fut>(kind: &str, body: F)
+where
+    F: FnOnce(Platform) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    run_on_backend(kind, Backend::Local, body).await;
+}
+
+/// [`run_on`] with the evidence store of your choice.
+pub async fn run_on_backend<F, Fut>(kind: &str, backend: Backend, body: F)
 where
     F: FnOnce(Platform) -> Fut + Send + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,
@@ -81,7 +105,7 @@ where
         "sqlite" => TestDb::sqlite().await,
         _ => TestDb::postgres().await,
     };
-    let p = platform(&url).await;
+    let p = platform_with(&url, backend).await;
     let pool = p.db.clone();
     let outcome = tokio::spawn(body(p)).await;
     pool.close().await;
@@ -110,6 +134,42 @@ macro_rules! both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 $crate::testing::run_on("postgres", $body).await;
+            }
+        }
+    };
+}
+
+/// One test per database and evidence store (local directory, object store):
+/// `every_store!(name, |p| async move { … });`
+#[macro_export]
+macro_rules! every_store {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            #[allow(
+                unused_imports,
+                reason = "test bodies use some of the parent's imports, not all"
+            )]
+            use super::*;
+            use $crate::evidence::locker::Backend;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_local() {
+                $crate::testing::run_on_backend("sqlite", Backend::Local, $body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite_object_store() {
+                $crate::testing::run_on_backend("sqlite", Backend::InMemory, $body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_local() {
+                $crate::testing::run_on_backend("postgres", Backend::Local, $body).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres_object_store() {
+                $crate::testing::run_on_backend("postgres", Backend::InMemory, $body).await;
             }
         }
     };

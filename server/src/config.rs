@@ -78,6 +78,14 @@ pub struct ServeArgs {
     /// 0 turns grouping off.
     #[arg(long, env = "CASEFILE_GROUP_WINDOW_MINUTES", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10080))]
     pub group_window_minutes: u32,
+    /// Where evidence files are kept: unset for `<data dir>/evidence`, or an S3-compatible
+    /// bucket as `s3://bucket/prefix` (credentials, region and endpoint from the usual `AWS_*`
+    /// variables) when several Casefile processes serve one database.
+    #[arg(long, env = "CASEFILE_EVIDENCE_STORE")]
+    pub evidence_store: Option<String>,
+    /// Largest evidence upload accepted, in MiB (default 4 GiB).
+    #[arg(long, env = "CASEFILE_EVIDENCE_MAX_MIB", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
+    pub evidence_max_mib: u64,
 }
 
 impl ServeArgs {

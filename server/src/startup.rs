@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use app::{
     accounts::service,
-    platform::{Clock, Db, Error, Platform, Result, Settings, session::Store},
+    platform::{Clock, Db, Error, Locker, Platform, Result, Settings, session::Store},
 };
 use axum::Router;
 use tokio::net::TcpListener;
@@ -17,17 +17,36 @@ use crate::{
 };
 
 /// Connects to the configured database and brings its schema up to date.
-pub async fn open(db: &DbArgs, settings: Settings) -> Result<Platform> {
+pub async fn open(db: &DbArgs, settings: Settings, locker: Locker) -> Result<Platform> {
     let url = db
         .resolve_url()
         .map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
-    open_url(&url, settings, Clock::system()).await
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok(Platform::new(db, Clock::system(), settings, locker))
 }
 
-pub async fn open_url(url: &str, settings: Settings, clock: Clock) -> Result<Platform> {
-    let db = Db::connect(url).await?;
-    db.migrate().await?;
-    Ok(Platform::new(db, clock, settings))
+/// The evidence store the flags ask for: `<data dir>/evidence` unless an `s3://` URL is given.
+pub fn locker(args: &ServeArgs) -> Result<Locker> {
+    let max = args.evidence_max_mib << 20;
+    match args.evidence_store.as_deref() {
+        None | Some("") => Locker::local(&args.db.data_dir.join("evidence"), max),
+        Some(url) if url.starts_with("s3://") => {
+            Locker::s3(url, args.db.data_dir.join("evidence-staging"), max)
+        }
+        Some(_) => Err(Error::Startup(
+            "--evidence-store must be an s3://bucket/prefix URL, or unset for <data dir>/evidence"
+                .into(),
+        )),
+    }
+}
+
+/// The local evidence store, for commands that do not serve (they never read evidence).
+pub fn default_locker(db: &DbArgs) -> Result<Locker> {
+    Locker::local(
+        &db.data_dir.join("evidence"),
+        app::evidence::DEFAULT_MAX_BYTES,
+    )
 }
 
 pub fn settings(args: &ServeArgs) -> Settings {
@@ -61,7 +80,7 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
 
 /// `casefile serve`.
 pub async fn serve(args: ServeArgs) -> Result<()> {
-    let platform = open(&args.db, settings(&args)).await?;
+    let platform = open(&args.db, settings(&args), locker(&args)?).await?;
     let first_admin = service::ensure_initial_admin(&platform).await?;
     let app = router(platform.clone(), &args).await?;
     let listener = TcpListener::bind(args.listen)
@@ -78,7 +97,8 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
             "This password is shown only once. Change it under \u{201c}My account\u{201d} after signing in."
         );
     }
-    tracing::info!(listen = %args.listen, database = ?platform.db.dialect(), "serving");
+    tracing::info!(listen = %args.listen, database = ?platform.db.dialect(),
+        evidence = platform.locker.describe(), "serving");
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -94,6 +94,7 @@ pub enum Permission {
     CaseAssign,
     CaseEscalate,
     CaseClose,
+    CaseLegalHold,
     EvidenceRead,
     EvidenceUpload,
     EvidenceDownload,
@@ -122,6 +123,7 @@ impl Permission {
             CaseAssign => "case.assign",
             CaseEscalate => "case.escalate",
             CaseClose => "case.close",
+            CaseLegalHold => "case.legal_hold",
             EvidenceRead => "evidence.read",
             EvidenceUpload => "evidence.upload",
             EvidenceDownload => "evidence.download",
@@ -157,6 +159,7 @@ const ANALYST: &[Permission] = &[
     ReportRead,
 ];
 const MANAGER_EXTRA: &[Permission] = &[
+    CaseLegalHold,
     ReportGenerate,
     DashboardRead,
     EvidenceDisposeApprove,

@@ -26,6 +26,10 @@ pub struct CaseWorkspaceData {
     pub related: Vec<RelatedCase>,
     /// Playbooks that can be applied: (id, name).
     pub playbooks: Vec<(i64, String)>,
+    /// The case's evidence (first page) and whether the viewer may add to it.
+    pub evidence: Vec<crate::evidence::EvidenceItem>,
+    pub can_upload_evidence: bool,
+    pub can_set_legal_hold: bool,
 }
 
 /// Escalates one alert into a new case; returns the case number.
@@ -201,5 +205,13 @@ pub async fn set_task_status(
 ) -> AppResult<()> {
     let (p, actor) = session::current_actor().await?;
     service::set_task_status(&p, &actor, task_id, &status, done_on.as_deref()).await?;
+    Ok(())
+}
+
+/// Places or lifts a legal hold (managers).
+#[server(prefix = "/rpc", endpoint = "set_legal_hold")]
+pub async fn set_legal_hold(case_id: i64, hold: bool, reason: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    service::set_legal_hold(&p, &actor, case_id, hold, &reason).await?;
     Ok(())
 }

@@ -170,10 +170,15 @@ pub enum EventKind {
     Escalation,
     EvidenceAdded,
     Custom,
+    EvidenceCustody,
+    EvidenceIntegrity,
+    LegalHold,
+    Assignment,
+    Sla,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 16] = [
         Self::CaseOpened,
         Self::Note,
         Self::AlertLinked,
@@ -185,6 +190,11 @@ impl EventKind {
         Self::Escalation,
         Self::EvidenceAdded,
         Self::Custom,
+        Self::EvidenceCustody,
+        Self::EvidenceIntegrity,
+        Self::LegalHold,
+        Self::Assignment,
+        Self::Sla,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -200,6 +210,11 @@ impl EventKind {
             Self::Escalation => "escalation",
             Self::EvidenceAdded => "evidence_added",
             Self::Custom => "custom",
+            Self::EvidenceCustody => "evidence_custody",
+            Self::EvidenceIntegrity => "evidence_integrity",
+            Self::LegalHold => "legal_hold",
+            Self::Assignment => "assignment",
+            Self::Sla => "sla",
         }
     }
 
@@ -216,6 +231,11 @@ impl EventKind {
             Self::Escalation => "Escalation",
             Self::EvidenceAdded => "Evidence added",
             Self::Custom => "Event",
+            Self::EvidenceCustody => "Chain of custody",
+            Self::EvidenceIntegrity => "Integrity failure",
+            Self::LegalHold => "Legal hold",
+            Self::Assignment => "Assignment",
+            Self::Sla => "SLA",
         }
     }
 
@@ -381,6 +401,8 @@ pub struct Case {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Nothing may be disposed of, purged or deleted while set.
+    pub legal_hold: bool,
 }
 
 /// One timeline entry.

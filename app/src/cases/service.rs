@@ -60,6 +60,7 @@ pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
         created_by: r.created_by,
         created_at: r.created_at,
         updated_at: r.updated_at,
+        legal_hold: r.legal_hold != 0,
     })
 }
 
@@ -106,7 +107,7 @@ pub(crate) fn to_task(r: store::TaskRow) -> Result<CaseTask> {
     })
 }
 
-fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+pub(crate) fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
     NewAuditEvent {
         action,
         object_type: "case",
@@ -116,15 +117,15 @@ fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAu
 }
 
 /// A timeline entry a use case records: what, when it happened, and its details.
-struct Happened<'a> {
-    kind: EventKind,
-    at: Millis,
-    summary: &'a str,
-    detail: serde_json::Value,
+pub(crate) struct Happened<'a> {
+    pub kind: EventKind,
+    pub at: Millis,
+    pub summary: &'a str,
+    pub detail: serde_json::Value,
 }
 
 /// Appends a timeline entry recorded by `actor` at `now`.
-async fn record(
+pub(crate) async fn record(
     tx: &mut Tx,
     actor: &Actor,
     now: Millis,
@@ -146,7 +147,7 @@ async fn record(
 
 /// Ends a change to case `case_id`: its audit row, the commit, then the announcement to open
 /// case pages (after the commit, so their reload sees the change).
-async fn finish_change(
+pub(crate) async fn finish_change(
     p: &Platform,
     mut tx: Tx,
     actor: &Actor,
@@ -161,13 +162,13 @@ async fn finish_change(
 }
 
 /// The case in `tx`, locked for the change, or `NotFound`.
-async fn load_for_change(tx: &mut Tx, case_id: i64) -> Result<CaseRow> {
+pub(crate) async fn load_for_change(tx: &mut Tx, case_id: i64) -> Result<CaseRow> {
     store::case_for_update(tx, case_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no case {case_id}.")))
 }
 
-fn ensure_open(c: &CaseRow) -> Result<()> {
+pub(crate) fn ensure_open(c: &CaseRow) -> Result<()> {
     if c.status == CaseStatus::Closed.as_str() {
         return Err(Error::conflict(format!(
             "Case {} is closed; reopen it before adding to it.",
@@ -945,6 +946,62 @@ pub async fn reopen(
     get(p, actor, case_id).await
 }
 
+/// Puts a case on legal hold, or lifts the hold (managers, with a reason). While held, nothing
+/// of the case may be disposed of, purged or deleted.
+pub async fn set_legal_hold(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    hold: bool,
+    reason: &str,
+) -> Result<Case> {
+    actor.require(Permission::CaseLegalHold)?;
+    let reason = required("reason", reason, 2000).map_err(|_| {
+        Error::invalid("Give a reason for the legal hold (e.g. the matter or request it serves).")
+    })?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = load_for_change(&mut tx, case_id).await?;
+    if (before.legal_hold != 0) == hold {
+        return Err(Error::conflict(format!(
+            "Case {} is {} on legal hold.",
+            before.number,
+            if hold { "already" } else { "not" }
+        )));
+    }
+    store::set_legal_hold(&mut tx, case_id, hold, now).await?;
+    let summary = if hold {
+        format!("Legal hold placed: {reason}")
+    } else {
+        format!("Legal hold lifted: {reason}")
+    };
+    record(
+        &mut tx,
+        actor,
+        now,
+        case_id,
+        Happened {
+            kind: EventKind::LegalHold,
+            at: now,
+            summary: &summary,
+            detail: json!({ "legal_hold": hold, "reason": reason }),
+        },
+    )
+    .await?;
+    let detail = json!({ "before": { "legal_hold": !hold }, "after": { "legal_hold": hold },
+        "reason": reason });
+    finish_change(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.legal_hold", case_id, detail),
+    )
+    .await?;
+    get(p, actor, case_id).await
+}
+
 /// A page of the timeline in the order things happened, from after `after` (occurred_at,
 /// event_id); the second value is the cursor for the next page.
 pub async fn timeline(
@@ -1564,7 +1621,14 @@ pub async fn workspace(
 ) -> Result<super::api::CaseWorkspaceData> {
     let case = find(p, actor, number).await?;
     let (timeline, timeline_next) = timeline(p, actor, case.case_id, filter, after).await?;
+    let evidence = match actor.require(Permission::EvidenceRead) {
+        Ok(()) => crate::evidence::service::list(p, actor, case.case_id, None).await?,
+        Err(_) => Vec::new(),
+    };
     Ok(super::api::CaseWorkspaceData {
+        evidence,
+        can_upload_evidence: actor.require(Permission::EvidenceUpload).is_ok(),
+        can_set_legal_hold: actor.require(Permission::CaseLegalHold).is_ok(),
         observables: observables(p, actor, case.case_id).await?,
         tasks: tasks(p, actor, case.case_id).await?,
         techniques: techniques(p, actor, case.case_id).await?,

@@ -14,7 +14,7 @@ pub(crate) const CASE_COLUMNS: &str =
     "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
         c.assignee_id, u.username as assignee, c.tlp, c.pap, c.tags, c.detection_source,
         c.closure_verdict, c.closure_summary, c.version, c.opened_at, c.closed_at, c.created_by,
-        c.created_at, c.updated_at
+        c.created_at, c.updated_at, c.legal_hold
      from incident_case c left join app_user u on u.user_id = c.assignee_id";
 
 #[derive(sqlx::FromRow)]
@@ -40,6 +40,7 @@ pub struct CaseRow {
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub legal_hold: i64,
 }
 
 pub async fn insert_case(
@@ -178,6 +179,20 @@ pub async fn touch(tx: &mut Tx, id: i64, now: Millis) -> Result<()> {
             "update incident_case set version = version + 1, updated_at = $2 where case_id = $1"
         )
         .bind(id)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn set_legal_hold(tx: &mut Tx, id: i64, hold: bool, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update incident_case set legal_hold = $2, version = version + 1, updated_at = $3
+             where case_id = $1"
+        )
+        .bind(id)
+        .bind(i64::from(hold))
         .bind(now)
     )?;
     Ok(())

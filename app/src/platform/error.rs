@@ -32,6 +32,10 @@ pub enum Error {
     #[error("{0}")]
     Conflict(String),
 
+    /// 413: an upload past the configured size limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+
     /// 429: too many attempts; `retry_after_secs` goes into `Retry-After`.
     #[error("{message}")]
     TooManyRequests {
@@ -81,6 +85,7 @@ impl Error {
             Self::Invalid(_) => 400,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::TooLarge(_) => 413,
             Self::TooManyRequests { .. } => 429,
             Self::Database(_) | Self::Internal(_) | Self::Startup(_) => 500,
         }
@@ -94,6 +99,7 @@ impl Error {
             Self::Invalid(_) => "invalid",
             Self::NotFound(_) => "not_found",
             Self::Conflict(_) => "conflict",
+            Self::TooLarge(_) => "too_large",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::Database(_) | Self::Internal(_) | Self::Startup(_) => "internal",
         }
@@ -117,7 +123,7 @@ impl Error {
             Self::Unauthenticated => ErrorKind::Unauthenticated,
             Self::BadCredentials => ErrorKind::Invalid,
             Self::Forbidden(_) => ErrorKind::Forbidden,
-            Self::Invalid(_) => ErrorKind::Invalid,
+            Self::Invalid(_) | Self::TooLarge(_) => ErrorKind::Invalid,
             Self::NotFound(_) => ErrorKind::NotFound,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::TooManyRequests { .. } => ErrorKind::TooManyRequests,

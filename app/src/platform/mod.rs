@@ -18,6 +18,8 @@ pub use error::{Error, Result};
 pub use live::Live;
 pub use passwords::Passwords;
 
+pub use crate::evidence::locker::Locker;
+
 use std::sync::Arc;
 
 /// Settings the services need at run time (the subset of the CLI config that is not about
@@ -54,16 +56,19 @@ pub struct Platform {
     pub settings: Arc<Settings>,
     /// Announces committed case changes to open case pages.
     pub live: Live,
+    /// Where evidence content is stored.
+    pub locker: Locker,
 }
 
 impl Platform {
-    pub fn new(db: Db, clock: Clock, settings: Settings) -> Self {
+    pub fn new(db: Db, clock: Clock, settings: Settings, locker: Locker) -> Self {
         Self {
             db,
             clock,
             passwords: Arc::new(Passwords::new()),
             settings: Arc::new(settings),
             live: Live::new(),
+            locker,
         }
     }
 

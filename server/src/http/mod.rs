@@ -3,6 +3,8 @@
 
 pub mod api;
 pub mod assets;
+pub mod browser;
+pub mod evidence;
 pub mod health;
 pub mod live;
 pub mod security;
@@ -36,6 +38,7 @@ pub fn router<S: SessionStore + Clone>(
         .route("/healthz", get(health::healthz))
         .route("/live/cases/{number}", get(live::case_changes))
         .merge(api::router())
+        .merge(evidence::router())
         .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())

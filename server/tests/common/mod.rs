@@ -20,6 +20,8 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         idle_timeout_minutes: 30,
         absolute_timeout_hours: 12,
         group_window_minutes: 0,
+        evidence_store: None,
+        evidence_max_mib: 4096,
     };
     let app = server::startup::router(p, &args).await.unwrap();
     tokio::spawn(async move {

@@ -17,7 +17,7 @@ use axum::{
 use serde::Serialize;
 use tower::ServiceBuilder;
 
-pub use auth::ApiActor;
+pub use auth::{ApiActor, ApiError};
 
 use app::platform::actor::Principal;
 
