@@ -1,23 +1,30 @@
--- no-transaction
 -- The evidence locker: items (content-addressed by SHA-256, immutable), their append-only chain
 -- of custody, legal hold on cases, and the timeline kinds the later capabilities record.
---
--- SQLite cannot alter a CHECK constraint, so case_event is rebuilt the documented way (new
--- table, copy, drop, rename) with foreign keys off; hence no transaction around this file
--- from sqlx and an explicit one here.
-pragma foreign_keys = off;
-begin;
 
-create table case_event_rebuilt (
+-- SQLite cannot alter a CHECK constraint, so case_event is rebuilt with the kinds added. This
+-- runs inside sqlx's transaction with foreign keys on, so the rows are parked in temporary
+-- tables while case_event and the one table referring to it (event_technique) are recreated;
+-- deferred foreign keys let the reinserted rows satisfy their references by commit.
+pragma defer_foreign_keys = on;
+create temp table case_event_parked as select * from case_event;
+create temp table event_technique_parked as select * from event_technique;
+drop table event_technique;
+drop table case_event;
+
+create table case_event (
     event_id integer primary key,
     case_id integer not null references incident_case (case_id),
     kind text not null check (kind in ('case_opened', 'note', 'alert_linked', 'observable_added',
         'task_added', 'task_done', 'status_change', 'case_updated', 'escalation', 'evidence_added',
         'custom', 'evidence_custody', 'evidence_integrity', 'legal_hold', 'assignment', 'sla')),
+    -- When it happened (entered by the analyst or the time of the action) and when recorded.
     occurred_at integer not null,
     summary text not null,
+    -- Markdown source for notes; empty otherwise.
     body text not null,
+    -- JSON object: what the event refers to (alert id, observable, task, before/after, …).
     detail text not null,
+    -- JSON arrays of strings: ATT&CK technique ids and tags.
     techniques text not null,
     tags text not null,
     supersedes_event_id integer references case_event (event_id),
@@ -25,14 +32,25 @@ create table case_event_rebuilt (
     recorded_by_user_id integer references app_user (user_id),
     recorded_at integer not null
 );
-insert into case_event_rebuilt
+insert into case_event
     select event_id, case_id, kind, occurred_at, summary, body, detail, techniques, tags,
            supersedes_event_id, recorded_by, recorded_by_user_id, recorded_at
-    from case_event;
-drop table case_event;
-alter table case_event_rebuilt rename to case_event;
+    from case_event_parked order by event_id;
 create index case_event_timeline on case_event (case_id, occurred_at, event_id);
 create index case_event_supersedes on case_event (supersedes_event_id, event_id);
+
+create table event_technique (
+    event_id integer not null references case_event (event_id),
+    case_id integer not null references incident_case (case_id),
+    technique_id text not null,
+    tactic text not null,
+    primary key (event_id, technique_id, tactic)
+);
+insert into event_technique
+    select event_id, case_id, technique_id, tactic from event_technique_parked;
+create index event_technique_case on event_technique (case_id, tactic, technique_id);
+drop table case_event_parked;
+drop table event_technique_parked;
 
 -- A case on legal hold keeps everything: no evidence disposal, no purge, no deletion.
 alter table incident_case add column legal_hold integer not null default 0
@@ -115,5 +133,3 @@ begin
     select raise(abort, 'the chain of custody is append-only');
 end;
 
-commit;
-pragma foreign_keys = on;

@@ -135,7 +135,9 @@ mod tests {
     use super::*;
 
     fn blocks(parts: &[&'static [u8]]) -> ContentStream {
-        stream::iter(parts.iter().map(|p| Ok(Bytes::from_static(p)))).boxed()
+        let owned: Vec<std::io::Result<Bytes>> =
+            parts.iter().map(|p| Ok(Bytes::from_static(p))).collect();
+        stream::iter(owned).boxed()
     }
 
     fn recorder() -> (OnVerified, Arc<Mutex<Vec<Outcome>>>) {

@@ -405,13 +405,13 @@ mod tests {
         let meta = EvidenceMeta {
             file_name: "mem.raw".into(),
             kind: String::new(),
-            acquired_at: "2026-11-20 14:05".into(),
+            acquired_at: "2026-11-20T14:05".into(),
             utc_offset_minutes: 60,
             ..Default::default()
         };
         let checked = meta.check().unwrap();
         assert_eq!(checked.kind, EvidenceKind::DiskImage);
-        assert_eq!(checked.acquired_at, Some(1_795_700_700_000));
+        assert_eq!(checked.acquired_at, Some(1_795_179_900_000));
         assert_eq!(checked.collected_by, None);
         let bad = EvidenceMeta {
             file_name: "x.log".into(),

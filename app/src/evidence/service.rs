@@ -160,6 +160,11 @@ where
         .ok_or_else(|| Error::not_found(format!("There is no case {}.", case_number.trim())))?;
     ensure_open(&case)?;
     let meta = meta.check().map_err(Error::Invalid)?;
+    if meta.acquired_at.is_some_and(|at| at > p.clock.now()) {
+        return Err(Error::invalid(
+            "\u{201c}Acquired at\u{201d} is in the future; give the time it was taken.",
+        ));
+    }
     let staged = p.locker.stage(body).await?;
     let digests = staged.digests.clone();
     p.locker.keep(staged).await?;
