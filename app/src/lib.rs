@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases") view=cases::pages::CaseListPage/>
                     <Route path=path!("/cases/new") view=cases::pages::NewCasePage/>
                     <Route path=path!("/cases/:number") view=cases::pages::CasePage/>
+                    <Route path=path!("/evidence/:id") view=evidence::pages::EvidencePage/>
                     <Route path=path!("/search") view=search::pages::SearchPage/>
                     <Route path=path!("/admin/playbooks") view=playbooks::pages::AdminPlaybooksPage/>
                     <Route path=path!("/admin/watchlists") view=watchlists::pages::AdminWatchlistsPage/>

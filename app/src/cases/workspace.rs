@@ -1,5 +1,5 @@
 //! The case workspace: header and lifecycle, ATT&CK techniques by tactic, related cases,
-//! observables (with watchlist flags and "seen in N cases"), tasks and playbooks, and the
+//! observables (with watchlist flags and "seen in N cases"), tasks and playbooks, evidence, and the
 //! timeline with its filters, corrections and entry form. It reloads itself when a colleague
 //! changes the case (server-sent events from `/live/cases/{number}`).
 //!
@@ -17,13 +17,17 @@ use super::{
     TimelineEvent, TimelineFilter,
     api::{
         AddCaseEvent, AddCaseObservable, AddCaseTask, CaseWorkspaceData, CloseCase, ImportCaseEml,
-        ObservableForm, ReopenCase, SetCaseStatus, SetTaskStatus, case_view,
+        ObservableForm, ReopenCase, SetCaseStatus, SetLegalHold, SetTaskStatus, case_view,
     },
     pages::TLP_NAMES,
 };
 use crate::{
     accounts::roles::Permission,
     components::{When, action_error, browser_utc_offset_minutes, utc},
+    evidence::{
+        pages::{EvidenceSection, IntegrityWarning},
+        upload::UploadQueue,
+    },
     observables::ObservableType,
     playbooks::api::ApplyPlaybook,
     shell::{ErrorBox, RequireUser},
@@ -51,6 +55,7 @@ struct CaseActions {
     add_task: ServerAction<AddCaseTask>,
     set_task: ServerAction<SetTaskStatus>,
     apply_playbook: ServerAction<ApplyPlaybook>,
+    legal_hold: ServerAction<SetLegalHold>,
 }
 
 impl CaseActions {
@@ -65,10 +70,11 @@ impl CaseActions {
             add_task: ServerAction::new(),
             set_task: ServerAction::new(),
             apply_playbook: ServerAction::new(),
+            legal_hold: ServerAction::new(),
         }
     }
 
-    fn versions(&self) -> [usize; 9] {
+    fn versions(&self) -> [usize; 10] {
         [
             self.add_event.version().get(),
             self.set_status.version().get(),
@@ -79,6 +85,7 @@ impl CaseActions {
             self.add_task.version().get(),
             self.set_task.version().get(),
             self.apply_playbook.version().get(),
+            self.legal_hold.version().get(),
         ]
     }
 
@@ -94,6 +101,7 @@ impl CaseActions {
                 {action_error(self.add_task.value())}
                 {action_error(self.set_task.value())}
                 {action_error(self.apply_playbook.value())}
+                {action_error(self.legal_hold.value())}
             </div>
         }
     }
@@ -169,6 +177,7 @@ fn CaseWorkspace() -> impl IntoView {
     let actions = CaseActions::new();
     let draft = EntryDraft::new();
     let live = RwSignal::new(0u64);
+    let uploads = UploadQueue::new(live);
     follow_live_changes(number, live);
     Effect::new(move |_| {
         if let Some(Ok(_)) = actions.add_event.value().get() {
@@ -192,7 +201,7 @@ fn CaseWorkspace() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(v) => view! { <CaseDetail v actions draft/> }.into_any(),
+                    Ok(v) => view! { <CaseDetail v actions draft uploads/> }.into_any(),
                     Err(error) => view! { <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -237,7 +246,12 @@ fn follow_live_changes(number: Memo<String>, live: RwSignal<u64>) {
 }
 
 #[component]
-fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> impl IntoView {
+fn CaseDetail(
+    v: CaseWorkspaceData,
+    actions: CaseActions,
+    draft: EntryDraft,
+    uploads: UploadQueue,
+) -> impl IntoView {
     let c = v.case;
     let case_id = c.case_id;
     let closed = c.status == CaseStatus::Closed;
@@ -246,6 +260,7 @@ fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> 
             <h1><span class="case-number">{c.number.clone()}</span>" "{c.title.clone()}</h1>
             <A href="/cases">"All cases"</A>
         </div>
+        <IntegrityWarning items=v.evidence.clone()/>
         <dl class="facts">
             <dt>"Status"</dt><dd data-testid="case-status">{c.status.label()}</dd>
             <dt>"Severity"</dt><dd><span class=format!("sev sev-{}", c.severity.as_str())>{c.severity.as_str()}</span></dd>
@@ -255,7 +270,9 @@ fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> 
             <dt>"Opened"</dt><dd><When ms=c.opened_at/>" by "{c.created_by.clone()}</dd>
             <dt>"Tags"</dt><dd>{c.tags.join(", ")}</dd>
             <dt>"TLP / PAP"</dt><dd>{tlp_name(c.tlp)}" / "{c.pap}</dd>
+            <dt>"Legal hold"</dt><dd data-testid="legal-hold">{if c.legal_hold { "yes: nothing may be disposed of" } else { "no" }}</dd>
         </dl>
+        {v.can_set_legal_hold.then(|| view! { <LegalHoldForm case_id held=c.legal_hold actions/> })}
         <Lifecycle case_id version=c.version current=c.status actions/>
         <section aria-labelledby="desc-h">
             <h2 id="desc-h">"Description"</h2>
@@ -301,6 +318,7 @@ fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> 
                 <TaskForm case_id actions/>
             })}
         </section>
+        <EvidenceSection items=v.evidence case_number=c.number.clone() can_upload=v.can_upload_evidence closed uploads/>
         <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
             <TimelineFilters/>
@@ -312,6 +330,22 @@ fn CaseDetail(v: CaseWorkspaceData, actions: CaseActions, draft: EntryDraft) -> 
             })}
         </section>
         {(!closed).then(|| view! { <EntryForm case_id actions draft/> })}
+    }
+}
+
+/// Managers place or lift a legal hold, with a reason.
+#[component]
+fn LegalHoldForm(case_id: i64, held: bool, actions: CaseActions) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    view! {
+        <form class="inline-form" on:submit=move |ev| {
+            ev.prevent_default();
+            actions.legal_hold.dispatch(SetLegalHold { case_id, hold: !held, reason: reason.get_untracked() });
+        }>
+            <label>{if held { "Reason for lifting the legal hold" } else { "Legal hold reason (matter, request)" }}
+                <input type="text" bind:value=reason/></label>
+            <button type="submit">{if held { "Lift legal hold" } else { "Place legal hold" }}</button>
+        </form>
     }
 }
 

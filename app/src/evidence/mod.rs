@@ -22,6 +22,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::validate::{optional, parse_when};
 
+/// The password of malware sample zips: the community convention, so colleagues and tools
+/// open them without asking.
+pub const SAMPLE_ZIP_PASSWORD: &str = "infected";
+
 /// Default upload limit: 4 GiB.
 pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
 
