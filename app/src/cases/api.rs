@@ -29,6 +29,8 @@ pub struct CaseWorkspaceData {
     /// The case's evidence (first page) and whether the viewer may add to it.
     pub evidence: Vec<crate::evidence::EvidenceItem>,
     pub can_upload_evidence: bool,
+    /// The upload limit, so the page refuses a file before sending it.
+    pub evidence_max_bytes: u64,
     pub can_set_legal_hold: bool,
 }
 

@@ -318,7 +318,8 @@ fn CaseDetail(
                 <TaskForm case_id actions/>
             })}
         </section>
-        <EvidenceSection items=v.evidence case_number=c.number.clone() can_upload=v.can_upload_evidence closed uploads/>
+        <EvidenceSection items=v.evidence case_number=c.number.clone() can_upload=v.can_upload_evidence
+            max_bytes=v.evidence_max_bytes closed uploads/>
         <section aria-labelledby="timeline-h">
             <h2 id="timeline-h">"Timeline"</h2>
             <TimelineFilters/>

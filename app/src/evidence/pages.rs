@@ -43,6 +43,7 @@ pub fn EvidenceSection(
     items: Vec<EvidenceItem>,
     case_number: String,
     can_upload: bool,
+    max_bytes: u64,
     closed: bool,
     uploads: UploadQueue,
 ) -> impl IntoView {
@@ -69,7 +70,7 @@ pub fn EvidenceSection(
                     </tbody>
                 </table>
             })}
-            {(can_upload && !closed).then(|| view! { <Uploader queue=uploads case_number/> })}
+            {(can_upload && !closed).then(|| view! { <Uploader queue=uploads case_number max_bytes/> })}
         </section>
     }
 }

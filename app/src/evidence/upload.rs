@@ -64,7 +64,7 @@ impl UploadQueue {
     }
 
     #[cfg(feature = "hydrate")]
-    fn add_files(&self, list: Option<web_sys::FileList>) {
+    fn add_files(&self, list: Option<web_sys::FileList>, max_bytes: u64) {
         let Some(list) = list else { return };
         for i in 0..list.length() {
             let Some(file) = list.get(i) else { continue };
@@ -78,7 +78,14 @@ impl UploadQueue {
                     name,
                     size: file.size(),
                     progress: 0.0,
-                    state: RowState::Waiting,
+                    state: if file.size() > max_bytes as f64 {
+                        RowState::Failed(format!(
+                            "Larger than the evidence size limit of {}; not sent.",
+                            human_size(max_bytes as i64)
+                        ))
+                    } else {
+                        RowState::Waiting
+                    },
                 })
             });
             self.files.update_value(|f| f.push((id, file)));
@@ -100,7 +107,7 @@ impl UploadQueue {
 }
 
 #[component]
-pub fn Uploader(queue: UploadQueue, case_number: String) -> impl IntoView {
+pub fn Uploader(queue: UploadQueue, case_number: String, max_bytes: u64) -> impl IntoView {
     let dragging = RwSignal::new(false);
     let number = StoredValue::new(case_number);
     let start = move |_| {
@@ -122,17 +129,17 @@ pub fn Uploader(queue: UploadQueue, case_number: String) -> impl IntoView {
                     ev.prevent_default();
                     dragging.set(false);
                     #[cfg(feature = "hydrate")]
-                    queue.add_files(ev.data_transfer().and_then(|d| d.files()));
+                    queue.add_files(ev.data_transfer().and_then(|d| d.files()), max_bytes);
                     #[cfg(not(feature = "hydrate"))]
                     let _ = ev;
                 }>
-                <p>"Drop evidence files here, or "</p>
+                <p>"Drop evidence files here (up to "{human_size(max_bytes as i64)}" each), or "</p>
                 <label>"choose files "
                     <input type="file" multiple data-testid="evidence-files" on:change=move |ev| {
                         #[cfg(feature = "hydrate")]
                         {
                             let input = event_target::<web_sys::HtmlInputElement>(&ev);
-                            queue.add_files(input.files());
+                            queue.add_files(input.files(), max_bytes);
                             input.set_value("");
                         }
                         #[cfg(not(feature = "hydrate"))]

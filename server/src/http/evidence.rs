@@ -97,6 +97,10 @@ async fn upload(
             }
             return match service::upload(&p, &actor, &number, &meta, Box::pin(field)).await {
                 Ok(item) => (StatusCode::CREATED, Json(item)).into_response(),
+                Err(e @ Error::TooLarge(_)) => {
+                    drain_briefly(&mut multipart).await;
+                    ApiError(e).into_response()
+                }
                 Err(e) => ApiError(e).into_response(),
             };
         }
@@ -134,6 +138,17 @@ async fn upload(
         "No file in the upload: send it as the multipart part named \u{201c}file\u{201d}, after the other fields.",
     ))
     .into_response()
+}
+
+/// Reads and discards what the client is still sending, for a few seconds at most, so it
+/// receives the 413 instead of a connection reset in the middle of its upload.
+async fn drain_briefly(multipart: &mut Multipart) {
+    let drain = async {
+        while let Ok(Some(mut field)) = multipart.next_field().await {
+            while let Ok(Some(_)) = field.chunk().await {}
+        }
+    };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
 }
 
 /// A metadata field's text, refusing anything longer than a description could be.
