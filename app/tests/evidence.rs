@@ -9,11 +9,11 @@ use app::{
     accounts::service as accounts,
     audit::store as audit_store,
     cases::{CaseInput, EventKind, TimelineFilter, service as cases},
+    every_store,
     evidence::{
         CustodyAction, CustodyInput, EvidenceMeta,
         service::{self as evidence, Packaging},
     },
-    every_store,
     platform::{Actor, Error, Platform},
     testing::*,
 };
@@ -50,7 +50,10 @@ fn meta(name: &str) -> EvidenceMeta {
 }
 
 /// `content` as a stream of blocks of `block` bytes, as a request body arrives.
-fn body(content: &[u8], block: usize) -> impl futures::Stream<Item = Result<Bytes, String>> + Unpin {
+fn body(
+    content: &[u8],
+    block: usize,
+) -> impl futures::Stream<Item = Result<Bytes, String>> + Unpin {
     let blocks: Vec<Result<Bytes, String>> = content
         .chunks(block.max(1))
         .map(|c| Ok(Bytes::copy_from_slice(c)))
@@ -79,9 +82,15 @@ every_store!(upload_is_hashed_on_arrival_and_recorded, |p| async move {
     let alice = person(&p, "alice", "analyst").await;
     let (case_id, number) = open_case(&p, &alice, "Ransomware on FS-01").await;
     let content = b"abc".repeat(100_000);
-    let item = evidence::upload(&p, &alice, &number, &meta("fs01.mem"), body(&content, 7_000))
-        .await
-        .unwrap();
+    let item = evidence::upload(
+        &p,
+        &alice,
+        &number,
+        &meta("fs01.mem"),
+        body(&content, 7_000),
+    )
+    .await
+    .unwrap();
     use sha2::Digest as _;
     assert_eq!(item.sha256, hex::encode(sha2::Sha256::digest(&content)));
     assert_eq!(item.sha1, hex::encode(sha1::Sha1::digest(&content)));
@@ -91,10 +100,19 @@ every_store!(upload_is_hashed_on_arrival_and_recorded, |p| async move {
     assert_eq!(item.custodian, "alice");
     assert_eq!(item.collected_by, "alice");
     assert_eq!(item.acquired_at, Some(1_799_998_200_000));
-    assert_eq!(p.locker.staging_files(), 0, "the staging file was moved, not left");
+    assert_eq!(
+        p.locker.staging_files(),
+        0,
+        "the staging file was moved, not left"
+    );
 
-    let r = evidence::record_of(&p, &alice, item.evidence_id).await.unwrap();
-    assert_eq!(actions(&r), [CustodyAction::Collected, CustodyAction::Received]);
+    let r = evidence::record_of(&p, &alice, item.evidence_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        actions(&r),
+        [CustodyAction::Collected, CustodyAction::Received]
+    );
     assert_eq!(r.custody[0].from_party.as_deref(), Some("FS-01"));
     assert_eq!(r.custody[0].occurred_at, item.acquired_at.unwrap());
     assert_eq!(r.custody[1].recorded_from_ip.as_deref(), Some("192.0.2.10"));
@@ -107,14 +125,20 @@ every_store!(upload_is_hashed_on_arrival_and_recorded, |p| async move {
         .find(|e| e.kind == EventKind::EvidenceAdded)
         .expect("timeline entry");
     assert!(added.summary.contains(&item.sha256), "{}", added.summary);
-    assert!(audit_actions(&p).await.contains(&"evidence.upload".to_owned()));
+    assert!(
+        audit_actions(&p)
+            .await
+            .contains(&"evidence.upload".to_owned())
+    );
 
     let d = evidence::download(&p, &alice, item.evidence_id, Packaging::Original)
         .await
         .unwrap();
     assert_eq!(d.file_name, "fs01.mem");
     assert_eq!(read_all(d).await.unwrap(), content);
-    let r = evidence::record_of(&p, &alice, item.evidence_id).await.unwrap();
+    let r = evidence::record_of(&p, &alice, item.evidence_id)
+        .await
+        .unwrap();
     assert_eq!(
         actions(&r)[2..],
         [CustodyAction::Downloaded, CustodyAction::HashVerified]
@@ -122,80 +146,122 @@ every_store!(upload_is_hashed_on_arrival_and_recorded, |p| async move {
     assert!(r.item.integrity_checked_at.is_some());
 });
 
-every_store!(oversized_and_interrupted_uploads_leave_nothing, |p| async move {
-    let alice = person(&p, "alice", "analyst").await;
-    let (case_id, number) = open_case(&p, &alice, "Exfiltration").await;
-    let big = vec![7u8; TEST_MAX_EVIDENCE_BYTES as usize + 1];
-    let err = evidence::upload(&p, &alice, &number, &meta("big.pcap"), body(&big, 64 * 1024))
+every_store!(
+    oversized_and_interrupted_uploads_leave_nothing,
+    |p| async move {
+        let alice = person(&p, "alice", "analyst").await;
+        let (case_id, number) = open_case(&p, &alice, "Exfiltration").await;
+        let big = vec![7u8; TEST_MAX_EVIDENCE_BYTES as usize + 1];
+        let err = evidence::upload(
+            &p,
+            &alice,
+            &number,
+            &meta("big.pcap"),
+            body(&big, 64 * 1024),
+        )
         .await
         .unwrap_err();
-    assert_eq!(err.status(), 413, "{err}");
-    assert!(err.to_string().contains("1.0 MiB"), "{err}");
+        assert_eq!(err.status(), 413, "{err}");
+        assert!(err.to_string().contains("1.0 MiB"), "{err}");
 
-    let cut = stream::iter(vec![
-        Ok(Bytes::from_static(b"first part of the capture")),
-        Err("connection reset by peer".to_owned()),
-    ]);
-    let err = evidence::upload(&p, &alice, &number, &meta("cut.pcap"), cut)
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Invalid(_)), "{err}");
-    assert!(err.to_string().contains("interrupted"), "{err}");
-
-    assert_eq!(p.locker.staging_files(), 0, "partial files are deleted");
-    assert!(evidence::list(&p, &alice, case_id, None).await.unwrap().is_empty());
-    assert!(!audit_actions(&p).await.contains(&"evidence.upload".to_owned()));
-    // Exactly at the limit is fine.
-    let exact = vec![1u8; TEST_MAX_EVIDENCE_BYTES as usize];
-    evidence::upload(&p, &alice, &number, &meta("exact.bin"), body(&exact, 100_000))
-        .await
-        .unwrap();
-});
-
-every_store!(file_names_cannot_traverse_and_bad_metadata_stores_nothing, |p| async move {
-    let alice = person(&p, "alice", "analyst").await;
-    let (case_id, number) = open_case(&p, &alice, "Phishing").await;
-    let item = evidence::upload(
-        &p,
-        &alice,
-        &number,
-        &meta("../../../etc/cron.d/evil"),
-        body(b"* * * * * root sh", 4),
-    )
-    .await
-    .unwrap();
-    assert_eq!(item.file_name, "evil");
-    for (name, kind, when) in [
-        ("..", "log", ""),
-        ("ok.log", "floppy_disk", ""),
-        ("ok.log", "log", "next tuesday"),
-    ] {
-        let m = EvidenceMeta {
-            file_name: name.into(),
-            kind: kind.into(),
-            acquired_at: when.into(),
-            ..Default::default()
-        };
-        let err = evidence::upload(&p, &alice, &number, &m, body(b"x", 1))
+        let cut = stream::iter(vec![
+            Ok(Bytes::from_static(b"first part of the capture")),
+            Err("connection reset by peer".to_owned()),
+        ]);
+        let err = evidence::upload(&p, &alice, &number, &meta("cut.pcap"), cut)
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Invalid(_)), "{name}/{kind}/{when}: {err}");
-    }
-    assert_eq!(evidence::list(&p, &alice, case_id, None).await.unwrap().len(), 1);
-    let err = evidence::upload(&p, &alice, "CF-1999-000001", &meta("a.log"), body(b"x", 1))
+        assert!(matches!(err, Error::Invalid(_)), "{err}");
+        assert!(err.to_string().contains("interrupted"), "{err}");
+
+        assert_eq!(p.locker.staging_files(), 0, "partial files are deleted");
+        assert!(
+            evidence::list(&p, &alice, case_id, None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            !audit_actions(&p)
+                .await
+                .contains(&"evidence.upload".to_owned())
+        );
+        // Exactly at the limit is fine.
+        let exact = vec![1u8; TEST_MAX_EVIDENCE_BYTES as usize];
+        evidence::upload(
+            &p,
+            &alice,
+            &number,
+            &meta("exact.bin"),
+            body(&exact, 100_000),
+        )
         .await
-        .unwrap_err();
-    assert!(matches!(err, Error::NotFound(_)), "{err}");
-});
+        .unwrap();
+    }
+);
+
+every_store!(
+    file_names_cannot_traverse_and_bad_metadata_stores_nothing,
+    |p| async move {
+        let alice = person(&p, "alice", "analyst").await;
+        let (case_id, number) = open_case(&p, &alice, "Phishing").await;
+        let item = evidence::upload(
+            &p,
+            &alice,
+            &number,
+            &meta("../../../etc/cron.d/evil"),
+            body(b"* * * * * root sh", 4),
+        )
+        .await
+        .unwrap();
+        assert_eq!(item.file_name, "evil");
+        for (name, kind, when) in [
+            ("..", "log", ""),
+            ("ok.log", "floppy_disk", ""),
+            ("ok.log", "log", "next tuesday"),
+        ] {
+            let m = EvidenceMeta {
+                file_name: name.into(),
+                kind: kind.into(),
+                acquired_at: when.into(),
+                ..Default::default()
+            };
+            let err = evidence::upload(&p, &alice, &number, &m, body(b"x", 1))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Invalid(_)),
+                "{name}/{kind}/{when}: {err}"
+            );
+        }
+        assert_eq!(
+            evidence::list(&p, &alice, case_id, None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        let err = evidence::upload(&p, &alice, "CF-1999-000001", &meta("a.log"), body(b"x", 1))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound(_)), "{err}");
+    }
+);
 
 every_store!(custody_changes_are_appended_and_checked, |p| async move {
     let alice = person(&p, "alice", "analyst").await;
     let bob = person(&p, "bob", "analyst").await;
     let audrey = person(&p, "audrey", "auditor").await;
     let (_, number) = open_case(&p, &alice, "Insider").await;
-    let item = evidence::upload(&p, &alice, &number, &meta("laptop.E01"), body(&sample(), 65_536))
-        .await
-        .unwrap();
+    let item = evidence::upload(
+        &p,
+        &alice,
+        &number,
+        &meta("laptop.E01"),
+        body(&sample(), 65_536),
+    )
+    .await
+    .unwrap();
     let id = item.evidence_id;
     let to_lab = CustodyInput {
         party: "Forensics lab (Acme Ltd)".into(),
@@ -206,39 +272,56 @@ every_store!(custody_changes_are_appended_and_checked, |p| async move {
         reason: String::new(),
         ..to_lab.clone()
     };
-    let err = evidence::transfer(&p, &alice, id, &no_reason).await.unwrap_err();
+    let err = evidence::transfer(&p, &alice, id, &no_reason)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("reason"), "{err}");
     let future = CustodyInput {
         occurred_at: "2099-01-01T00:00:00Z".into(),
         ..to_lab.clone()
     };
     assert!(matches!(
-        evidence::transfer(&p, &alice, id, &future).await.unwrap_err(),
+        evidence::transfer(&p, &alice, id, &future)
+            .await
+            .unwrap_err(),
         Error::Invalid(_)
     ));
-    let err = evidence::transfer(&p, &audrey, id, &to_lab).await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "auditors only read: {err}");
+    let err = evidence::transfer(&p, &audrey, id, &to_lab)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Forbidden(_)),
+        "auditors only read: {err}"
+    );
 
     let after = evidence::transfer(&p, &alice, id, &to_lab).await.unwrap();
     assert_eq!(after.custodian, "Forensics lab (Acme Ltd)");
-    let back = evidence::receive(&p, &bob, id, &CustodyInput::default()).await.unwrap();
+    let back = evidence::receive(&p, &bob, id, &CustodyInput::default())
+        .await
+        .unwrap();
     assert_eq!(back.custodian, "bob");
 
-    evidence::set_sealed(&p, &bob, id, true, "Seal 00412").await.unwrap();
+    evidence::set_sealed(&p, &bob, id, true, "Seal 00412")
+        .await
+        .unwrap();
     let err = evidence::download(&p, &audrey, id, Packaging::Original)
         .await
         .err()
         .expect("sealed");
     assert!(err.to_string().contains("sealed"), "{err}");
     assert!(matches!(
-        evidence::set_sealed(&p, &bob, id, true, "again").await.unwrap_err(),
+        evidence::set_sealed(&p, &bob, id, true, "again")
+            .await
+            .unwrap_err(),
         Error::Conflict(_)
     ));
     evidence::set_sealed(&p, &bob, id, false, "Court-ordered examination")
         .await
         .unwrap();
     // Auditors may download (recorded on the chain).
-    let d = evidence::download(&p, &audrey, id, Packaging::Original).await.unwrap();
+    let d = evidence::download(&p, &audrey, id, Packaging::Original)
+        .await
+        .unwrap();
     assert_eq!(read_all(d).await.unwrap(), sample());
 
     let r = evidence::record_of(&p, &audrey, id).await.unwrap();
@@ -258,125 +341,213 @@ every_store!(custody_changes_are_appended_and_checked, |p| async move {
     let t = &r.custody[2];
     assert_eq!(t.from_party.as_deref(), Some("alice"));
     assert_eq!(t.to_party.as_deref(), Some("Forensics lab (Acme Ltd)"));
-    assert_eq!(r.custody[3].from_party.as_deref(), Some("Forensics lab (Acme Ltd)"));
+    assert_eq!(
+        r.custody[3].from_party.as_deref(),
+        Some("Forensics lab (Acme Ltd)")
+    );
     assert_eq!(r.custody[6].recorded_by, "audrey");
     assert!(!r.can_change_custody && r.can_download);
     let log = audit_actions(&p).await;
-    for a in ["evidence.transfer", "evidence.receive", "evidence.seal", "evidence.unseal", "evidence.download"] {
+    for a in [
+        "evidence.transfer",
+        "evidence.receive",
+        "evidence.seal",
+        "evidence.unseal",
+        "evidence.download",
+    ] {
         assert!(log.contains(&a.to_owned()), "{a} audited");
     }
 });
 
-every_store!(the_database_refuses_to_rewrite_evidence_or_custody, |p| async move {
-    let alice = person(&p, "alice", "analyst").await;
-    let (_, number) = open_case(&p, &alice, "Tamper").await;
-    let item = evidence::upload(&p, &alice, &number, &meta("a.log"), body(b"log line", 3))
-        .await
-        .unwrap();
-    let attempts = [
-        "update evidence set sha256 = 'ffff' where evidence_id = $1",
-        "update evidence set size_bytes = 1 where evidence_id = $1",
-        "delete from evidence where evidence_id = $1",
-        "update custody_event set reason = 'rewritten' where evidence_id = $1",
-        "delete from custody_event where evidence_id = $1",
-    ];
-    for sql in attempts {
-        let res = app::on_pool!(&p.db, |pool| sqlx::query(sql)
-            .bind(item.evidence_id)
-            .execute(pool)
+every_store!(
+    the_database_refuses_to_rewrite_evidence_or_custody,
+    |p| async move {
+        let alice = person(&p, "alice", "analyst").await;
+        let (_, number) = open_case(&p, &alice, "Tamper").await;
+        let item = evidence::upload(&p, &alice, &number, &meta("a.log"), body(b"log line", 3))
             .await
-            .map(|_| ()));
-        let err = res.expect_err(sql).to_string();
-        assert!(
-            err.contains("immutable") || err.contains("append-only") || err.contains("never deleted"),
-            "{sql}: {err}"
-        );
+            .unwrap();
+        let attempts = [
+            "update evidence set sha256 = 'ffff' where evidence_id = $1",
+            "update evidence set size_bytes = 1 where evidence_id = $1",
+            "delete from evidence where evidence_id = $1",
+            "update custody_event set reason = 'rewritten' where evidence_id = $1",
+            "delete from custody_event where evidence_id = $1",
+        ];
+        for sql in attempts {
+            let res = app::on_pool!(&p.db, |pool| sqlx::query(sql)
+                .bind(item.evidence_id)
+                .execute(pool)
+                .await
+                .map(|_| ()));
+            let err = res.expect_err(sql).to_string();
+            assert!(
+                err.contains("immutable")
+                    || err.contains("append-only")
+                    || err.contains("never deleted"),
+                "{sql}: {err}"
+            );
+        }
+        let r = evidence::record_of(&p, &alice, item.evidence_id)
+            .await
+            .unwrap();
+        assert_eq!(r.item.sha256, item.sha256);
+        assert_eq!(r.custody.len(), 2);
     }
-    let r = evidence::record_of(&p, &alice, item.evidence_id).await.unwrap();
-    assert_eq!(r.item.sha256, item.sha256);
-    assert_eq!(r.custody.len(), 2);
-});
+);
 
-every_store!(disposal_needs_another_managers_approval_and_no_legal_hold, |p| async move {
-    let alice = person(&p, "alice", "analyst").await;
-    let mona = person(&p, "mona", "manager").await;
-    let max = person(&p, "max", "manager").await;
-    let (case_id, number) = open_case(&p, &alice, "Old phishing").await;
-    let (_, other_number) = open_case(&p, &alice, "Same attachment elsewhere").await;
-    let item = evidence::upload(&p, &alice, &number, &meta("invoice.pdf"), body(&sample(), 10_000))
+every_store!(
+    disposal_needs_another_managers_approval_and_no_legal_hold,
+    |p| async move {
+        let alice = person(&p, "alice", "analyst").await;
+        let mona = person(&p, "mona", "manager").await;
+        let max = person(&p, "max", "manager").await;
+        let (case_id, number) = open_case(&p, &alice, "Old phishing").await;
+        let (_, other_number) = open_case(&p, &alice, "Same attachment elsewhere").await;
+        let item = evidence::upload(
+            &p,
+            &alice,
+            &number,
+            &meta("invoice.pdf"),
+            body(&sample(), 10_000),
+        )
         .await
         .unwrap();
-    let twin = evidence::upload(&p, &alice, &other_number, &meta("copy.pdf"), body(&sample(), 9_999))
+        let twin = evidence::upload(
+            &p,
+            &alice,
+            &other_number,
+            &meta("copy.pdf"),
+            body(&sample(), 9_999),
+        )
         .await
         .unwrap();
-    assert_eq!(item.sha256, twin.sha256, "same content, stored once");
-    let id = item.evidence_id;
+        assert_eq!(item.sha256, twin.sha256, "same content, stored once");
+        let id = item.evidence_id;
 
-    cases::set_legal_hold(&p, &mona, case_id, true, "Litigation 2027-044").await.unwrap();
-    let err = evidence::request_disposal(&p, &alice, id, "Retention ended").await.unwrap_err();
-    assert!(err.to_string().contains("legal hold"), "{err}");
-    let err = cases::set_legal_hold(&p, &alice, case_id, false, "mine").await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "analysts cannot lift holds: {err}");
-    cases::set_legal_hold(&p, &mona, case_id, false, "Matter closed").await.unwrap();
+        cases::set_legal_hold(&p, &mona, case_id, true, "Litigation 2027-044")
+            .await
+            .unwrap();
+        let err = evidence::request_disposal(&p, &alice, id, "Retention ended")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("legal hold"), "{err}");
+        let err = cases::set_legal_hold(&p, &alice, case_id, false, "mine")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(_)),
+            "analysts cannot lift holds: {err}"
+        );
+        cases::set_legal_hold(&p, &mona, case_id, false, "Matter closed")
+            .await
+            .unwrap();
 
-    assert!(matches!(
-        evidence::request_disposal(&p, &alice, id, " ").await.unwrap_err(),
-        Error::Invalid(_)
-    ));
-    evidence::request_disposal(&p, &mona, id, "Retention ended").await.unwrap();
-    let err = evidence::decide_disposal(&p, &mona, id, true, "ok").await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "no self-approval: {err}");
-    let err = evidence::decide_disposal(&p, &alice, id, true, "ok").await.unwrap_err();
-    assert!(matches!(err, Error::Forbidden(_)), "analysts cannot approve: {err}");
-    // A hold placed while the request waits blocks the approval too.
-    cases::set_legal_hold(&p, &max, case_id, true, "New request").await.unwrap();
-    let err = evidence::decide_disposal(&p, &max, id, true, "ok").await.unwrap_err();
-    assert!(err.to_string().contains("legal hold"), "{err}");
-    evidence::decide_disposal(&p, &max, id, false, "Held again").await.unwrap();
-    cases::set_legal_hold(&p, &max, case_id, false, "Released").await.unwrap();
+        assert!(matches!(
+            evidence::request_disposal(&p, &alice, id, " ")
+                .await
+                .unwrap_err(),
+            Error::Invalid(_)
+        ));
+        evidence::request_disposal(&p, &mona, id, "Retention ended")
+            .await
+            .unwrap();
+        let err = evidence::decide_disposal(&p, &mona, id, true, "ok")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(_)),
+            "no self-approval: {err}"
+        );
+        let err = evidence::decide_disposal(&p, &alice, id, true, "ok")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(_)),
+            "analysts cannot approve: {err}"
+        );
+        // A hold placed while the request waits blocks the approval too.
+        cases::set_legal_hold(&p, &max, case_id, true, "New request")
+            .await
+            .unwrap();
+        let err = evidence::decide_disposal(&p, &max, id, true, "ok")
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("legal hold"), "{err}");
+        evidence::decide_disposal(&p, &max, id, false, "Held again")
+            .await
+            .unwrap();
+        cases::set_legal_hold(&p, &max, case_id, false, "Released")
+            .await
+            .unwrap();
 
-    evidence::request_disposal(&p, &alice, id, "Retention ended").await.unwrap();
-    let disposed = evidence::decide_disposal(&p, &max, id, true, "Approved per policy 7.2")
-        .await
-        .unwrap();
-    assert!(disposed.disposed());
-    let err = evidence::download(&p, &alice, id, Packaging::Original).await.err().unwrap();
-    assert!(err.to_string().contains("disposed"), "{err}");
-    assert!(matches!(
-        evidence::transfer(&p, &alice, id, &CustodyInput { party: "x".into(), reason: "y".into(), ..Default::default() })
+        evidence::request_disposal(&p, &alice, id, "Retention ended")
+            .await
+            .unwrap();
+        let disposed = evidence::decide_disposal(&p, &max, id, true, "Approved per policy 7.2")
+            .await
+            .unwrap();
+        assert!(disposed.disposed());
+        let err = evidence::download(&p, &alice, id, Packaging::Original)
+            .await
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("disposed"), "{err}");
+        assert!(matches!(
+            evidence::transfer(
+                &p,
+                &alice,
+                id,
+                &CustodyInput {
+                    party: "x".into(),
+                    reason: "y".into(),
+                    ..Default::default()
+                }
+            )
             .await
             .unwrap_err(),
-        Error::Conflict(_)
-    ));
-    // The other case's copy still downloads: the shared content was kept.
-    let d = evidence::download(&p, &alice, twin.evidence_id, Packaging::Original)
-        .await
-        .unwrap();
-    assert_eq!(read_all(d).await.unwrap(), sample());
-    let r = evidence::record_of(&p, &alice, id).await.unwrap();
-    assert_eq!(
-        actions(&r)[2..],
-        [
-            CustodyAction::DisposalRequested,
-            CustodyAction::DisposalRejected,
-            CustodyAction::DisposalRequested,
-            CustodyAction::Disposed,
-        ]
-    );
+            Error::Conflict(_)
+        ));
+        // The other case's copy still downloads: the shared content was kept.
+        let d = evidence::download(&p, &alice, twin.evidence_id, Packaging::Original)
+            .await
+            .unwrap();
+        assert_eq!(read_all(d).await.unwrap(), sample());
+        let r = evidence::record_of(&p, &alice, id).await.unwrap();
+        assert_eq!(
+            actions(&r)[2..],
+            [
+                CustodyAction::DisposalRequested,
+                CustodyAction::DisposalRejected,
+                CustodyAction::DisposalRequested,
+                CustodyAction::Disposed,
+            ]
+        );
 
-    // Disposing of the last holder deletes the content.
-    evidence::request_disposal(&p, &alice, twin.evidence_id, "Duplicate").await.unwrap();
-    evidence::decide_disposal(&p, &max, twin.evidence_id, true, "ok").await.unwrap();
-    assert!(p.locker.read(&twin.sha256).await.is_err());
-});
+        // Disposing of the last holder deletes the content.
+        evidence::request_disposal(&p, &alice, twin.evidence_id, "Duplicate")
+            .await
+            .unwrap();
+        evidence::decide_disposal(&p, &max, twin.evidence_id, true, "ok")
+            .await
+            .unwrap();
+        assert!(p.locker.read(&twin.sha256).await.is_err());
+    }
+);
 
 every_store!(tampered_content_is_caught_at_download, |p| async move {
     let alice = person(&p, "alice", "analyst").await;
     let (case_id, number) = open_case(&p, &alice, "Webshell").await;
     let content = sample();
-    let item = evidence::upload(&p, &alice, &number, &meta("shell.php"), body(&content, 50_000))
-        .await
-        .unwrap();
+    let item = evidence::upload(
+        &p,
+        &alice,
+        &number,
+        &meta("shell.php"),
+        body(&content, 50_000),
+    )
+    .await
+    .unwrap();
     let mut altered = content.clone();
     altered[123_456] ^= 0xff;
     p.locker.tamper(&item.sha256, altered).await;
@@ -387,7 +558,9 @@ every_store!(tampered_content_is_caught_at_download, |p| async move {
     let got = read_all(d).await;
     assert!(got.is_err(), "the download must not complete");
 
-    let r = evidence::record_of(&p, &alice, item.evidence_id).await.unwrap();
+    let r = evidence::record_of(&p, &alice, item.evidence_id)
+        .await
+        .unwrap();
     assert!(!r.item.intact);
     let last = r.custody.last().unwrap();
     assert_eq!(last.action, CustodyAction::HashMismatch);
@@ -395,9 +568,16 @@ every_store!(tampered_content_is_caught_at_download, |p| async move {
     let (timeline, _) = cases::timeline(&p, &alice, case_id, &TimelineFilter::default(), None)
         .await
         .unwrap();
-    assert!(timeline.iter().any(|e| e.kind == EventKind::EvidenceIntegrity
-        && e.summary.contains("shell.php")));
-    assert!(audit_actions(&p).await.contains(&"evidence.integrity_failed".to_owned()));
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.kind == EventKind::EvidenceIntegrity && e.summary.contains("shell.php"))
+    );
+    assert!(
+        audit_actions(&p)
+            .await
+            .contains(&"evidence.integrity_failed".to_owned())
+    );
     let err = evidence::download(&p, &alice, item.evidence_id, Packaging::Original)
         .await
         .err()
@@ -418,14 +598,19 @@ every_store!(samples_download_in_an_encrypted_zip, |p| async move {
         kind: "malware_sample".into(),
         ..meta("loader.exe")
     };
-    let item = evidence::upload(&p, &alice, &number, &m, body(&content, 4096)).await.unwrap();
+    let item = evidence::upload(&p, &alice, &number, &m, body(&content, 4096))
+        .await
+        .unwrap();
     let d = evidence::download(&p, &alice, item.evidence_id, Packaging::MalwareZip)
         .await
         .unwrap();
     assert_eq!(d.file_name, "loader.exe.zip");
     let zipped = read_all(d).await.unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zipped)).unwrap();
-    assert!(archive.by_name("loader.exe").is_err(), "encrypted: no password, no content");
+    assert!(
+        archive.by_name("loader.exe").is_err(),
+        "encrypted: no password, no content"
+    );
     let mut inner = Vec::new();
     archive
         .by_name_decrypt("loader.exe", b"infected")
@@ -433,14 +618,19 @@ every_store!(samples_download_in_an_encrypted_zip, |p| async move {
         .read_to_end(&mut inner)
         .unwrap();
     assert_eq!(inner, content);
-    let r = evidence::record_of(&p, &alice, item.evidence_id).await.unwrap();
+    let r = evidence::record_of(&p, &alice, item.evidence_id)
+        .await
+        .unwrap();
     let downloaded = r
         .custody
         .iter()
         .find(|e| e.action == CustodyAction::Downloaded)
         .unwrap();
     assert!(downloaded.detail.contains("encrypted zip"));
-    assert_eq!(r.custody.last().unwrap().action, CustodyAction::HashVerified);
+    assert_eq!(
+        r.custody.last().unwrap().action,
+        CustodyAction::HashVerified
+    );
 });
 
 every_store!(tokens_upload_and_read_by_scope, |p| async move {
@@ -472,5 +662,8 @@ every_store!(tokens_upload_and_read_by_scope, |p| async move {
         .unwrap();
     assert_eq!(read_all(d).await.unwrap(), b"PK..");
     let e = audit_store::entries_after(&p.db, 0, 1000).await.unwrap();
-    assert!(e.iter().any(|e| e.action == "evidence.download" && e.actor_label == "token:auditor-tool"));
+    assert!(
+        e.iter()
+            .any(|e| e.action == "evidence.download" && e.actor_label == "token:auditor-tool")
+    );
 });

@@ -117,7 +117,9 @@ async fn main() {
     let client = reqwest::Client::new();
 
     // Varied content (not one repeated block), generated as it is sent.
-    let seed: Vec<u8> = (0..BLOCK as u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8).collect();
+    let seed: Vec<u8> = (0..BLOCK as u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
     let blocks = (size as usize).div_ceil(BLOCK);
     let body = futures::stream::iter(0..blocks).map(move |n| {
         let mut b = seed.clone();
@@ -142,7 +144,12 @@ async fn main() {
         .unwrap();
     let upload = t.elapsed();
     let (_, peak) = rss();
-    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        201,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let item: serde_json::Value = res.json().await.unwrap();
     let id = item["evidence_id"].as_i64().unwrap();
     println!(

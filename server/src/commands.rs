@@ -23,7 +23,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             display_name,
             password_stdin: _,
         }) => {
-            let platform = startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
+            let platform =
+                startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
             let password = read_password()?;
             let input = NewUser {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
@@ -40,7 +41,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             username,
             password_stdin: _,
         }) => {
-            let platform = startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
+            let platform =
+                startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
             let password = read_password()?;
             let actor = cli_actor();
             let user_id = service::user_id_by_name(&platform, &actor, &username).await?;
@@ -49,7 +51,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Create { db, name, scopes }) => {
-            let platform = startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
+            let platform =
+                startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
             let created = service::create_token(&platform, &cli_actor(), &name, &scopes).await?;
             println!("{}", created.token);
             eprintln!(

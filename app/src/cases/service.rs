@@ -107,7 +107,11 @@ pub(crate) fn to_task(r: store::TaskRow) -> Result<CaseTask> {
     })
 }
 
-pub(crate) fn case_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+pub(crate) fn case_event(
+    action: &'static str,
+    id: i64,
+    detail: serde_json::Value,
+) -> NewAuditEvent<'static> {
     NewAuditEvent {
         action,
         object_type: "case",

@@ -27,13 +27,20 @@ pub async fn receive_evidence(evidence_id: i64, input: CustodyInput) -> AppResul
 }
 
 #[server(prefix = "/rpc", endpoint = "seal_evidence")]
-pub async fn seal_evidence(evidence_id: i64, sealed: bool, reason: String) -> AppResult<EvidenceItem> {
+pub async fn seal_evidence(
+    evidence_id: i64,
+    sealed: bool,
+    reason: String,
+) -> AppResult<EvidenceItem> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::set_sealed(&p, &actor, evidence_id, sealed, &reason).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "request_evidence_disposal")]
-pub async fn request_evidence_disposal(evidence_id: i64, reason: String) -> AppResult<EvidenceItem> {
+pub async fn request_evidence_disposal(
+    evidence_id: i64,
+    reason: String,
+) -> AppResult<EvidenceItem> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::request_disposal(&p, &actor, evidence_id, &reason).await?)
 }

@@ -11,7 +11,10 @@ use super::{digests::Sha256Check, locker::ContentStream};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Intact,
-    Mismatch { found_sha256: String, found_len: u64 },
+    Mismatch {
+        found_sha256: String,
+        found_len: u64,
+    },
 }
 
 /// Called once when the whole content has been read, before the last block is sent.
@@ -87,7 +90,12 @@ pub fn verifying(
 async fn mismatch(s: &mut State) -> std::io::Error {
     let len = s.check.len();
     let found = std::mem::take(&mut s.check).finish();
-    report(s, format!("(content longer than recorded; first {len} bytes hash to {found})"), len).await
+    report(
+        s,
+        format!("(content longer than recorded; first {len} bytes hash to {found})"),
+        len,
+    )
+    .await
 }
 
 async fn report(s: &mut State, found_sha256: String, found_len: u64) -> std::io::Error {
@@ -100,9 +108,7 @@ async fn report(s: &mut State, found_sha256: String, found_len: u64) -> std::io:
         })
         .await;
     }
-    std::io::Error::other(
-        "evidence content does not match its recorded SHA-256; download stopped",
-    )
+    std::io::Error::other("evidence content does not match its recorded SHA-256; download stopped")
 }
 
 /// Reads `inner` to the end and compares it with the record (an explicit verification or the
@@ -158,10 +164,7 @@ mod tests {
         let out: Vec<_> = verifying(blocks(&[b"a", b"b", b"c"]), ABC.into(), 3, f)
             .collect()
             .await;
-        let bytes: Vec<u8> = out
-            .into_iter()
-            .flat_map(|b| b.unwrap().to_vec())
-            .collect();
+        let bytes: Vec<u8> = out.into_iter().flat_map(|b| b.unwrap().to_vec()).collect();
         assert_eq!(bytes, b"abc");
         assert_eq!(*seen.lock().unwrap(), vec![Outcome::Intact]);
     }
@@ -172,7 +175,11 @@ mod tests {
         let out: Vec<_> = verifying(blocks(&[b"a", b"b", b"X"]), ABC.into(), 3, f)
             .collect()
             .await;
-        assert_eq!(out.len(), 3, "two blocks, then the error instead of the last");
+        assert_eq!(
+            out.len(),
+            3,
+            "two blocks, then the error instead of the last"
+        );
         assert!(out[0].is_ok() && out[1].is_ok());
         assert!(out[2].is_err());
         assert!(matches!(seen.lock().unwrap()[0], Outcome::Mismatch { .. }));

@@ -368,10 +368,7 @@ mod tests {
 
     #[test]
     fn file_names_lose_their_directories_and_control_characters() {
-        assert_eq!(
-            sanitize_file_name("../../etc/passwd").unwrap(),
-            "passwd"
-        );
+        assert_eq!(sanitize_file_name("../../etc/passwd").unwrap(), "passwd");
         assert_eq!(
             sanitize_file_name("C:\\Users\\bob\\..\\evil.exe").unwrap(),
             "evil.exe"
@@ -393,9 +390,16 @@ mod tests {
     fn kinds_are_guessed_from_the_extension_and_parsed_by_name() {
         assert_eq!(EvidenceKind::guess("host.E01"), EvidenceKind::DiskImage);
         assert_eq!(EvidenceKind::guess("capture.pcapng"), EvidenceKind::Pcap);
-        assert_eq!(EvidenceKind::guess("invoice.exe"), EvidenceKind::MalwareSample);
+        assert_eq!(
+            EvidenceKind::guess("invoice.exe"),
+            EvidenceKind::MalwareSample
+        );
         assert_eq!(EvidenceKind::guess("README"), EvidenceKind::Other);
-        assert!(EvidenceKind::parse("floppy").unwrap_err().contains("floppy"));
+        assert!(
+            EvidenceKind::parse("floppy")
+                .unwrap_err()
+                .contains("floppy")
+        );
         for k in EvidenceKind::ALL {
             assert_eq!(EvidenceKind::parse(k.as_str()).unwrap(), k);
         }

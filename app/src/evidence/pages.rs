@@ -6,11 +6,12 @@ use leptos_router::{components::A, hooks::use_params_map};
 
 use super::{
     CustodyAction, CustodyEvent, CustodyInput, EvidenceItem, EvidenceKind, EvidenceRecord,
+    SAMPLE_ZIP_PASSWORD,
     api::{
         DecideEvidenceDisposal, ReceiveEvidence, RequestEvidenceDisposal, SealEvidence,
         TransferEvidence, VerifyEvidence, load_evidence,
     },
-    SAMPLE_ZIP_PASSWORD, human_size,
+    human_size,
     upload::{UploadQueue, Uploader},
 };
 use crate::{
@@ -185,10 +186,12 @@ fn ItemDetail(r: EvidenceRecord, actions: ItemActions, downloads: RwSignal<u64>)
     let live = !i.disposed();
     let downloadable = live && !i.sealed && i.intact && r.can_download;
     let after_download = move |_| {
-        set_timeout(
-            move || downloads.update(|n| *n += 1),
-            std::time::Duration::from_millis(800),
-        );
+        for ms in [800, 3000] {
+            set_timeout(
+                move || downloads.update(|n| *n += 1),
+                std::time::Duration::from_millis(ms),
+            );
+        }
     };
     view! {
         <div class="page-head">

@@ -7,7 +7,8 @@ use futures::{Stream, StreamExt as _, stream::BoxStream};
 use serde_json::json;
 
 use super::{
-    CustodyAction, CustodyEvent, CustodyInput, EvidenceItem, EvidenceKind, EvidenceMeta, EvidenceRecord,
+    CustodyAction, CustodyEvent, CustodyInput, EvidenceItem, EvidenceKind, EvidenceMeta,
+    EvidenceRecord,
     digests::Digests,
     download::{self, Outcome},
     malware_zip,
@@ -71,7 +72,11 @@ fn to_custody(r: store::CustodyRow) -> Result<CustodyEvent> {
     })
 }
 
-fn evidence_audit(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+fn evidence_audit(
+    action: &'static str,
+    id: i64,
+    detail: serde_json::Value,
+) -> NewAuditEvent<'static> {
     NewAuditEvent {
         action,
         object_type: "evidence",
@@ -186,7 +191,10 @@ async fn record_upload(
 ) -> Result<i64> {
     let now = p.clock.now();
     let uploader = actor.label();
-    let collected_by = meta.collected_by.clone().unwrap_or_else(|| uploader.clone());
+    let collected_by = meta
+        .collected_by
+        .clone()
+        .unwrap_or_else(|| uploader.clone());
     let size = i64::try_from(digests.len).map_err(|_| Error::internal("file size overflow"))?;
     let mut tx = p.db.begin().await?;
     let case = load_for_change(&mut tx, case_id).await?;
@@ -455,9 +463,8 @@ pub async fn transfer(
     evidence_id: i64,
     input: &CustodyInput,
 ) -> Result<EvidenceItem> {
-    let to = required("To", &input.party, 200).map_err(|_| {
-        Error::invalid("Say who receives the item (a person, team or laboratory).")
-    })?;
+    let to = required("To", &input.party, 200)
+        .map_err(|_| Error::invalid("Say who receives the item (a person, team or laboratory)."))?;
     let reason = required("Reason", &input.reason, 2000)
         .map_err(|_| Error::invalid("Give the reason for the transfer."))?;
     let at = when(input, p.clock.now())?;
@@ -719,7 +726,8 @@ pub async fn download(
                 expected_len,
                 Box::new(move |outcome| {
                     Box::pin(async move {
-                        if let Err(e) = record_check(&p2, &actor2, item_id, outcome, "download").await
+                        if let Err(e) =
+                            record_check(&p2, &actor2, item_id, outcome, "download").await
                         {
                             tracing::error!(error = %e, evidence_id = item_id, "recording a hash check failed");
                         }
@@ -733,9 +741,14 @@ pub async fn download(
             })
         }
         Packaging::MalwareZip => {
-            let (file, outcome) =
-                malware_zip::pack(&p.locker, content, &item.file_name, &item.sha256, expected_len)
-                    .await?;
+            let (file, outcome) = malware_zip::pack(
+                &p.locker,
+                content,
+                &item.file_name,
+                &item.sha256,
+                expected_len,
+            )
+            .await?;
             if outcome != Outcome::Intact {
                 record_check(p, actor, item.evidence_id, outcome, "zip download").await?;
                 return Err(tampered(&item));
@@ -917,7 +930,11 @@ async fn record_check(
                 },
             )
             .await?;
-            tracing::error!(evidence_id, case_id = item.case_id, "evidence integrity failure");
+            tracing::error!(
+                evidence_id,
+                case_id = item.case_id,
+                "evidence integrity failure"
+            );
             finish_change(
                 p,
                 tx,

@@ -4,14 +4,15 @@
 
 use leptos::prelude::*;
 
-use super::{EvidenceItem, EvidenceKind, human_size};
+use super::{EvidenceKind, human_size};
 
 /// Where one file stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RowState {
     Waiting,
     Uploading,
-    Done(EvidenceItem),
+    /// Stored; the SHA-256 the server computed on arrival.
+    Done(String),
     Failed(String),
 }
 
@@ -190,9 +191,9 @@ fn UploadRowView(row: UploadRow, queue: UploadQueue) -> impl IntoView {
                 RowState::Uploading => view! {
                     <span>{format!("{:.0} %", row.progress * 100.0)}</span>
                 }.into_any(),
-                RowState::Done(item) => view! {
+                RowState::Done(sha256) => view! {
                     <span class="ok" data-testid="upload-done">"stored · SHA-256 "
-                        <code class="mono">{item.sha256}</code></span>
+                        <code class="mono">{sha256}</code></span>
                 }.into_any(),
                 RowState::Failed(message) => view! {
                     <span class="error" role="alert">{message}</span>
@@ -255,12 +256,13 @@ fn xhr_upload(
     let xhr = web_sys::XmlHttpRequest::new().map_err(fail)?;
     let url = format!("/cases/{case_number}/evidence");
     xhr.open_with_async("POST", &url, true).map_err(fail)?;
-    let on_progress = Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-        if e.length_computable() && e.total() > 0.0 {
-            let fraction = e.loaded() / e.total();
-            queue.set_row(id, |r| r.progress = fraction);
-        }
-    });
+    let on_progress =
+        Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+            if e.length_computable() && e.total() > 0.0 {
+                let fraction = e.loaded() / e.total();
+                queue.set_row(id, |r| r.progress = fraction);
+            }
+        });
     xhr.upload()
         .map_err(fail)?
         .set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
@@ -271,9 +273,11 @@ fn xhr_upload(
         let status = done_xhr.status().unwrap_or(0);
         let text = done_xhr.response_text().ok().flatten().unwrap_or_default();
         let state = if status == 201 {
-            match serde_json::from_str::<EvidenceItem>(&text) {
-                Ok(item) => RowState::Done(item),
-                Err(_) => RowState::Failed("Stored, but the answer could not be read; reload the page.".into()),
+            match serde_json::from_str::<super::EvidenceItem>(&text) {
+                Ok(item) => RowState::Done(item.sha256),
+                Err(_) => RowState::Failed(
+                    "Stored, but the answer could not be read; reload the page.".into(),
+                ),
             }
         } else {
             RowState::Failed(error_message(status, &text))
@@ -300,7 +304,9 @@ fn error_message(status: u16, body: &str) -> String {
         .and_then(|v| v["error"]["message"].as_str().map(str::to_owned));
     match (message, status) {
         (Some(m), _) => m,
-        (None, 0) => "The connection was lost before the upload finished; nothing was stored.".into(),
+        (None, 0) => {
+            "The connection was lost before the upload finished; nothing was stored.".into()
+        }
         (None, 413) => "The file is over the evidence size limit.".into(),
         (None, s) => format!("The upload failed (HTTP {s})."),
     }

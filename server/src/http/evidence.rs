@@ -167,8 +167,11 @@ async fn small_text(mut field: Field<'_>) -> Result<String, Error> {
             )));
         }
     }
-    String::from_utf8(bytes)
-        .map_err(|_| Error::invalid(format!("The field \u{201c}{name}\u{201d} is not UTF-8 text.")))
+    String::from_utf8(bytes).map_err(|_| {
+        Error::invalid(format!(
+            "The field \u{201c}{name}\u{201d} is not UTF-8 text."
+        ))
+    })
 }
 
 fn bad_multipart(e: axum::extract::multipart::MultipartError) -> Response {
@@ -340,7 +343,11 @@ async fn custody_form(
             human_size(r.item.size_bytes),
             r.item.size_bytes
         ),
-        acquired: r.item.acquired_at.map(utc).unwrap_or_else(|| "not recorded".into()),
+        acquired: r
+            .item
+            .acquired_at
+            .map(utc)
+            .unwrap_or_else(|| "not recorded".into()),
         uploaded: utc(r.item.uploaded_at),
         lines,
         printed_at: utc(p.clock.now()),

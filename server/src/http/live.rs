@@ -3,39 +3,30 @@
 
 use std::{convert::Infallible, time::Duration};
 
-use app::{
-    accounts::{roles::Permission, service::actor_from_session},
-    cases::service as cases,
-    platform::{Platform, actor::ClientIp},
-};
+use app::{accounts::roles::Permission, cases::service as cases, platform::Platform};
 use axum::{
     Extension,
     extract::Path,
-    http::StatusCode,
     response::{
         IntoResponse, Response,
         sse::{Event, KeepAlive, Sse},
     },
 };
 use tokio_stream::{StreamExt as _, wrappers::BroadcastStream};
-use tower_sessions::Session;
+
+use super::{api::ApiError, browser::BrowserActor};
 
 pub async fn case_changes(
     Extension(p): Extension<Platform>,
-    ip: Option<Extension<ClientIp>>,
-    session: Session,
+    BrowserActor(actor): BrowserActor,
     Path(number): Path<String>,
 ) -> Response {
-    let actor = match actor_from_session(&p, &session, ip.map(|i| i.0.0)).await {
-        Ok(a) => a,
-        Err(e) => return (StatusCode::UNAUTHORIZED, e.to_string()).into_response(),
-    };
     if let Err(e) = actor.require(Permission::CaseRead) {
-        return (StatusCode::FORBIDDEN, e.to_string()).into_response();
+        return ApiError(e).into_response();
     }
     let case = match cases::find(&p, &actor, &number).await {
         Ok(c) => c,
-        Err(e) => return (StatusCode::NOT_FOUND, e.to_string()).into_response(),
+        Err(e) => return ApiError(e).into_response(),
     };
     let changes = p.live.subscribe(&p.db).await;
     let case_id = case.case_id;
