@@ -17,6 +17,22 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// What a finished hash of the content says against the record.
+    pub fn of(check: Sha256Check, expected_sha256: &str, expected_len: u64) -> Self {
+        let found_len = check.len();
+        let found_sha256 = check.finish();
+        if found_sha256 == expected_sha256 && found_len == expected_len {
+            Self::Intact
+        } else {
+            Self::Mismatch {
+                found_sha256,
+                found_len,
+            }
+        }
+    }
+}
+
 /// Called once when the whole content has been read, before the last block is sent.
 pub type OnVerified = Box<dyn FnOnce(Outcome) -> BoxFuture<'static, ()> + Send>;
 
@@ -69,17 +85,15 @@ pub fn verifying(
                 }
                 None => {
                     let check = std::mem::take(&mut s.check);
-                    let len = check.len();
-                    let found = check.finish();
-                    if found == s.expected_sha256 && len == s.expected_len {
+                    let outcome = Outcome::of(check, &s.expected_sha256, s.expected_len);
+                    if outcome == Outcome::Intact {
                         if let Some(f) = s.on_verified.take() {
                             f(Outcome::Intact).await;
                         }
                         s.finished = true;
                         return s.held.take().map(|last| (Ok(last), s));
                     }
-                    s.check = Sha256Check::default();
-                    let err = report(&mut s, found, len).await;
+                    let err = report(&mut s, outcome).await;
                     return Some((Err(err), s));
                 }
             }
@@ -90,23 +104,18 @@ pub fn verifying(
 async fn mismatch(s: &mut State) -> std::io::Error {
     let len = s.check.len();
     let found = std::mem::take(&mut s.check).finish();
-    report(
-        s,
-        format!("(content longer than recorded; first {len} bytes hash to {found})"),
-        len,
-    )
-    .await
+    let outcome = Outcome::Mismatch {
+        found_sha256: format!("(content longer than recorded; first {len} bytes hash to {found})"),
+        found_len: len,
+    };
+    report(s, outcome).await
 }
 
-async fn report(s: &mut State, found_sha256: String, found_len: u64) -> std::io::Error {
+async fn report(s: &mut State, outcome: Outcome) -> std::io::Error {
     s.finished = true;
     s.held = None;
     if let Some(f) = s.on_verified.take() {
-        f(Outcome::Mismatch {
-            found_sha256,
-            found_len,
-        })
-        .await;
+        f(outcome).await;
     }
     std::io::Error::other("evidence content does not match its recorded SHA-256; download stopped")
 }
@@ -122,16 +131,7 @@ pub async fn check_all(
     while let Some(block) = inner.next().await {
         check.update(&block?);
     }
-    let len = check.len();
-    let found = check.finish();
-    Ok(if found == expected_sha256 && len == expected_len {
-        Outcome::Intact
-    } else {
-        Outcome::Mismatch {
-            found_sha256: found,
-            found_len: len,
-        }
-    })
+    Ok(Outcome::of(check, expected_sha256, expected_len))
 }
 
 #[cfg(test)]

@@ -178,16 +178,7 @@ impl Locker {
         S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
         E: std::fmt::Display,
     {
-        let staging = self.staging.clone();
-        let temp = tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new()
-                .prefix("upload-")
-                .tempfile_in(staging)
-        })
-        .await
-        .map_err(|e| Error::internal(format!("staging task: {e}")))?
-        .map_err(|e| Error::internal(format!("cannot create a staging file: {e}")))?;
-        let (file, path) = temp.into_parts();
+        let (file, path) = self.temp_file("upload-").await?.into_parts();
         let mut file = tokio::fs::File::from_std(file);
         let mut hasher = Hasher::default();
         while let Some(chunk) = body.next().await {
@@ -318,15 +309,18 @@ impl Locker {
 
     /// A temporary file in the staging directory (for building zips to send).
     pub async fn scratch_file(&self) -> Result<tempfile::NamedTempFile> {
+        self.temp_file("scratch-").await
+    }
+
+    /// A new temporary file in the staging directory, deleted when dropped.
+    async fn temp_file(&self, prefix: &'static str) -> Result<tempfile::NamedTempFile> {
         let staging = self.staging.clone();
         tokio::task::spawn_blocking(move || {
-            tempfile::Builder::new()
-                .prefix("scratch-")
-                .tempfile_in(staging)
+            tempfile::Builder::new().prefix(prefix).tempfile_in(staging)
         })
         .await
-        .map_err(|e| Error::internal(format!("scratch task: {e}")))?
-        .map_err(|e| Error::internal(format!("cannot create a scratch file: {e}")))
+        .map_err(|e| Error::internal(format!("staging task: {e}")))?
+        .map_err(|e| Error::internal(format!("cannot create a staging file: {e}")))
     }
 
     /// Removes staging files left by a process that stopped mid-upload (older than a day, so
