@@ -4,7 +4,7 @@
 
 use app::{
     evidence::{
-        EvidenceMeta, EvidenceRecord, human_size,
+        EvidenceItem, EvidenceMeta, EvidenceRecord, human_size,
         service::{self, Packaging},
     },
     platform::{Actor, Error, Platform},
@@ -15,6 +15,7 @@ use axum::{
     body::Body,
     extract::{DefaultBodyLimit, Multipart, Path, Query, multipart::Field},
     http::{HeaderMap, HeaderValue, StatusCode, header},
+    middleware,
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
@@ -34,11 +35,15 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route(
             "/cases/{number}/evidence",
-            post(upload_from_page).layer(DefaultBodyLimit::disable()),
+            post(upload_from_page)
+                .layer(DefaultBodyLimit::disable())
+                .layer(middleware::map_response(close_after_refusal)),
         )
         .route(
             "/api/cases/{number}/evidence",
-            post(upload_from_api).layer(DefaultBodyLimit::disable()),
+            post(upload_from_api)
+                .layer(DefaultBodyLimit::disable())
+                .layer(middleware::map_response(close_after_refusal)),
         )
         .route("/evidence/{id}/download", get(download_from_page))
         .route("/api/evidence/{id}/download", get(download_from_api))
@@ -46,31 +51,45 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/evidence/{id}/custody-form", get(custody_form))
 }
 
+/// A refused upload is answered before its body has been read; the connection then cannot
+/// carry another request, so the client is told not to reuse it (instead of finding out with a
+/// reset on its next request).
+async fn close_after_refusal(mut res: Response) -> Response {
+    if !res.status().is_success() {
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
+}
+
 async fn upload_from_page(
     Extension(p): Extension<Platform>,
-    BrowserActor(actor): BrowserActor,
+    actor: Result<BrowserActor, ApiError>,
     Path(number): Path<String>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
+    let actor = actor.map(|a| a.0).map_err(|e| e.0);
     upload(p, actor, number, headers, multipart).await
 }
 
 async fn upload_from_api(
     Extension(p): Extension<Platform>,
-    ApiActor(actor): ApiActor,
+    actor: Result<ApiActor, ApiError>,
     Path(number): Path<String>,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
+    let actor = actor.map(|a| a.0).map_err(|e| e.0);
     upload(p, actor, number, headers, multipart).await
 }
 
-/// Reads the metadata fields, then streams the `file` part into the locker. Metadata must come
-/// before the file (browsers and `curl -F` send parts in the order given).
+/// Answers an upload. A refusal (credentials, permission, input, size) is sent after reading
+/// what the client still sends for a few seconds, so it reads the answer instead of a broken
+/// pipe; a declared length over the limit is refused at once.
 async fn upload(
     p: Platform,
-    actor: Actor,
+    actor: Result<Actor, Error>,
     number: String,
     headers: HeaderMap,
     mut multipart: Multipart,
@@ -80,34 +99,39 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > p.locker.max_bytes() + ENVELOPE_BYTES) {
-        // Refused before a byte of the body is read.
         return ApiError(p.locker.too_large()).into_response();
     }
+    let stored = match actor {
+        Ok(actor) => store_upload(&p, &actor, &number, &mut multipart).await,
+        Err(e) => Err(e),
+    };
+    match stored {
+        Ok(item) => (StatusCode::CREATED, Json(item)).into_response(),
+        Err(e) => {
+            drain_briefly(&mut multipart).await;
+            ApiError(e).into_response()
+        }
+    }
+}
+
+/// Reads the metadata fields, then streams the `file` part into the locker. Metadata must come
+/// before the file (browsers and `curl -F` send parts in the order given).
+async fn store_upload(
+    p: &Platform,
+    actor: &Actor,
+    number: &str,
+    multipart: &mut Multipart,
+) -> Result<EvidenceItem, Error> {
     let mut meta = EvidenceMeta::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => return bad_multipart(e),
-        };
+    while let Some(field) = multipart.next_field().await.map_err(bad_multipart)? {
         let name = field.name().unwrap_or_default().to_owned();
         if name == "file" {
             if meta.file_name.trim().is_empty() {
                 meta.file_name = field.file_name().unwrap_or_default().to_owned();
             }
-            return match service::upload(&p, &actor, &number, &meta, Box::pin(field)).await {
-                Ok(item) => (StatusCode::CREATED, Json(item)).into_response(),
-                Err(e @ Error::TooLarge(_)) => {
-                    drain_briefly(&mut multipart).await;
-                    ApiError(e).into_response()
-                }
-                Err(e) => ApiError(e).into_response(),
-            };
+            return service::upload(p, actor, number, &meta, Box::pin(field)).await;
         }
-        let value = match small_text(field).await {
-            Ok(v) => v,
-            Err(e) => return ApiError(e).into_response(),
-        };
+        let value = small_text(field).await?;
         match name.as_str() {
             "file_name" => meta.file_name = value,
             "kind" => meta.kind = value,
@@ -119,29 +143,26 @@ async fn upload(
                 meta.utc_offset_minutes = match value.trim().parse() {
                     Ok(m) if (-1080..=1080).contains(&m) => m,
                     _ => {
-                        return ApiError(Error::invalid(
+                        return Err(Error::invalid(
                             "utc_offset_minutes must be a whole number of minutes between -1080 and 1080.",
-                        ))
-                        .into_response();
+                        ));
                     }
                 }
             }
             other => {
-                return ApiError(Error::invalid(format!(
+                return Err(Error::invalid(format!(
                     "Unknown form field \u{201c}{other}\u{201d}. Send file_name, kind, description, collected_from, acquired_at, collected_by, utc_offset_minutes, then file."
-                )))
-                .into_response();
+                )));
             }
         }
     }
-    ApiError(Error::invalid(
+    Err(Error::invalid(
         "No file in the upload: send it as the multipart part named \u{201c}file\u{201d}, after the other fields.",
     ))
-    .into_response()
 }
 
 /// Reads and discards what the client is still sending, for a few seconds at most, so it
-/// receives the 413 instead of a connection reset in the middle of its upload.
+/// receives the refusal instead of a connection reset in the middle of its upload.
 async fn drain_briefly(multipart: &mut Multipart) {
     let drain = async {
         while let Ok(Some(mut field)) = multipart.next_field().await {
@@ -174,11 +195,10 @@ async fn small_text(mut field: Field<'_>) -> Result<String, Error> {
     })
 }
 
-fn bad_multipart(e: axum::extract::multipart::MultipartError) -> Response {
-    ApiError(Error::invalid(format!(
+fn bad_multipart(e: axum::extract::multipart::MultipartError) -> Error {
+    Error::invalid(format!(
         "The upload could not be read as multipart/form-data ({e}); nothing was stored."
-    )))
-    .into_response()
+    ))
 }
 
 #[derive(Deserialize)]
