@@ -8,7 +8,7 @@
 //! throughput and the peak resident memory growth of the process (server and client share it,
 //! so the figure is an upper bound for the server). Goal: ≥ 200 MB/s, growth ≤ 64 MB.
 
-use std::{net::SocketAddr, time::Instant};
+use std::time::Instant;
 
 use app::{
     accounts::service as accounts,
@@ -19,7 +19,9 @@ use app::{
 };
 use bytes::Bytes;
 use futures::StreamExt as _;
-use server::config::{DbArgs, ServeArgs};
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const BLOCK: usize = 1 << 20;
 
@@ -45,35 +47,6 @@ fn reset_peak() {
 
 fn mb(bytes: u64) -> f64 {
     bytes as f64 / 1e6
-}
-
-async fn serve(p: Platform) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let args = ServeArgs {
-        db: DbArgs {
-            database_url: None,
-            data_dir: ".".into(),
-        },
-        listen: addr,
-        public_url: None,
-        trust_proxy_headers: false,
-        idle_timeout_minutes: 30,
-        absolute_timeout_hours: 12,
-        group_window_minutes: 0,
-        evidence_store: None,
-        evidence_max_mib: 1 << 20,
-    };
-    let app = server::startup::router(p, &args).await.unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap();
-    });
-    format!("http://{addr}")
 }
 
 #[tokio::main]
@@ -113,7 +86,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let base = serve(p.clone()).await;
+    let base = common::serve(p.clone(), None).await;
     let client = reqwest::Client::new();
 
     // Varied content (not one repeated block), generated as it is sent.

@@ -15,26 +15,13 @@ use app::{
     every_store,
     evidence::service as evidence,
     platform::Platform,
-    testing::{PASSWORD, TEST_MAX_EVIDENCE_BYTES, add_user, sign_in, system},
+    testing::{TEST_MAX_EVIDENCE_BYTES, add_user, sign_in, system},
 };
-use browser::{browser, call};
+use browser::signed_in;
 use common::serve;
 use reqwest::{Client, StatusCode, header, multipart};
 use sha2::Digest as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
-async fn signed_in(base: &str, username: &str) -> Client {
-    let client = browser();
-    let res = call(
-        &client,
-        base,
-        "login",
-        &[("username", username), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
-    client
-}
 
 async fn case_with_analyst(p: &Platform) -> String {
     add_user(p, "alice", "analyst", Some(2)).await;

@@ -10,24 +10,11 @@ use std::time::Duration;
 use app::{
     both_databases,
     cases::{CaseInput, service as cases},
-    testing::{PASSWORD, add_user, sign_in},
+    testing::{add_user, sign_in},
 };
-use browser::{browser, call};
+use browser::{call, signed_in};
 use common::serve;
-use reqwest::{Client, StatusCode, header};
-
-async fn signed_in(base: &str, username: &str) -> Client {
-    let client = browser();
-    let res = call(
-        &client,
-        base,
-        "login",
-        &[("username", username), ("password", PASSWORD)],
-    )
-    .await;
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
-    client
-}
+use reqwest::{StatusCode, header};
 
 both_databases!(
     the_live_stream_tells_a_reader_when_the_case_changes,

@@ -22,3 +22,21 @@ pub async fn call(client: &Client, base: &str, name: &str, form: &[(&str, &str)]
         .await
         .unwrap()
 }
+
+/// A browser-like client signed in as `username` with the test password.
+#[allow(
+    dead_code,
+    reason = "this file is included by several test binaries, not all sign in so"
+)]
+pub async fn signed_in(base: &str, username: &str) -> Client {
+    let client = browser();
+    let res = call(
+        &client,
+        base,
+        "login",
+        &[("username", username), ("password", app::testing::PASSWORD)],
+    )
+    .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    client
+}
