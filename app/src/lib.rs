@@ -13,16 +13,21 @@ pub mod cases;
 pub mod components;
 pub mod errors;
 pub mod evidence;
+pub mod handover;
+pub mod notifications;
 pub mod observables;
+pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod platform;
 pub mod playbooks;
 pub mod search;
 pub mod shell;
+pub mod sla;
 #[cfg(feature = "test-support")]
 pub mod testing;
 #[cfg(feature = "ssr")]
 pub mod thehive;
+pub mod tiers;
 pub mod validate;
 pub mod watchlists;
 
@@ -53,6 +58,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases/:number") view=cases::pages::CasePage/>
                     <Route path=path!("/evidence/:id") view=evidence::pages::EvidencePage/>
                     <Route path=path!("/search") view=search::pages::SearchPage/>
+                    <Route path=path!("/my-work") view=tiers::pages::MyWorkPage/>
+                    <Route path=path!("/queues/:tier") view=tiers::pages::TierQueuePage/>
+                    <Route path=path!("/workload") view=tiers::pages::WorkloadPage/>
+                    <Route path=path!("/notifications") view=notifications::pages::NotificationsPage/>
+                    <Route path=path!("/handover") view=handover::pages::HandoverPage/>
+                    <Route path=path!("/handover/:id") view=handover::pages::HandoverRecordPage/>
+                    <Route path=path!("/admin/sla") view=sla::pages::AdminSlaPage/>
+                    <Route path=path!("/admin/webhooks") view=outbox::pages::AdminWebhooksPage/>
                     <Route path=path!("/admin/playbooks") view=playbooks::pages::AdminPlaybooksPage/>
                     <Route path=path!("/admin/watchlists") view=watchlists::pages::AdminWatchlistsPage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>

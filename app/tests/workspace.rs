@@ -679,6 +679,6 @@ both_databases!(
             .await
             .expect("announced within a second")
             .unwrap();
-        assert_eq!(got, case.case_id);
+        assert_eq!(got, app::platform::live::Topic::Case(case.case_id));
     }
 );

@@ -105,6 +105,8 @@ pub enum Permission {
     DashboardRead,
     AuditRead,
     AuditExport,
+    HandoverRead,
+    HandoverWrite,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -134,6 +136,8 @@ impl Permission {
             DashboardRead => "dashboard.read",
             AuditRead => "audit.read",
             AuditExport => "audit.export",
+            HandoverRead => "handover.read",
+            HandoverWrite => "handover.write",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -157,6 +161,8 @@ const ANALYST: &[Permission] = &[
     EvidenceDownload,
     EvidenceCustody,
     ReportRead,
+    HandoverRead,
+    HandoverWrite,
 ];
 const MANAGER_EXTRA: &[Permission] = &[
     CaseLegalHold,
@@ -174,6 +180,7 @@ const AUDITOR: &[Permission] = &[
     DashboardRead,
     AuditRead,
     AuditExport,
+    HandoverRead,
 ];
 const ADMIN: &[Permission] = &[AdminUsers, AdminTokens, AdminSettings, AuditRead];
 

@@ -83,6 +83,8 @@ pub async fn append(
         .await
         .map(|r| r.rows_affected())
     })?;
+    // Every audited change is something a webhook may have asked to hear about.
+    crate::outbox::service::enqueue_for_audit(tx, seq, &label, now, &event).await?;
     Ok(seq)
 }
 

@@ -32,6 +32,8 @@ pub struct CaseWorkspaceData {
     /// The upload limit, so the page refuses a file before sending it.
     pub evidence_max_bytes: u64,
     pub can_set_legal_hold: bool,
+    /// Holder, tier moves and SLA clocks, with what the viewer may do about them.
+    pub tier: crate::tiers::TierPanel,
 }
 
 /// Escalates one alert into a new case; returns the case number.

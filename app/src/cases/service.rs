@@ -146,7 +146,10 @@ pub(crate) async fn record(
         tags: &[],
         supersedes_event_id: None,
     };
-    store::insert_event(tx, case_id, &event, &actor.label(), actor.user_id(), now).await
+    let id = store::insert_event(tx, case_id, &event, &actor.label(), actor.user_id(), now).await?;
+    // Anything a person records on a case acknowledges it.
+    crate::sla::service::acted(tx, actor, case_id, now).await?;
+    Ok(id)
 }
 
 /// Ends a change to case `case_id`: its audit row, the commit, then the announcement to open
@@ -198,6 +201,7 @@ async fn insert_new_case(
     let number = ids::next_case_number(tx, ids::year_of(now), now).await?;
     let label = actor.label();
     let case_id = store::insert_case(tx, c, &number, opening_tier(actor), &label, now).await?;
+    crate::sla::service::start(tx, case_id, c.severity.level(), now).await?;
     let summary = match alert_id {
         Some(a) => format!("Case opened from alert {a}: {}", c.title),
         None => format!("Case opened: {}", c.title),
@@ -654,7 +658,8 @@ async fn write_or_conflict(
     now: Millis,
 ) -> Result<()> {
     if store::write_case(tx, before.case_id, before.version, w, now).await? {
-        Ok(())
+        let status = CaseStatus::parse(w.status).map_err(Error::Internal)?;
+        crate::sla::service::reached(tx, before.case_id, status, now).await
     } else {
         Err(Error::conflict("The case changed while saving; try again."))
     }
@@ -1629,7 +1634,9 @@ pub async fn workspace(
         Ok(()) => crate::evidence::service::list(p, actor, case.case_id, None).await?,
         Err(_) => Vec::new(),
     };
+    let tier = crate::tiers::service::panel(p, actor, &case).await?;
     Ok(super::api::CaseWorkspaceData {
+        tier,
         evidence,
         can_upload_evidence: actor.require(Permission::EvidenceUpload).is_ok(),
         evidence_max_bytes: p.locker.max_bytes(),

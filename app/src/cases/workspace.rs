@@ -31,6 +31,7 @@ use crate::{
     observables::ObservableType,
     playbooks::api::ApplyPlaybook,
     shell::{ErrorBox, RequireUser},
+    tiers::pages::{TierActions, TierSection},
     validate::split_list,
 };
 
@@ -56,6 +57,7 @@ struct CaseActions {
     set_task: ServerAction<SetTaskStatus>,
     apply_playbook: ServerAction<ApplyPlaybook>,
     legal_hold: ServerAction<SetLegalHold>,
+    tier: TierActions,
 }
 
 impl CaseActions {
@@ -71,11 +73,12 @@ impl CaseActions {
             set_task: ServerAction::new(),
             apply_playbook: ServerAction::new(),
             legal_hold: ServerAction::new(),
+            tier: TierActions::new(),
         }
     }
 
-    fn versions(&self) -> [usize; 10] {
-        [
+    fn versions(&self) -> ([usize; 10], [usize; 8]) {
+        ([
             self.add_event.version().get(),
             self.set_status.version().get(),
             self.close.version().get(),
@@ -86,7 +89,7 @@ impl CaseActions {
             self.set_task.version().get(),
             self.apply_playbook.version().get(),
             self.legal_hold.version().get(),
-        ]
+        ], self.tier.versions())
     }
 
     fn errors(&self) -> impl IntoView + use<> {
@@ -102,6 +105,7 @@ impl CaseActions {
                 {action_error(self.set_task.value())}
                 {action_error(self.apply_playbook.value())}
                 {action_error(self.legal_hold.value())}
+                {self.tier.errors()}
             </div>
         }
     }
@@ -273,6 +277,7 @@ fn CaseDetail(
             <dt>"Legal hold"</dt><dd data-testid="legal-hold">{if c.legal_hold { "yes: nothing may be disposed of" } else { "no" }}</dd>
         </dl>
         {v.can_set_legal_hold.then(|| view! { <LegalHoldForm case_id held=c.legal_hold actions/> })}
+        <TierSection case_id tier=c.tier panel=v.tier actions=actions.tier/>
         <Lifecycle case_id version=c.version current=c.status actions/>
         <section aria-labelledby="desc-h">
             <h2 id="desc-h">"Description"</h2>

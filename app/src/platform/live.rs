@@ -1,6 +1,7 @@
-//! Live updates: "case N changed" fanned out to everyone with that case open. On PostgreSQL the
-//! news goes through LISTEN/NOTIFY so every Casefile process hears changes made by the others;
-//! on SQLite (one process) it goes straight to the in-process channel.
+//! Live updates: "case N changed" fanned out to everyone with that case open, and "user N's
+//! inbox changed" to that user's notification bell. On PostgreSQL the news goes through
+//! LISTEN/NOTIFY so every Casefile process hears changes made by the others; on SQLite (one
+//! process) it goes straight to the in-process channel.
 
 use std::{sync::Arc, time::Duration};
 
@@ -9,12 +10,38 @@ use tokio::sync::{OnceCell, broadcast};
 
 use super::db::Db;
 
-const CHANNEL: &str = "casefile_case";
+const CHANNEL: &str = "casefile_live";
+
+/// What changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Topic {
+    Case(i64),
+    Inbox(i64),
+}
+
+impl Topic {
+    fn encode(self) -> String {
+        match self {
+            Topic::Case(id) => format!("case:{id}"),
+            Topic::Inbox(id) => format!("inbox:{id}"),
+        }
+    }
+
+    fn decode(s: &str) -> Option<Self> {
+        let (kind, id) = s.split_once(':')?;
+        let id = id.parse().ok()?;
+        match kind {
+            "case" => Some(Topic::Case(id)),
+            "inbox" => Some(Topic::Inbox(id)),
+            _ => None,
+        }
+    }
+}
 
 /// The hub. Cheap to clone.
 #[derive(Clone)]
 pub struct Live {
-    sender: broadcast::Sender<i64>,
+    sender: broadcast::Sender<Topic>,
     listening: Arc<OnceCell<()>>,
 }
 
@@ -26,7 +53,7 @@ impl Default for Live {
 
 impl Live {
     pub fn new() -> Self {
-        // Subscribers that fall this far behind skip ahead; they reload the case anyway.
+        // Subscribers that fall this far behind skip ahead; they reload anyway.
         let (sender, _) = broadcast::channel(1024);
         Self {
             sender,
@@ -37,25 +64,36 @@ impl Live {
     /// Announces a committed change to case `case_id`. Never fails the caller: a lost
     /// announcement only delays a colleague's view until their next reload.
     pub async fn case_changed(&self, db: &Db, case_id: i64) {
+        self.announce(db, Topic::Case(case_id)).await;
+    }
+
+    /// Announces new or read notifications of these users.
+    pub async fn inbox_changed(&self, db: &Db, user_ids: &[i64]) {
+        for id in user_ids {
+            self.announce(db, Topic::Inbox(*id)).await;
+        }
+    }
+
+    async fn announce(&self, db: &Db, topic: Topic) {
         match db {
             Db::Sqlite(_) => {
-                let _ = self.sender.send(case_id);
+                let _ = self.sender.send(topic);
             }
             Db::Postgres(pool) => {
                 let sent = sqlx::query("select pg_notify($1, $2)")
                     .bind(CHANNEL)
-                    .bind(case_id.to_string())
+                    .bind(topic.encode())
                     .execute(pool)
                     .await;
                 if let Err(e) = sent {
-                    tracing::warn!(error = %e, case_id, "live update not sent");
+                    tracing::warn!(error = %e, ?topic, "live update not sent");
                 }
             }
         }
     }
 
     /// Changes from now on. On Postgres the first subscriber starts this process's listener.
-    pub async fn subscribe(&self, db: &Db) -> broadcast::Receiver<i64> {
+    pub async fn subscribe(&self, db: &Db) -> broadcast::Receiver<Topic> {
         let receiver = self.sender.subscribe();
         if let Db::Postgres(pool) = db {
             let pool = pool.clone();
@@ -71,7 +109,7 @@ impl Live {
 }
 
 /// Relays NOTIFY messages to the in-process channel, reconnecting after a failure.
-async fn relay(pool: sqlx::PgPool, sender: broadcast::Sender<i64>) {
+async fn relay(pool: sqlx::PgPool, sender: broadcast::Sender<Topic>) {
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(l) => l,
@@ -89,8 +127,8 @@ async fn relay(pool: sqlx::PgPool, sender: broadcast::Sender<i64>) {
         loop {
             match listener.recv().await {
                 Ok(n) => {
-                    if let Ok(id) = n.payload().parse::<i64>() {
-                        let _ = sender.send(id);
+                    if let Some(topic) = Topic::decode(n.payload()) {
+                        let _ = sender.send(topic);
                     }
                 }
                 Err(e) => {

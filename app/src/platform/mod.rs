@@ -32,6 +32,29 @@ pub struct Settings {
     pub absolute_timeout: time::Duration,
     /// Alert grouping window; `None` turns grouping off.
     pub group_window: Option<time::Duration>,
+    /// Notification e-mail; `None` sends none.
+    pub mail: Option<MailSettings>,
+}
+
+/// Where notification e-mail goes out.
+#[derive(Clone)]
+pub struct MailSettings {
+    /// lettre's SMTP URL, e.g. `smtp://relay.example.org:587?tls=required`; may hold a
+    /// password, so it is never printed.
+    pub smtp_url: String,
+    /// The From address, e.g. `Casefile <casefile@example.org>`.
+    pub from: String,
+    /// Links in e-mails start with this, e.g. `https://casefile.example.org`.
+    pub public_origin: String,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &"***")
+            .field("from", &self.from)
+            .finish()
+    }
 }
 
 impl Default for Settings {
@@ -40,6 +63,7 @@ impl Default for Settings {
             idle_timeout: time::Duration::minutes(30),
             absolute_timeout: time::Duration::hours(12),
             group_window: None,
+            mail: None,
         }
     }
 }

@@ -141,14 +141,21 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     {triage.then(|| view! { <li><A href="/alerts">"Alerts"</A></li> })}
                                     {role_permits(user.role, Permission::CaseRead).then(|| view! {
                                         <li><A href="/cases">"Cases"</A></li>
+                                        <li><A href=format!("/queues/{}", user.tier.map_or(1, |t| t.get()))>"Queues"</A></li>
                                         <li><A href="/search">"Search"</A></li>
                                     })}
+                                    {(user.role == Role::Analyst).then(|| view! { <li><A href="/my-work">"My work"</A></li> })}
+                                    {role_permits(user.role, Permission::HandoverRead).then(|| view! { <li><A href="/handover">"Handover"</A></li> })}
+                                    {role_permits(user.role, Permission::DashboardRead).then(|| view! { <li><A href="/workload">"Workload"</A></li> })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>
                                         <li><A href="/admin/tokens">"API tokens"</A></li>
                                         <li><A href="/admin/playbooks">"Playbooks"</A></li>
                                         <li><A href="/admin/watchlists">"Watchlists"</A></li>
+                                        <li><A href="/admin/sla">"SLA and shifts"</A></li>
+                                        <li><A href="/admin/webhooks">"Webhooks"</A></li>
                                     })}
+                                    <li><crate::notifications::pages::Bell/></li>
                                     <li><A href="/account">"My account"</A></li>
                                 </ul>
                                 <span class="whoami">{user.display_name.clone()}" · "{user.role.label()}</span>

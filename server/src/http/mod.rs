@@ -37,6 +37,7 @@ pub fn router<S: SessionStore + Clone>(
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/live/cases/{number}", get(live::case_changes))
+        .route("/live/inbox", get(live::inbox_changes))
         .merge(api::router())
         .merge(evidence::router())
         .merge(thehive::router())

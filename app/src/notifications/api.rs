@@ -1,0 +1,27 @@
+//! Server functions for the notification centre and the bell.
+
+use leptos::prelude::*;
+
+use super::Inbox;
+use crate::errors::AppResult;
+#[cfg(feature = "ssr")]
+use {super::service, crate::accounts::session};
+
+#[server(prefix = "/rpc", endpoint = "notification_inbox")]
+pub async fn notification_inbox(before: Option<i64>) -> AppResult<Inbox> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::inbox(&p, &actor, before).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "unread_count")]
+pub async fn unread_count() -> AppResult<i64> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::unread(&p, &actor).await?)
+}
+
+/// Marks one notification read, or all of them without an id.
+#[server(prefix = "/rpc", endpoint = "mark_read")]
+pub async fn mark_read(notification_id: Option<i64>) -> AppResult<u64> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::mark_read(&p, &actor, notification_id).await?)
+}

@@ -1,0 +1,133 @@
+//! The notification centre page and the bell in the header. Both follow `/live/inbox`, so a
+//! notification shows up without a reload.
+
+use leptos::prelude::*;
+use leptos_router::{components::A, hooks::use_query_map};
+
+use super::{
+    Notification, UNREAD_CAP,
+    api::{MarkRead, notification_inbox, unread_count},
+};
+use crate::{
+    components::{When, action_error},
+    shell::{ErrorBox, RequireUser},
+};
+
+/// Bumps `tick` whenever the signed-in user's inbox changes (browser only).
+fn follow_inbox(tick: RwSignal<u64>) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::{JsCast, closure::Closure};
+        let source = StoredValue::new_local(None::<web_sys::EventSource>);
+        Effect::new(move |_| {
+            source.update_value(|s| {
+                if s.is_some() {
+                    return;
+                }
+                let Ok(es) = web_sys::EventSource::new("/live/inbox") else {
+                    return;
+                };
+                let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |_| {
+                    tick.update(|t| *t += 1);
+                });
+                es.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+                on_message.forget();
+                *s = Some(es);
+            });
+        });
+        on_cleanup(move || {
+            source.update_value(|s| {
+                if let Some(es) = s.take() {
+                    es.close();
+                }
+            })
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = tick;
+}
+
+/// The header's link to the notification centre, with the unread count.
+#[component]
+pub fn Bell() -> impl IntoView {
+    let tick = RwSignal::new(0u64);
+    follow_inbox(tick);
+    let count = Resource::new(move || tick.get(), |_| unread_count());
+    view! {
+        <Transition fallback=|| view! { <A href="/notifications">"Notifications"</A> }>
+            {move || Suspend::new(async move {
+                let n = count.await.unwrap_or(0);
+                let badge = match n {
+                    0 => String::new(),
+                    n if n >= UNREAD_CAP => format!("{}+", UNREAD_CAP - 1),
+                    n => n.to_string(),
+                };
+                let label = if n == 0 { "Notifications".to_string() } else { format!("Notifications, {badge} unread") };
+                view! {
+                    <A href="/notifications" attr:aria-label=label attr:data-testid="bell">
+                        "Notifications"
+                        {(n > 0).then(|| view! { <span class="badge" data-testid="unread">{badge}</span> })}
+                    </A>
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn NotificationsPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <Notifications/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn Notifications() -> impl IntoView {
+    let query = use_query_map();
+    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let tick = RwSignal::new(0u64);
+    follow_inbox(tick);
+    let mark = ServerAction::<MarkRead>::new();
+    let page = Resource::new(
+        move || (before.get(), tick.get(), mark.version().get()),
+        |(b, _, _)| notification_inbox(b),
+    );
+    view! {
+        <div class="page-head">
+            <h1>"Notifications"</h1>
+            <button type="button" on:click=move |_| { mark.dispatch(MarkRead { notification_id: None }); }>"Mark all read"</button>
+        </div>
+        <div class="action-errors">{action_error(mark.value())}</div>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match page.await {
+                    Ok(inbox) if inbox.items.is_empty() => view! { <p class="muted">"Nothing yet."</p> }.into_any(),
+                    Ok(inbox) => view! {
+                        <ul class="notifications">
+                            {inbox.items.into_iter().map(|n| view! { <Item n mark/> }).collect_view()}
+                        </ul>
+                        {inbox.next.map(|id| view! { <p><A href=format!("/notifications?before={id}")>"Older →"</A></p> })}
+                    }.into_any(),
+                    Err(error) => view! { <ErrorBox error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Item(n: Notification, mark: ServerAction<MarkRead>) -> impl IntoView {
+    let id = n.notification_id;
+    view! {
+        <li class:unread=!n.read>
+            <span class="kind">{n.kind.label()}</span>" "
+            <A href=n.link.clone()>{n.title.clone()}</A>" "
+            <span class="muted"><When ms=n.created_at/></span>
+            {(!n.read).then(|| view! {
+                <button type="button" class="link" on:click=move |_| { mark.dispatch(MarkRead { notification_id: Some(id) }); }>"Mark read"</button>
+            })}
+        </li>
+    }
+}

@@ -1,0 +1,113 @@
+//! Notification use cases: sending (inside the caller's transaction, with an e-mail copy in the
+//! outbox when mail is configured and the person gave an address), the inbox, marking read.
+
+use super::{Inbox, Notification, NotificationKind, UNREAD_CAP, store};
+use crate::{
+    audit::store::{NewAuditEvent, append as audit},
+    outbox,
+    platform::{Actor, Error, Platform, Result, Tx, clock::Millis},
+};
+
+/// Notifications per inbox page.
+pub const INBOX_PAGE: i64 = 50;
+
+/// What to tell people.
+pub struct Notice<'a> {
+    pub kind: NotificationKind,
+    pub title: &'a str,
+    /// A path inside Casefile, e.g. `/cases/CF-2026-000001`.
+    pub link: &'a str,
+    pub case_id: Option<i64>,
+}
+
+/// Sends `n` to each recipient (user id, e-mail) except `actor` itself, in `tx`. Returns the
+/// user ids to announce to after the commit.
+pub(crate) async fn send(
+    p: &Platform,
+    tx: &mut Tx,
+    actor: &Actor,
+    recipients: &[(i64, Option<String>)],
+    n: &Notice<'_>,
+    now: Millis,
+) -> Result<Vec<i64>> {
+    let mut told = Vec::new();
+    for (user_id, email) in recipients {
+        if Some(*user_id) == actor.user_id() || told.contains(user_id) {
+            continue;
+        }
+        store::insert(tx, *user_id, n.kind.as_str(), n.title, n.link, n.case_id, now).await?;
+        if let (Some(address), Some(_)) = (email, &p.settings.mail) {
+            outbox::service::enqueue_email(p, tx, address, n, now).await?;
+        }
+        told.push(*user_id);
+    }
+    Ok(told)
+}
+
+/// The analysts of `tier` (or, above tier 3, the managers) with their addresses.
+pub(crate) async fn tier_recipients(tx: &mut Tx, tier: i64) -> Result<Vec<(i64, Option<String>)>> {
+    if (1..=3).contains(&tier) {
+        store::analysts_of_tier(tx, tier).await
+    } else {
+        store::managers(tx).await
+    }
+}
+
+pub(crate) async fn user_recipient(tx: &mut Tx, user_id: i64) -> Result<(i64, Option<String>)> {
+    Ok((user_id, store::email_of(tx, user_id).await?))
+}
+
+pub(crate) async fn managers(tx: &mut Tx) -> Result<Vec<(i64, Option<String>)>> {
+    store::managers(tx).await
+}
+
+/// The signed-in user's notifications, newest first.
+pub async fn inbox(p: &Platform, actor: &Actor, before: Option<i64>) -> Result<Inbox> {
+    let user_id = actor.require_user()?;
+    let mut rows = store::inbox(&p.db, user_id, before, INBOX_PAGE + 1).await?;
+    let more = rows.len() as i64 > INBOX_PAGE;
+    rows.truncate(INBOX_PAGE as usize);
+    let next = more
+        .then(|| rows.last().map(|r| r.notification_id))
+        .flatten();
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            Ok(Notification {
+                kind: NotificationKind::parse(&r.kind).map_err(Error::Internal)?,
+                notification_id: r.notification_id,
+                title: r.title,
+                link: r.link,
+                read: r.read_at.is_some(),
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Inbox { items, next })
+}
+
+/// How many unread notifications the signed-in user has, up to [`UNREAD_CAP`].
+pub async fn unread(p: &Platform, actor: &Actor) -> Result<i64> {
+    let user_id = actor.require_user()?;
+    store::unread(&p.db, user_id, UNREAD_CAP).await
+}
+
+/// Marks one notification (or all, with `None`) of the signed-in user read.
+pub async fn mark_read(p: &Platform, actor: &Actor, notification_id: Option<i64>) -> Result<u64> {
+    let user_id = actor.require_user()?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let n = store::mark_read(&mut tx, user_id, notification_id, now).await?;
+    if n > 0 {
+        let event = NewAuditEvent {
+            action: "notification.read",
+            object_type: "user",
+            object_id: Some(user_id.to_string()),
+            detail: serde_json::json!({ "notification_id": notification_id, "marked": n }),
+        };
+        audit(&mut tx, actor, now, event).await?;
+    }
+    tx.commit().await?;
+    p.live.inbox_changed(&p.db, &[user_id]).await;
+    Ok(n)
+}

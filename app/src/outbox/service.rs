@@ -1,0 +1,297 @@
+//! Outbox use cases: administering webhooks, reading the delivery log, and putting messages in
+//! the outbox inside the transaction of the change they report (webhooks from every audited
+//! change that matches a webhook's patterns; e-mail copies of notifications).
+
+use serde_json::{Value, json};
+
+use super::{
+    Attempt, CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, check_patterns,
+    matches, store, thehive_object_type, thehive_operation,
+};
+use crate::{
+    accounts::roles::Permission,
+    alerts, cases,
+    audit::store::{NewAuditEvent, append as audit},
+    notifications::service::Notice,
+    platform::{Actor, Error, Platform, Result, Tx, clock::Millis, secrets::random_urlsafe},
+    thehive::model,
+    validate::{required, tags_from_json, tags_to_json},
+};
+
+/// Log entries per page.
+pub const LOG_PAGE: i64 = 50;
+
+fn to_webhook(r: store::WebhookRow) -> Webhook {
+    Webhook {
+        events: tags_from_json(&r.events),
+        webhook_id: r.webhook_id,
+        name: r.name,
+        url: r.url,
+        enabled: r.enabled,
+        created_by: r.created_by,
+        created_at: r.created_at,
+    }
+}
+
+/// Accepts absolute http(s) URLs with a host.
+fn check_url(url: &str) -> Result<String> {
+    let url = url.trim();
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| Error::invalid("The webhook URL must start with https:// or http://."))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host.is_empty() || host.contains(char::is_whitespace) || url.len() > 2000 {
+        return Err(Error::invalid(
+            "The webhook URL needs a host, e.g. https://soar.example.org/hooks/casefile.",
+        ));
+    }
+    Ok(url.to_owned())
+}
+
+/// Adds a webhook; returns it with its signing secret, which is not shown again.
+pub async fn create_webhook(
+    p: &Platform,
+    actor: &Actor,
+    name: &str,
+    url: &str,
+    events: &[String],
+) -> Result<CreatedWebhook> {
+    actor.require(Permission::AdminSettings)?;
+    let name = required("name", name, 200).map_err(Error::Invalid)?;
+    let url = check_url(url)?;
+    let events: Vec<String> = events
+        .iter()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .collect();
+    check_patterns(&events).map_err(Error::Invalid)?;
+    let secret = random_urlsafe(32);
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    if store::name_taken(&mut tx, &name).await? {
+        return Err(Error::conflict(format!(
+            "A webhook is already called \u{201c}{name}\u{201d}."
+        )));
+    }
+    let events_json = tags_to_json(&events);
+    let id = store::insert_webhook(
+        &mut tx,
+        &name,
+        &url,
+        &secret,
+        &events_json,
+        &actor.label(),
+        now,
+    )
+    .await?;
+    let event = NewAuditEvent {
+        action: "webhook.created",
+        object_type: "webhook",
+        object_id: Some(id.to_string()),
+        detail: json!({ "name": name, "url": url, "events": events }),
+    };
+    audit(&mut tx, actor, now, event).await?;
+    tx.commit().await?;
+    let row = store::webhook(&p.db, id)
+        .await?
+        .ok_or_else(|| Error::internal("webhook vanished"))?;
+    Ok(CreatedWebhook {
+        webhook: to_webhook(row),
+        secret,
+    })
+}
+
+pub async fn webhooks(p: &Platform, actor: &Actor) -> Result<Vec<Webhook>> {
+    actor.require(Permission::AdminSettings)?;
+    Ok(store::webhooks(&p.db)
+        .await?
+        .into_iter()
+        .map(to_webhook)
+        .collect())
+}
+
+/// Pauses or resumes a webhook. While paused, changes are not queued for it.
+pub async fn set_webhook_enabled(
+    p: &Platform,
+    actor: &Actor,
+    webhook_id: i64,
+    enabled: bool,
+) -> Result<()> {
+    actor.require(Permission::AdminSettings)?;
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    if store::set_enabled(&mut tx, webhook_id, enabled, now).await? == 0 {
+        return Err(Error::not_found(format!("There is no webhook {webhook_id}.")));
+    }
+    let event = NewAuditEvent {
+        action: if enabled {
+            "webhook.enabled"
+        } else {
+            "webhook.disabled"
+        },
+        object_type: "webhook",
+        object_id: Some(webhook_id.to_string()),
+        detail: json!({ "after": { "enabled": enabled } }),
+    };
+    audit(&mut tx, actor, now, event).await?;
+    tx.commit().await
+}
+
+/// The delivery log (webhooks and e-mail), newest first.
+pub async fn deliveries(
+    p: &Platform,
+    actor: &Actor,
+    webhook_id: Option<i64>,
+    before: Option<i64>,
+) -> Result<DeliveryPage> {
+    actor.require(Permission::AdminSettings)?;
+    let mut rows = store::deliveries(&p.db, webhook_id, before, LOG_PAGE + 1).await?;
+    let more = rows.len() as i64 > LOG_PAGE;
+    rows.truncate(LOG_PAGE as usize);
+    let next = more.then(|| rows.last().map(|r| r.delivery_id)).flatten();
+    let ids: Vec<i64> = rows.iter().map(|r| r.delivery_id).collect();
+    let attempts = store::attempts_of(&p.db, &ids).await?;
+    let deliveries = rows
+        .into_iter()
+        .map(|r| {
+            let summary = match r.channel.as_str() {
+                "email" => r.subject.clone().unwrap_or_default(),
+                _ => serde_json::from_str::<Value>(&r.payload)
+                    .map(|v| {
+                        format!(
+                            "{} {} ({})",
+                            v["operation"].as_str().unwrap_or("?"),
+                            v["objectType"].as_str().unwrap_or("?"),
+                            v["casefile"]["action"].as_str().unwrap_or("?")
+                        )
+                    })
+                    .unwrap_or_default(),
+            };
+            Ok(Delivery {
+                state: DeliveryState::parse(&r.state).map_err(Error::Internal)?,
+                log: attempts
+                    .iter()
+                    .filter(|a| a.delivery_id == r.delivery_id)
+                    .map(|a| Attempt {
+                        attempted_at: a.attempted_at,
+                        status_code: a.status_code,
+                        error: a.error.clone(),
+                        duration_ms: a.duration_ms,
+                    })
+                    .collect(),
+                delivery_id: r.delivery_id,
+                target: r.target.unwrap_or_default(),
+                summary,
+                attempts: r.attempts,
+                next_attempt_at: r.next_attempt_at,
+                last_error: r.last_error,
+                delivered_at: r.delivered_at,
+                created_at: r.created_at,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(DeliveryPage { deliveries, next })
+}
+
+/// The object a webhook message carries, read in the change's transaction: the case or alert
+/// as TheHive's API shows it, or `null` for other objects (their details still go along).
+async fn thehive_object(tx: &mut Tx, object_type: &str, object_id: Option<&str>) -> Result<Value> {
+    let Some(id) = object_id.and_then(|s| s.parse::<i64>().ok()) else {
+        return Ok(Value::Null);
+    };
+    Ok(match object_type {
+        "case" => match cases::store::case_for_update(tx, id).await? {
+            Some(row) => model::case(&cases::service::to_case(row)?),
+            None => Value::Null,
+        },
+        "alert" => match alerts::store::alert_in_tx(tx, id).await? {
+            Some(row) => model::alert(&alerts::service::to_alert(row)?, 0),
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    })
+}
+
+/// Queues a TheHive-shaped message for every enabled webhook whose patterns match this audited
+/// change. Called by the audit log for each entry, in the same transaction.
+pub(crate) async fn enqueue_for_audit(
+    tx: &mut Tx,
+    seq: i64,
+    actor_label: &str,
+    now: Millis,
+    event: &NewAuditEvent<'_>,
+) -> Result<()> {
+    let hooks = store::enabled_webhooks(tx).await?;
+    let targets: Vec<i64> = hooks
+        .into_iter()
+        .filter(|(_, events)| matches(&tags_from_json(events), event.action))
+        .map(|(id, _)| id)
+        .collect();
+    if targets.is_empty() {
+        return Ok(());
+    }
+    let object = thehive_object(tx, event.object_type, event.object_id.as_deref()).await?;
+    let object_id = match event.object_type {
+        "case" | "alert" => event
+            .object_id
+            .as_deref()
+            .and_then(|s| s.parse().ok())
+            .map(model::id),
+        _ => event.object_id.clone(),
+    };
+    let root_id = object.get("_id").cloned().unwrap_or(json!(object_id));
+    let message = json!({
+        "operation": thehive_operation(event.action),
+        "objectType": thehive_object_type(event.object_type),
+        "objectId": object_id,
+        "object": object,
+        "details": event.detail,
+        "base": true,
+        "startDate": now,
+        "rootId": root_id,
+        "requestId": format!("casefile-audit-{seq}"),
+        "organisation": "casefile",
+        "casefile": { "action": event.action, "auditSeq": seq, "actor": actor_label },
+    })
+    .to_string();
+    for webhook_id in targets {
+        let m = store::NewMessage {
+            channel: "webhook",
+            webhook_id: Some(webhook_id),
+            recipient: None,
+            subject: None,
+            payload: &message,
+        };
+        store::enqueue(tx, &m, now).await?;
+    }
+    Ok(())
+}
+
+/// Queues an e-mail copy of a notification.
+pub(crate) async fn enqueue_email(
+    p: &Platform,
+    tx: &mut Tx,
+    address: &str,
+    n: &Notice<'_>,
+    now: Millis,
+) -> Result<()> {
+    let link = match &p.settings.mail {
+        Some(mail) => format!("{}{}", mail.public_origin, n.link),
+        None => n.link.to_owned(),
+    };
+    let subject = format!("[Casefile] {}: {}", n.kind.label(), n.title);
+    let body = format!(
+        "{}\n\n{}\n\nOpen: {link}\n\nYou receive this because you have an account on Casefile with this address.\n",
+        n.kind.label(),
+        n.title
+    );
+    let m = store::NewMessage {
+        channel: "email",
+        webhook_id: None,
+        recipient: Some(address),
+        subject: Some(&subject),
+        payload: &body,
+    };
+    store::enqueue(tx, &m, now).await
+}
