@@ -86,6 +86,14 @@ pub struct ServeArgs {
     /// Largest evidence upload accepted, in MiB (default 4 GiB).
     #[arg(long, env = "CASEFILE_EVIDENCE_MAX_MIB", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=16_777_216))]
     pub evidence_max_mib: u64,
+    /// Send notification e-mail through this SMTP server (lettre URL:
+    /// `smtp://host:25`, `smtp://user:pass@host:587?tls=required`, `smtps://host:465`).
+    /// Unset: no e-mail. People add their address on their account page.
+    #[arg(long, env = "CASEFILE_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The From address of notification e-mail, e.g. `Casefile <casefile@example.org>`.
+    #[arg(long, env = "CASEFILE_MAIL_FROM", default_value = "Casefile <casefile@localhost>")]
+    pub mail_from: String,
 }
 
 impl ServeArgs {

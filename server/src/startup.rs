@@ -5,8 +5,11 @@ use std::net::SocketAddr;
 
 use app::{
     accounts::service,
-    platform::{Clock, Db, Error, Locker, Platform, Result, Settings, session::Store},
+    platform::{
+        Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings, session::Store,
+    },
 };
+use app::outbox::delivery::Courier;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
@@ -23,7 +26,18 @@ pub async fn open(db: &DbArgs, settings: Settings, locker: Locker) -> Result<Pla
         .map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    Ok(Platform::new(db, Clock::system(), settings, locker))
+    Ok(Platform::new(db, clock(), settings, locker))
+}
+
+/// The system clock, or, in builds with the `test-clock` feature and `CASEFILE_TEST_CLOCK` set,
+/// a manual clock the browser tests move forward through `/__test/clock`.
+fn clock() -> Clock {
+    #[cfg(feature = "test-clock")]
+    if std::env::var_os("CASEFILE_TEST_CLOCK").is_some() {
+        tracing::warn!("test clock: time moves only when /__test/clock is called");
+        return Clock::manual(Clock::system().now());
+    }
+    Clock::system()
 }
 
 /// The evidence store the flags ask for: `<data dir>/evidence` unless an `s3://` URL is given.
@@ -50,7 +64,13 @@ pub fn default_locker(db: &DbArgs) -> Result<Locker> {
 }
 
 pub fn settings(args: &ServeArgs) -> Settings {
+    let mail = args.smtp_url.as_ref().filter(|u| !u.is_empty()).map(|url| MailSettings {
+        smtp_url: url.clone(),
+        from: args.mail_from.clone(),
+        public_origin: args.public_origin(),
+    });
     Settings {
+        mail,
         idle_timeout: time::Duration::minutes(args.idle_timeout_minutes.into()),
         absolute_timeout: time::Duration::hours(args.absolute_timeout_hours.into()),
         group_window: (args.group_window_minutes > 0)
@@ -63,7 +83,8 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
     let store = Store::open(&platform.db)
         .await
         .map_err(|e| Error::Startup(format!("session store: {e}")))?;
-    jobs::spawn(platform.clone(), store.clone());
+    let courier = Courier::new(platform.settings.mail.as_ref())?;
+    jobs::spawn(platform.clone(), store.clone(), courier);
     let origin = args.public_origin();
     let sessions = SessionManagerLayer::new(store)
         .with_name("casefile_session")

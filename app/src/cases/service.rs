@@ -146,8 +146,19 @@ pub(crate) async fn record(
         tags: &[],
         supersedes_event_id: None,
     };
-    let id = store::insert_event(tx, case_id, &event, &actor.label(), actor.user_id(), now).await?;
-    // Anything a person records on a case acknowledges it.
+    append_event(tx, actor, now, case_id, &event).await
+}
+
+/// Appends `event` to the timeline as recorded by `actor`. Anything a person records on a
+/// case acknowledges it (stops its SLA acknowledge clock).
+async fn append_event(
+    tx: &mut Tx,
+    actor: &Actor,
+    now: Millis,
+    case_id: i64,
+    event: &NewEvent<'_>,
+) -> Result<i64> {
+    let id = store::insert_event(tx, case_id, event, &actor.label(), actor.user_id(), now).await?;
     crate::sla::service::acted(tx, actor, case_id, now).await?;
     Ok(id)
 }
@@ -1162,15 +1173,7 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
         tags: &tags,
         supersedes_event_id: e.supersedes,
     };
-    let id = store::insert_event(
-        &mut tx,
-        case_id,
-        &event,
-        &actor.label(),
-        actor.user_id(),
-        now,
-    )
-    .await?;
+    let id = append_event(&mut tx, actor, now, case_id, &event).await?;
     store::touch(&mut tx, case_id, now).await?;
     let action = match (kind, e.supersedes) {
         (_, Some(_)) => "case.event_corrected",

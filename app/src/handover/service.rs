@@ -54,7 +54,8 @@ pub async fn shifts(p: &Platform, actor: &Actor) -> Result<Vec<Shift>> {
 
 /// The summary of `window` up to `now`: what happened during it and what is open now.
 async fn summary(p: &Platform, window: &ShiftWindow, now: Millis) -> Result<Summary> {
-    let to = now.min(window.end);
+    // Up to and including this moment.
+    let to = (now + 1).min(window.end);
     let sla_due = sla::store::due_within(&p.db, now, SLA_HORIZON_HOURS * 3_600_000, SUMMARY_LIMIT)
         .await?
         .into_iter()

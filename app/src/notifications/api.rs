@@ -25,3 +25,16 @@ pub async fn mark_read(notification_id: Option<i64>) -> AppResult<u64> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::mark_read(&p, &actor, notification_id).await?)
 }
+
+/// The signed-in user's address for e-mail copies, and whether e-mail is configured at all.
+#[server(prefix = "/rpc", endpoint = "notification_email")]
+pub async fn notification_email() -> AppResult<(Option<String>, bool)> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::email(&p, &actor).await?)
+}
+
+#[server(prefix = "/rpc", endpoint = "set_notification_email")]
+pub async fn set_notification_email(address: String) -> AppResult<()> {
+    let (p, actor) = session::current_actor().await?;
+    Ok(service::set_email(&p, &actor, &address).await?)
+}

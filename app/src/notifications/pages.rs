@@ -6,7 +6,7 @@ use leptos_router::{components::A, hooks::use_query_map};
 
 use super::{
     Notification, UNREAD_CAP,
-    api::{MarkRead, notification_inbox, unread_count},
+    api::{MarkRead, SetNotificationEmail, notification_email, notification_inbox, unread_count},
 };
 use crate::{
     components::{When, action_error},
@@ -79,6 +79,7 @@ pub fn NotificationsPage() -> impl IntoView {
     view! {
         <RequireUser>
             <Notifications/>
+            <EmailSetting/>
         </RequireUser>
     }
 }
@@ -129,5 +130,37 @@ fn Item(n: Notification, mark: ServerAction<MarkRead>) -> impl IntoView {
                 <button type="button" class="link" on:click=move |_| { mark.dispatch(MarkRead { notification_id: Some(id) }); }>"Mark read"</button>
             })}
         </li>
+    }
+}
+
+#[component]
+fn EmailSetting() -> impl IntoView {
+    let save = ServerAction::<SetNotificationEmail>::new();
+    let current = Resource::new(move || save.version().get(), |_| notification_email());
+    view! {
+        <section aria-labelledby="email-h">
+            <h2 id="email-h">"E-mail copies"</h2>
+            <div class="action-errors">{action_error(save.value())}</div>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match current.await {
+                        Ok((address, enabled)) => {
+                            let address = RwSignal::new(address.unwrap_or_default());
+                            view! {
+                                {(!enabled).then(|| view! { <p class="muted">"This Casefile sends no e-mail (no SMTP server configured); the address is kept for when it does."</p> })}
+                                <form class="inline-form" on:submit=move |ev| {
+                                    ev.prevent_default();
+                                    save.dispatch(SetNotificationEmail { address: address.get_untracked() });
+                                }>
+                                    <label>"Send a copy of each notification to " <input type="email" size="32" bind:value=address/></label>
+                                    <button type="submit">"Save address"</button>
+                                </form>
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

@@ -111,3 +111,36 @@ pub async fn mark_read(p: &Platform, actor: &Actor, notification_id: Option<i64>
     p.live.inbox_changed(&p.db, &[user_id]).await;
     Ok(n)
 }
+
+/// Where the signed-in user's e-mail copies go, and whether this Casefile sends e-mail at all.
+pub async fn email(p: &Platform, actor: &Actor) -> Result<(Option<String>, bool)> {
+    let user_id = actor.require_user()?;
+    let address = store::email_of_user(&p.db, user_id).await?;
+    Ok((address, p.settings.mail.is_some()))
+}
+
+/// Sets (or, when empty, clears) the signed-in user's address for e-mail copies.
+pub async fn set_email(p: &Platform, actor: &Actor, address: &str) -> Result<()> {
+    let user_id = actor.require_user()?;
+    let address = address.trim();
+    let address = match address {
+        "" => None,
+        a => Some(
+            a.parse::<lettre::Address>()
+                .map_err(|_| Error::invalid(format!("\u{201c}{a}\u{201d} is not an e-mail address.")))?
+                .to_string(),
+        ),
+    };
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let before = store::email_of(&mut tx, user_id).await?;
+    store::set_email(&mut tx, user_id, address.as_deref(), now).await?;
+    let event = NewAuditEvent {
+        action: "user.email_changed",
+        object_type: "user",
+        object_id: Some(user_id.to_string()),
+        detail: serde_json::json!({ "before": before, "after": address }),
+    };
+    audit(&mut tx, actor, now, event).await?;
+    tx.commit().await
+}

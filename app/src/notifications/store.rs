@@ -118,3 +118,24 @@ pub async fn email_of(tx: &mut Tx, user_id: i64) -> Result<Option<String>> {
     .await)?;
     Ok(row.and_then(|r| r.0))
 }
+
+pub async fn set_email(tx: &mut Tx, user_id: i64, email: Option<&str>, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("update app_user set email = $2, updated_at = $3 where user_id = $1")
+            .bind(user_id)
+            .bind(email)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn email_of_user(db: &Db, user_id: i64) -> Result<Option<String>> {
+    let row: Option<(Option<String>,)> = on_pool!(db, |pool| sqlx::query_as(
+        "select email from app_user where user_id = $1"
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|r| r.0))
+}

@@ -39,6 +39,7 @@ pub fn router<S: SessionStore + Clone>(
         .route("/live/cases/{number}", get(live::case_changes))
         .route("/live/inbox", get(live::inbox_changes))
         .merge(api::router())
+        .merge(test_clock_routes())
         .merge(evidence::router())
         .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
@@ -63,4 +64,38 @@ pub fn api_error(
     use axum::response::IntoResponse as _;
     let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
     (status, axum::Json(body)).into_response()
+}
+
+#[cfg(feature = "test-clock")]
+fn test_clock_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new().route("/__test/clock", axum::routing::post(test_clock::advance))
+}
+
+#[cfg(not(feature = "test-clock"))]
+fn test_clock_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+}
+
+/// Browser tests move the manual clock forward here; compiled only with `test-clock`.
+#[cfg(feature = "test-clock")]
+mod test_clock {
+    use app::platform::Platform;
+    use axum::{Extension, Json, http::StatusCode, response::IntoResponse};
+
+    #[derive(serde::Deserialize)]
+    pub struct Advance {
+        minutes: i64,
+    }
+
+    pub async fn advance(
+        Extension(p): Extension<Platform>,
+        Json(a): Json<Advance>,
+    ) -> axum::response::Response {
+        p.clock.advance(time::Duration::minutes(a.minutes));
+        match app::sla::service::sweep(&p).await {
+            Ok(s) => Json(serde_json::json!({ "now": p.clock.now(), "breached": s.breached,
+                "warned": s.warned })).into_response(),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        }
+    }
 }
