@@ -7,4 +7,5 @@ bin="${CASEFILE_BIN:-../target/debug/casefile}"
 data="$(mktemp -d)"
 printf '%s' "${E2E_ADMIN_PASSWORD:-e2e admin passphrase}" |
   "$bin" user add --data-dir "$data" --username e2e-admin --display-name "E2E Admin" --role admin --password-stdin
-exec "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port"
+# The tiers spec moves this clock forward (the binary is built with the test-clock feature).
+CASEFILE_TEST_CLOCK=1 exec "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port"

@@ -22,6 +22,8 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         group_window_minutes: 0,
         evidence_store: None,
         evidence_max_mib: 4096,
+        smtp_url: None,
+        mail_from: "Casefile <casefile@localhost>".into(),
     };
     let app = server::startup::router(p, &args).await.unwrap();
     tokio::spawn(async move {
