@@ -6,11 +6,11 @@ import { ADMIN, checkA11y, createAccount, createToken, expect, hydrated, signIn,
 import type { Page } from "@playwright/test";
 
 async function siemCase(page: Page, token: string, title: string, severity: number) {
-  const res = await page.request.post("/api/v1/case", {
+  const res = await page.request.post("/thehive/api/v1/case", {
     headers: { Authorization: `Bearer ${token}` },
     data: { title, description: "Raised by the SIEM correlation rule", severity },
   });
-  expect(res.status()).toBe(201);
+  expect(res.status(), await res.text()).toBe(201);
   return (await res.json()).extraData.caseNumber as string;
 }
 

@@ -13,13 +13,16 @@ use crate::{
     shell::{ErrorBox, RequireUser},
 };
 
-/// Bumps `tick` whenever the signed-in user's inbox changes (browser only).
-fn follow_inbox(tick: RwSignal<u64>) {
+/// Bumps `tick` whenever the signed-in user's inbox changes (browser only), once `active`.
+fn follow_inbox(tick: RwSignal<u64>, active: Signal<bool>) {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::{JsCast, closure::Closure};
         let source = StoredValue::new_local(None::<web_sys::EventSource>);
         Effect::new(move |_| {
+            if !active.get() {
+                return;
+            }
             source.update_value(|s| {
                 if s.is_some() {
                     return;
@@ -44,31 +47,50 @@ fn follow_inbox(tick: RwSignal<u64>) {
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = tick;
+    let _ = (tick, active);
 }
 
-/// The header's link to the notification centre, with the unread count.
+/// The unread count the header shows, and the tick that makes it reload. Created with the
+/// page frame (not inside a suspended part of the page), so hydration finds it.
+#[derive(Clone, Copy)]
+pub struct Unread {
+    pub tick: RwSignal<u64>,
+    pub count: Resource<Result<i64, crate::errors::AppError>>,
+}
+
+impl Unread {
+    pub fn new(navigation: Memo<String>) -> Self {
+        let tick = RwSignal::new(0u64);
+        let count = Resource::new(move || (tick.get(), navigation.get()), |_| unread_count());
+        Self { tick, count }
+    }
+}
+
+/// The header's link to the notification centre, with the unread count, for signed-in people
+/// (the count fails for everyone else and the bell stays away); it follows the inbox stream.
 #[component]
-pub fn Bell() -> impl IntoView {
-    let tick = RwSignal::new(0u64);
-    follow_inbox(tick);
-    let count = Resource::new(move || tick.get(), |_| unread_count());
+pub fn Bell(unread: Unread) -> impl IntoView {
+    let signed_in = Signal::derive(move || matches!(unread.count.get(), Some(Ok(_))));
+    follow_inbox(unread.tick, signed_in);
     view! {
-        <Transition fallback=|| view! { <A href="/notifications">"Notifications"</A> }>
+        <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                let n = count.await.unwrap_or(0);
-                let badge = match n {
-                    0 => String::new(),
-                    n if n >= UNREAD_CAP => format!("{}+", UNREAD_CAP - 1),
-                    n => n.to_string(),
-                };
-                let label = if n == 0 { "Notifications".to_string() } else { format!("Notifications, {badge} unread") };
-                view! {
-                    <A href="/notifications" attr:aria-label=label attr:data-testid="bell">
-                        "Notifications"
-                        {(n > 0).then(|| view! { <span class="badge" data-testid="unread">{badge}</span> })}
-                    </A>
-                }
+                unread.count.await.ok().map(|n| {
+                    let badge = match n {
+                        0 => String::new(),
+                        n if n >= UNREAD_CAP => format!("{}+", UNREAD_CAP - 1),
+                        n => n.to_string(),
+                    };
+                    view! {
+                        <A href="/notifications" attr:class="bell" attr:data-testid="bell">
+                            "Notifications"
+                            {(n > 0).then(|| view! {
+                                <span class="badge" data-testid="unread">{badge}</span>
+                                <span class="sr-only">" unread"</span>
+                            })}
+                        </A>
+                    }
+                })
             })}
         </Transition>
     }
@@ -89,7 +111,7 @@ fn Notifications() -> impl IntoView {
     let query = use_query_map();
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let tick = RwSignal::new(0u64);
-    follow_inbox(tick);
+    follow_inbox(tick, Signal::derive(|| true));
     let mark = ServerAction::<MarkRead>::new();
     let page = Resource::new(
         move || (before.get(), tick.get(), mark.version().get()),

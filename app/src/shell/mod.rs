@@ -18,6 +18,7 @@ use crate::{
         roles::{Permission, Role, role_permits},
     },
     errors::AppError,
+    notifications::pages::{Bell, Unread},
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -123,6 +124,8 @@ pub fn Layout(children: Children) -> impl IntoView {
     provide_session_context();
     let session = use_session();
     let logout = expect_context::<ServerAction<Logout>>();
+    let location = use_location();
+    let unread = Unread::new(Memo::new(move |_| location.pathname.get()));
     view! {
         <Stylesheet id="leptos" href="/pkg/casefile.css"/>
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -155,7 +158,6 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <li><A href="/admin/sla">"SLA and shifts"</A></li>
                                         <li><A href="/admin/webhooks">"Webhooks"</A></li>
                                     })}
-                                    <li><crate::notifications::pages::Bell/></li>
                                     <li><A href="/account">"My account"</A></li>
                                 </ul>
                                 <span class="whoami">{user.display_name.clone()}" · "{user.role.label()}</span>
@@ -167,6 +169,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     })}
                 </Transition>
             </nav>
+            <Bell unread/>
             <theme::ThemeSwitch/>
         </header>
         <main id="main" tabindex="-1">{children()}</main>
