@@ -99,10 +99,24 @@ both_databases!(
         .unwrap();
         assert_eq!((moved.tier, moved.assignee_id), (2, None));
         let queue = tiers::queue(&p, &t2, 2, None).await.unwrap();
-        let item = queue.items.iter().find(|i| i.case_id == case.case_id).unwrap();
+        let item = queue
+            .items
+            .iter()
+            .find(|i| i.case_id == case.case_id)
+            .unwrap();
         let pending = item.pending.as_ref().unwrap();
-        assert_eq!(pending.handover_note, "Checked: proxy logs. Remains: memory image. Next: isolate host.");
-        assert!(tiers::queue(&p, &t1, 1, None).await.unwrap().items.iter().all(|i| i.case_id != case.case_id));
+        assert_eq!(
+            pending.handover_note,
+            "Checked: proxy logs. Remains: memory image. Next: isolate host."
+        );
+        assert!(
+            tiers::queue(&p, &t1, 1, None)
+                .await
+                .unwrap()
+                .items
+                .iter()
+                .all(|i| i.case_id != case.case_id)
+        );
 
         // Both tier 2 analysts were told; tier 1 and 3 were not.
         for who in [&t2, &other_t2] {
@@ -113,8 +127,14 @@ both_databases!(
         assert_eq!(notifications::unread(&p, &t3).await.unwrap(), 0);
 
         // Only tier 2 accepts; a second move waits until then.
-        assert!(matches!(tiers::accept(&p, &t1, case.case_id).await, Err(Error::Forbidden(_))));
-        assert!(matches!(tiers::accept(&p, &t3, case.case_id).await, Err(Error::Forbidden(_))));
+        assert!(matches!(
+            tiers::accept(&p, &t1, case.case_id).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            tiers::accept(&p, &t3, case.case_id).await,
+            Err(Error::Forbidden(_))
+        ));
         assert!(matches!(
             tiers::move_tier(&p, &t2, case.case_id, 3, "x", "y").await,
             Err(Error::Conflict(_))
@@ -125,11 +145,17 @@ both_databases!(
         let moves = tiers::escalations(&p, &t2, case.case_id).await.unwrap();
         assert_eq!(moves[0].state, EscalationState::Accepted);
         assert_eq!(moves[0].time_to_accept_ms(), Some(7 * 60_000));
-        assert!(matches!(tiers::accept(&p, &other_t2, case.case_id).await, Err(Error::Conflict(_))));
+        assert!(matches!(
+            tiers::accept(&p, &other_t2, case.case_id).await,
+            Err(Error::Conflict(_))
+        ));
 
         let kinds = timeline_kinds(&p, case.case_id).await;
-        assert!(kinds.iter().any(|(k, s)| *k == EventKind::Escalation && s == "Escalated to tier 2: Needs forensics"));
-        assert!(kinds.iter().any(|(k, s)| *k == EventKind::Escalation && s.contains("accepted the case (tom) after 7 min")));
+        assert!(kinds.iter().any(
+            |(k, s)| *k == EventKind::Escalation && s == "Escalated to tier 2: Needs forensics"
+        ));
+        assert!(kinds.iter().any(|(k, s)| *k == EventKind::Escalation
+            && s.contains("accepted the case (tom) after 7 min")));
         let actions = audit_actions(&p).await;
         for a in ["case.claimed", "case.escalated", "case.escalation_accepted"] {
             assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
@@ -145,33 +171,76 @@ both_databases!(
         let boss = manager(&p, "mona").await;
         let case = integration_case(&p, "Phish", "medium").await;
         tiers::claim(&p, &t1, case.case_id).await.unwrap();
-        tiers::move_tier(&p, &t1, case.case_id, 2, "Looks bad", "Checked headers").await.unwrap();
-        assert!(matches!(tiers::return_move(&p, &t2, case.case_id, " ").await, Err(Error::Invalid(_))));
-        let back = tiers::return_move(&p, &t2, case.case_id, "Commodity phish, tier 1 can close it")
+        tiers::move_tier(&p, &t1, case.case_id, 2, "Looks bad", "Checked headers")
             .await
             .unwrap();
+        assert!(matches!(
+            tiers::return_move(&p, &t2, case.case_id, " ").await,
+            Err(Error::Invalid(_))
+        ));
+        let back = tiers::return_move(
+            &p,
+            &t2,
+            case.case_id,
+            "Commodity phish, tier 1 can close it",
+        )
+        .await
+        .unwrap();
         assert_eq!((back.tier, back.assignee.as_deref()), (1, Some("tara")));
         let inbox = notifications::inbox(&p, &t1, None).await.unwrap();
         assert_eq!(inbox.items[0].kind, NotificationKind::Returned);
 
         // Managers move any case and assign within its tier; analysts of a lower tier cannot.
-        tiers::move_tier(&p, &boss, case.case_id, 3, "Executive target", "Handle with care").await.unwrap();
-        tiers::assign(&p, &boss, case.case_id, "tom").await.unwrap_err();
+        tiers::move_tier(
+            &p,
+            &boss,
+            case.case_id,
+            3,
+            "Executive target",
+            "Handle with care",
+        )
+        .await
+        .unwrap();
+        tiers::assign(&p, &boss, case.case_id, "tom")
+            .await
+            .unwrap_err();
         let t3 = analyst(&p, "ivan", 3).await;
-        let held = tiers::assign(&p, &boss, case.case_id, "ivan").await.unwrap();
+        let held = tiers::assign(&p, &boss, case.case_id, "ivan")
+            .await
+            .unwrap();
         assert_eq!(held.assignee.as_deref(), Some("ivan"));
-        assert_eq!(notifications::inbox(&p, &t3, None).await.unwrap().items[0].kind, NotificationKind::Assigned);
-        assert!(matches!(tiers::move_tier(&p, &t1, case.case_id, 2, "x", "").await, Err(Error::Forbidden(_))));
-        assert!(matches!(tiers::move_tier(&p, &t3, case.case_id, 2, "", "").await, Err(Error::Invalid(_))));
-        let down = tiers::move_tier(&p, &t3, case.case_id, 2, "Contained, tier 2 finishes", "").await.unwrap();
+        assert_eq!(
+            notifications::inbox(&p, &t3, None).await.unwrap().items[0].kind,
+            NotificationKind::Assigned
+        );
+        assert!(matches!(
+            tiers::move_tier(&p, &t1, case.case_id, 2, "x", "").await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            tiers::move_tier(&p, &t3, case.case_id, 2, "", "").await,
+            Err(Error::Invalid(_))
+        ));
+        let down = tiers::move_tier(&p, &t3, case.case_id, 2, "Contained, tier 2 finishes", "")
+            .await
+            .unwrap();
         assert_eq!(down.tier, 2);
         tiers::claim(&p, &t2, case.case_id).await.unwrap();
-        assert!(matches!(tiers::release(&p, &t1, case.case_id).await, Err(Error::Forbidden(_))));
+        assert!(matches!(
+            tiers::release(&p, &t1, case.case_id).await,
+            Err(Error::Forbidden(_))
+        ));
         let released = tiers::release(&p, &t2, case.case_id).await.unwrap();
         assert_eq!(released.assignee, None);
         let work = tiers::workload(&p, &boss).await.unwrap();
-        assert!(work.iter().any(|r| r.username == "ivan" && r.open_cases == 0));
-        assert!(matches!(tiers::workload(&p, &t1).await, Err(Error::Forbidden(_))));
+        assert!(
+            work.iter()
+                .any(|r| r.username == "ivan" && r.open_cases == 0)
+        );
+        assert!(matches!(
+            tiers::workload(&p, &t1).await,
+            Err(Error::Forbidden(_))
+        ));
     }
 );
 
@@ -186,33 +255,63 @@ both_databases!(
             let c = cases::get(&p, &system(), case.case_id).await.unwrap();
             tiers::panel(&p, &system(), &c).await.unwrap().clocks
         };
-        let ack = |cs: &[app::sla::Clock]| cs.iter().find(|c| c.kind == ClockKind::Acknowledge).unwrap().clone();
+        let ack = |cs: &[app::sla::Clock]| {
+            cs.iter()
+                .find(|c| c.kind == ClockKind::Acknowledge)
+                .unwrap()
+                .clone()
+        };
         assert_eq!(ack(&clocks(p.clone()).await).state(), ClockState::Running);
         assert_eq!(ack(&clocks(p.clone()).await).remaining_ms(), 15 * 60_000);
 
         p.clock.advance(minutes(12));
-        assert_eq!(ack(&clocks(p.clone()).await).state(), ClockState::NearBreach);
+        assert_eq!(
+            ack(&clocks(p.clone()).await).state(),
+            ClockState::NearBreach
+        );
         let s = sla::sweep(&p).await.unwrap();
         // Only the acknowledge clock (15 min, amber from 11¼) is in its last quarter.
         assert_eq!((s.warned, s.breached), (1, 0));
-        assert_eq!(notifications::inbox(&p, &t1, None).await.unwrap().items[0].kind, NotificationKind::SlaNearBreach);
+        assert_eq!(
+            notifications::inbox(&p, &t1, None).await.unwrap().items[0].kind,
+            NotificationKind::SlaNearBreach
+        );
 
         // Paused for an hour: no breach, and the deadline moves by the pause.
-        assert!(matches!(sla::pause(&p, &t1, case.case_id, "").await, Err(Error::Invalid(_))));
-        sla::pause(&p, &t1, case.case_id, "waiting on the asset owner").await.unwrap();
+        assert!(matches!(
+            sla::pause(&p, &t1, case.case_id, "").await,
+            Err(Error::Invalid(_))
+        ));
+        sla::pause(&p, &t1, case.case_id, "waiting on the asset owner")
+            .await
+            .unwrap();
         // The pause was a person acting on the case, which acknowledges it: use a fresh case
         // for the breach, and check this one's acknowledge clock stopped.
         assert_eq!(ack(&clocks(p.clone()).await).state(), ClockState::Met);
         p.clock.advance(minutes(60));
         assert_eq!(sla::sweep(&p).await.unwrap().breached, 0);
-        let contain = clocks(p.clone()).await.into_iter().find(|c| c.kind == ClockKind::Contain).unwrap();
+        let contain = clocks(p.clone())
+            .await
+            .into_iter()
+            .find(|c| c.kind == ClockKind::Contain)
+            .unwrap();
         assert_eq!(contain.state(), ClockState::Paused);
         let left = contain.remaining_ms();
         sla::resume(&p, &t1, case.case_id).await.unwrap();
-        let contain = clocks(p.clone()).await.into_iter().find(|c| c.kind == ClockKind::Contain).unwrap();
-        assert_eq!((contain.state(), contain.remaining_ms()), (ClockState::Running, left));
+        let contain = clocks(p.clone())
+            .await
+            .into_iter()
+            .find(|c| c.kind == ClockKind::Contain)
+            .unwrap();
+        assert_eq!(
+            (contain.state(), contain.remaining_ms()),
+            (ClockState::Running, left)
+        );
         let kinds = timeline_kinds(&p, case.case_id).await;
-        assert!(kinds.iter().any(|(k, s)| *k == EventKind::Sla && s == "SLA clocks paused: waiting on the asset owner"));
+        assert!(
+            kinds.iter().any(|(k, s)| *k == EventKind::Sla
+                && s == "SLA clocks paused: waiting on the asset owner")
+        );
 
         // Nobody touches the second case: its acknowledge clock breaches, once.
         let idle = integration_case(&p, "Unwatched beacon", "critical").await;
@@ -227,16 +326,37 @@ both_databases!(
         assert!(esc[0].automatic);
         assert!(esc[0].reason.contains("time to acknowledge"));
         let kinds = timeline_kinds(&p, idle.case_id).await;
-        assert!(kinds.iter().any(|(k, s)| *k == EventKind::Sla && s == "SLA breached: time to acknowledge"));
+        assert!(
+            kinds
+                .iter()
+                .any(|(k, s)| *k == EventKind::Sla && s == "SLA breached: time to acknowledge")
+        );
         let t2_inbox = notifications::inbox(&p, &t2, None).await.unwrap();
-        assert!(t2_inbox.items.iter().any(|n| n.kind == NotificationKind::EscalatedToTier));
+        assert!(
+            t2_inbox
+                .items
+                .iter()
+                .any(|n| n.kind == NotificationKind::EscalatedToTier)
+        );
         let actions = audit_actions(&p).await;
-        assert_eq!(actions.iter().filter(|a| *a == "case.sla_breached").count(), 1);
+        assert_eq!(
+            actions.iter().filter(|a| *a == "case.sla_breached").count(),
+            1
+        );
 
         // Containing and closing stop the other clocks.
-        let patch = CasePatch { status: Some("contained".into()), ..Default::default() };
-        cases::update(&p, &t1, case.case_id, None, patch).await.unwrap();
-        let contain = clocks(p.clone()).await.into_iter().find(|c| c.kind == ClockKind::Contain).unwrap();
+        let patch = CasePatch {
+            status: Some("contained".into()),
+            ..Default::default()
+        };
+        cases::update(&p, &t1, case.case_id, None, patch)
+            .await
+            .unwrap();
+        let contain = clocks(p.clone())
+            .await
+            .into_iter()
+            .find(|c| c.kind == ClockKind::Contain)
+            .unwrap();
         assert_eq!(contain.state(), ClockState::Met);
     }
 );
@@ -260,7 +380,11 @@ async fn sweeps_race(kind: &str) {
     add_user(&first, "tom", "analyst", Some(2)).await;
     let mut ids = Vec::new();
     for i in 0..12 {
-        ids.push(integration_case(&first, &format!("Idle {i}"), "critical").await.case_id);
+        ids.push(
+            integration_case(&first, &format!("Idle {i}"), "critical")
+                .await
+                .case_id,
+        );
     }
     first.clock.advance(minutes(16));
     let (a, b, c) = tokio::join!(sla::sweep(&first), sla::sweep(&second), sla::sweep(&second));
@@ -269,13 +393,19 @@ async fn sweeps_race(kind: &str) {
     let again = sla::sweep(&first).await.unwrap().breached;
     assert_eq!(handled + again, 12);
     let actions = audit_actions(&first).await;
-    assert_eq!(actions.iter().filter(|a| *a == "case.sla_breached").count(), 12);
+    assert_eq!(
+        actions.iter().filter(|a| *a == "case.sla_breached").count(),
+        12
+    );
     assert_eq!(actions.iter().filter(|a| *a == "case.escalated").count(), 0);
     for id in ids {
         let esc = tiers::escalations(&first, &system(), id).await.unwrap();
         assert_eq!(esc.len(), 1, "case {id} escalated once");
         let kinds = timeline_kinds(&first, id).await;
-        assert_eq!(kinds.iter().filter(|(k, _)| *k == EventKind::Sla).count(), 1);
+        assert_eq!(
+            kinds.iter().filter(|(k, _)| *k == EventKind::Sla).count(),
+            1
+        );
     }
     first.db.close().await;
     second.db.close().await;
@@ -297,21 +427,37 @@ both_databases!(
     |p| async move {
         let t1 = analyst(&p, "tara", 1).await;
         let case = integration_case(&p, "Odd login", "low").await;
-        cases::add_note(&p, &t1, case.case_id, "Looking").await.unwrap();
+        cases::add_note(&p, &t1, case.case_id, "Looking")
+            .await
+            .unwrap();
         let c = cases::get(&p, &t1, case.case_id).await.unwrap();
         let clocks = tiers::panel(&p, &t1, &c).await.unwrap().clocks;
-        let ack = clocks.iter().find(|c| c.kind == ClockKind::Acknowledge).unwrap();
+        let ack = clocks
+            .iter()
+            .find(|c| c.kind == ClockKind::Acknowledge)
+            .unwrap();
         assert_eq!(ack.met_at, Some(p.clock.now()));
 
         let boss = manager(&p, "mona").await;
-        tiers::assign(&p, &boss, case.case_id, "tara").await.unwrap();
+        tiers::assign(&p, &boss, case.case_id, "tara")
+            .await
+            .unwrap();
         assert_eq!(notifications::unread(&p, &t1).await.unwrap(), 1);
         let id = notifications::inbox(&p, &t1, None).await.unwrap().items[0].notification_id;
         // Someone else's notification cannot be marked read.
-        assert_eq!(notifications::mark_read(&p, &boss, Some(id)).await.unwrap(), 0);
-        assert_eq!(notifications::mark_read(&p, &t1, Some(id)).await.unwrap(), 1);
+        assert_eq!(
+            notifications::mark_read(&p, &boss, Some(id)).await.unwrap(),
+            0
+        );
+        assert_eq!(
+            notifications::mark_read(&p, &t1, Some(id)).await.unwrap(),
+            1
+        );
         assert_eq!(notifications::unread(&p, &t1).await.unwrap(), 0);
-        assert!(matches!(notifications::set_email(&p, &t1, "not an address").await, Err(Error::Invalid(_))));
+        assert!(matches!(
+            notifications::set_email(&p, &t1, "not an address").await,
+            Err(Error::Invalid(_))
+        ));
     }
 );
 
@@ -365,15 +511,26 @@ both_databases!(
         let t1 = analyst(&p, "tara", 1).await;
         let case = integration_case(&p, "Lateral movement", "high").await;
         tiers::claim(&p, &t1, case.case_id).await.unwrap();
-        tiers::move_tier(&p, &t1, case.case_id, 2, "Spreading", "Checked two hosts").await.unwrap();
+        tiers::move_tier(&p, &t1, case.case_id, 2, "Spreading", "Checked two hosts")
+            .await
+            .unwrap();
 
         let courier = Courier::new(None).unwrap();
         // The receiver is down: the attempt fails and a retry is scheduled 30 s later.
         assert_eq!(deliver_due(&p, &courier).await.unwrap(), 1);
-        let log = outbox::deliveries(&p, &admin, None, None).await.unwrap().deliveries;
+        let log = outbox::deliveries(&p, &admin, None, None)
+            .await
+            .unwrap()
+            .deliveries;
         assert_eq!(log.len(), 1, "only case.escalated matches");
         assert_eq!((log[0].state, log[0].attempts), (DeliveryState::Pending, 1));
-        assert!(log[0].last_error.as_deref().unwrap().contains("could not connect"));
+        assert!(
+            log[0]
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("could not connect")
+        );
         assert_eq!(deliver_due(&p, &courier).await.unwrap(), 0, "not due yet");
 
         // Nothing waits in memory: a new courier (as after a restart) finds and sends it.
@@ -383,8 +540,14 @@ both_databases!(
         let server = receiver(addr, got.clone()).await;
         p.clock.advance(time::Duration::seconds(31));
         assert_eq!(deliver_due(&p, &courier).await.unwrap(), 1);
-        let log = outbox::deliveries(&p, &admin, None, None).await.unwrap().deliveries;
-        assert_eq!((log[0].state, log[0].log.len()), (DeliveryState::Delivered, 2));
+        let log = outbox::deliveries(&p, &admin, None, None)
+            .await
+            .unwrap()
+            .deliveries;
+        assert_eq!(
+            (log[0].state, log[0].log.len()),
+            (DeliveryState::Delivered, 2)
+        );
         assert_eq!(log[0].log[1].status_code, Some(200));
 
         let (sig, body) = got.0.lock().unwrap()[0].clone();
@@ -406,7 +569,10 @@ struct Mailbox(Arc<Mutex<Vec<String>>>);
 
 impl mailin_embedded::Handler for Mailbox {
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.0.lock().unwrap().push(String::from_utf8_lossy(buf).into_owned());
+        self.0
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(buf).into_owned());
         Ok(())
     }
 }
@@ -435,20 +601,41 @@ both_databases!(
             from: "Casefile <casefile@test.local>".into(),
             public_origin: "https://casefile.test".into(),
         };
-        p.settings = Arc::new(Settings { mail: Some(mail.clone()), ..Default::default() });
+        p.settings = Arc::new(Settings {
+            mail: Some(mail.clone()),
+            ..Default::default()
+        });
         let t2 = analyst(&p, "tom", 2).await;
-        notifications::set_email(&p, &t2, "tom@test.local").await.unwrap();
+        notifications::set_email(&p, &t2, "tom@test.local")
+            .await
+            .unwrap();
         let boss = manager(&p, "mona").await;
         let case = integration_case(&p, "Data exfiltration", "high").await;
-        tiers::move_tier(&p, &boss, case.case_id, 2, "Big", "Look at proxy logs").await.unwrap();
+        tiers::move_tier(&p, &boss, case.case_id, 2, "Big", "Look at proxy logs")
+            .await
+            .unwrap();
         let courier = Courier::new(Some(&mail)).unwrap();
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(deliver_due(&p, &courier).await.unwrap(), 1);
-        let admin = { add_user(&p, "root", "admin", None).await; sign_in(&p, "root").await.1 };
-        let log = outbox::deliveries(&p, &admin, None, None).await.unwrap().deliveries;
-        assert_eq!(log[0].state, DeliveryState::Delivered, "{:?}", log[0].last_error);
+        let admin = {
+            add_user(&p, "root", "admin", None).await;
+            sign_in(&p, "root").await.1
+        };
+        let log = outbox::deliveries(&p, &admin, None, None)
+            .await
+            .unwrap()
+            .deliveries;
+        assert_eq!(
+            log[0].state,
+            DeliveryState::Delivered,
+            "{:?}",
+            log[0].last_error
+        );
         let mails = inbox.0.lock().unwrap().concat();
-        assert!(mails.contains("Subject: [Casefile] Escalated to your tier"), "{mails}");
+        assert!(
+            mails.contains("Subject: [Casefile] Escalated to your tier"),
+            "{mails}"
+        );
         assert!(mails.contains(&format!("https://casefile.test/cases/{}", case.number)));
         assert!(mails.contains("To: tom@test.local"));
     }
@@ -459,26 +646,66 @@ both_databases!(
     |p| async move {
         let outgoing = analyst(&p, "tara", 1).await;
         let incoming = analyst(&p, "nina", 1).await;
-        let auditor = { add_user(&p, "audrey", "auditor", None).await; sign_in(&p, "audrey").await.1 };
+        let auditor = {
+            add_user(&p, "audrey", "auditor", None).await;
+            sign_in(&p, "audrey").await.1
+        };
         let case = integration_case(&p, "Suspicious PowerShell", "medium").await;
         let board = handover::board(&p, &outgoing, None).await.unwrap();
         assert!(board.draft.opened.iter().any(|c| c.number == case.number));
-        assert!(board.draft.open_investigations.iter().any(|c| c.number == case.number));
-        assert!(board.draft.sla_due.iter().any(|c| c.number == case.number && c.clock == "acknowledge"));
+        assert!(
+            board
+                .draft
+                .open_investigations
+                .iter()
+                .any(|c| c.number == case.number)
+        );
+        assert!(
+            board
+                .draft
+                .sla_due
+                .iter()
+                .any(|c| c.number == case.number && c.clock == "acknowledge")
+        );
 
-        assert!(matches!(handover::write(&p, &auditor, "x").await, Err(Error::Forbidden(_))));
-        let h = handover::write(&p, &outgoing, "Patch window 02:00–04:00 on the mail gateway")
+        assert!(matches!(
+            handover::write(&p, &auditor, "x").await,
+            Err(Error::Forbidden(_))
+        ));
+        let h = handover::write(
+            &p,
+            &outgoing,
+            "Patch window 02:00–04:00 on the mail gateway",
+        )
+        .await
+        .unwrap();
+        assert!(h.summary.opened.iter().any(|c| c.number == case.number));
+        assert_eq!(
+            notifications::inbox(&p, &incoming, None)
+                .await
+                .unwrap()
+                .items[0]
+                .kind,
+            NotificationKind::Handover
+        );
+        assert!(matches!(
+            handover::acknowledge(&p, &outgoing, h.handover_id).await,
+            Err(Error::Conflict(_))
+        ));
+        let acked = handover::acknowledge(&p, &incoming, h.handover_id)
             .await
             .unwrap();
-        assert!(h.summary.opened.iter().any(|c| c.number == case.number));
-        assert_eq!(notifications::inbox(&p, &incoming, None).await.unwrap().items[0].kind, NotificationKind::Handover);
-        assert!(matches!(handover::acknowledge(&p, &outgoing, h.handover_id).await, Err(Error::Conflict(_))));
-        let acked = handover::acknowledge(&p, &incoming, h.handover_id).await.unwrap();
         assert_eq!(acked.acknowledged_by.as_deref(), Some("nina"));
-        assert!(matches!(handover::acknowledge(&p, &incoming, h.handover_id).await, Err(Error::Conflict(_))));
+        assert!(matches!(
+            handover::acknowledge(&p, &incoming, h.handover_id).await,
+            Err(Error::Conflict(_))
+        ));
         let board = handover::board(&p, &auditor, None).await.unwrap();
         assert!(board.waiting.is_empty());
-        assert_eq!(board.history[0].notes, "Patch window 02:00–04:00 on the mail gateway");
+        assert_eq!(
+            board.history[0].notes,
+            "Patch window 02:00–04:00 on the mail gateway"
+        );
         assert!(!board.can_write);
         let actions = audit_actions(&p).await;
         assert!(actions.contains(&"handover.written".to_string()));

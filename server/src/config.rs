@@ -92,7 +92,11 @@ pub struct ServeArgs {
     #[arg(long, env = "CASEFILE_SMTP_URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
     /// The From address of notification e-mail, e.g. `Casefile <casefile@example.org>`.
-    #[arg(long, env = "CASEFILE_MAIL_FROM", default_value = "Casefile <casefile@localhost>")]
+    #[arg(
+        long,
+        env = "CASEFILE_MAIL_FROM",
+        default_value = "Casefile <casefile@localhost>"
+    )]
     pub mail_from: String,
 }
 

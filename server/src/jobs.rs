@@ -6,8 +6,8 @@ use std::time::Duration;
 use app::{
     accounts::service,
     outbox::delivery::{Courier, deliver_due},
-    sla::service as sla,
     platform::{Platform, session::Store},
+    sla::service as sla,
 };
 use tower_sessions::ExpiredDeletion as _;
 

@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
+use app::outbox::delivery::Courier;
 use app::{
     accounts::service,
     platform::{
         Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings, session::Store,
     },
 };
-use app::outbox::delivery::Courier;
 use axum::Router;
 use tokio::net::TcpListener;
 use tower_sessions::{Expiry, SessionManagerLayer, cookie::SameSite};
@@ -64,11 +64,15 @@ pub fn default_locker(db: &DbArgs) -> Result<Locker> {
 }
 
 pub fn settings(args: &ServeArgs) -> Settings {
-    let mail = args.smtp_url.as_ref().filter(|u| !u.is_empty()).map(|url| MailSettings {
-        smtp_url: url.clone(),
-        from: args.mail_from.clone(),
-        public_origin: args.public_origin(),
-    });
+    let mail = args
+        .smtp_url
+        .as_ref()
+        .filter(|u| !u.is_empty())
+        .map(|url| MailSettings {
+            smtp_url: url.clone(),
+            from: args.mail_from.clone(),
+            public_origin: args.public_origin(),
+        });
     Settings {
         mail,
         idle_timeout: time::Duration::minutes(args.idle_timeout_minutes.into()),

@@ -47,7 +47,12 @@ both_databases!(
         tokio::time::sleep(Duration::from_millis(300)).await;
 
         let res = call(&tara, &base, "claim_case", &[("case_id", &id)]).await;
-        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
         let move_to = |note: &'static str| {
             [
                 ("case_id", id.clone()),
@@ -68,7 +73,12 @@ both_databases!(
         let form = move_to("Checked proxy logs; next: memory image");
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let res = call(&tara, &base, "move_case_tier", &pairs).await;
-        assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::OK,
+            "{}",
+            res.text().await.unwrap()
+        );
         let chunk = tokio::time::timeout(Duration::from_secs(2), bell.chunk())
             .await
             .expect("the bell hears within two seconds")

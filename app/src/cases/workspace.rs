@@ -78,18 +78,21 @@ impl CaseActions {
     }
 
     fn versions(&self) -> ([usize; 10], [usize; 8]) {
-        ([
-            self.add_event.version().get(),
-            self.set_status.version().get(),
-            self.close.version().get(),
-            self.reopen.version().get(),
-            self.add_observable.version().get(),
-            self.import_eml.version().get(),
-            self.add_task.version().get(),
-            self.set_task.version().get(),
-            self.apply_playbook.version().get(),
-            self.legal_hold.version().get(),
-        ], self.tier.versions())
+        (
+            [
+                self.add_event.version().get(),
+                self.set_status.version().get(),
+                self.close.version().get(),
+                self.reopen.version().get(),
+                self.add_observable.version().get(),
+                self.import_eml.version().get(),
+                self.add_task.version().get(),
+                self.set_task.version().get(),
+                self.apply_playbook.version().get(),
+                self.legal_hold.version().get(),
+            ],
+            self.tier.versions(),
+        )
     }
 
     fn errors(&self) -> impl IntoView + use<> {

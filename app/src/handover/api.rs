@@ -39,7 +39,12 @@ pub async fn shifts() -> AppResult<Vec<Shift>> {
 
 /// `start` is `HH:MM` (UTC); `hours` the length.
 #[server(prefix = "/rpc", endpoint = "update_shift")]
-pub async fn update_shift(shift_id: i64, name: String, start: String, hours: i64) -> AppResult<Vec<Shift>> {
+pub async fn update_shift(
+    shift_id: i64,
+    name: String,
+    start: String,
+    hours: i64,
+) -> AppResult<Vec<Shift>> {
     let (p, actor) = session::current_actor().await?;
     let start = super::parse_clock_time(&start).map_err(crate::platform::Error::Invalid)?;
     let minutes = hours.clamp(0, 48) * 60;

@@ -53,7 +53,12 @@ pub fn clock_time(minute: i64) -> String {
 
 /// Parses `HH:MM` into a minute of the day.
 pub fn parse_clock_time(s: &str) -> Result<i64, String> {
-    let bad = || format!("\u{201c}{}\u{201d} is not a time of day; write it as HH:MM, e.g. 06:00.", s.trim());
+    let bad = || {
+        format!(
+            "\u{201c}{}\u{201d} is not a time of day; write it as HH:MM, e.g. 06:00.",
+            s.trim()
+        )
+    };
     let (h, m) = s.trim().split_once(':').ok_or_else(bad)?;
     let (h, m): (i64, i64) = (h.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
     if !(0..24).contains(&h) || !(0..60).contains(&m) {
@@ -73,9 +78,7 @@ pub fn check_shifts(shifts: &[(String, i64, i64)]) -> Result<(), String> {
             return Err("Every shift needs a name.".into());
         }
         if !(60..=1440).contains(duration) {
-            return Err(format!(
-                "Shift {name} must last between 1 and 24 hours."
-            ));
+            return Err(format!("Shift {name} must last between 1 and 24 hours."));
         }
         for m in 0..*duration {
             let slot = &mut taken[((start + m) % 1440) as usize];

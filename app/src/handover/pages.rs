@@ -9,7 +9,9 @@ use leptos_router::{
 
 use super::{
     Handover, Shift, Summary,
-    api::{AcknowledgeHandover, UpdateShift, WriteHandover, handover_board, handover_record, shifts},
+    api::{
+        AcknowledgeHandover, UpdateShift, WriteHandover, handover_board, handover_record, shifts,
+    },
     clock_time,
 };
 use crate::{
@@ -30,7 +32,8 @@ pub fn HandoverPage() -> impl IntoView {
 #[component]
 fn HandoverBoard() -> impl IntoView {
     let query = use_query_map();
-    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let before =
+        Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let write = ServerAction::<WriteHandover>::new();
     let ack = ServerAction::<AcknowledgeHandover>::new();
     let notes = RwSignal::new(String::new());
@@ -123,19 +126,25 @@ fn HandoverBoard() -> impl IntoView {
 /// The prefilled part of a handover.
 #[component]
 fn SummaryView(s: Summary) -> impl IntoView {
-    let cases = |title: &'static str, list: Vec<super::CaseLine>| view! {
-        <h3>{format!("{title} ({})", list.len())}</h3>
-        {if list.is_empty() { view! { <p class="muted">"None."</p> }.into_any() } else { view! {
-            <ul>{list.into_iter().map(|c| view! {
-                <li><A href=format!("/cases/{}", c.number)>{c.number.clone()}</A>" "{c.title}" · "{c.status}
-                    " · tier "{c.tier}" · "{c.assignee.unwrap_or_else(|| "unassigned".into())}</li>
-            }).collect_view()}</ul>
-        }.into_any() }}
+    let cases = |title: &'static str, list: Vec<super::CaseLine>| {
+        view! {
+            <h3>{format!("{title} ({})", list.len())}</h3>
+            {if list.is_empty() { view! { <p class="muted">"None."</p> }.into_any() } else { view! {
+                <ul>{list.into_iter().map(|c| view! {
+                    <li><A href=format!("/cases/{}", c.number)>{c.number.clone()}</A>" "{c.title}" · "{c.status}
+                        " · tier "{c.tier}" · "{c.assignee.unwrap_or_else(|| "unassigned".into())}</li>
+                }).collect_view()}</ul>
+            }.into_any() }}
+        }
     };
     let verdicts = if s.alerts_by_verdict.is_empty() {
         "No alert triaged.".to_string()
     } else {
-        s.alerts_by_verdict.iter().map(|(v, n)| format!("{v}: {n}")).collect::<Vec<_>>().join(" · ")
+        s.alerts_by_verdict
+            .iter()
+            .map(|(v, n)| format!("{v}: {n}"))
+            .collect::<Vec<_>>()
+            .join(" · ")
     };
     view! {
         <div class="handover-summary">
@@ -170,7 +179,9 @@ pub fn HandoverRecordPage() -> impl IntoView {
 #[component]
 fn HandoverRecord() -> impl IntoView {
     let params = use_params_map();
-    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0)));
+    let id = Memo::new(move |_| {
+        params.with(|p| p.get("id").and_then(|i| i.parse::<i64>().ok()).unwrap_or(0))
+    });
     let record = Resource::new(move || id.get(), handover_record);
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

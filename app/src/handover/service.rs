@@ -49,7 +49,11 @@ fn to_handover(r: store::HandoverRow) -> Result<Handover> {
 
 pub async fn shifts(p: &Platform, actor: &Actor) -> Result<Vec<Shift>> {
     actor.require(Permission::HandoverRead)?;
-    Ok(store::shifts(&p.db).await?.into_iter().map(to_shift).collect())
+    Ok(store::shifts(&p.db)
+        .await?
+        .into_iter()
+        .map(to_shift)
+        .collect())
 }
 
 /// The summary of `window` up to `now`: what happened during it and what is open now.
@@ -79,7 +83,11 @@ async fn summary(p: &Platform, window: &ShiftWindow, now: Millis) -> Result<Summ
 
 /// The shift under way, or the last day's worth when no shift covers now.
 async fn window_now(p: &Platform, now: Millis) -> Result<ShiftWindow> {
-    let shifts: Vec<Shift> = store::shifts(&p.db).await?.into_iter().map(to_shift).collect();
+    let shifts: Vec<Shift> = store::shifts(&p.db)
+        .await?
+        .into_iter()
+        .map(to_shift)
+        .collect();
     Ok(current_shift(&shifts, now).unwrap_or(ShiftWindow {
         name: "Unscheduled".into(),
         start: now - 86_400_000,
@@ -230,9 +238,19 @@ pub async fn update_shift(
     }
     check_shifts(&proposed).map_err(Error::Invalid)?;
     if proposed.iter().filter(|s| s.0 == name).count() > 1 {
-        return Err(Error::conflict(format!("A shift is already called {name}.")));
+        return Err(Error::conflict(format!(
+            "A shift is already called {name}."
+        )));
     }
-    store::update_shift(&mut tx, shift_id, &name, start_minute, duration_minutes, now).await?;
+    store::update_shift(
+        &mut tx,
+        shift_id,
+        &name,
+        start_minute,
+        duration_minutes,
+        now,
+    )
+    .await?;
     let event = NewAuditEvent {
         action: "shift.updated",
         object_type: "shift",

@@ -79,14 +79,17 @@ const LINE: &str = "select c.number, c.title, c.status, c.tier, u.username as as
     from incident_case c left join app_user u on u.user_id = c.assignee_id";
 
 /// Cases whose `column` (opened_at or closed_at) falls in [from, to).
-pub async fn cases_between(db: &Db, column: &str, from: Millis, to: Millis) -> Result<Vec<CaseLine>> {
+pub async fn cases_between(
+    db: &Db,
+    column: &str,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<CaseLine>> {
     let column = match column {
         "closed_at" => "c.closed_at",
         _ => "c.opened_at",
     };
-    let sql = format!(
-        "{LINE} where {column} >= $1 and {column} < $2 order by {column} limit $3"
-    );
+    let sql = format!("{LINE} where {column} >= $1 and {column} < $2 order by {column} limit $3");
     let rows = on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(from)
         .bind(to)
@@ -135,27 +138,35 @@ pub async fn verdicts_between(db: &Db, from: Millis, to: Millis) -> Result<Vec<(
     .await)?)
 }
 
+#[derive(sqlx::FromRow)]
+struct TaskLineRow {
+    number: String,
+    title: String,
+    status: String,
+    assignee: Option<String>,
+    due_at: Option<i64>,
+}
+
 /// Open tasks, soonest due first.
 pub async fn open_tasks(db: &Db) -> Result<Vec<TaskLine>> {
-    let rows: Vec<(String, String, String, Option<String>, Option<i64>)> =
-        on_pool!(db, |pool| sqlx::query_as(
-            "select c.number, t.title, t.status, u.username, t.due_at from case_task t
-             join incident_case c on c.case_id = t.case_id
-             left join app_user u on u.user_id = t.assignee_id
-             where t.status in ('todo', 'in_progress', 'blocked')
-             order by (t.due_at is null), t.due_at, t.task_id limit $1"
-        )
-        .bind(SUMMARY_LIMIT)
-        .fetch_all(pool)
-        .await)?;
+    let rows: Vec<TaskLineRow> = on_pool!(db, |pool| sqlx::query_as(
+        "select c.number, t.title, t.status, u.username as assignee, t.due_at from case_task t
+         join incident_case c on c.case_id = t.case_id
+         left join app_user u on u.user_id = t.assignee_id
+         where t.status in ('todo', 'in_progress', 'blocked')
+         order by (t.due_at is null), t.due_at, t.task_id limit $1"
+    )
+    .bind(SUMMARY_LIMIT)
+    .fetch_all(pool)
+    .await)?;
     Ok(rows
         .into_iter()
-        .map(|(number, title, status, assignee, due_at)| TaskLine {
-            number,
-            title,
-            status,
-            assignee,
-            due_at,
+        .map(|r| TaskLine {
+            number: r.number,
+            title: r.title,
+            status: r.status,
+            assignee: r.assignee,
+            due_at: r.due_at,
         })
         .collect())
 }
@@ -224,9 +235,7 @@ pub async fn handover(db: &Db, handover_id: i64) -> Result<Option<HandoverRow>> 
 
 /// Handovers nobody acknowledged yet, oldest first.
 pub async fn waiting(db: &Db, limit: i64) -> Result<Vec<HandoverRow>> {
-    let sql = format!(
-        "{HANDOVERS} where acknowledged_at is null order by handover_id limit $1"
-    );
+    let sql = format!("{HANDOVERS} where acknowledged_at is null order by handover_id limit $1");
     Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(limit)
         .fetch_all(pool)

@@ -109,7 +109,8 @@ pub fn NotificationsPage() -> impl IntoView {
 #[component]
 fn Notifications() -> impl IntoView {
     let query = use_query_map();
-    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let before =
+        Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let tick = RwSignal::new(0u64);
     follow_inbox(tick, Signal::derive(|| true));
     let mark = ServerAction::<MarkRead>::new();

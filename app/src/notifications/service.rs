@@ -35,7 +35,16 @@ pub(crate) async fn send(
         if Some(*user_id) == actor.user_id() || told.contains(user_id) {
             continue;
         }
-        store::insert(tx, *user_id, n.kind.as_str(), n.title, n.link, n.case_id, now).await?;
+        store::insert(
+            tx,
+            *user_id,
+            n.kind.as_str(),
+            n.title,
+            n.link,
+            n.case_id,
+            now,
+        )
+        .await?;
         if let (Some(address), Some(_)) = (email, &p.settings.mail) {
             outbox::service::enqueue_email(p, tx, address, n, now).await?;
         }
@@ -127,7 +136,9 @@ pub async fn set_email(p: &Platform, actor: &Actor, address: &str) -> Result<()>
         "" => None,
         a => Some(
             a.parse::<lettre::Address>()
-                .map_err(|_| Error::invalid(format!("\u{201c}{a}\u{201d} is not an e-mail address.")))?
+                .map_err(|_| {
+                    Error::invalid(format!("\u{201c}{a}\u{201d} is not an e-mail address."))
+                })?
                 .to_string(),
         ),
     };

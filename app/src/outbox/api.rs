@@ -15,7 +15,11 @@ pub async fn webhooks() -> AppResult<Vec<Webhook>> {
 
 /// `events` is a comma- or space-separated list of patterns; empty for all changes.
 #[server(prefix = "/rpc", endpoint = "create_webhook")]
-pub async fn create_webhook(name: String, url: String, events: String) -> AppResult<CreatedWebhook> {
+pub async fn create_webhook(
+    name: String,
+    url: String,
+    events: String,
+) -> AppResult<CreatedWebhook> {
     let (p, actor) = session::current_actor().await?;
     let events: Vec<String> = crate::validate::split_list(&events);
     Ok(service::create_webhook(&p, &actor, &name, &url, &events).await?)

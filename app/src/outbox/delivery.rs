@@ -5,9 +5,7 @@
 use std::time::{Duration, Instant};
 
 use hmac::{Hmac, Mac as _};
-use lettre::{
-    AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor, message::Mailbox,
-};
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor, message::Mailbox};
 use sha2::Sha256;
 
 use super::{MAX_ATTEMPTS, backoff_ms, store};
@@ -64,7 +62,10 @@ impl Courier {
     }
 
     /// Sends one claimed message; `Ok(status)` when the other side accepted it.
-    async fn send(&self, m: &store::Claimed) -> std::result::Result<Option<i64>, (Option<i64>, String)> {
+    async fn send(
+        &self,
+        m: &store::Claimed,
+    ) -> std::result::Result<Option<i64>, (Option<i64>, String)> {
         match m.channel.as_str() {
             "webhook" => {
                 let (Some(url), Some(secret)) = (&m.url, &m.secret) else {

@@ -3,9 +3,9 @@
 //! restart loses nothing, retried with backoff, with every attempt kept in a delivery log.
 
 pub mod api;
-pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod delivery;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
@@ -119,10 +119,7 @@ pub fn check_patterns(patterns: &[String]) -> Result<(), String> {
             || p.split('.').count() == 2
                 && p.split('.').all(|part| {
                     !part.is_empty()
-                        && (part == "*"
-                            || part
-                                .chars()
-                                .all(|c| c.is_ascii_lowercase() || c == '_'))
+                        && (part == "*" || part.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
                 })
                 && !p.starts_with('*');
         if !ok {
@@ -165,7 +162,10 @@ mod tests {
         assert!(matches(&[], "case.opened"));
         assert!(matches(&p(&["case.*"]), "case.escalated"));
         assert!(!matches(&p(&["case.*"]), "cases.opened"));
-        assert!(matches(&p(&["alert.ingested", "case.closed"]), "case.closed"));
+        assert!(matches(
+            &p(&["alert.ingested", "case.closed"]),
+            "case.closed"
+        ));
         assert!(!matches(&p(&["case.closed"]), "case.opened"));
         assert!(check_patterns(&p(&["case.*", "alert.assigned", "*"])).is_ok());
         assert!(check_patterns(&p(&["case"])).is_err());

@@ -90,7 +90,8 @@ fn Webhooks() -> impl IntoView {
 #[component]
 fn DeliveryLog() -> impl IntoView {
     let query = use_query_map();
-    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let before =
+        Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let page = Resource::new(move || before.get(), deliveries);
     view! {
         <h2>"Delivery log"</h2>
@@ -116,7 +117,9 @@ fn DeliveryLog() -> impl IntoView {
 #[component]
 fn DeliveryRow(d: Delivery) -> impl IntoView {
     let state = match d.state {
-        DeliveryState::Delivered => format!("delivered {}", d.delivered_at.map(utc).unwrap_or_default()),
+        DeliveryState::Delivered => {
+            format!("delivered {}", d.delivered_at.map(utc).unwrap_or_default())
+        }
         DeliveryState::Pending if d.attempts == 0 => "queued".to_string(),
         DeliveryState::Pending => format!("retrying at {}", utc(d.next_attempt_at)),
         DeliveryState::Failed => "failed, gave up".to_string(),

@@ -10,8 +10,9 @@ use super::{
 };
 use crate::{
     accounts::roles::Permission,
-    alerts, cases,
+    alerts,
     audit::store::{NewAuditEvent, append as audit},
+    cases,
     notifications::service::Notice,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, secrets::random_urlsafe},
     thehive::model,
@@ -122,7 +123,9 @@ pub async fn set_webhook_enabled(
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     if store::set_enabled(&mut tx, webhook_id, enabled, now).await? == 0 {
-        return Err(Error::not_found(format!("There is no webhook {webhook_id}.")));
+        return Err(Error::not_found(format!(
+            "There is no webhook {webhook_id}."
+        )));
     }
     let event = NewAuditEvent {
         action: if enabled {

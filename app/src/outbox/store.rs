@@ -130,7 +130,12 @@ pub struct Claimed {
 
 /// Claims up to `limit` due messages: their next attempt moves `lease` ms ahead, so a crash
 /// mid-send only delays them. Commit before sending.
-pub async fn claim_due(tx: &mut Tx, now: Millis, lease: Millis, limit: i64) -> Result<Vec<Claimed>> {
+pub async fn claim_due(
+    tx: &mut Tx,
+    now: Millis,
+    lease: Millis,
+    limit: i64,
+) -> Result<Vec<Claimed>> {
     let pick = match tx.dialect() {
         Dialect::Sqlite => {
             "select delivery_id from outbox where state = 'pending' and next_attempt_at <= $1
@@ -149,12 +154,14 @@ pub async fn claim_due(tx: &mut Tx, now: Millis, lease: Millis, limit: i64) -> R
     let mut claimed = Vec::with_capacity(ids.len());
     for id in ids {
         let row: Claimed = on_tx!(tx, |c| {
-            sqlx::query("update outbox set next_attempt_at = $2, updated_at = $3 where delivery_id = $1")
-                .bind(id)
-                .bind(now + lease)
-                .bind(now)
-                .execute(&mut *c)
-                .await?;
+            sqlx::query(
+                "update outbox set next_attempt_at = $2, updated_at = $3 where delivery_id = $1",
+            )
+            .bind(id)
+            .bind(now + lease)
+            .bind(now)
+            .execute(&mut *c)
+            .await?;
             sqlx::query_as(
                 "select o.delivery_id, o.channel, o.recipient, o.subject, o.payload, o.attempts,
                         w.url, w.secret

@@ -91,9 +91,7 @@ pub fn check_policy(ack: i64, contain: i64, resolve: i64) -> Result<(), String> 
         }
     }
     if ack > contain || contain > resolve {
-        return Err(
-            "Times must not shrink along the way: acknowledge ≤ contain ≤ resolve.".into(),
-        );
+        return Err("Times must not shrink along the way: acknowledge ≤ contain ≤ resolve.".into());
     }
     Ok(())
 }
@@ -218,7 +216,10 @@ mod tests {
         assert_eq!(clock(45 * 60_000).state(), ClockState::NearBreach);
         assert_eq!(clock(60 * 60_000).state(), ClockState::Breached);
         assert_eq!(clock(10 * 60_000).describe(), "50 min left");
-        assert_eq!(clock(125 * 60_000).describe(), "breached, 1 h 5 min overdue");
+        assert_eq!(
+            clock(125 * 60_000).describe(),
+            "breached, 1 h 5 min overdue"
+        );
     }
 
     #[test]
@@ -233,7 +234,11 @@ mod tests {
     #[test]
     fn policy_times_must_grow_and_stay_within_a_year() {
         assert!(check_policy(15, 240, 1440).is_ok());
-        assert!(check_policy(0, 240, 1440).unwrap_err().contains("acknowledge"));
+        assert!(
+            check_policy(0, 240, 1440)
+                .unwrap_err()
+                .contains("acknowledge")
+        );
         assert!(check_policy(300, 240, 1440).unwrap_err().contains("shrink"));
         assert!(check_policy(15, 240, MAX_MINUTES + 1).is_err());
     }

@@ -43,7 +43,11 @@ fn to_policy(r: store::PolicyDbRow) -> Result<PolicyRow> {
 /// The policy, most severe first. Everyone who works cases may read it.
 pub async fn policy(p: &Platform, actor: &Actor) -> Result<Vec<PolicyRow>> {
     actor.require(Permission::CaseRead)?;
-    store::policy(&p.db).await?.into_iter().map(to_policy).collect()
+    store::policy(&p.db)
+        .await?
+        .into_iter()
+        .map(to_policy)
+        .collect()
 }
 
 /// Changes the minutes for one severity. Clocks already running keep their deadlines.
@@ -111,7 +115,12 @@ pub(crate) async fn acted(tx: &mut Tx, actor: &Actor, case_id: i64, now: Millis)
 
 /// The case reached `status`: contained (or later) stops the contain clock, closed the resolve
 /// clock too.
-pub(crate) async fn reached(tx: &mut Tx, case_id: i64, status: CaseStatus, now: Millis) -> Result<()> {
+pub(crate) async fn reached(
+    tx: &mut Tx,
+    case_id: i64,
+    status: CaseStatus,
+    now: Millis,
+) -> Result<()> {
     if status >= CaseStatus::Contained {
         store::meet(tx, case_id, ClockKind::Contain.as_str(), now).await?;
     }
@@ -180,7 +189,15 @@ pub async fn pause(p: &Platform, actor: &Actor, case_id: i64, reason: &str) -> R
     )
     .await?;
     let detail = json!({ "after": { "paused": true }, "reason": reason, "clocks": paused });
-    finish_change(p, tx, actor, now, case_id, case_event("case.sla_paused", case_id, detail)).await
+    finish_change(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.sla_paused", case_id, detail),
+    )
+    .await
 }
 
 /// Resumes the case's paused clocks; their deadlines move later by the pause.
@@ -208,7 +225,15 @@ pub async fn resume(p: &Platform, actor: &Actor, case_id: i64) -> Result<()> {
     )
     .await?;
     let detail = json!({ "after": { "paused": false }, "clocks": resumed });
-    finish_change(p, tx, actor, now, case_id, case_event("case.sla_resumed", case_id, detail)).await
+    finish_change(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.sla_resumed", case_id, detail),
+    )
+    .await
 }
 
 /// What one sweep did.
@@ -266,7 +291,13 @@ async fn warn(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis
     };
     let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
     let detail = json!({ "clock": kind.as_str(), "notified": told.len() });
-    audit(&mut tx, actor, now, case_event("case.sla_near_breach", case_id, detail)).await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        case_event("case.sla_near_breach", case_id, detail),
+    )
+    .await?;
     tx.commit().await?;
     p.live.inbox_changed(&p.db, &told).await;
     Ok(true)
@@ -274,13 +305,21 @@ async fn warn(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis
 
 /// Handles one breach: escalation to the next tier (or, at tier 3, the managers are told),
 /// notifications, timeline and audit, all or nothing.
-async fn breach(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis) -> Result<bool> {
+async fn breach(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    kind: &str,
+    now: Millis,
+) -> Result<bool> {
     let mut tx = p.db.begin().await?;
     let Some((tier, _, number, status)) = store::lock_case_for_sweep(&mut tx, case_id).await?
     else {
         return Ok(false);
     };
-    if status == CaseStatus::Closed.as_str() || !store::mark_breached(&mut tx, case_id, kind, now).await? {
+    if status == CaseStatus::Closed.as_str()
+        || !store::mark_breached(&mut tx, case_id, kind, now).await?
+    {
         return Ok(false);
     }
     let kind = ClockKind::parse(kind).map_err(Error::Internal)?;
@@ -344,7 +383,15 @@ async fn breach(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Mill
     let detail = json!({ "clock": kind.as_str(), "before": { "tier": tier },
         "after": { "tier": escalated_to.unwrap_or(tier) }, "escalated": escalated_to.is_some(),
         "overdue_by": span(now - overdue.unwrap_or(now)) });
-    finish_change(p, tx, actor, now, case_id, case_event("case.sla_breached", case_id, detail)).await?;
+    finish_change(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.sla_breached", case_id, detail),
+    )
+    .await?;
     p.live.inbox_changed(&p.db, &told).await;
     Ok(true)
 }

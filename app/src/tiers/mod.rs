@@ -387,7 +387,12 @@ mod tests {
         assert!(may_accept(manager(), pending).is_err());
         assert!(may_accept(analyst(2, 2), pending).is_ok());
         assert!(may_return(manager(), pending).is_ok());
-        assert!(may_move(analyst(2, 2), pending, 3).unwrap_err().message().contains("waiting"));
+        assert!(
+            may_move(analyst(2, 2), pending, 3)
+                .unwrap_err()
+                .message()
+                .contains("waiting")
+        );
     }
 
     #[test]

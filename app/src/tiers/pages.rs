@@ -86,14 +86,26 @@ impl Default for TierActions {
 
 /// Holder, tier and clocks of one case, with the moves the viewer may make.
 #[component]
-pub fn TierSection(case_id: i64, tier: i64, panel: TierPanel, actions: TierActions) -> impl IntoView {
+pub fn TierSection(
+    case_id: i64,
+    tier: i64,
+    panel: TierPanel,
+    actions: TierActions,
+) -> impl IntoView {
     let reason = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let assignee = RwSignal::new(panel.tier_analysts.first().cloned().unwrap_or_default());
     let return_reason = RwSignal::new(String::new());
     let pause_reason = RwSignal::new(String::new());
-    let paused = panel.clocks.iter().any(|c| c.paused_at.is_some() && c.met_at.is_none());
-    let to_tier = RwSignal::new(if panel.can_escalate { tier + 1 } else { tier - 1 });
+    let paused = panel
+        .clocks
+        .iter()
+        .any(|c| c.paused_at.is_some() && c.met_at.is_none());
+    let to_tier = RwSignal::new(if panel.can_escalate {
+        tier + 1
+    } else {
+        tier - 1
+    });
     let can_move = panel.can_escalate || panel.can_deescalate;
     view! {
         <section aria-labelledby="tier-h" class="tier-section">
@@ -134,7 +146,7 @@ pub fn TierSection(case_id: i64, tier: i64, panel: TierPanel, actions: TierActio
                 </form>
             })}
             {can_move.then(|| view! {
-                <form class="stacked-form escalate-form" aria-label="Move to another tier" on:submit=move |ev| {
+                <form class="stacked-form escalate-form" aria-label="Change tier" on:submit=move |ev| {
                     ev.prevent_default();
                     actions.move_tier.dispatch(MoveCaseTier {
                         case_id,
@@ -143,7 +155,7 @@ pub fn TierSection(case_id: i64, tier: i64, panel: TierPanel, actions: TierActio
                         handover_note: note.get_untracked(),
                     });
                 }>
-                    <label>"Move to tier "
+                    <label>"Target tier "
                         <select on:change=move |ev| to_tier.set(event_target_value(&ev).parse().unwrap_or(tier))>
                             {(1..=3).filter(|t| *t != tier).map(|t| view! {
                                 <option value=t.to_string() selected=move || to_tier.get() == t>{format!("Tier {t}")}</option>
@@ -278,9 +290,19 @@ pub fn TierQueuePage() -> impl IntoView {
 fn TierQueue() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let tier = Memo::new(move |_| params.with(|p| p.get("tier").and_then(|t| t.parse::<i64>().ok()).unwrap_or(1)));
-    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
-    let page = Resource::new(move || (tier.get(), before.get()), |(t, b)| tier_queue(t, b));
+    let tier = Memo::new(move |_| {
+        params.with(|p| {
+            p.get("tier")
+                .and_then(|t| t.parse::<i64>().ok())
+                .unwrap_or(1)
+        })
+    });
+    let before =
+        Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
+    let page = Resource::new(
+        move || (tier.get(), before.get()),
+        |(t, b)| tier_queue(t, b),
+    );
     view! {
         <div class="page-head">
             <h1>{move || format!("Tier {} queue", tier.get())}</h1>

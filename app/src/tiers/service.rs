@@ -71,7 +71,10 @@ fn to_escalation(r: store::EscalationRow) -> Result<Escalation> {
 }
 
 /// The case, locked, with what the rules look at and the pending move.
-async fn load(tx: &mut Tx, case_id: i64) -> Result<(CaseRow, CaseState, Option<store::EscalationRow>)> {
+async fn load(
+    tx: &mut Tx,
+    case_id: i64,
+) -> Result<(CaseRow, CaseState, Option<store::EscalationRow>)> {
     let c = load_for_change(tx, case_id).await?;
     let pending = store::pending_in_tx(tx, case_id).await?;
     let state = CaseState {
@@ -174,7 +177,16 @@ pub async fn claim(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
     };
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": me }, "tier": c.tier, "time_to_accept_ms": waited });
-    finish(p, tx, actor, now, case_id, case_event(action, case_id, detail), &[]).await?;
+    finish(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event(action, case_id, detail),
+        &[],
+    )
+    .await?;
     get(p, case_id).await
 }
 
@@ -212,18 +224,23 @@ pub async fn release(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> 
         Happened {
             kind: EventKind::Assignment,
             at: now,
-            summary: &format!(
-                "Released to the tier {} queue by {}",
-                c.tier,
-                actor.label()
-            ),
+            summary: &format!("Released to the tier {} queue by {}", c.tier, actor.label()),
             detail: json!({ "before": c.assignee_id, "after": null }),
         },
     )
     .await?;
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": null }, "tier": c.tier });
-    finish(p, tx, actor, now, case_id, case_event("case.released", case_id, detail), &[]).await?;
+    finish(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.released", case_id, detail),
+        &[],
+    )
+    .await?;
     get(p, case_id).await
 }
 
@@ -246,7 +263,9 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
         })?;
     may_assign(who(actor), state, assignee_tier).map_err(refused)?;
     if c.assignee_id == Some(assignee) {
-        return Err(Error::conflict(format!("{username} already holds this case.")));
+        return Err(Error::conflict(format!(
+            "{username} already holds this case."
+        )));
     }
     store::set_holder(&mut tx, case_id, c.tier, Some(assignee), now).await?;
     if let Some(e) = &pending {
@@ -277,7 +296,16 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
     let told = notify::send(p, &mut tx, actor, &[recipient], &n, now).await?;
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": assignee, "assignee": username } });
-    finish(p, tx, actor, now, case_id, case_event("case.assigned", case_id, detail), &told).await?;
+    finish(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event("case.assigned", case_id, detail),
+        &told,
+    )
+    .await?;
     get(p, case_id).await
 }
 
@@ -319,7 +347,16 @@ pub async fn move_tier(
     let detail = json!({ "escalation_id": escalation_id, "before": { "tier": c.tier,
         "assignee_id": c.assignee_id }, "after": { "tier": to_tier, "assignee_id": null },
         "reason": reason });
-    finish(p, tx, actor, now, case_id, case_event(action, case_id, detail), &told).await?;
+    finish(
+        p,
+        tx,
+        actor,
+        now,
+        case_id,
+        case_event(action, case_id, detail),
+        &told,
+    )
+    .await?;
     get(p, case_id).await
 }
 
@@ -520,10 +557,17 @@ fn clone_row(e: &store::EscalationRow) -> store::EscalationRow {
 }
 
 /// A tier's queue: open cases nobody holds, newest first, with waiting moves and SLA clocks.
-pub async fn queue(p: &Platform, actor: &Actor, tier: i64, before: Option<i64>) -> Result<QueuePage> {
+pub async fn queue(
+    p: &Platform,
+    actor: &Actor,
+    tier: i64,
+    before: Option<i64>,
+) -> Result<QueuePage> {
     actor.require(Permission::CaseRead)?;
     if !(1..=3).contains(&tier) {
-        return Err(Error::invalid(format!("Tier must be 1, 2 or 3, not {tier}.")));
+        return Err(Error::invalid(format!(
+            "Tier must be 1, 2 or 3, not {tier}."
+        )));
     }
     let mut rows = store::queue(&p.db, tier, before, QUEUE_PAGE + 1).await?;
     let more = rows.len() as i64 > QUEUE_PAGE;

@@ -104,12 +104,7 @@ pub struct Decision<'a> {
     pub return_reason: Option<&'a str>,
 }
 
-pub async fn decide(
-    tx: &mut Tx,
-    escalation_id: i64,
-    d: &Decision<'_>,
-    now: Millis,
-) -> Result<()> {
+pub async fn decide(tx: &mut Tx, escalation_id: i64, d: &Decision<'_>, now: Millis) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
@@ -182,7 +177,11 @@ pub async fn held_by(db: &Db, user_id: i64, limit: i64) -> Result<Vec<CaseRow>> 
 }
 
 /// Open tasks assigned to the user: those with a due date first, soonest first.
-pub async fn tasks_of(db: &Db, user_id: i64, limit: i64) -> Result<Vec<(i64, String, String, String, Option<i64>)>> {
+pub async fn tasks_of(
+    db: &Db,
+    user_id: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String, String, String, Option<i64>)>> {
     Ok(on_pool!(db, |pool| sqlx::query_as(
         "select t.task_id, c.number, t.title, t.status, t.due_at from case_task t
          join incident_case c on c.case_id = t.case_id
@@ -220,7 +219,8 @@ pub struct WorkloadDbRow {
 
 /// Open work per active analyst; each count is an index range on the analyst's own rows.
 pub async fn workload(db: &Db, now: Millis) -> Result<Vec<WorkloadDbRow>> {
-    Ok(on_pool!(db, |pool| sqlx::query_as(
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
         "select u.username, u.display_name, u.tier,
             (select count(*) from incident_case c
               where c.assignee_id = u.user_id and c.status <> 'closed') as open_cases,
@@ -235,7 +235,8 @@ pub async fn workload(db: &Db, now: Millis) -> Result<Vec<WorkloadDbRow>> {
     )
     .bind(now)
     .fetch_all(pool)
-    .await)?)
+    .await
+    })?)
 }
 
 /// An active analyst by username: (user_id, tier).

@@ -93,8 +93,11 @@ mod test_clock {
     ) -> axum::response::Response {
         p.clock.advance(time::Duration::minutes(a.minutes));
         match app::sla::service::sweep(&p).await {
-            Ok(s) => Json(serde_json::json!({ "now": p.clock.now(), "breached": s.breached,
-                "warned": s.warned })).into_response(),
+            Ok(s) => Json(
+                serde_json::json!({ "now": p.clock.now(), "breached": s.breached,
+                "warned": s.warned }),
+            )
+            .into_response(),
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
         }
     }
