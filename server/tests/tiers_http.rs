@@ -87,6 +87,11 @@ both_databases!(
         assert_eq!(String::from_utf8_lossy(&chunk).trim(), "data: changed");
         let res = call(&tom, &base, "unread_count", &[]).await;
         assert_eq!(res.text().await.unwrap(), "1");
+        // Visitors who are not signed in get no count, and the sign-in page stays a 200.
+        let anonymous = call(&reqwest::Client::new(), &base, "unread_count", &[]).await;
+        assert_eq!(anonymous.text().await.unwrap(), "null");
+        let login = reqwest::get(format!("{base}/login")).await.unwrap();
+        assert_eq!(login.status(), StatusCode::OK);
 
         let res = call(&tara, &base, "accept_case", &[("case_id", &id)]).await;
         assert_eq!(res.status(), StatusCode::FORBIDDEN);

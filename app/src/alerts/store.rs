@@ -379,6 +379,14 @@ pub async fn alert(db: &Db, alert_id: i64) -> Result<Option<AlertRow>> {
 
 /// The alert as seen inside `tx`, locked on Postgres until the transaction ends so two
 /// escalations or edits of one alert queue instead of both acting on what they read.
+/// The alert as `tx` sees it, without locking it (for reports on a change, e.g. webhooks).
+pub async fn alert_snapshot_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Option<AlertRow>> {
+    let sql = format!("{ALERT_COLUMNS} where a.alert_id = $1");
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(alert_id).fetch_optional(c).await
+    })?)
+}
+
 pub async fn alert_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Option<AlertRow>> {
     let sql = match tx.dialect() {
         crate::platform::db::Dialect::Sqlite => format!("{ALERT_COLUMNS} where a.alert_id = $1"),

@@ -107,6 +107,15 @@ pub async fn case_by_number(db: &Db, number: &str) -> Result<Option<CaseRow>> {
     })?)
 }
 
+/// The case as `tx` sees it, without locking it (for reports on a change, e.g. webhooks: taking
+/// the case lock after the audit head could deadlock with an edit holding it).
+pub async fn case_in_tx(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
+    let sql = format!("{CASE_COLUMNS} where c.case_id = $1");
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(&sql).bind(id).fetch_optional(c).await
+    })?)
+}
+
 /// The case inside `tx`, locked against concurrent edits on Postgres until the transaction ends.
 pub async fn case_for_update(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
     let sql = match tx.dialect() {

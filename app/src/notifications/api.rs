@@ -13,10 +13,17 @@ pub async fn notification_inbox(before: Option<i64>) -> AppResult<Inbox> {
     Ok(service::inbox(&p, &actor, before).await?)
 }
 
+/// The signed-in user's unread count; `None` for visitors who are not signed in (the header
+/// asks on every page, and a sign-in page must not answer 401 for it).
 #[server(prefix = "/rpc", endpoint = "unread_count")]
-pub async fn unread_count() -> AppResult<i64> {
-    let (p, actor) = session::current_actor().await?;
-    Ok(service::unread(&p, &actor).await?)
+pub async fn unread_count() -> AppResult<Option<i64>> {
+    let Ok((p, actor)) = session::current_actor().await else {
+        return Ok(None);
+    };
+    if actor.user_id().is_none() {
+        return Ok(None);
+    }
+    Ok(Some(service::unread(&p, &actor).await?))
 }
 
 /// Marks one notification read, or all of them without an id.

@@ -55,7 +55,7 @@ fn follow_inbox(tick: RwSignal<u64>, active: Signal<bool>) {
 #[derive(Clone, Copy)]
 pub struct Unread {
     pub tick: RwSignal<u64>,
-    pub count: Resource<Result<i64, crate::errors::AppError>>,
+    pub count: Resource<Result<Option<i64>, crate::errors::AppError>>,
 }
 
 impl Unread {
@@ -66,16 +66,16 @@ impl Unread {
     }
 }
 
-/// The header's link to the notification centre, with the unread count, for signed-in people
-/// (the count fails for everyone else and the bell stays away); it follows the inbox stream.
+/// The header's link to the notification centre, with the unread count, for signed-in people;
+/// it follows the inbox stream.
 #[component]
 pub fn Bell(unread: Unread) -> impl IntoView {
-    let signed_in = Signal::derive(move || matches!(unread.count.get(), Some(Ok(_))));
+    let signed_in = Signal::derive(move || matches!(unread.count.get(), Some(Ok(Some(_)))));
     follow_inbox(unread.tick, signed_in);
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
-                unread.count.await.ok().map(|n| {
+                unread.count.await.ok().flatten().map(|n| {
                     let badge = match n {
                         0 => String::new(),
                         n if n >= UNREAD_CAP => format!("{}+", UNREAD_CAP - 1),

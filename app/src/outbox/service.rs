@@ -197,18 +197,19 @@ pub async fn deliveries(
     Ok(DeliveryPage { deliveries, next })
 }
 
-/// The object a webhook message carries, read in the change's transaction: the case or alert
-/// as TheHive's API shows it, or `null` for other objects (their details still go along).
+/// The object a webhook message carries, read (not locked) in the change's transaction: the
+/// case or alert as TheHive's API shows it, or `null` for other objects (their details still go
+/// along).
 async fn thehive_object(tx: &mut Tx, object_type: &str, object_id: Option<&str>) -> Result<Value> {
     let Some(id) = object_id.and_then(|s| s.parse::<i64>().ok()) else {
         return Ok(Value::Null);
     };
     Ok(match object_type {
-        "case" => match cases::store::case_for_update(tx, id).await? {
+        "case" => match cases::store::case_in_tx(tx, id).await? {
             Some(row) => model::case(&cases::service::to_case(row)?),
             None => Value::Null,
         },
-        "alert" => match alerts::store::alert_in_tx(tx, id).await? {
+        "alert" => match alerts::store::alert_snapshot_in_tx(tx, id).await? {
             Some(row) => model::alert(&alerts::service::to_alert(row)?, 0),
             None => Value::Null,
         },

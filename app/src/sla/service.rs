@@ -264,7 +264,7 @@ pub async fn sweep(p: &Platform) -> Result<Sweep> {
 
 /// The holder, or the tier's analysts when nobody holds it.
 async fn watchers(tx: &mut Tx, case_id: i64, tier: i64) -> Result<Vec<(i64, Option<String>)>> {
-    let c = crate::cases::store::case_for_update(tx, case_id).await?;
+    let c = crate::cases::store::case_in_tx(tx, case_id).await?;
     match c.and_then(|c| c.assignee_id) {
         Some(id) => Ok(vec![notify::user_recipient(tx, id).await?]),
         None => notify::tier_recipients(tx, tier).await,
