@@ -516,7 +516,8 @@ async fn items(p: &Platform, rows: Vec<CaseRow>) -> Result<Vec<QueueItem>> {
             let pending = pending
                 .iter()
                 .find(|e| e.case_id == r.case_id)
-                .map(|e| to_escalation(clone_row(e)))
+                .cloned()
+                .map(to_escalation)
                 .transpose()?;
             let clocks = clocks.remove(&r.case_id).unwrap_or_default();
             let c = to_case(r)?;
@@ -534,26 +535,6 @@ async fn items(p: &Platform, rows: Vec<CaseRow>) -> Result<Vec<QueueItem>> {
             })
         })
         .collect()
-}
-
-fn clone_row(e: &store::EscalationRow) -> store::EscalationRow {
-    store::EscalationRow {
-        escalation_id: e.escalation_id,
-        case_id: e.case_id,
-        from_tier: e.from_tier,
-        to_tier: e.to_tier,
-        direction: e.direction.clone(),
-        reason: e.reason.clone(),
-        handover_note: e.handover_note.clone(),
-        previous_assignee_id: e.previous_assignee_id,
-        automatic: e.automatic,
-        state: e.state.clone(),
-        requested_by: e.requested_by.clone(),
-        requested_at: e.requested_at,
-        decided_by: e.decided_by.clone(),
-        decided_at: e.decided_at,
-        return_reason: e.return_reason.clone(),
-    }
 }
 
 /// A tier's queue: open cases nobody holds, newest first, with waiting moves and SLA clocks.

@@ -29,7 +29,7 @@ pub async fn set_holder(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub struct EscalationRow {
     pub escalation_id: i64,
     pub case_id: i64,
