@@ -62,6 +62,18 @@ pub(crate) async fn tier_recipients(tx: &mut Tx, tier: i64) -> Result<Vec<(i64, 
     }
 }
 
+/// `holder` if someone holds the work, else the analysts of `tier`.
+pub(crate) async fn holder_or_tier(
+    tx: &mut Tx,
+    holder: Option<i64>,
+    tier: i64,
+) -> Result<Vec<(i64, Option<String>)>> {
+    match holder {
+        Some(id) => Ok(vec![user_recipient(tx, id).await?]),
+        None => tier_recipients(tx, tier).await,
+    }
+}
+
 pub(crate) async fn user_recipient(tx: &mut Tx, user_id: i64) -> Result<(i64, Option<String>)> {
     Ok((user_id, store::email_of(tx, user_id).await?))
 }

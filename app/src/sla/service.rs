@@ -262,27 +262,22 @@ pub async fn sweep(p: &Platform) -> Result<Sweep> {
     Ok(done)
 }
 
-/// The holder, or the tier's analysts when nobody holds it.
-async fn watchers(tx: &mut Tx, case_id: i64, tier: i64) -> Result<Vec<(i64, Option<String>)>> {
-    let c = crate::cases::store::case_in_tx(tx, case_id).await?;
-    match c.and_then(|c| c.assignee_id) {
-        Some(id) => Ok(vec![notify::user_recipient(tx, id).await?]),
-        None => notify::tier_recipients(tx, tier).await,
-    }
-}
-
 async fn warn(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis) -> Result<bool> {
     let mut tx = p.db.begin().await?;
-    let Some((tier, _, number, _)) = store::lock_case_for_sweep(&mut tx, case_id).await? else {
+    let Some(c) = store::lock_case_for_sweep(&mut tx, case_id).await? else {
         return Ok(false);
     };
     if !store::mark_warned(&mut tx, case_id, kind, now).await? {
         return Ok(false);
     }
     let kind = ClockKind::parse(kind).map_err(Error::Internal)?;
-    let recipients = watchers(&mut tx, case_id, tier).await?;
-    let title = format!("{number}: {} runs out soon", kind.label().to_lowercase());
-    let link = format!("/cases/{number}");
+    let recipients = notify::holder_or_tier(&mut tx, c.assignee_id, c.tier).await?;
+    let title = format!(
+        "{}: {} runs out soon",
+        c.number,
+        kind.label().to_lowercase()
+    );
+    let link = format!("/cases/{}", c.number);
     let n = Notice {
         kind: NotificationKind::SlaNearBreach,
         title: &title,
@@ -313,18 +308,17 @@ async fn breach(
     now: Millis,
 ) -> Result<bool> {
     let mut tx = p.db.begin().await?;
-    let Some((tier, _, number, status)) = store::lock_case_for_sweep(&mut tx, case_id).await?
-    else {
+    let Some(c) = store::lock_case_for_sweep(&mut tx, case_id).await? else {
         return Ok(false);
     };
-    if status == CaseStatus::Closed.as_str()
-        || !store::mark_breached(&mut tx, case_id, kind, now).await?
-    {
+    if c.status == CaseStatus::Closed.as_str() {
         return Ok(false);
     }
+    let Some(due_at) = store::mark_breached(&mut tx, case_id, kind, now).await? else {
+        return Ok(false);
+    };
+    let (tier, number) = (c.tier, c.number.clone());
     let kind = ClockKind::parse(kind).map_err(Error::Internal)?;
-    let c = load_for_change(&mut tx, case_id).await?;
-    let overdue = store::due_at_in_tx(&mut tx, case_id, kind.as_str()).await?;
     let label = kind.label().to_lowercase();
     record(
         &mut tx,
@@ -333,9 +327,9 @@ async fn breach(
         case_id,
         Happened {
             kind: EventKind::Sla,
-            at: overdue.unwrap_or(now),
+            at: due_at,
             summary: &format!("SLA breached: {label}"),
-            detail: json!({ "clock": kind.as_str(), "due_at": overdue }),
+            detail: json!({ "clock": kind.as_str(), "due_at": due_at }),
         },
     )
     .await?;
@@ -382,7 +376,7 @@ async fn breach(
     told.extend(notify::send(p, &mut tx, actor, &recipients, &n, now).await?);
     let detail = json!({ "clock": kind.as_str(), "before": { "tier": tier },
         "after": { "tier": escalated_to.unwrap_or(tier) }, "escalated": escalated_to.is_some(),
-        "overdue_by": span(now - overdue.unwrap_or(now)) });
+        "overdue_by": span(now - due_at) });
     finish_change(
         p,
         tx,

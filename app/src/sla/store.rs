@@ -2,6 +2,7 @@
 //! several processes on one Postgres never handle the same breach twice.
 
 use crate::{
+    cases::store::{CASE_COLUMNS, CaseRow},
     execute_tx, on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::Dialect},
 };
@@ -180,22 +181,26 @@ pub async fn nearing(db: &Db, now: Millis, limit: i64) -> Result<Vec<(i64, Strin
     .await)?)
 }
 
-/// Marks a clock breached if it still is due and unhandled. The row is locked by this update
-/// until the transaction ends, and the guard makes a second process's attempt match nothing:
-/// whoever commits first handles the breach, the other sees `false`.
-pub async fn mark_breached(tx: &mut Tx, case_id: i64, kind: &str, now: Millis) -> Result<bool> {
-    let n = execute_tx!(
-        tx,
-        sqlx::query(
-            "update sla_clock set breached_at = $3, updated_at = $3
-             where case_id = $1 and kind = $2 and met_at is null and breached_at is null
-               and paused_at is null and due_at <= $3"
-        )
-        .bind(case_id)
-        .bind(kind)
-        .bind(now)
-    )?;
-    Ok(n > 0)
+/// Marks a clock breached if it still is due and unhandled, returning when it was due. The row
+/// is locked by this update until the transaction ends, and the guard makes a second process's
+/// attempt match nothing: whoever commits first handles the breach, the other sees `None`.
+pub async fn mark_breached(
+    tx: &mut Tx,
+    case_id: i64,
+    kind: &str,
+    now: Millis,
+) -> Result<Option<i64>> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "update sla_clock set breached_at = $3, updated_at = $3
+         where case_id = $1 and kind = $2 and met_at is null and breached_at is null
+           and paused_at is null and due_at <= $3
+         returning due_at"
+    )
+    .bind(case_id)
+    .bind(kind)
+    .bind(now)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// Marks a clock warned if it is still in its last quarter and unwarned.
@@ -216,21 +221,14 @@ pub async fn mark_warned(tx: &mut Tx, case_id: i64, kind: &str, now: Millis) -> 
 
 /// Locks the case row for the sweep, skipping it if another transaction holds it (another
 /// process handling the same breach, or a person changing the case): the next sweep retries.
-/// Returns the case's (tier, severity, number, status) when locked.
-pub async fn lock_case_for_sweep(
-    tx: &mut Tx,
-    case_id: i64,
-) -> Result<Option<(i64, i64, String, String)>> {
+pub async fn lock_case_for_sweep(tx: &mut Tx, case_id: i64) -> Result<Option<CaseRow>> {
     let sql = match tx.dialect() {
-        Dialect::Sqlite => {
-            "select tier, severity, number, status from incident_case where case_id = $1"
-        }
+        Dialect::Sqlite => format!("{CASE_COLUMNS} where c.case_id = $1"),
         Dialect::Postgres => {
-            "select tier, severity, number, status from incident_case where case_id = $1
-             for update skip locked"
+            format!("{CASE_COLUMNS} where c.case_id = $1 for update of c skip locked")
         }
     };
-    Ok(on_tx!(tx, |c| sqlx::query_as(sql)
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
         .bind(case_id)
         .fetch_optional(c)
         .await)?)
@@ -253,16 +251,5 @@ pub async fn due_within(
     .bind(now + horizon)
     .bind(limit)
     .fetch_all(pool)
-    .await)?)
-}
-
-/// When a clock of the case was due, read in the transaction.
-pub async fn due_at_in_tx(tx: &mut Tx, case_id: i64, kind: &str) -> Result<Option<i64>> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar(
-        "select due_at from sla_clock where case_id = $1 and kind = $2"
-    )
-    .bind(case_id)
-    .bind(kind)
-    .fetch_optional(c)
     .await)?)
 }

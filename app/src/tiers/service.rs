@@ -13,7 +13,10 @@ use crate::{
     alerts::Severity,
     cases::{
         Case, CaseStatus, EventKind,
-        service::{Happened, case_event, finish_change, load_for_change, record, to_case},
+        service::{
+            self as cases_service, Happened, case_event, finish_change, load_for_change, record,
+            to_case,
+        },
         store::CaseRow,
     },
     notifications::{
@@ -187,7 +190,7 @@ pub async fn claim(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
         &[],
     )
     .await?;
-    get(p, case_id).await
+    cases_service::get(p, actor, case_id).await
 }
 
 /// Accepts the move waiting for the analyst's tier; the analyst then holds the case.
@@ -205,7 +208,7 @@ pub async fn accept(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
         "after": { "assignee_id": me }, "time_to_accept_ms": waited });
     let event = case_event("case.escalation_accepted", case_id, detail);
     finish(p, tx, actor, now, case_id, event, &[]).await?;
-    get(p, case_id).await
+    cases_service::get(p, actor, case_id).await
 }
 
 /// Puts the case back in its tier's queue.
@@ -241,7 +244,7 @@ pub async fn release(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> 
         &[],
     )
     .await?;
-    get(p, case_id).await
+    cases_service::get(p, actor, case_id).await
 }
 
 /// Gives the case to an analyst of its tier (settling a waiting move on their behalf).
@@ -306,7 +309,7 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
         &told,
     )
     .await?;
-    get(p, case_id).await
+    cases_service::get(p, actor, case_id).await
 }
 
 /// Moves a case up or down a tier: it waits, unheld, in the target tier's queue. Going up needs
@@ -357,7 +360,7 @@ pub async fn move_tier(
         &told,
     )
     .await?;
-    get(p, case_id).await
+    cases_service::get(p, actor, case_id).await
 }
 
 /// A move between tiers, as requested.
@@ -477,10 +480,7 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
         },
     )
     .await?;
-    let recipients = match e.previous_assignee_id {
-        Some(id) => vec![notify::user_recipient(&mut tx, id).await?],
-        None => notify::tier_recipients(&mut tx, e.from_tier).await?,
-    };
+    let recipients = notify::holder_or_tier(&mut tx, e.previous_assignee_id, e.from_tier).await?;
     let title = format!("{} returned to tier {}: {reason}", c.number, e.from_tier);
     let link = case_link(&c.number);
     let n = Notice {
@@ -495,15 +495,7 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
         "assignee_id": e.previous_assignee_id }, "reason": reason });
     let event = case_event("case.escalation_returned", case_id, detail);
     finish(p, tx, actor, now, case_id, event, &told).await?;
-    get(p, case_id).await
-}
-
-async fn get(p: &Platform, case_id: i64) -> Result<Case> {
-    crate::cases::store::case(&p.db, case_id)
-        .await?
-        .map(to_case)
-        .transpose()?
-        .ok_or_else(|| Error::not_found(format!("There is no case {case_id}.")))
+    cases_service::get(p, actor, case_id).await
 }
 
 /// Queue items for these case rows: their waiting moves and clocks.
