@@ -102,7 +102,7 @@ both_databases!(
         let item = queue
             .items
             .iter()
-            .find(|i| i.case_id == case.case_id)
+            .find(|i| i.case.case_id == case.case_id)
             .unwrap();
         let pending = item.pending.as_ref().unwrap();
         assert_eq!(
@@ -115,7 +115,7 @@ both_databases!(
                 .unwrap()
                 .items
                 .iter()
-                .all(|i| i.case_id != case.case_id)
+                .all(|i| i.case.case_id != case.case_id)
         );
 
         // Both tier 2 analysts were told; tier 1 and 3 were not.

@@ -405,6 +405,23 @@ pub struct Case {
     pub legal_hold: bool,
 }
 
+impl Case {
+    /// The case as lists show it.
+    pub fn summary(self) -> CaseSummary {
+        CaseSummary {
+            case_id: self.case_id,
+            number: self.number,
+            title: self.title,
+            severity: self.severity,
+            status: self.status,
+            tier: self.tier,
+            assignee: self.assignee,
+            opened_at: self.opened_at,
+            updated_at: self.updated_at,
+        }
+    }
+}
+
 /// One timeline entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TimelineEvent {

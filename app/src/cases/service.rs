@@ -5,9 +5,9 @@
 use serde_json::json;
 
 use super::{
-    Case, CaseFilter, CaseObservable, CasePage, CasePatch, CaseStatus, CaseSummary, CaseTask,
-    ClosureVerdict, ContainmentAction, EventInput, EventKind, NewCase, NewTask, RelatedCase,
-    TaskLog, TaskStatus, TimelineEvent, TimelineFilter,
+    Case, CaseFilter, CaseObservable, CasePage, CasePatch, CaseStatus, CaseTask, ClosureVerdict,
+    ContainmentAction, EventInput, EventKind, NewCase, NewTask, RelatedCase, TaskLog, TaskStatus,
+    TimelineEvent, TimelineFilter,
     store::{self, CaseQuery, CaseRow, CaseWrite, NewCaseObservable, NewEvent, TimelineQuery},
 };
 use crate::{
@@ -629,20 +629,7 @@ pub async fn list(
     let next = more.then(|| rows.last().map(|r| r.case_id)).flatten();
     let cases = rows
         .into_iter()
-        .map(|r| {
-            let c = to_case(r)?;
-            Ok(CaseSummary {
-                case_id: c.case_id,
-                number: c.number,
-                title: c.title,
-                severity: c.severity,
-                status: c.status,
-                tier: c.tier,
-                assignee: c.assignee,
-                opened_at: c.opened_at,
-                updated_at: c.updated_at,
-            })
-        })
+        .map(|r| Ok(to_case(r)?.summary()))
         .collect::<Result<Vec<_>>>()?;
     Ok(CasePage { cases, next })
 }

@@ -143,12 +143,10 @@ pub async fn write(p: &Platform, actor: &Actor, notes: &str) -> Result<Handover>
     };
     let id = store::insert(&mut tx, &h, now).await?;
     let recipients = store::incoming(&mut tx).await?;
-    let title = format!("{label} handed over the {} shift", window.name);
-    let link = format!("/handover/{id}");
     let n = Notice {
         kind: NotificationKind::Handover,
-        title: &title,
-        link: &link,
+        title: format!("{label} handed over the {} shift", window.name),
+        link: format!("/handover/{id}"),
         case_id: None,
     };
     let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;

@@ -12,12 +12,24 @@ use crate::{
 pub const INBOX_PAGE: i64 = 50;
 
 /// What to tell people.
-pub struct Notice<'a> {
+pub struct Notice {
     pub kind: NotificationKind,
-    pub title: &'a str,
+    pub title: String,
     /// A path inside Casefile, e.g. `/cases/CF-2026-000001`.
-    pub link: &'a str,
+    pub link: String,
     pub case_id: Option<i64>,
+}
+
+impl Notice {
+    /// A notice that leads to the case page.
+    pub fn about_case(kind: NotificationKind, case_id: i64, number: &str, title: String) -> Self {
+        Self {
+            kind,
+            title,
+            link: format!("/cases/{number}"),
+            case_id: Some(case_id),
+        }
+    }
 }
 
 /// Sends `n` to each recipient (user id, e-mail) except `actor` itself, in `tx`. Returns the
@@ -27,7 +39,7 @@ pub(crate) async fn send(
     tx: &mut Tx,
     actor: &Actor,
     recipients: &[(i64, Option<String>)],
-    n: &Notice<'_>,
+    n: &Notice,
     now: Millis,
 ) -> Result<Vec<i64>> {
     let mut told = Vec::new();
@@ -39,8 +51,8 @@ pub(crate) async fn send(
             tx,
             *user_id,
             n.kind.as_str(),
-            n.title,
-            n.link,
+            &n.title,
+            &n.link,
             n.case_id,
             now,
         )

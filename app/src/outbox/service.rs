@@ -277,12 +277,12 @@ pub(crate) async fn enqueue_email(
     p: &Platform,
     tx: &mut Tx,
     address: &str,
-    n: &Notice<'_>,
+    n: &Notice,
     now: Millis,
 ) -> Result<()> {
     let link = match &p.settings.mail {
         Some(mail) => format!("{}{}", mail.public_origin, n.link),
-        None => n.link.to_owned(),
+        None => n.link.clone(),
     };
     let subject = format!("[Casefile] {}: {}", n.kind.label(), n.title);
     let body = format!(

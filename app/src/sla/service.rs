@@ -277,13 +277,7 @@ async fn warn(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis
         c.number,
         kind.label().to_lowercase()
     );
-    let link = format!("/cases/{}", c.number);
-    let n = Notice {
-        kind: NotificationKind::SlaNearBreach,
-        title: &title,
-        link: &link,
-        case_id: Some(case_id),
-    };
+    let n = Notice::about_case(NotificationKind::SlaNearBreach, case_id, &c.number, title);
     let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
     let detail = json!({ "clock": kind.as_str(), "notified": told.len() });
     audit(
@@ -366,13 +360,7 @@ async fn breach(
         Some(t) => format!("{number}: {label} breached; escalated to tier {t}"),
         None => format!("{number}: {label} breached (tier 3)"),
     };
-    let link = format!("/cases/{number}");
-    let n = Notice {
-        kind: NotificationKind::SlaBreached,
-        title: &title,
-        link: &link,
-        case_id: Some(case_id),
-    };
+    let n = Notice::about_case(NotificationKind::SlaBreached, case_id, &number, title);
     told.extend(notify::send(p, &mut tx, actor, &recipients, &n, now).await?);
     let detail = json!({ "clock": kind.as_str(), "before": { "tier": tier },
         "after": { "tier": escalated_to.unwrap_or(tier) }, "escalated": escalated_to.is_some(),

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::{
     accounts::roles::{Role, Tier},
     alerts::Severity,
-    cases::CaseStatus,
+    cases::CaseSummary,
     sla::Clock,
 };
 
@@ -99,14 +99,7 @@ impl Escalation {
 /// A case in a queue or on "my work".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueueItem {
-    pub case_id: i64,
-    pub number: String,
-    pub title: String,
-    pub severity: Severity,
-    pub status: CaseStatus,
-    pub tier: i64,
-    pub assignee: Option<String>,
-    pub opened_at: i64,
+    pub case: CaseSummary,
     /// The move waiting for this tier, with its handover note.
     pub pending: Option<Escalation>,
     pub clocks: Vec<Clock>,

@@ -254,15 +254,15 @@ fn QueueTable(items: Vec<QueueItem>, empty: &'static str) -> impl IntoView {
                 <th scope="col">"Handover"</th>
             </tr></thead>
             <tbody>
-                {items.into_iter().map(|c| view! {
+                {items.into_iter().map(|item| { let c = item.case; view! {
                     <tr>
                         <td><A href=format!("/cases/{}", c.number)>{c.number.clone()}</A></td>
                         <td><span class=format!("sev sev-{}", c.severity.as_str())>{c.severity.as_str()}</span></td>
                         <td>{c.title.clone()}</td>
                         <td>{c.status.label()}</td>
                         <td class="num">{c.tier}</td>
-                        <td><UrgentClock clocks=c.clocks.clone()/></td>
-                        <td>{c.pending.clone().map(|e| view! {
+                        <td><UrgentClock clocks=item.clocks/></td>
+                        <td>{item.pending.map(|e| view! {
                             <span class="muted">{format!("from tier {} by {}: ", e.from_tier, e.requested_by)}</span>
                             {e.reason.clone()}
                             {(!e.handover_note.is_empty()).then(|| view! {
@@ -270,7 +270,7 @@ fn QueueTable(items: Vec<QueueItem>, empty: &'static str) -> impl IntoView {
                             })}
                         })}</td>
                     </tr>
-                }).collect_view()}
+                }}).collect_view()}
             </tbody>
         </table>
     }

@@ -89,10 +89,6 @@ async fn load(
     Ok((c, state, pending))
 }
 
-fn case_link(number: &str) -> String {
-    format!("/cases/{number}")
-}
-
 /// Commits a case change, then tells open case pages and the notified people's bells.
 async fn finish(
     p: &Platform,
@@ -289,13 +285,7 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
     .await?;
     let recipient = notify::user_recipient(&mut tx, assignee).await?;
     let title = format!("{} assigned to you: {}", c.number, c.title);
-    let link = case_link(&c.number);
-    let n = Notice {
-        kind: NotificationKind::Assigned,
-        title: &title,
-        link: &link,
-        case_id: Some(case_id),
-    };
+    let n = Notice::about_case(NotificationKind::Assigned, case_id, &c.number, title);
     let told = notify::send(p, &mut tx, actor, &[recipient], &n, now).await?;
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": assignee, "assignee": username } });
@@ -434,13 +424,12 @@ pub(crate) async fn move_in_tx(
     .await?;
     let recipients = notify::tier_recipients(tx, m.to_tier).await?;
     let title = format!("{} moved to tier {}: {}", c.number, m.to_tier, c.title);
-    let link = case_link(&c.number);
-    let n = Notice {
-        kind: NotificationKind::EscalatedToTier,
-        title: &title,
-        link: &link,
-        case_id: Some(c.case_id),
-    };
+    let n = Notice::about_case(
+        NotificationKind::EscalatedToTier,
+        c.case_id,
+        &c.number,
+        title,
+    );
     let told = notify::send(p, tx, actor, &recipients, &n, now).await?;
     Ok((escalation_id, told))
 }
@@ -482,13 +471,7 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
     .await?;
     let recipients = notify::holder_or_tier(&mut tx, e.previous_assignee_id, e.from_tier).await?;
     let title = format!("{} returned to tier {}: {reason}", c.number, e.from_tier);
-    let link = case_link(&c.number);
-    let n = Notice {
-        kind: NotificationKind::Returned,
-        title: &title,
-        link: &link,
-        case_id: Some(case_id),
-    };
+    let n = Notice::about_case(NotificationKind::Returned, case_id, &c.number, title);
     let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
     let detail = json!({ "escalation_id": e.escalation_id,
         "before": { "tier": c.tier }, "after": { "tier": e.from_tier,
@@ -512,16 +495,8 @@ async fn items(p: &Platform, rows: Vec<CaseRow>) -> Result<Vec<QueueItem>> {
                 .map(to_escalation)
                 .transpose()?;
             let clocks = clocks.remove(&r.case_id).unwrap_or_default();
-            let c = to_case(r)?;
             Ok(QueueItem {
-                case_id: c.case_id,
-                number: c.number,
-                title: c.title,
-                severity: c.severity,
-                status: c.status,
-                tier: c.tier,
-                assignee: c.assignee,
-                opened_at: c.opened_at,
+                case: to_case(r)?.summary(),
                 pending,
                 clocks,
             })
