@@ -358,8 +358,111 @@ both_databases!(
             .find(|c| c.kind == ClockKind::Contain)
             .unwrap();
         assert_eq!(contain.state(), ClockState::Met);
+        cases::close(
+            &p,
+            &t1,
+            case.case_id,
+            None,
+            "true_positive_with_impact",
+            "Restored from backup",
+        )
+        .await
+        .unwrap();
+        let resolve = clocks(p.clone())
+            .await
+            .into_iter()
+            .find(|c| c.kind == ClockKind::Resolve)
+            .unwrap();
+        assert_eq!(resolve.met_at, Some(p.clock.now()));
     }
 );
+
+both_databases!(
+    admins_set_the_policy_per_severity_and_new_cases_follow_it,
+    |p| async move {
+        let admin = {
+            add_user(&p, "root", "admin", None).await;
+            sign_in(&p, "root").await.1
+        };
+        let t1 = analyst(&p, "tara", 1).await;
+        assert!(matches!(
+            sla::set_policy(&p, &t1, "high", 10, 60, 600).await,
+            Err(Error::Forbidden(_))
+        ));
+        assert!(matches!(
+            sla::set_policy(&p, &admin, "high", 90, 60, 600).await,
+            Err(Error::Invalid(_))
+        ));
+        assert!(matches!(
+            sla::set_policy(&p, &admin, "urgent", 10, 60, 600).await,
+            Err(Error::Invalid(_))
+        ));
+        let before = audit_actions(&p).await.len();
+        let row = sla::set_policy(&p, &admin, "high", 10, 60, 600)
+            .await
+            .unwrap();
+        assert_eq!(
+            (row.acknowledge_minutes, row.updated_by.as_str()),
+            (10, "root")
+        );
+        assert_eq!(
+            audit_actions(&p).await[before..],
+            ["sla.policy_updated".to_string()]
+        );
+        let policy = sla::policy(&p, &t1).await.unwrap();
+        assert_eq!(
+            policy
+                .iter()
+                .find(|r| r.severity.as_str() == "high")
+                .unwrap()
+                .contain_minutes,
+            60
+        );
+        let case = integration_case(&p, "New policy", "high").await;
+        let c = cases::get(&p, &system(), case.case_id).await.unwrap();
+        let clocks = tiers::panel(&p, &system(), &c).await.unwrap().clocks;
+        let budgets: Vec<i64> = clocks.iter().map(|c| c.budget_ms / 60_000).collect();
+        assert_eq!(budgets, [10, 60, 600]);
+    }
+);
+
+both_databases!(shifts_are_configured_without_overlaps, |p| async move {
+    let admin = {
+        add_user(&p, "root", "admin", None).await;
+        sign_in(&p, "root").await.1
+    };
+    let t1 = analyst(&p, "tara", 1).await;
+    let shifts = handover::shifts(&p, &t1).await.unwrap();
+    assert_eq!(
+        shifts.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(),
+        ["Early", "Late", "Night"]
+    );
+    let early = shifts[0].shift_id;
+    assert!(matches!(
+        handover::update_shift(&p, &t1, early, "Day", 360, 480).await,
+        Err(Error::Forbidden(_))
+    ));
+    let e = handover::update_shift(&p, &admin, early, "Day", 360, 540)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Invalid(m) if m.contains("overlap at 14:00")));
+    let after = handover::update_shift(&p, &admin, early, "Day", 420, 420)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            after[0].name.as_str(),
+            after[0].start_minute,
+            after[0].duration_minutes
+        ),
+        ("Day", 420, 420)
+    );
+    assert!(
+        audit_actions(&p)
+            .await
+            .contains(&"shift.updated".to_string())
+    );
+});
 
 /// Several Casefile processes on one Postgres: every process sweeps at once, each breach is
 /// handled exactly once. (On SQLite, one process: two concurrent sweeps in it.)

@@ -20,6 +20,24 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   await createAccount(page, "tina", "Tina Triage", "tina's long passphrase", "1");
   await createAccount(page, "otto", "Otto Investigator", "otto's long passphrase", "2");
   const token = await createToken(page, "siem-tiers", ["cases:write"]);
+
+  // The administrator's settings: SLA minutes per severity, shifts, a webhook.
+  await page.goto("/admin/sla");
+  await hydrated(page);
+  await page.getByLabel("high: acknowledge minutes").fill("25");
+  await page.getByRole("button", { name: "Save high" }).click();
+  await expect(page.getByRole("row", { name: /high/ })).toContainText("e2e-admin");
+  await expect(page.getByRole("form", { name: "Shift Early" })).toBeVisible();
+  await checkA11y(page);
+  await page.goto("/admin/webhooks");
+  await hydrated(page);
+  await page.getByLabel("Name", { exact: true }).fill("soar-e2e");
+  await page.getByLabel("URL").fill("http://127.0.0.1:9/hooks/casefile");
+  await page.getByLabel(/Events/).fill("case.escalated");
+  await page.getByRole("button", { name: "Add webhook" }).click();
+  await expect(page.getByTestId("webhook-secret")).not.toBeEmpty();
+  await expect(page.getByRole("row", { name: /soar-e2e/ })).toContainText("case.escalated");
+  await checkA11y(page);
   const lateral = await siemCase(page, token, "Admin logins from a new country", 2);
   const idle = await siemCase(page, token, "Mass file renames on a file server", 4);
 
