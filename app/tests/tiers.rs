@@ -409,6 +409,7 @@ both_databases!(
             audit_actions(&p).await[before..],
             ["sla.policy_updated".to_string()]
         );
+        assert_eq!(sla::policy(&p, &admin).await.unwrap().len(), 5);
         let policy = sla::policy(&p, &t1).await.unwrap();
         assert_eq!(
             policy
