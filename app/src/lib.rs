@@ -13,6 +13,7 @@ pub mod cases;
 pub mod components;
 pub mod errors;
 pub mod evidence;
+pub mod exports;
 pub mod handover;
 pub mod notifications;
 pub mod observables;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/notifications") view=notifications::pages::NotificationsPage/>
                     <Route path=path!("/handover") view=handover::pages::HandoverPage/>
                     <Route path=path!("/handover/:id") view=handover::pages::HandoverRecordPage/>
+                    <Route path=path!("/audit") view=audit::pages::AuditLogPage/>
                     <Route path=path!("/admin/sla") view=sla::pages::AdminSlaPage/>
                     <Route path=path!("/admin/webhooks") view=outbox::pages::AdminWebhooksPage/>
                     <Route path=path!("/admin/playbooks") view=playbooks::pages::AdminPlaybooksPage/>

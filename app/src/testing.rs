@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::{
     accounts::{NewUser, service},
     evidence::locker::{Backend, Locker},
-    platform::{Actor, Clock, Db, Platform, Settings, actor::Principal, secrets::Secret},
+    platform::{Actor, AuditKey, Clock, Db, Platform, Settings, actor::Principal, secrets::Secret},
 };
 use tower_sessions::{MemoryStore, Session};
 
@@ -81,6 +81,7 @@ pub async fn platform_with(url: &str, backend: Backend) -> Platform {
         Settings::default(),
         locker,
     )
+    .with_audit_key(AuditKey::generate())
 }
 
 /// The evidence size limit in tests: small, so the limit is cheap to exceed.

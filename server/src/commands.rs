@@ -1,14 +1,16 @@
-//! The command-line commands: `serve`, `user add`, `user reset-password`, `token create`.
+//! The command-line commands: `serve`, `user add`, `user reset-password`, `token create`,
+//! `audit verify`, `verify-export`.
 
 use std::io::Read as _;
 
 use app::{
     accounts::{NewUser, service},
-    platform::{Actor, Error, Result, secrets::Secret},
+    audit::{signing::parse_public_key, verify::verify_log},
+    platform::{Actor, AuditKey, Error, Result, secrets::Secret},
 };
 
 use crate::{
-    config::{Cli, Command, TokenCommand, UserCommand},
+    config::{AuditCommand, Cli, Command, TokenCommand, UserCommand},
     startup,
 };
 
@@ -61,6 +63,43 @@ pub async fn run(cli: Cli) -> Result<()> {
                 created.summary.scopes.join(", ")
             );
             Ok(())
+        }
+        Command::Audit(AuditCommand::Verify { db, public_key }) => {
+            let platform =
+                startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
+            let trusted = match public_key {
+                Some(hex) => Some(parse_public_key(&hex).map_err(Error::invalid)?),
+                None => match db.audit_key_path() {
+                    path if path.exists() => Some(AuditKey::load_or_create(&path)?.verifying_key()),
+                    _ => None,
+                },
+            };
+            let report = verify_log(&platform.db, trusted.as_ref()).await?;
+            if trusted.is_none() {
+                eprintln!("No key file and no --public-key: checkpoint signatures were not checked.");
+            }
+            println!("{}", report.summary());
+            match report.is_intact() {
+                true => Ok(()),
+                false => Err(Error::invalid("the audit log failed verification")),
+            }
+        }
+        Command::VerifyExport { bundle, public_key } => {
+            let trusted = public_key
+                .map(|hex| parse_public_key(&hex).map_err(Error::invalid))
+                .transpose()?;
+            let report = app::exports::verify::verify_bundle_file(&bundle, trusted.as_ref())?;
+            for line in &report.checked {
+                println!("ok    {line}");
+            }
+            for line in &report.problems {
+                println!("BAD   {line}");
+            }
+            println!("{}", report.summary());
+            match report.problems.is_empty() {
+                true => Ok(()),
+                false => Err(Error::invalid("the bundle failed verification")),
+            }
         }
     }
 }

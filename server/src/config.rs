@@ -25,6 +25,32 @@ pub enum Command {
     /// Manage API tokens for machines (SIEM forwarders).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check the tamper-evident audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Check a case bundle (zip) offline: every file's SHA-256 against its manifest, and the
+    /// manifest's audit checkpoint signature. Exits non-zero and says what is wrong, if anything.
+    VerifyExport {
+        /// The bundle, as downloaded from a case page.
+        bundle: PathBuf,
+        /// The installation's checkpoint public key (hex, shown on the audit log page). Without
+        /// it the signature is checked against the key written in the manifest.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the whole log: every hash link, the head, and every signed checkpoint. Names the
+    /// first entry edited, deleted or inserted outside Casefile; exits non-zero if there is one.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+        /// Check checkpoint signatures against this public key (hex) instead of the key file's.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 /// Where the data lives; shared by every command.
@@ -37,9 +63,19 @@ pub struct DbArgs {
     /// Directory for the SQLite database and other local data.
     #[arg(long, env = "CASEFILE_DATA_DIR", default_value = "./casefile-data")]
     pub data_dir: PathBuf,
+    /// The Ed25519 key that signs audit checkpoints (64 hex digits); created on first start.
+    /// Several processes on one database must share it. Default: `<data dir>/audit-signing.key`.
+    #[arg(long, env = "CASEFILE_AUDIT_KEY_FILE")]
+    pub audit_key_file: Option<PathBuf>,
 }
 
 impl DbArgs {
+    pub fn audit_key_path(&self) -> PathBuf {
+        self.audit_key_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit-signing.key"))
+    }
+
     /// The URL to connect to, creating the data directory for the SQLite default.
     pub fn resolve_url(&self) -> std::io::Result<String> {
         if let Some(url) = &self.database_url {

@@ -1,10 +1,12 @@
 //! Background jobs of the process: deleting expired sessions and stale sign-in throttle rows,
-//! the SLA sweep (warnings and breaches), and sending what is in the outbox.
+//! the SLA sweep (warnings and breaches), signing audit checkpoints, and sending what is in the
+//! outbox.
 
 use std::time::Duration;
 
 use app::{
     accounts::service,
+    audit::service as audit,
     outbox::delivery::{Courier, deliver_due},
     platform::{Platform, session::Store},
     sla::service as sla,
@@ -13,6 +15,8 @@ use tower_sessions::ExpiredDeletion as _;
 
 /// How often clocks are checked; a breach is handled at most this long after it happens.
 const SLA_EVERY: Duration = Duration::from_secs(30);
+/// How often the audit chain's head is signed (when it moved).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
 /// How often the outbox is looked at.
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 
@@ -46,6 +50,16 @@ pub fn spawn(platform: Platform, store: Store, courier: Courier) {
             tick.tick().await;
             if let Err(e) = deliver_due(&p, &courier).await {
                 tracing::warn!(error = %e, "outbox delivery failed");
+            }
+        }
+    });
+    let p = platform.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = audit::checkpoint(&p).await {
+                tracing::warn!(error = %e, "signing an audit checkpoint failed");
             }
         }
     });

@@ -7,7 +7,7 @@ use app::outbox::delivery::Courier;
 use app::{
     accounts::service,
     platform::{
-        Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings, session::Store,
+        AuditKey, Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings, session::Store,
     },
 };
 use axum::Router;
@@ -105,7 +105,9 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
 
 /// `casefile serve`.
 pub async fn serve(args: ServeArgs) -> Result<()> {
-    let platform = open(&args.db, settings(&args), locker(&args)?).await?;
+    let platform = open(&args.db, settings(&args), locker(&args)?)
+        .await?
+        .with_audit_key(AuditKey::load_or_create(&args.db.audit_key_path())?);
     let first_admin = service::ensure_initial_admin(&platform).await?;
     let app = router(platform.clone(), &args).await?;
     let listener = TcpListener::bind(args.listen)

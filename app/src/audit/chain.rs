@@ -22,9 +22,10 @@ pub struct Canonical<'a> {
 }
 
 impl Canonical<'_> {
-    /// `sha256(prev_hash "\n" json_array(fields))`, lower-case hex.
+    /// `sha256(prev_hash "\n" json_array(fields))`, lower-case hex. The array is serialized
+    /// straight into the hasher: verification runs this for every entry of the log.
     pub fn hash(&self, prev_hash: &str) -> String {
-        let fields = serde_json::json!([
+        let fields = (
             self.seq,
             self.occurred_at,
             self.actor_user_id,
@@ -34,11 +35,11 @@ impl Canonical<'_> {
             self.object_type,
             self.object_id,
             self.detail,
-        ]);
+        );
         let mut h = Sha256::new();
         h.update(prev_hash.as_bytes());
         h.update(b"\n");
-        h.update(fields.to_string().as_bytes());
+        serde_json::to_writer(&mut h, &fields).expect("hashing cannot fail to write");
         hex::encode(h.finalize())
     }
 }
@@ -118,6 +119,21 @@ mod tests {
                 e
             })
             .collect()
+    }
+
+    #[test]
+    fn the_canonical_form_is_the_json_array_of_the_fields() {
+        let e = &chain(1)[0];
+        let expected = {
+            let fields = serde_json::json!([
+                e.seq, e.occurred_at, e.actor_user_id, e.actor_label, e.actor_ip, e.action,
+                e.object_type, e.object_id, e.detail
+            ]);
+            let mut h = Sha256::new();
+            h.update(format!("{GENESIS_HASH}\n{fields}").as_bytes());
+            hex::encode(h.finalize())
+        };
+        assert_eq!(e.hash, expected);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{AuditEntry, chain::Canonical};
+use super::{AuditEntry, Checkpoint, chain::Canonical};
 use crate::{
     on_pool, on_tx,
     platform::{Actor, Db, Result, Tx, clock::Millis, db::Dialect},
@@ -116,5 +116,143 @@ pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<Audi
         .bind(limit)
         .fetch_all(pool)
         .await
+    })?)
+}
+
+const ENTRY_COLUMNS: &str = "seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
+    object_type, object_id, detail, prev_hash, hash";
+
+/// The chain's head as stored: the last sequence number and its hash.
+pub async fn head(db: &Db) -> Result<(i64, String)> {
+    let head: Head = on_pool!(db, |pool| {
+        sqlx::query_as("select seq, hash from audit_head where audit_head_id = 1")
+            .fetch_one(pool)
+            .await
+    })?;
+    Ok((head.seq, head.hash))
+}
+
+/// Up to `limit` checkpoints with `seq > after`, in sequence order.
+pub async fn checkpoints_after(db: &Db, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
+             where seq > $1 order by seq limit $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// The newest checkpoint, if any.
+pub async fn last_checkpoint(db: &Db) -> Result<Option<Checkpoint>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
+             order by seq desc limit 1",
+        )
+        .fetch_optional(pool)
+        .await
+    })?)
+}
+
+/// The newest checkpoint at or before `seq`: the one that covers an entry.
+pub async fn checkpoint_covering(db: &Db, seq: i64) -> Result<Option<Checkpoint>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
+             where seq >= $1 order by seq limit 1",
+        )
+        .bind(seq)
+        .fetch_optional(pool)
+        .await
+    })?)
+}
+
+/// Stores a checkpoint; another process having signed the same entry is not an error.
+pub async fn insert_checkpoint(db: &Db, c: &Checkpoint, now: Millis) -> Result<bool> {
+    let inserted = on_pool!(db, |pool| {
+        sqlx::query(
+            "insert into audit_checkpoint (seq, hash, signed_at, public_key, signature, created_at)
+             values ($1, $2, $3, $4, $5, $6) on conflict (seq) do nothing",
+        )
+        .bind(c.seq)
+        .bind(&c.hash)
+        .bind(c.signed_at)
+        .bind(&c.public_key)
+        .bind(&c.signature)
+        .bind(now)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(inserted == 1)
+}
+
+/// The filters as bound values: `None` binds as SQL null, which turns its clause off.
+#[derive(Debug, Clone, Default)]
+pub struct Bounds {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub object_type: Option<String>,
+    pub object_id: Option<String>,
+    pub from: Option<Millis>,
+    pub to: Option<Millis>,
+}
+
+// `action` matches exactly or as a dotted prefix (`case` finds `case.escalated`).
+const FILTERS: &str = "($1 is null or actor_label = $1)
+    and ($2 is null or action = $2 or action like $2 || '.%')
+    and ($3 is null or object_type = $3)
+    and ($4 is null or object_id = $4)
+    and ($5 is null or occurred_at >= $5)
+    and ($6 is null or occurred_at < $6)";
+
+/// Up to `limit` matching entries with `seq < before`, newest first (the audit log page).
+pub async fn filtered_before(
+    db: &Db,
+    b: &Bounds,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
+    let sql = format!(
+        "select {ENTRY_COLUMNS} from audit_event where {FILTERS} and seq < $7
+         order by seq desc limit $8"
+    );
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&b.actor)
+            .bind(&b.action)
+            .bind(&b.object_type)
+            .bind(&b.object_id)
+            .bind(b.from)
+            .bind(b.to)
+            .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+    })?)
+}
+
+/// Up to `limit` matching entries with `seq > after`, oldest first (exports).
+pub async fn filtered_after(db: &Db, b: &Bounds, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+    let sql = format!(
+        "select {ENTRY_COLUMNS} from audit_event where {FILTERS} and seq > $7
+         order by seq limit $8"
+    );
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(&b.actor)
+            .bind(&b.action)
+            .bind(&b.object_type)
+            .bind(&b.object_id)
+            .bind(b.from)
+            .bind(b.to)
+            .bind(after)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
     })?)
 }

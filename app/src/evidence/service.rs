@@ -790,6 +790,52 @@ fn tampered(item: &ItemRow) -> Error {
     ))
 }
 
+/// Records that an item's content is being exported in a case bundle (custody `exported` and
+/// the audit row, in one transaction) and returns the item; the caller then streams its
+/// content from the locker.
+pub async fn record_export(
+    p: &Platform,
+    actor: &Actor,
+    evidence_id: i64,
+    bundle: &str,
+) -> Result<EvidenceItem> {
+    actor.require(Permission::EvidenceDownload)?;
+    let item = load_item(p, evidence_id).await?;
+    ensure_readable(&item)?;
+    let now = p.clock.now();
+    let label = actor.label();
+    let mut tx = p.db.begin().await?;
+    custody_event(
+        &mut tx,
+        actor,
+        now,
+        &item,
+        Step {
+            action: CustodyAction::Exported,
+            at: now,
+            from: None,
+            to: Some(&label),
+            reason: "Exported in a case bundle",
+            detail: json!({ "bundle": bundle }),
+        },
+    )
+    .await?;
+    audit(
+        &mut tx,
+        actor,
+        now,
+        evidence_audit(
+            "evidence.export",
+            item.evidence_id,
+            json!({ "case_id": item.case_id, "file_name": item.file_name, "bundle": bundle,
+                "sha256": item.sha256 }),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    to_item(item)
+}
+
 async fn record_download(
     p: &Platform,
     actor: &Actor,

@@ -18,6 +18,7 @@ pub use error::{Error, Result};
 pub use live::Live;
 pub use passwords::Passwords;
 
+pub use crate::audit::signing::AuditKey;
 pub use crate::evidence::locker::Locker;
 
 use std::sync::Arc;
@@ -82,6 +83,8 @@ pub struct Platform {
     pub live: Live,
     /// Where evidence content is stored.
     pub locker: Locker,
+    /// Signs audit checkpoints; `None` makes no checkpoints (and verifies no signatures).
+    pub audit_key: Option<Arc<AuditKey>>,
 }
 
 impl Platform {
@@ -93,7 +96,13 @@ impl Platform {
             settings: Arc::new(settings),
             live: Live::new(),
             locker,
+            audit_key: None,
         }
+    }
+
+    pub fn with_audit_key(mut self, key: AuditKey) -> Self {
+        self.audit_key = Some(Arc::new(key));
+        self
     }
 
     /// The platform provided to the leptos context by the server.

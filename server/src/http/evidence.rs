@@ -279,7 +279,7 @@ async fn download(p: Platform, actor: Actor, id: i64, q: DownloadQuery) -> Respo
 
 /// `attachment` with an ASCII fallback name and the exact name in RFC 5987 form, so the
 /// browser always saves and never renders, whatever the name contains.
-fn content_disposition(name: &str) -> String {
+pub fn content_disposition(name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {

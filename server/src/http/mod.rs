@@ -5,6 +5,7 @@ pub mod api;
 pub mod assets;
 pub mod browser;
 pub mod evidence;
+pub mod exports;
 pub mod health;
 pub mod live;
 pub mod security;
@@ -41,6 +42,7 @@ pub fn router<S: SessionStore + Clone>(
         .merge(api::router())
         .merge(test_clock_routes())
         .merge(evidence::router())
+        .merge(exports::router())
         .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())

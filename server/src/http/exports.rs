@@ -1,0 +1,104 @@
+//! Downloads for auditors and other tools: the audit log (JSONL, CSV), the alert and case
+//! lists (CSV) and case bundles (zip). Each streams; the services check rights and record the
+//! export on the audit log before the first byte.
+
+use app::{
+    alerts::QueueFilter,
+    audit::AuditFilter,
+    cases::{CaseFilter, service as cases},
+    exports::service::{self as exports, Export},
+    platform::{Error, Platform},
+};
+use axum::{
+    Extension, Router,
+    body::Body,
+    extract::{Path, Query},
+    http::{HeaderValue, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use serde::Deserialize;
+
+use super::{api::ApiError, browser::BrowserActor, evidence::content_disposition};
+
+pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
+        .route("/audit/export.jsonl", get(audit_jsonl))
+        .route("/audit/export.csv", get(audit_csv))
+        .route("/cases/export.csv", get(cases_csv))
+        .route("/alerts/export.csv", get(alerts_csv))
+        .route("/cases/{number}/bundle.zip", get(case_bundle))
+}
+
+/// The response for an export: streamed body, attachment name, never cached.
+pub fn attachment(e: Export) -> Response {
+    let mut res = Body::from_stream(e.body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(e.content_type));
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&e.file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    res
+}
+
+fn respond(result: Result<Export, Error>) -> Response {
+    match result {
+        Ok(e) => attachment(e),
+        Err(e) => ApiError(e).into_response(),
+    }
+}
+
+async fn audit_jsonl(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Query(filter): Query<AuditFilter>,
+) -> Response {
+    respond(exports::audit_log(&p, &actor, &filter, false).await)
+}
+
+async fn audit_csv(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Query(filter): Query<AuditFilter>,
+) -> Response {
+    respond(exports::audit_log(&p, &actor, &filter, true).await)
+}
+
+async fn cases_csv(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Query(filter): Query<CaseFilter>,
+) -> Response {
+    respond(exports::cases_csv(&p, &actor, filter).await)
+}
+
+async fn alerts_csv(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Query(filter): Query<QueueFilter>,
+) -> Response {
+    respond(exports::alerts_csv(&p, &actor, filter).await)
+}
+
+#[derive(Deserialize)]
+struct BundleOptions {
+    /// `1` to include the evidence files.
+    #[serde(default)]
+    evidence: Option<String>,
+}
+
+async fn case_bundle(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Path(number): Path<String>,
+    Query(o): Query<BundleOptions>,
+) -> Response {
+    let with_evidence = matches!(o.evidence.as_deref(), Some("1" | "true" | "on"));
+    let result = async {
+        let case = cases::find(&p, &actor, &number).await?;
+        exports::case_bundle(&p, &actor, case.case_id, with_evidence).await
+    };
+    respond(result.await)
+}
