@@ -73,8 +73,7 @@ fn describe(b: Break) -> ChainProblem {
             "its content does not match its hash: the entry was edited after it was written".into()
         }
         Break::BrokenLink { seq } => format!(
-            "it does not link to entry {}: an entry before it was inserted, replaced or re-hashed",
-            seq - 1
+            "entry {seq} does not link to it: this entry was inserted, or edited and re-hashed"
         ),
         Break::Gap { after, next } if next == after + 2 => {
             format!("entry {} is missing: it was deleted", after + 1)
@@ -85,10 +84,13 @@ fn describe(b: Break) -> ChainProblem {
             next - 1
         ),
     };
-    ChainProblem {
-        seq: b.seq(),
-        message,
-    }
+    // A broken link means the entry before it is the forgery: its own hash is consistent,
+    // but it is not the entry its successor was chained to.
+    let seq = match b {
+        Break::BrokenLink { seq } => seq - 1,
+        _ => b.seq(),
+    };
+    ChainProblem { seq, message }
 }
 
 fn check_checkpoint(
