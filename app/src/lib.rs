@@ -20,6 +20,7 @@ pub mod observables;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod platform;
+pub mod reports;
 pub mod playbooks;
 pub mod search;
 pub mod shell;
@@ -57,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/cases") view=cases::pages::CaseListPage/>
                     <Route path=path!("/cases/new") view=cases::pages::NewCasePage/>
                     <Route path=path!("/cases/:number") view=cases::pages::CasePage/>
+                    <Route path=path!("/cases/:number/report") view=reports::pages::ReportPage/>
                     <Route path=path!("/evidence/:id") view=evidence::pages::EvidencePage/>
                     <Route path=path!("/search") view=search::pages::SearchPage/>
                     <Route path=path!("/my-work") view=tiers::pages::MyWorkPage/>

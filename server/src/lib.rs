@@ -6,5 +6,6 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod jobs;
+pub mod render;
 pub mod startup;
 pub mod telemetry;

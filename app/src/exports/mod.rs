@@ -7,6 +7,8 @@ pub mod bundle;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod stix;
+#[cfg(feature = "ssr")]
 pub mod verify;
 
 use serde::{Deserialize, Serialize};

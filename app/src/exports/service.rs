@@ -240,6 +240,22 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
     })
 }
 
+/// The case's observables and indicators as a STIX 2.1 bundle.
+pub async fn stix(p: &Platform, actor: &Actor, case_id: i64) -> Result<Export> {
+    actor.require(Permission::CaseRead)?;
+    let case = cases::get(p, actor, case_id).await?;
+    let observables = cases::observables(p, actor, case_id).await?;
+    let bundle = super::stix::bundle(&case, &observables, p.clock.now());
+    let bytes = serde_json::to_vec_pretty(&bundle).map_err(|e| Error::internal(e.to_string()))?;
+    record_read(p, actor, "case.exported", "case", Some(case_id.to_string()),
+        json!({ "format": "stix", "objects": bundle["objects"].as_array().map_or(0, Vec::len) })).await?;
+    Ok(Export {
+        file_name: format!("{}-stix.json", case.number),
+        content_type: "application/stix+json;version=2.1",
+        body: futures::stream::once(async move { Ok(Bytes::from(bytes)) }).boxed(),
+    })
+}
+
 /// Buffer between the zip writer and the response: the most a bundle holds in memory besides
 /// one page of rows.
 const PIPE_BYTES: usize = 256 * 1024;

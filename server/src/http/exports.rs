@@ -1,5 +1,5 @@
 //! Downloads for auditors and other tools: the audit log (JSONL, CSV), the alert and case
-//! lists (CSV) and case bundles (zip). Each streams; the services check rights and record the
+//! lists (CSV), case bundles (zip) and STIX 2.1 bundles. Each streams; the services check rights and record the
 //! export on the audit log before the first byte.
 
 use app::{
@@ -28,6 +28,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/cases/export.csv", get(cases_csv))
         .route("/alerts/export.csv", get(alerts_csv))
         .route("/cases/{number}/bundle.zip", get(case_bundle))
+        .route("/cases/{number}/stix.json", get(case_stix))
 }
 
 /// The response for an export: streamed body, attachment name, never cached.
@@ -99,6 +100,18 @@ async fn case_bundle(
     let result = async {
         let case = cases::find(&p, &actor, &number).await?;
         exports::case_bundle(&p, &actor, case.case_id, with_evidence).await
+    };
+    respond(result.await)
+}
+
+async fn case_stix(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Path(number): Path<String>,
+) -> Response {
+    let result = async {
+        let case = cases::find(&p, &actor, &number).await?;
+        exports::stix(&p, &actor, case.case_id).await
     };
     respond(result.await)
 }

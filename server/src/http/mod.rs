@@ -8,6 +8,7 @@ pub mod evidence;
 pub mod exports;
 pub mod health;
 pub mod live;
+pub mod reports;
 pub mod security;
 pub mod thehive;
 
@@ -43,6 +44,7 @@ pub fn router<S: SessionStore + Clone>(
         .merge(test_clock_routes())
         .merge(evidence::router())
         .merge(exports::router())
+        .merge(reports::router())
         .merge(thehive::router())
         .leptos_routes_with_context(&options, routes, context, app_shell)
         .merge(assets::router())
