@@ -245,7 +245,7 @@ pub async fn stix(p: &Platform, actor: &Actor, case_id: i64) -> Result<Export> {
     actor.require(Permission::CaseRead)?;
     let case = cases::get(p, actor, case_id).await?;
     let observables = cases::observables(p, actor, case_id).await?;
-    let bundle = super::stix::bundle(&case, &observables, p.clock.now());
+    let bundle = super::stix::bundle(&case, &observables);
     let bytes = serde_json::to_vec_pretty(&bundle).map_err(|e| Error::internal(e.to_string()))?;
     record_read(p, actor, "case.exported", "case", Some(case_id.to_string()),
         json!({ "format": "stix", "objects": bundle["objects"].as_array().map_or(0, Vec::len) })).await?;

@@ -1,7 +1,8 @@
 //! A case's observables and indicators as a STIX 2.1 bundle: one cyber-observable object per
 //! observable STIX has a type for, an indicator (STIX pattern) per observable flagged as an
-//! IOC, and a grouping naming the case. Identifiers are deterministic, so re-exporting a case
-//! gives the same ids and tools can de-duplicate.
+//! IOC, and a grouping naming the case. Observable ids are deterministic (UUIDv5, as STIX
+//! requires), so tools de-duplicate them across exports; the objects Casefile authors get
+//! random UUIDv4 ids, as the specification asks of domain objects.
 
 use std::collections::BTreeMap;
 
@@ -15,8 +16,6 @@ use crate::{
 
 /// STIX 2.1's namespace for cyber-observable ids (section 2.9).
 const SCO_NAMESPACE: Uuid = uuid::uuid!("00abedb4-aa42-466c-9c01-fed23315a9b7");
-/// Casefile's own namespace for the ids of the objects it authors.
-const CASEFILE_NAMESPACE: Uuid = uuid::uuid!("6f1c1c2e-7f0a-4d0e-9d43-0c2b6f6f4a11");
 
 /// The SCO type, its properties, and the pattern an indicator of it would use.
 fn observable_object(o: &CaseObservable) -> Option<(&'static str, Value, String)> {
@@ -59,8 +58,8 @@ fn sco_id(kind: &str, props: &Value) -> String {
     format!("{kind}--{}", Uuid::new_v5(&SCO_NAMESPACE, text.as_bytes()))
 }
 
-fn casefile_id(kind: &str, name: &str) -> String {
-    format!("{kind}--{}", Uuid::new_v5(&CASEFILE_NAMESPACE, name.as_bytes()))
+fn sdo_id(kind: &str) -> String {
+    format!("{kind}--{}", Uuid::new_v4())
 }
 
 /// STIX timestamps: RFC 3339 in UTC with milliseconds.
@@ -72,9 +71,9 @@ fn stamp(ms: i64) -> String {
     }
 }
 
-/// The bundle; `now` is the export time (bundle id and object times come from the case).
-pub fn bundle(case: &Case, observables: &[CaseObservable], now: i64) -> Value {
-    let identity_id = casefile_id("identity", "casefile");
+/// The bundle; object times come from the case and its observables.
+pub fn bundle(case: &Case, observables: &[CaseObservable]) -> Value {
+    let identity_id = sdo_id("identity");
     let created = stamp(case.opened_at);
     let mut objects = vec![json!({
         "type": "identity", "spec_version": "2.1", "id": identity_id,
@@ -94,7 +93,7 @@ pub fn bundle(case: &Case, observables: &[CaseObservable], now: i64) -> Value {
             refs.push(id.clone());
         }
         if o.ioc {
-            let indicator_id = casefile_id("indicator", &format!("{}/{}", case.number, o.case_observable_id));
+            let indicator_id = sdo_id("indicator");
             let when = stamp(o.created_at);
             objects.push(json!({
                 "type": "indicator", "spec_version": "2.1", "id": indicator_id,
@@ -105,19 +104,12 @@ pub fn bundle(case: &Case, observables: &[CaseObservable], now: i64) -> Value {
                 "indicator_types": ["malicious-activity"],
                 "pattern": pattern, "pattern_type": "stix", "valid_from": when,
             }));
-            let rel_id = casefile_id("relationship", &format!("{indicator_id}/{id}"));
-            objects.push(json!({
-                "type": "relationship", "spec_version": "2.1", "id": rel_id,
-                "created": when, "modified": when, "created_by_ref": identity_id,
-                "relationship_type": "based-on", "source_ref": indicator_id, "target_ref": id,
-            }));
             refs.push(indicator_id);
-            refs.push(rel_id);
         }
     }
     if !refs.is_empty() {
         objects.push(json!({
-            "type": "grouping", "spec_version": "2.1", "id": casefile_id("grouping", &case.number),
+            "type": "grouping", "spec_version": "2.1", "id": sdo_id("grouping"),
             "created": created, "modified": stamp(case.updated_at.max(case.opened_at)),
             "created_by_ref": identity_id,
             "name": format!("{}: {}", case.number, case.title),
@@ -127,7 +119,7 @@ pub fn bundle(case: &Case, observables: &[CaseObservable], now: i64) -> Value {
     }
     json!({
         "type": "bundle",
-        "id": casefile_id("bundle", &format!("{}/{now}", case.number)),
+        "id": sdo_id("bundle"),
         "objects": objects,
     })
 }

@@ -76,6 +76,29 @@ impl TlpCeiling {
     }
 }
 
+/// Replaces each withheld value in `text` with a marker, so a report under a TLP ceiling does
+/// not leak withheld observables through the timeline, tasks or escalations that mention them.
+pub fn redact(text: &str, withheld: &[(String, &'static str)]) -> String {
+    let mut out = text.to_owned();
+    for (value, label) in withheld {
+        if !value.is_empty() && out.contains(value.as_str()) {
+            out = out.replace(value.as_str(), &format!("[withheld: {label}]"));
+        }
+    }
+    out
+}
+
+/// The TLP label of TheHive's TLP number.
+pub fn tlp_label(tlp: i64) -> &'static str {
+    match tlp {
+        0 => "TLP:CLEAR",
+        1 => "TLP:GREEN",
+        2 => "TLP:AMBER",
+        4 => "TLP:AMBER+STRICT",
+        _ => "TLP:RED",
+    }
+}
+
 /// A follow-up from the review.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ActionItem {
@@ -217,6 +240,15 @@ mod tests {
         assert!(!amber.admits(4), "AMBER+STRICT is left out");
         assert!(TlpCeiling::parse("TLP:RED").unwrap().admits(3));
         assert!(TlpCeiling::parse("purple").is_err());
+    }
+
+    #[test]
+    fn withheld_values_are_redacted() {
+        let withheld = vec![("203.0.113.66".to_owned(), "TLP:RED")];
+        assert_eq!(
+            redact("Blocked 203.0.113.66 at the edge", &withheld),
+            "Blocked [withheld: TLP:RED] at the edge"
+        );
     }
 
     #[test]

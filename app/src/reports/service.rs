@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    EvidenceLine, IncidentReport, MAX_REPORT_EVENTS, Review, ReviewInput, TlpCeiling,
+    EvidenceLine, IncidentReport, MAX_REPORT_EVENTS, Review, ReviewInput, TlpCeiling, redact,
+    tlp_label,
     store::{self, ReviewWrite},
 };
 use crate::{
@@ -99,7 +100,26 @@ pub async fn build(p: &Platform, actor: &Actor, case_id: i64, ceiling: TlpCeilin
     }
     let all = cases::observables(p, actor, case_id).await?;
     let total = all.len();
-    let observables: Vec<_> = all.into_iter().filter(|o| ceiling.admits(o.tlp)).collect();
+    let (observables, withheld): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| ceiling.admits(o.tlp));
+    let withheld: Vec<(String, &'static str)> =
+        withheld.into_iter().map(|o| (o.value, tlp_label(o.tlp))).collect();
+    for e in &mut timeline {
+        e.summary = redact(&e.summary, &withheld);
+        e.body = redact(&e.body, &withheld);
+        e.body_html = redact(&e.body_html, &withheld);
+        e.detail = redact(&e.detail, &withheld);
+    }
+    let mut tasks = cases::tasks(p, actor, case_id).await?;
+    for t in &mut tasks {
+        t.title = redact(&t.title, &withheld);
+        t.description = redact(&t.description, &withheld);
+        t.done_on = t.done_on.as_deref().map(|d| redact(d, &withheld));
+    }
+    let mut escalations = tiers::escalations(p, actor, case_id).await?;
+    for e in &mut escalations {
+        e.reason = redact(&e.reason, &withheld);
+        e.handover_note = redact(&e.handover_note, &withheld);
+    }
     let mut evidence_lines = Vec::new();
     let mut after = None;
     loop {
@@ -129,8 +149,8 @@ pub async fn build(p: &Platform, actor: &Actor, case_id: i64, ceiling: TlpCeilin
         observables_withheld: total - observables.len(),
         observables,
         evidence: evidence_lines,
-        tasks: cases::tasks(p, actor, case_id).await?,
-        escalations: tiers::escalations(p, actor, case_id).await?,
+        tasks,
+        escalations,
         techniques: cases::techniques(p, actor, case_id).await?,
         case,
     })

@@ -13,6 +13,7 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         db: DbArgs {
             database_url: None,
             data_dir: ".".into(),
+            audit_key_file: None,
         },
         listen: addr,
         public_url: public_url.map(str::to_owned),
