@@ -236,6 +236,13 @@ both_databases!(the_audit_log_page_filters_and_pages, |p| async move {
     let second = audit::log(&p, &auditor, &AuditFilter::default(), first.next_before).await.unwrap();
     assert_eq!(second.entries[0].seq, first.entries[49].seq - 1);
 
+    // Auditors read everything and change nothing; what anyone searches for is recorded.
+    assert!(matches!(cases::add_note(&p, &auditor, case_id, "hello").await, Err(Error::Forbidden(_))));
+    let q = app::search::SearchQuery { q: "Phishing".into(), ..Default::default() };
+    app::search::service::search(&p, &auditor, &q).await.unwrap();
+    let searched = audit::log(&p, &auditor, &AuditFilter { action: Some("search".into()), ..Default::default() }, None).await.unwrap();
+    assert!(searched.entries[0].detail.contains("Phishing"));
+
     // Verifying from the page is itself audited, and managers may not export.
     assert!(audit::verify(&p, &auditor).await.unwrap().is_intact());
     assert!(audit_actions(&p).await.contains(&"audit.verified".to_owned()));

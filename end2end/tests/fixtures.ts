@@ -39,13 +39,13 @@ export async function checkA11y(page: Page) {
 }
 
 /** As a signed-in admin: creates an account through the accounts page. */
-export async function createAccount(page: Page, username: string, displayName: string, password: string, tier = "1") {
+export async function createAccount(page: Page, username: string, displayName: string, password: string, tier = "1", role = "analyst") {
   await page.goto("/admin/accounts");
   await hydrated(page);
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Display name").fill(displayName);
-  await page.getByLabel("Role", { exact: true }).selectOption("analyst");
-  await page.getByLabel("Tier (analysts)").selectOption(tier);
+  await page.getByLabel("Role", { exact: true }).selectOption(role);
+  await page.getByLabel("Tier (analysts)").selectOption(role === "analyst" ? tier : "");
   await page.getByLabel("Initial password").fill(password);
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("status")).toContainText(`Created ${username}`);

@@ -153,6 +153,16 @@ both_databases!(auditors_export_and_the_bundle_verifies_with_the_cli, |p| async 
     let aud = signed_in(&base, "aud").await;
     let alice = signed_in(&base, "alice").await;
 
+    // Every page an auditor views is on the audit log; an analyst's are not.
+    let page = aud.get(format!("{base}/audit?action=case")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    alice.get(format!("{base}/cases")).send().await.unwrap();
+    let entries = app::audit::store::entries_after(&p.db, 0, 10_000).await.unwrap();
+    let views: Vec<_> = entries.iter().filter(|e| e.action == "page.viewed").collect();
+    assert_eq!(views.len(), 1, "{views:?}");
+    assert_eq!(views[0].actor_label, "aud");
+    assert_eq!(views[0].object_id.as_deref(), Some("/audit?action=case"));
+
     let res = aud.get(format!("{base}/audit/export.csv?action=case")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert!(res.headers()["content-disposition"].to_str().unwrap().contains("casefile-audit.csv"));

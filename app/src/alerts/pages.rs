@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{A, Form},
-    hooks::use_query_map,
+    hooks::{use_location, use_query_map},
 };
 
 use super::{
@@ -151,10 +151,12 @@ fn AlertQueue() -> impl IntoView {
         on_cleanup(move || handle.remove());
     }
     let current = move |k: &'static str| param(k).unwrap_or_default();
+    let location = use_location();
     view! {
         <div class="page-head">
             <h1>"Alert queue"</h1>
             <A href="/alerts/rules">"Detection rule feedback"</A>
+            <a href=move || format!("/alerts/export.csv{}", location.search.get()) download>"Export CSV"</a>
         </div>
         <Form method="GET" action="/alerts" attr:class="filters" attr:aria-label="Filter alerts">
             <label>"Status "

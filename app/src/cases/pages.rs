@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::{
     components::{A, Form},
-    hooks::{use_navigate, use_query_map},
+    hooks::{use_location, use_navigate, use_query_map},
 };
 
 pub use super::workspace::CasePage;
@@ -44,10 +44,12 @@ fn CaseList() -> impl IntoView {
         |(f, b)| case_list(f, b),
     );
     let current = move |k: &'static str| param(k).unwrap_or_default();
+    let location = use_location();
     view! {
         <div class="page-head">
             <h1>"Cases"</h1>
             <A href="/cases/new">"Open a case"</A>
+            <a href=move || format!("/cases/export.csv{}", location.search.get()) download>"Export CSV"</a>
         </div>
         <Form method="GET" action="/cases" attr:class="filters" attr:aria-label="Filter cases">
             <label>"Status "

@@ -279,6 +279,12 @@ fn CaseDetail(
             <dt>"TLP / PAP"</dt><dd>{tlp_name(c.tlp)}" / "{c.pap}</dd>
             <dt>"Legal hold"</dt><dd data-testid="legal-hold">{if c.legal_hold { "yes: nothing may be disposed of" } else { "no" }}</dd>
         </dl>
+        <nav class="case-records" aria-label="Reports and exports">
+            <A href=format!("/cases/{}/report", c.number)>"Incident report"</A>
+            <a href=format!("/cases/{}/stix.json", c.number) download>"STIX 2.1 bundle"</a>
+            <a href=format!("/cases/{}/bundle.zip", c.number) download>"Case bundle"</a>
+            <a href=format!("/cases/{}/bundle.zip?evidence=1", c.number) download>"Case bundle with evidence"</a>
+        </nav>
         {v.can_set_legal_hold.then(|| view! { <LegalHoldForm case_id held=c.legal_hold actions/> })}
         <TierSection case_id tier=c.tier panel=v.tier actions=actions.tier/>
         <Lifecycle case_id version=c.version current=c.status actions/>

@@ -50,6 +50,16 @@ pub async fn search(p: &Platform, actor: &Actor, q: &SearchQuery) -> Result<Sear
             )));
         }
     };
+    // Searches are sensitive reads: what someone looked for is on the audit log.
+    crate::audit::service::record_read(
+        p,
+        actor,
+        "search.performed",
+        "search",
+        None,
+        serde_json::json!({ "q": q.q, "status": q.status, "kind": q.kind }),
+    )
+    .await?;
     let mut rows = store::search(
         &p.db,
         &store::Search {

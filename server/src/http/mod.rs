@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod auditing;
 pub mod browser;
 pub mod evidence;
 pub mod exports;
@@ -50,6 +51,7 @@ pub fn router<S: SessionStore + Clone>(
         .merge(assets::router())
         .fallback(not_found)
         .with_state(options)
+        .layer(middleware::from_fn(auditing::auditor_page_views))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(security, security::guard))
         .layer(TraceLayer::new_for_http())

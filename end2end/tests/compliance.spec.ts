@@ -1,0 +1,65 @@
+// Compliance: a manager writes the post-incident review, opens the incident report and
+// downloads its PDF; an auditor finds no edit controls on the case, exports the case bundle,
+// and `casefile verify-export` accepts it against the key the audit log page shows.
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { ADMIN, checkA11y, createAccount, createToken, expect, hydrated, signIn, test } from "./fixtures";
+
+const casefileBin = process.env.CASEFILE_BIN ?? "../target/debug/casefile";
+
+test("a manager downloads the report PDF; an auditor exports a bundle that verifies", async ({ page, browser }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await createAccount(page, "mona", "Mona Manager", "mona's long passphrase", "", "manager");
+  await createAccount(page, "audrey", "Audrey Auditor", "audrey's long passphrase", "", "auditor");
+  const token = await createToken(page, "siem-compliance", ["cases:write"]);
+  const res = await page.request.post("/thehive/api/v1/case", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { title: "Ransomware precursor on FIN-SRV-2", description: "Cobalt Strike beacon seen by EDR", severity: 3 },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const number = (await res.json()).extraData.caseNumber as string;
+
+  // The manager writes the review and downloads the report.
+  const manager = await (await browser.newContext()).newPage();
+  await signIn(manager, "mona", "mona's long passphrase");
+  await manager.goto(`/cases/${number}`);
+  await hydrated(manager);
+  await manager.getByRole("link", { name: "Incident report" }).click();
+  await expect(manager.getByRole("heading", { name: `Incident report: ${number} Ransomware precursor on FIN-SRV-2` })).toBeVisible();
+  await hydrated(manager);
+  await manager.getByLabel("Executive summary").fill("Beacon isolated before encryption started.");
+  await manager.getByLabel(/Action items/).fill("Patch FIN-SRV-2 | mona | 2027-02-01");
+  await manager.getByRole("button", { name: "Save review" }).click();
+  await expect(manager.getByRole("status").filter({ hasText: "Review saved." })).toBeVisible();
+  await checkA11y(manager);
+  await manager.getByLabel("Include observables up to").selectOption("amber");
+  const [pdf] = await Promise.all([manager.waitForEvent("download"), manager.getByRole("link", { name: "PDF" }).click()]);
+  expect(pdf.suggestedFilename()).toBe(`${number}-incident-report.pdf`);
+  const pdfBytes = readFileSync(await pdf.path());
+  expect(pdfBytes.subarray(0, 5).toString()).toBe("%PDF-");
+  const html = await manager.request.get(`/cases/${number}/report.html?tlp=amber`);
+  expect(await html.text()).toContain("Beacon isolated before encryption started.");
+
+  // The auditor reads without edit controls and exports the bundle.
+  const auditor = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  await signIn(auditor, "audrey", "audrey's long passphrase");
+  await auditor.goto(`/cases/${number}`);
+  await hydrated(auditor);
+  await expect(auditor.getByRole("heading", { name: /Ransomware precursor/ })).toBeVisible();
+  await expect(auditor.locator("main form")).toHaveCount(0);
+  await expect(auditor.locator("main textarea")).toHaveCount(0);
+  const [bundle] = await Promise.all([auditor.waitForEvent("download"), auditor.getByRole("link", { name: "Case bundle", exact: true }).click()]);
+  expect(bundle.suggestedFilename()).toBe(`${number}-bundle.zip`);
+  const bundlePath = await bundle.path();
+
+  await auditor.goto("/audit?action=case");
+  await hydrated(auditor);
+  const key = (await auditor.getByTestId("audit-key").textContent())!.trim();
+  await expect(auditor.getByRole("cell", { name: "case.exported" }).first()).toBeVisible();
+  await auditor.getByRole("button", { name: "Verify the log" }).click();
+  await expect(auditor.getByTestId("chain-verdict")).toContainText("Audit log intact");
+  await checkA11y(auditor);
+  const out = execFileSync(casefileBin, ["verify-export", bundlePath, "--public-key", key]).toString();
+  expect(out).toContain("Bundle verified");
+});
