@@ -20,8 +20,8 @@ pub mod observables;
 pub mod outbox;
 #[cfg(feature = "ssr")]
 pub mod platform;
-pub mod reports;
 pub mod playbooks;
+pub mod reports;
 pub mod search;
 pub mod shell;
 pub mod sla;

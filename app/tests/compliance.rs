@@ -50,7 +50,9 @@ async fn history(p: &Platform) -> (Actor, i64, String) {
     .unwrap();
     let case = cases::open(p, &alice, c).await.unwrap();
     for i in 0..5 {
-        cases::add_note(p, &alice, case.case_id, &format!("Note {i}")).await.unwrap();
+        cases::add_note(p, &alice, case.case_id, &format!("Note {i}"))
+            .await
+            .unwrap();
     }
     (alice, case.case_id, case.number)
 }
@@ -65,7 +67,10 @@ async fn verdict(p: &Platform) -> Option<(i64, String)> {
 }
 
 async fn entry(p: &Platform, seq: i64) -> app::audit::AuditEntry {
-    audit_store::entries_after(&p.db, seq - 1, 1).await.unwrap().remove(0)
+    audit_store::entries_after(&p.db, seq - 1, 1)
+        .await
+        .unwrap()
+        .remove(0)
 }
 
 async fn put_back(p: &Platform, e: &app::audit::AuditEntry) {
@@ -103,7 +108,11 @@ both_databases!(the_verifier_names_each_tampered_entry, |p| async move {
 
     // Edited in place.
     let original = entry(&p, 5).await;
-    exec(&p, "update audit_event set detail = '{\"note\":\"nothing to see\"}' where seq = 5").await;
+    exec(
+        &p,
+        "update audit_event set detail = '{\"note\":\"nothing to see\"}' where seq = 5",
+    )
+    .await;
     let (seq, message) = verdict(&p).await.expect("edit detected");
     assert_eq!(seq, 5);
     assert!(message.contains("edited"), "{message}");
@@ -142,60 +151,103 @@ both_databases!(the_verifier_names_each_tampered_entry, |p| async move {
     assert_eq!(verdict(&p).await.unwrap().0, 4);
 });
 
-both_databases!(signed_checkpoints_catch_a_consistent_rewrite, |p| async move {
-    history(&p).await;
-    let signed = audit::checkpoint(&p).await.unwrap().unwrap();
-    // Someone rewrites entry 3 and re-hashes every later entry and the head: the chain is
-    // consistent again, but the checkpoint's signed hash no longer matches.
-    let entries = audit_store::entries_after(&p.db, 0, 10_000).await.unwrap();
-    let mut prev = entries[1].hash.clone();
-    for e in entries.iter().skip(2) {
-        let mut e = e.clone();
-        if e.seq == 3 {
-            e.actor_label = "mallory".into();
+both_databases!(
+    signed_checkpoints_catch_a_consistent_rewrite,
+    |p| async move {
+        history(&p).await;
+        let signed = audit::checkpoint(&p).await.unwrap().unwrap();
+        // Someone rewrites entry 3 and re-hashes every later entry and the head: the chain is
+        // consistent again, but the checkpoint's signed hash no longer matches.
+        let entries = audit_store::entries_after(&p.db, 0, 10_000).await.unwrap();
+        let mut prev = entries[1].hash.clone();
+        for e in entries.iter().skip(2) {
+            let mut e = e.clone();
+            if e.seq == 3 {
+                e.actor_label = "mallory".into();
+            }
+            e.prev_hash = prev.clone();
+            e.hash = Canonical::from(&e).hash(&e.prev_hash);
+            exec(
+                &p,
+                &format!("delete from audit_event where seq = {}", e.seq),
+            )
+            .await;
+            put_back(&p, &e).await;
+            prev = e.hash.clone();
         }
-        e.prev_hash = prev.clone();
-        e.hash = Canonical::from(&e).hash(&e.prev_hash);
-        exec(&p, &format!("delete from audit_event where seq = {}", e.seq)).await;
-        put_back(&p, &e).await;
-        prev = e.hash.clone();
-    }
-    exec(&p, &format!("update audit_head set hash = '{prev}' where audit_head_id = 1")).await;
-    let (seq, message) = verdict(&p).await.expect("rewrite detected");
-    assert_eq!(seq, signed.seq);
-    assert!(message.contains("rewritten somewhere in entries 1 to"), "{message}");
+        exec(
+            &p,
+            &format!("update audit_head set hash = '{prev}' where audit_head_id = 1"),
+        )
+        .await;
+        let (seq, message) = verdict(&p).await.expect("rewrite detected");
+        assert_eq!(seq, signed.seq);
+        assert!(
+            message.contains("rewritten somewhere in entries 1 to"),
+            "{message}"
+        );
 
-    // Rewriting the checkpoint's hash too makes it all consistent, except for the signature.
-    exec(&p, &format!("update audit_checkpoint set hash = '{}' where seq = {}", entry(&p, signed.seq).await.hash, signed.seq)).await;
-    assert_eq!(verify_log(&p.db, None).await.unwrap().problem, None, "without the key nothing shows");
-    let (seq, message) = verdict(&p).await.expect("re-signed checkpoint detected");
-    assert_eq!(seq, signed.seq);
-    assert!(message.contains("forged or altered"), "{message}");
-});
+        // Rewriting the checkpoint's hash too makes it all consistent, except for the signature.
+        exec(
+            &p,
+            &format!(
+                "update audit_checkpoint set hash = '{}' where seq = {}",
+                entry(&p, signed.seq).await.hash,
+                signed.seq
+            ),
+        )
+        .await;
+        assert_eq!(
+            verify_log(&p.db, None).await.unwrap().problem,
+            None,
+            "without the key nothing shows"
+        );
+        let (seq, message) = verdict(&p).await.expect("re-signed checkpoint detected");
+        assert_eq!(seq, signed.seq);
+        assert!(message.contains("forged or altered"), "{message}");
+    }
+);
 
 both_databases!(deleting_the_end_of_the_log_is_caught, |p| async move {
     history(&p).await;
     let signed = audit::checkpoint(&p).await.unwrap().unwrap();
-    exec(&p, &format!("delete from audit_event where seq >= {}", signed.seq - 1)).await;
+    exec(
+        &p,
+        &format!("delete from audit_event where seq >= {}", signed.seq - 1),
+    )
+    .await;
     let (seq, message) = verdict(&p).await.expect("truncation detected");
     assert_eq!(seq, signed.seq - 1);
     assert!(message.contains("end of the log was deleted"), "{message}");
     // Moving the head back as well: the signed checkpoint past the end still shows it.
     let last = entry(&p, signed.seq - 2).await;
-    exec(&p, &format!("update audit_head set seq = {}, hash = '{}' where audit_head_id = 1", last.seq, last.hash)).await;
+    exec(
+        &p,
+        &format!(
+            "update audit_head set seq = {}, hash = '{}' where audit_head_id = 1",
+            last.seq, last.hash
+        ),
+    )
+    .await;
     let (seq, message) = verdict(&p).await.expect("truncation detected");
     assert_eq!(seq, signed.seq - 1);
-    assert!(message.contains("signed in a checkpoint but are missing"), "{message}");
+    assert!(
+        message.contains("signed in a checkpoint but are missing"),
+        "{message}"
+    );
 });
 
 both_databases!(a_forged_checkpoint_is_refused, |p| async move {
     history(&p).await;
     let signed = audit::checkpoint(&p).await.unwrap().unwrap();
-    exec(&p, &format!(
-        "update audit_checkpoint set signature = '{}' where seq = {}",
-        "ab".repeat(64),
-        signed.seq
-    ))
+    exec(
+        &p,
+        &format!(
+            "update audit_checkpoint set signature = '{}' where seq = {}",
+            "ab".repeat(64),
+            signed.seq
+        ),
+    )
     .await;
     let (seq, message) = verdict(&p).await.expect("forged checkpoint detected");
     assert_eq!(seq, signed.seq);
@@ -208,44 +260,111 @@ both_databases!(the_audit_log_page_filters_and_pages, |p| async move {
     let (alice, case_id, _) = history(&p).await;
     let manager = person(&p, "maria", "manager").await;
     let auditor = person(&p, "aud", "auditor").await;
-    let all = audit::log(&p, &manager, &AuditFilter::default(), None).await.unwrap();
-    assert!(all.entries.windows(2).all(|w| w[0].seq > w[1].seq), "newest first");
+    let all = audit::log(&p, &manager, &AuditFilter::default(), None)
+        .await
+        .unwrap();
+    assert!(
+        all.entries.windows(2).all(|w| w[0].seq > w[1].seq),
+        "newest first"
+    );
 
-    let notes = AuditFilter { actor: Some("alice".into()), action: Some("case".into()), ..Default::default() };
+    let notes = AuditFilter {
+        actor: Some("alice".into()),
+        action: Some("case".into()),
+        ..Default::default()
+    };
     let page = audit::log(&p, &auditor, &notes, None).await.unwrap();
     assert!(page.entries.len() >= 6);
-    assert!(page.entries.iter().all(|e| e.actor_label == "alice" && e.action.starts_with("case.")));
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.actor_label == "alice" && e.action.starts_with("case."))
+    );
 
-    let object = AuditFilter { object_type: Some("case".into()), object_id: Some(case_id.to_string()), ..Default::default() };
+    let object = AuditFilter {
+        object_type: Some("case".into()),
+        object_id: Some(case_id.to_string()),
+        ..Default::default()
+    };
     let page = audit::log(&p, &auditor, &object, None).await.unwrap();
-    assert!(page.entries.iter().all(|e| e.object_id.as_deref() == Some(&*case_id.to_string())));
+    assert!(
+        page.entries
+            .iter()
+            .all(|e| e.object_id.as_deref() == Some(&*case_id.to_string()))
+    );
 
     // The manual clock stands in 2027; a period in 2020 holds nothing.
-    let old = AuditFilter { from: Some("2020-01-01".into()), to: Some("2020-12-31".into()), ..Default::default() };
-    assert!(audit::log(&p, &auditor, &old, None).await.unwrap().entries.is_empty());
-    let bad = AuditFilter { from: Some("yesterday".into()), ..Default::default() };
-    assert!(matches!(audit::log(&p, &auditor, &bad, None).await, Err(Error::Invalid(m)) if m.contains("yesterday")));
-    assert!(matches!(audit::log(&p, &alice, &AuditFilter::default(), None).await, Err(Error::Forbidden(_))));
+    let old = AuditFilter {
+        from: Some("2020-01-01".into()),
+        to: Some("2020-12-31".into()),
+        ..Default::default()
+    };
+    assert!(
+        audit::log(&p, &auditor, &old, None)
+            .await
+            .unwrap()
+            .entries
+            .is_empty()
+    );
+    let bad = AuditFilter {
+        from: Some("yesterday".into()),
+        ..Default::default()
+    };
+    assert!(
+        matches!(audit::log(&p, &auditor, &bad, None).await, Err(Error::Invalid(m)) if m.contains("yesterday"))
+    );
+    assert!(matches!(
+        audit::log(&p, &alice, &AuditFilter::default(), None).await,
+        Err(Error::Forbidden(_))
+    ));
 
     // Keyset paging: 120 more entries, three pages of 50, no overlap.
     for i in 0..120 {
-        cases::add_note(&p, &alice, case_id, &format!("more {i}")).await.unwrap();
+        cases::add_note(&p, &alice, case_id, &format!("more {i}"))
+            .await
+            .unwrap();
     }
-    let first = audit::log(&p, &auditor, &AuditFilter::default(), None).await.unwrap();
+    let first = audit::log(&p, &auditor, &AuditFilter::default(), None)
+        .await
+        .unwrap();
     assert_eq!(first.entries.len(), 50);
-    let second = audit::log(&p, &auditor, &AuditFilter::default(), first.next_before).await.unwrap();
+    let second = audit::log(&p, &auditor, &AuditFilter::default(), first.next_before)
+        .await
+        .unwrap();
     assert_eq!(second.entries[0].seq, first.entries[49].seq - 1);
 
     // Auditors read everything and change nothing; what anyone searches for is recorded.
-    assert!(matches!(cases::add_note(&p, &auditor, case_id, "hello").await, Err(Error::Forbidden(_))));
-    let q = app::search::SearchQuery { q: "Phishing".into(), ..Default::default() };
-    app::search::service::search(&p, &auditor, &q).await.unwrap();
-    let searched = audit::log(&p, &auditor, &AuditFilter { action: Some("search".into()), ..Default::default() }, None).await.unwrap();
+    assert!(matches!(
+        cases::add_note(&p, &auditor, case_id, "hello").await,
+        Err(Error::Forbidden(_))
+    ));
+    let q = app::search::SearchQuery {
+        q: "Phishing".into(),
+        ..Default::default()
+    };
+    app::search::service::search(&p, &auditor, &q)
+        .await
+        .unwrap();
+    let searched = audit::log(
+        &p,
+        &auditor,
+        &AuditFilter {
+            action: Some("search".into()),
+            ..Default::default()
+        },
+        None,
+    )
+    .await
+    .unwrap();
     assert!(searched.entries[0].detail.contains("Phishing"));
 
     // Verifying from the page is itself audited, and managers may not export.
     assert!(audit::verify(&p, &auditor).await.unwrap().is_intact());
-    assert!(audit_actions(&p).await.contains(&"audit.verified".to_owned()));
+    assert!(
+        audit_actions(&p)
+            .await
+            .contains(&"audit.verified".to_owned())
+    );
     assert!(matches!(
         exports::audit_log(&p, &manager, &AuditFilter::default(), true).await,
         Err(Error::Forbidden(_))
@@ -265,29 +384,78 @@ both_databases!(exports_are_recorded_and_streamed, |p| async move {
     let (alice, _, number) = history(&p).await;
     let auditor = person(&p, "aud", "auditor").await;
     for i in 0..1_100 {
-        cases::add_note(&p, &alice, 1, &format!("bulk {i}")).await.unwrap();
+        cases::add_note(&p, &alice, 1, &format!("bulk {i}"))
+            .await
+            .unwrap();
     }
-    let jsonl = collect(exports::audit_log(&p, &auditor, &AuditFilter::default(), false).await.unwrap()).await;
+    let jsonl = collect(
+        exports::audit_log(&p, &auditor, &AuditFilter::default(), false)
+            .await
+            .unwrap(),
+    )
+    .await;
     let lines: Vec<&str> = std::str::from_utf8(&jsonl).unwrap().lines().collect();
     // Every entry up to and including the export's own record, across two pages.
     assert!(lines.len() > 1_100, "{}", lines.len());
     let last: app::audit::AuditEntry = serde_json::from_str(lines.last().unwrap()).unwrap();
     assert_eq!(last.action, "audit.exported");
 
-    let csv = collect(exports::audit_log(&p, &auditor, &AuditFilter { action: Some("case.note_added".into()), ..Default::default() }, true).await.unwrap()).await;
+    let csv = collect(
+        exports::audit_log(
+            &p,
+            &auditor,
+            &AuditFilter {
+                action: Some("case.note_added".into()),
+                ..Default::default()
+            },
+            true,
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
     let text = String::from_utf8(csv).unwrap();
     assert!(text.starts_with("seq,occurred_at,actor,actor_ip,action,"));
     assert_eq!(text.lines().count(), 1 + 1_105, "header and every note");
 
-    let cases_csv = collect(exports::cases_csv(&p, &auditor, CaseFilter { status: Some("open".into()), ..Default::default() }).await.unwrap()).await;
+    let cases_csv = collect(
+        exports::cases_csv(
+            &p,
+            &auditor,
+            CaseFilter {
+                status: Some("open".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
     let text = String::from_utf8(cases_csv).unwrap();
     assert!(text.lines().nth(1).unwrap().starts_with(&number));
     assert!(matches!(
-        exports::cases_csv(&p, &auditor, CaseFilter { status: Some("sleeping".into()), ..Default::default() }).await,
+        exports::cases_csv(
+            &p,
+            &auditor,
+            CaseFilter {
+                status: Some("sleeping".into()),
+                ..Default::default()
+            }
+        )
+        .await,
         Err(Error::Invalid(_))
     ));
-    let alerts_csv = collect(exports::alerts_csv(&p, &auditor, Default::default()).await.unwrap()).await;
-    assert!(String::from_utf8(alerts_csv).unwrap().starts_with("alert_id,source,rule,title"));
+    let alerts_csv = collect(
+        exports::alerts_csv(&p, &auditor, Default::default())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        String::from_utf8(alerts_csv)
+            .unwrap()
+            .starts_with("alert_id,source,rule,title")
+    );
     let actions = audit_actions(&p).await;
     for a in ["audit.exported", "cases.exported", "alerts.exported"] {
         assert!(actions.contains(&a.to_owned()), "{a}");
@@ -295,71 +463,121 @@ both_databases!(exports_are_recorded_and_streamed, |p| async move {
     assert_eq!(exports::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
 });
 
-both_databases!(a_case_bundle_verifies_offline_and_names_what_changed, |p| async move {
-    let (alice, case_id, number) = history(&p).await;
-    let content = b"MZ fake sample".repeat(10_000);
-    let meta = EvidenceMeta {
-        file_name: "dropper.exe".into(),
-        description: "Attachment of the lure".into(),
-        collected_from: "mail gateway".into(),
-        acquired_at: "2027-01-15T07:30:00Z".into(),
-        ..Default::default()
-    };
-    let blocks = futures::stream::iter(vec![Ok::<_, String>(Bytes::from(content.clone()))]);
-    let item = evidence::upload(&p, &alice, &number, &meta, blocks).await.unwrap();
-    let auditor = person(&p, "aud", "auditor").await;
+both_databases!(
+    a_case_bundle_verifies_offline_and_names_what_changed,
+    |p| async move {
+        let (alice, case_id, number) = history(&p).await;
+        let content = b"MZ fake sample".repeat(10_000);
+        let meta = EvidenceMeta {
+            file_name: "dropper.exe".into(),
+            description: "Attachment of the lure".into(),
+            collected_from: "mail gateway".into(),
+            acquired_at: "2027-01-15T07:30:00Z".into(),
+            ..Default::default()
+        };
+        let blocks = futures::stream::iter(vec![Ok::<_, String>(Bytes::from(content.clone()))]);
+        let item = evidence::upload(&p, &alice, &number, &meta, blocks)
+            .await
+            .unwrap();
+        let auditor = person(&p, "aud", "auditor").await;
 
-    let bundle = exports::case_bundle(&p, &auditor, case_id, true).await.unwrap();
-    assert_eq!(bundle.file_name, format!("{number}-bundle.zip"));
-    let bytes = collect(bundle).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("bundle.zip");
-    std::fs::write(&path, &bytes).unwrap();
-    let key = p.audit_key.as_ref().unwrap().verifying_key();
-    let report = verify_bundle_file(&path, Some(&key)).unwrap();
-    assert!(report.problems.is_empty(), "{:?}", report.problems);
-    for f in ["case.json", "timeline.csv", "observables.csv", "custody.csv", "audit.jsonl", "manifest.json"] {
-        assert!(report.checked.iter().any(|c| c.contains(f)), "{f}: {:?}", report.checked);
-    }
-    assert!(report.checked.iter().any(|c| c.contains("matches the SHA-256 recorded at collection")));
-
-    // The bundle holds the evidence as uploaded, and its export is on the chain of custody.
-    let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
-    let name = format!("evidence/{}-dropper.exe", item.evidence_id);
-    let mut held = Vec::new();
-    std::io::Read::read_to_end(&mut zip.by_name(&name).unwrap(), &mut held).unwrap();
-    assert_eq!(held, content);
-    let record = evidence::record_of(&p, &auditor, item.evidence_id).await.unwrap();
-    assert!(record.custody.iter().any(|c| c.action.as_str() == "exported"));
-    let actions = audit_actions(&p).await;
-    assert!(actions.contains(&"case.exported".to_owned()) && actions.contains(&"evidence.export".to_owned()));
-
-    // Change one file, keeping everything else: the verifier names it.
-    let tampered = dir.path().join("tampered.zip");
-    {
-        let mut out = zip::ZipWriter::new(std::fs::File::create(&tampered).unwrap());
-        for i in 0..zip.len() {
-            let mut f = zip.by_index(i).unwrap();
-            let name = f.name().unwrap().into_owned();
-            let mut data = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut data).unwrap();
-            if name == "timeline.csv" {
-                data.extend_from_slice(b"999,2027-01-01T00:00:00Z,,note,forged,,,,,,,mallory\n");
-            }
-            out.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
-            out.write_all(&data).unwrap();
+        let bundle = exports::case_bundle(&p, &auditor, case_id, true)
+            .await
+            .unwrap();
+        assert_eq!(bundle.file_name, format!("{number}-bundle.zip"));
+        let bytes = collect(bundle).await;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bundle.zip");
+        std::fs::write(&path, &bytes).unwrap();
+        let key = p.audit_key.as_ref().unwrap().verifying_key();
+        let report = verify_bundle_file(&path, Some(&key)).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        for f in [
+            "case.json",
+            "timeline.csv",
+            "observables.csv",
+            "custody.csv",
+            "audit.jsonl",
+            "manifest.json",
+        ] {
+            assert!(
+                report.checked.iter().any(|c| c.contains(f)),
+                "{f}: {:?}",
+                report.checked
+            );
         }
-        out.finish().unwrap();
+        assert!(
+            report
+                .checked
+                .iter()
+                .any(|c| c.contains("matches the SHA-256 recorded at collection"))
+        );
+
+        // The bundle holds the evidence as uploaded, and its export is on the chain of custody.
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&path).unwrap()).unwrap();
+        let name = format!("evidence/{}-dropper.exe", item.evidence_id);
+        let mut held = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(&name).unwrap(), &mut held).unwrap();
+        assert_eq!(held, content);
+        let record = evidence::record_of(&p, &auditor, item.evidence_id)
+            .await
+            .unwrap();
+        assert!(
+            record
+                .custody
+                .iter()
+                .any(|c| c.action.as_str() == "exported")
+        );
+        let actions = audit_actions(&p).await;
+        assert!(
+            actions.contains(&"case.exported".to_owned())
+                && actions.contains(&"evidence.export".to_owned())
+        );
+
+        // Change one file, keeping everything else: the verifier names it.
+        let tampered = dir.path().join("tampered.zip");
+        {
+            let mut out = zip::ZipWriter::new(std::fs::File::create(&tampered).unwrap());
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).unwrap();
+                let name = f.name().unwrap().into_owned();
+                let mut data = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut data).unwrap();
+                if name == "timeline.csv" {
+                    data.extend_from_slice(
+                        b"999,2027-01-01T00:00:00Z,,note,forged,,,,,,,mallory\n",
+                    );
+                }
+                out.start_file(name, zip::write::SimpleFileOptions::default())
+                    .unwrap();
+                out.write_all(&data).unwrap();
+            }
+            out.finish().unwrap();
+        }
+        let report = verify_bundle_file(&tampered, Some(&key)).unwrap();
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(
+            report.problems[0].starts_with("timeline.csv: SHA-256 is"),
+            "{:?}",
+            report.problems
+        );
+
+        // Another installation's key does not accept it.
+        let other = app::platform::AuditKey::generate().verifying_key();
+        let report = verify_bundle_file(&path, Some(&other)).unwrap();
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|m| m.contains("different signing key")),
+            "{:?}",
+            report.problems
+        );
+
+        // Analysts may not export bundles.
+        assert!(matches!(
+            exports::case_bundle(&p, &alice, case_id, false).await,
+            Err(Error::Forbidden(_))
+        ));
     }
-    let report = verify_bundle_file(&tampered, Some(&key)).unwrap();
-    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
-    assert!(report.problems[0].starts_with("timeline.csv: SHA-256 is"), "{:?}", report.problems);
-
-    // Another installation's key does not accept it.
-    let other = app::platform::AuditKey::generate().verifying_key();
-    let report = verify_bundle_file(&path, Some(&other)).unwrap();
-    assert!(report.problems.iter().any(|m| m.contains("different signing key")), "{:?}", report.problems);
-
-    // Analysts may not export bundles.
-    assert!(matches!(exports::case_bundle(&p, &alice, case_id, false).await, Err(Error::Forbidden(_))));
-});
+);

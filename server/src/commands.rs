@@ -76,7 +76,9 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let report = verify_log(&platform.db, trusted.as_ref()).await?;
             if trusted.is_none() {
-                eprintln!("No key file and no --public-key: checkpoint signatures were not checked.");
+                eprintln!(
+                    "No key file and no --public-key: checkpoint signatures were not checked."
+                );
             }
             println!("{}", report.summary());
             match report.is_intact() {

@@ -7,7 +7,8 @@ use app::outbox::delivery::Courier;
 use app::{
     accounts::service,
     platform::{
-        AuditKey, Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings, session::Store,
+        AuditKey, Clock, Db, Error, Locker, MailSettings, Platform, Result, Settings,
+        session::Store,
     },
 };
 use axum::Router;

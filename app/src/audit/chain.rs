@@ -126,8 +126,15 @@ mod tests {
         let e = &chain(1)[0];
         let expected = {
             let fields = serde_json::json!([
-                e.seq, e.occurred_at, e.actor_user_id, e.actor_label, e.actor_ip, e.action,
-                e.object_type, e.object_id, e.detail
+                e.seq,
+                e.occurred_at,
+                e.actor_user_id,
+                e.actor_label,
+                e.actor_ip,
+                e.action,
+                e.object_type,
+                e.object_id,
+                e.detail
             ]);
             let mut h = Sha256::new();
             h.update(format!("{GENESIS_HASH}\n{fields}").as_bytes());

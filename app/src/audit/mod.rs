@@ -140,9 +140,7 @@ impl AuditFilter {
             let date = time::Date::parse(text, &format).map_err(|_| {
                 format!("The {which} date \u{201c}{text}\u{201d} is not a date like 2026-11-22.")
             })?;
-            Ok(Some(
-                date.midnight().assume_utc().unix_timestamp() * 1000,
-            ))
+            Ok(Some(date.midnight().assume_utc().unix_timestamp() * 1000))
         };
         let from = day(&self.from, "from")?;
         let to = day(&self.to, "to")?.map(|t| t + 86_400_000);

@@ -84,7 +84,10 @@ fn Entries() -> impl IntoView {
     let filter = Memo::new(move |_| query.with(filter_from_query));
     let before =
         Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
-    let page = Resource::new(move || (filter.get(), before.get()), |(f, b)| audit_log(f, b));
+    let page = Resource::new(
+        move || (filter.get(), before.get()),
+        |(f, b)| audit_log(f, b),
+    );
     let value = move |k: fn(&AuditFilter) -> &Option<String>| {
         move || k(&filter.get()).clone().unwrap_or_default()
     };

@@ -32,9 +32,8 @@ impl AuditKey {
             Error::Startup(format!("audit signing key {}: {what}: {e}", path.display()))
         };
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_hex(text.trim()).map_err(|m| {
-                Error::Startup(format!("audit signing key {}: {m}", path.display()))
-            }),
+            Ok(text) => Self::from_hex(text.trim())
+                .map_err(|m| Error::Startup(format!("audit signing key {}: {m}", path.display()))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
                 if let Some(dir) = path.parent() {

@@ -237,7 +237,12 @@ pub async fn filtered_before(
 }
 
 /// Up to `limit` matching entries with `seq > after`, oldest first (exports).
-pub async fn filtered_after(db: &Db, b: &Bounds, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+pub async fn filtered_after(
+    db: &Db,
+    b: &Bounds,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<AuditEntry>> {
     let sql = format!(
         "select {ENTRY_COLUMNS} from audit_event where {FILTERS} and seq > $7
          order by seq limit $8"

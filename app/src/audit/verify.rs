@@ -41,7 +41,9 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
         // Every checkpoint inside this run must name the hash the entry has now.
         while let Some(c) = checkpoints.next_at_or_before(last_seq).await? {
             let entry = &entries[(c.seq - seq - 1) as usize];
-            if let Some(problem) = check_checkpoint(&c, &entry.hash, trusted, report.last_checkpoint.as_ref()) {
+            if let Some(problem) =
+                check_checkpoint(&c, &entry.hash, trusted, report.last_checkpoint.as_ref())
+            {
                 report.problem = Some(problem);
                 return Ok(report);
             }
@@ -52,8 +54,8 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
         seq = last_seq;
         hash = last.hash.clone();
     }
-    report.problem = end_problem(seq, &hash, head_seq, &head_hash)
-        .or(checkpoints.beyond(seq).await?);
+    report.problem =
+        end_problem(seq, &hash, head_seq, &head_hash).or(checkpoints.beyond(seq).await?);
     Ok(report)
 }
 
@@ -124,7 +126,12 @@ fn check_checkpoint(
 }
 
 /// Problems at the end of the log: rows deleted from the end, or rows added after the head.
-fn end_problem(last_seq: i64, last_hash: &str, head_seq: i64, head_hash: &str) -> Option<ChainProblem> {
+fn end_problem(
+    last_seq: i64,
+    last_hash: &str,
+    head_seq: i64,
+    head_hash: &str,
+) -> Option<ChainProblem> {
     if last_seq < head_seq {
         return Some(ChainProblem {
             seq: last_seq + 1,

@@ -32,6 +32,9 @@ pub struct CaseWorkspaceData {
     /// The upload limit, so the page refuses a file before sending it.
     pub evidence_max_bytes: u64,
     pub can_set_legal_hold: bool,
+    /// Whether the viewer may change the case at all (auditors and read-only roles may not, so
+    /// the page renders no edit controls for them).
+    pub can_edit: bool,
     /// Holder, tier moves and SLA clocks, with what the viewer may do about them.
     pub tier: crate::tiers::TierPanel,
 }

@@ -1631,6 +1631,7 @@ pub async fn workspace(
         can_upload_evidence: actor.require(Permission::EvidenceUpload).is_ok(),
         evidence_max_bytes: p.locker.max_bytes(),
         can_set_legal_hold: actor.require(Permission::CaseLegalHold).is_ok(),
+        can_edit: actor.require(Permission::CaseEdit).is_ok(),
         observables: observables(p, actor, case.case_id).await?,
         tasks: tasks(p, actor, case.case_id).await?,
         techniques: techniques(p, actor, case.case_id).await?,

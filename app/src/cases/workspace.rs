@@ -262,6 +262,7 @@ fn CaseDetail(
     let c = v.case;
     let case_id = c.case_id;
     let closed = c.status == CaseStatus::Closed;
+    let read_only = closed || !v.can_edit;
     view! {
         <div class="page-head">
             <h1><span class="case-number">{c.number.clone()}</span>" "{c.title.clone()}</h1>
@@ -287,7 +288,7 @@ fn CaseDetail(
         </nav>
         {v.can_set_legal_hold.then(|| view! { <LegalHoldForm case_id held=c.legal_hold actions/> })}
         <TierSection case_id tier=c.tier panel=v.tier actions=actions.tier/>
-        <Lifecycle case_id version=c.version current=c.status actions/>
+        {v.can_edit.then(|| view! { <Lifecycle case_id version=c.version current=c.status actions/> })}
         <section aria-labelledby="desc-h">
             <h2 id="desc-h">"Description"</h2>
             <p class="prewrap">{c.description.clone()}</p>
@@ -317,7 +318,7 @@ fn CaseDetail(
                     }}).collect_view()}
                 </tbody>
             </table>
-            {(!closed).then(|| view! {
+            {(!read_only).then(|| view! {
                 <AddObservable case_id from_event=None actions/>
                 <EmlImport case_id actions/>
             })}
@@ -325,9 +326,9 @@ fn CaseDetail(
         <section aria-labelledby="tasks-h">
             <h2 id="tasks-h">"Tasks ("{v.tasks.len()}")"</h2>
             <ul class="tasks">
-                {v.tasks.into_iter().map(|t| view! { <TaskItem t closed actions/> }).collect_view()}
+                {v.tasks.into_iter().map(|t| view! { <TaskItem t closed=read_only actions/> }).collect_view()}
             </ul>
-            {(!closed).then(|| view! {
+            {(!read_only).then(|| view! {
                 <PlaybookForm case_id playbooks=v.playbooks actions/>
                 <TaskForm case_id actions/>
             })}
@@ -338,13 +339,13 @@ fn CaseDetail(
             <h2 id="timeline-h">"Timeline"</h2>
             <TimelineFilters/>
             <ol class="timeline">
-                {v.timeline.into_iter().map(|e| view! { <Entry e closed case_id actions draft/> }).collect_view()}
+                {v.timeline.into_iter().map(|e| view! { <Entry e closed=read_only case_id actions draft/> }).collect_view()}
             </ol>
             {v.timeline_next.map(|(at, id)| view! {
                 <p><A href=format!("?after={at}_{id}")>"Later entries →"</A></p>
             })}
         </section>
-        {(!closed).then(|| view! { <EntryForm case_id actions draft/> })}
+        {(!read_only).then(|| view! { <EntryForm case_id actions draft/> })}
     }
 }
 

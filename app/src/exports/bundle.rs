@@ -1,7 +1,9 @@
 //! Writing a zip as it streams out: each file's SHA-256 is computed while it is written, and
 //! the manifest listing them goes last, with its signature.
 
-use async_zip::{Compression, ZipEntryBuilder, base::write::EntryStreamWriter, tokio::write::ZipFileWriter};
+use async_zip::{
+    Compression, ZipEntryBuilder, base::write::EntryStreamWriter, tokio::write::ZipFileWriter,
+};
 use futures::AsyncWriteExt as _;
 use sha2::{Digest as _, Sha256};
 use tokio::io::AsyncWrite;

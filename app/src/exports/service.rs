@@ -37,7 +37,10 @@ const EXPORT_PAGE: i64 = 1000;
 
 /// Fetches the first page now and the rest as the body is read. `fetch(cursor)` returns a
 /// page's bytes and the cursor of the next page (`None`: that was the last).
-async fn paged<C, F, Fut>(mut fetch: F, first: C) -> Result<BoxStream<'static, std::io::Result<Bytes>>>
+async fn paged<C, F, Fut>(
+    mut fetch: F,
+    first: C,
+) -> Result<BoxStream<'static, std::io::Result<Bytes>>>
 where
     C: Send + 'static,
     F: FnMut(C) -> Fut + Send + 'static,
@@ -45,12 +48,16 @@ where
 {
     let (bytes, next) = fetch(first).await?;
     let rest = futures::stream::try_unfold((next, fetch), |(cursor, mut fetch)| async move {
-        let Some(cursor) = cursor else { return Ok(None) };
+        let Some(cursor) = cursor else {
+            return Ok(None);
+        };
         match fetch(cursor).await {
             Ok((bytes, next)) => Ok(Some((Bytes::from(bytes), (next, fetch)))),
             Err(e) => {
                 tracing::error!(error = %e, "export stopped part-way");
-                Err(std::io::Error::other("the export failed part-way; see the server log"))
+                Err(std::io::Error::other(
+                    "the export failed part-way; see the server log",
+                ))
             }
         }
     });
@@ -81,7 +88,12 @@ fn csv_page<R: Serialize>(rows: impl IntoIterator<Item = R>, header: bool) -> Re
 }
 
 /// The audit log, filtered, as JSON lines or CSV.
-pub async fn audit_log(p: &Platform, actor: &Actor, filter: &AuditFilter, csv: bool) -> Result<Export> {
+pub async fn audit_log(
+    p: &Platform,
+    actor: &Actor,
+    filter: &AuditFilter,
+    csv: bool,
+) -> Result<Export> {
     let bounds = audit::start_export(p, actor, filter, if csv { "csv" } else { "jsonl" }).await?;
     let p = p.clone();
     let bounds = std::sync::Arc::new(bounds);
@@ -90,7 +102,8 @@ pub async fn audit_log(p: &Platform, actor: &Actor, filter: &AuditFilter, csv: b
             let (p, bounds) = (p.clone(), bounds.clone());
             async move {
                 let rows = audit::export_page(&p, &bounds, after, EXPORT_PAGE).await?;
-                let next = (rows.len() as i64 == EXPORT_PAGE).then(|| (rows.last().map_or(after, |e| e.seq), false));
+                let next = (rows.len() as i64 == EXPORT_PAGE)
+                    .then(|| (rows.last().map_or(after, |e| e.seq), false));
                 let bytes = if csv {
                     csv_page(rows.iter().map(AuditRow::from), first)?
                 } else {
@@ -158,7 +171,15 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
     actor.require(Permission::CaseRead)?;
     // Checks the filter before anything is recorded.
     cases::list(p, actor, &filter, None).await?;
-    record_read(p, actor, "cases.exported", "case_list", None, json!({ "filter": filter, "format": "csv" })).await?;
+    record_read(
+        p,
+        actor,
+        "cases.exported",
+        "case_list",
+        None,
+        json!({ "filter": filter, "format": "csv" }),
+    )
+    .await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
         move |(before, first): (Option<i64>, bool)| {
@@ -179,7 +200,9 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
                 });
                 let mut bytes = Vec::new();
                 if first {
-                    bytes.extend_from_slice(b"number,title,severity,status,tier,assignee,opened_at,updated_at\n");
+                    bytes.extend_from_slice(
+                        b"number,title,severity,status,tier,assignee,opened_at,updated_at\n",
+                    );
                 }
                 bytes.extend(csv_page(rows, false)?);
                 Ok((bytes, page.next.map(|n| (Some(n), false))))
@@ -199,7 +222,15 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
 pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Result<Export> {
     actor.require(Permission::AlertRead)?;
     alerts::queue(p, actor, &filter, None).await?;
-    record_read(p, actor, "alerts.exported", "alert_list", None, json!({ "filter": filter, "format": "csv" })).await?;
+    record_read(
+        p,
+        actor,
+        "alerts.exported",
+        "alert_list",
+        None,
+        json!({ "filter": filter, "format": "csv" }),
+    )
+    .await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
         move |(after, first)| {
@@ -247,8 +278,15 @@ pub async fn stix(p: &Platform, actor: &Actor, case_id: i64) -> Result<Export> {
     let observables = cases::observables(p, actor, case_id).await?;
     let bundle = super::stix::bundle(&case, &observables);
     let bytes = serde_json::to_vec_pretty(&bundle).map_err(|e| Error::internal(e.to_string()))?;
-    record_read(p, actor, "case.exported", "case", Some(case_id.to_string()),
-        json!({ "format": "stix", "objects": bundle["objects"].as_array().map_or(0, Vec::len) })).await?;
+    record_read(
+        p,
+        actor,
+        "case.exported",
+        "case",
+        Some(case_id.to_string()),
+        json!({ "format": "stix", "objects": bundle["objects"].as_array().map_or(0, Vec::len) }),
+    )
+    .await?;
     Ok(Export {
         file_name: format!("{}-stix.json", case.number),
         content_type: "application/stix+json;version=2.1",
@@ -263,7 +301,12 @@ const PIPE_BYTES: usize = 256 * 1024;
 /// A case bundle: case JSON, timeline, observables, custody log, the case's audit entries,
 /// optionally the evidence files, and the manifest with every file's SHA-256 and the signed
 /// audit checkpoint covering the entries, signed itself as `manifest.sig`.
-pub async fn case_bundle(p: &Platform, actor: &Actor, case_id: i64, with_evidence: bool) -> Result<Export> {
+pub async fn case_bundle(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    with_evidence: bool,
+) -> Result<Export> {
     actor.require(Permission::CaseRead)?;
     if actor.require(Permission::AuditExport).is_err() {
         actor.require(Permission::ReportGenerate)?;
@@ -280,7 +323,10 @@ pub async fn case_bundle(p: &Platform, actor: &Actor, case_id: i64, with_evidenc
     }
     let mut exported = Vec::new();
     if with_evidence {
-        for item in items.iter().filter(|i| i.disposal != "disposed" && i.intact) {
+        for item in items
+            .iter()
+            .filter(|i| i.disposal != "disposed" && i.intact)
+        {
             exported.push(evidence::record_export(p, actor, item.evidence_id, &bundle_name).await?);
         }
     }
@@ -289,7 +335,13 @@ pub async fn case_bundle(p: &Platform, actor: &Actor, case_id: i64, with_evidenc
     // Sign the head now, so a checkpoint covers every entry the bundle holds.
     audit::checkpoint(p).await?;
     let (reader, writer) = tokio::io::duplex(PIPE_BYTES);
-    let job = BundleJob { p: p.clone(), actor: actor.clone(), case, items, exported };
+    let job = BundleJob {
+        p: p.clone(),
+        actor: actor.clone(),
+        case,
+        items,
+        exported,
+    };
     tokio::spawn(async move {
         if let Err(e) = job.write(writer).await {
             tracing::error!(error = %e, "case bundle stopped part-way");
@@ -328,7 +380,8 @@ impl BundleJob {
         f.write(b"event_id,occurred_at,recorded_at,kind,summary,body,detail,techniques,tags,supersedes_event_id,superseded_by,recorded_by\n").await?;
         let mut after = None;
         loop {
-            let (events, next) = cases::timeline(p, actor, case_id, &TimelineFilter::default(), after).await?;
+            let (events, next) =
+                cases::timeline(p, actor, case_id, &TimelineFilter::default(), after).await?;
             let rows = events.iter().map(|e| {
                 (
                     e.event_id,
@@ -355,7 +408,8 @@ impl BundleJob {
 
         let observables = cases::observables(p, actor, case_id).await?;
         let mut f = zip.file("observables.csv", true).await?;
-        f.write(b"type,value,description,tags,ioc,tlp,alert_id,created_by,created_at\n").await?;
+        f.write(b"type,value,description,tags,ioc,tlp,alert_id,created_by,created_at\n")
+            .await?;
         let rows = observables.iter().map(|o| {
             (
                 o.data_type.as_str(),
@@ -398,7 +452,11 @@ impl BundleJob {
 
         let mut f = zip.file("audit.jsonl", true).await?;
         let mut objects = vec![("case", case_id.to_string())];
-        objects.extend(self.items.iter().map(|i| ("evidence", i.evidence_id.to_string())));
+        objects.extend(
+            self.items
+                .iter()
+                .map(|i| ("evidence", i.evidence_id.to_string())),
+        );
         let (mut entries, mut last_seq) = (0u64, None::<i64>);
         for (object_type, object_id) in objects {
             let bounds = Bounds {
@@ -419,7 +477,11 @@ impl BundleJob {
         f.finish().await?;
 
         for item in &self.exported {
-            let path = format!("evidence/{}-{}", item.evidence_id, safe_name(&item.file_name));
+            let path = format!(
+                "evidence/{}-{}",
+                item.evidence_id,
+                safe_name(&item.file_name)
+            );
             let mut content = p.locker.read(&item.sha256).await?;
             let mut f = zip.file(&path, false).await?;
             while let Some(chunk) = content.next().await {
@@ -428,7 +490,10 @@ impl BundleJob {
             }
             let sha = f.finish().await?;
             if sha != item.sha256 {
-                tracing::error!(evidence_id = item.evidence_id, "evidence content changed since it was hashed; the bundle shows it");
+                tracing::error!(
+                    evidence_id = item.evidence_id,
+                    "evidence content changed since it was hashed; the bundle shows it"
+                );
             }
         }
 
@@ -442,13 +507,22 @@ impl BundleJob {
             exported_at: iso_utc(p.clock.now()),
             exported_by: actor.label(),
             files: zip.files.clone(),
-            audit: ManifestAudit { entries, last_seq, checkpoint },
+            audit: ManifestAudit {
+                entries,
+                last_seq,
+                checkpoint,
+            },
             public_key: p.audit_key.as_ref().map(|k| k.public_hex()),
         };
-        let manifest_bytes = serde_json::to_vec_pretty(&manifest).map_err(|e| Error::internal(e.to_string()))?;
+        let manifest_bytes =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| Error::internal(e.to_string()))?;
         zip.unlisted(MANIFEST, &manifest_bytes).await?;
         if let Some(key) = &p.audit_key {
-            zip.unlisted(MANIFEST_SIGNATURE, key.sign_bytes(&manifest_bytes).as_bytes()).await?;
+            zip.unlisted(
+                MANIFEST_SIGNATURE,
+                key.sign_bytes(&manifest_bytes).as_bytes(),
+            )
+            .await?;
         }
         zip.close().await
     }
@@ -458,7 +532,13 @@ impl BundleJob {
 fn safe_name(name: &str) -> String {
     let cleaned: String = name
         .chars()
-        .map(|c| if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     cleaned.trim_start_matches('.').chars().take(120).collect()
 }

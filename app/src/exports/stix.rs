@@ -21,14 +21,46 @@ const SCO_NAMESPACE: Uuid = uuid::uuid!("00abedb4-aa42-466c-9c01-fed23315a9b7");
 fn observable_object(o: &CaseObservable) -> Option<(&'static str, Value, String)> {
     let quoted = o.value.replace('\\', "\\\\").replace('\'', "\\'");
     let (kind, props, pattern) = match o.data_type.as_str() {
-        "ip" if o.value.contains(':') => ("ipv6-addr", json!({ "value": o.value }), format!("[ipv6-addr:value = '{quoted}']")),
-        "ip" => ("ipv4-addr", json!({ "value": o.value }), format!("[ipv4-addr:value = '{quoted}']")),
-        "domain" => ("domain-name", json!({ "value": o.value }), format!("[domain-name:value = '{quoted}']")),
-        "url" => ("url", json!({ "value": o.value }), format!("[url:value = '{quoted}']")),
-        "email" => ("email-addr", json!({ "value": o.value }), format!("[email-addr:value = '{quoted}']")),
-        "user" => ("user-account", json!({ "user_id": o.value }), format!("[user-account:user_id = '{quoted}']")),
-        "filename" => ("file", json!({ "name": o.value }), format!("[file:name = '{quoted}']")),
-        "registry-key" => ("windows-registry-key", json!({ "key": o.value }), format!("[windows-registry-key:key = '{quoted}']")),
+        "ip" if o.value.contains(':') => (
+            "ipv6-addr",
+            json!({ "value": o.value }),
+            format!("[ipv6-addr:value = '{quoted}']"),
+        ),
+        "ip" => (
+            "ipv4-addr",
+            json!({ "value": o.value }),
+            format!("[ipv4-addr:value = '{quoted}']"),
+        ),
+        "domain" => (
+            "domain-name",
+            json!({ "value": o.value }),
+            format!("[domain-name:value = '{quoted}']"),
+        ),
+        "url" => (
+            "url",
+            json!({ "value": o.value }),
+            format!("[url:value = '{quoted}']"),
+        ),
+        "email" => (
+            "email-addr",
+            json!({ "value": o.value }),
+            format!("[email-addr:value = '{quoted}']"),
+        ),
+        "user" => (
+            "user-account",
+            json!({ "user_id": o.value }),
+            format!("[user-account:user_id = '{quoted}']"),
+        ),
+        "filename" => (
+            "file",
+            json!({ "name": o.value }),
+            format!("[file:name = '{quoted}']"),
+        ),
+        "registry-key" => (
+            "windows-registry-key",
+            json!({ "key": o.value }),
+            format!("[windows-registry-key:key = '{quoted}']"),
+        ),
         "hash" => {
             let algorithm = match o.value.len() {
                 32 => "MD5",
@@ -40,7 +72,10 @@ fn observable_object(o: &CaseObservable) -> Option<(&'static str, Value, String)
             (
                 "file",
                 json!({ "hashes": { algorithm: o.value.to_ascii_lowercase() } }),
-                format!("[file:hashes.'{algorithm}' = '{}']", o.value.to_ascii_lowercase()),
+                format!(
+                    "[file:hashes.'{algorithm}' = '{}']",
+                    o.value.to_ascii_lowercase()
+                ),
             )
         }
         // Hostnames and free-form values have no STIX observable type.
@@ -53,7 +88,10 @@ fn observable_object(o: &CaseObservable) -> Option<(&'static str, Value, String)
 /// (here, all the properties written).
 fn sco_id(kind: &str, props: &Value) -> String {
     // serde_json objects keep keys sorted (BTreeMap), which is the canonical order.
-    let canonical: BTreeMap<&String, &Value> = props.as_object().map(|m| m.iter().collect()).unwrap_or_default();
+    let canonical: BTreeMap<&String, &Value> = props
+        .as_object()
+        .map(|m| m.iter().collect())
+        .unwrap_or_default();
     let text = serde_json::to_string(&canonical).unwrap_or_default();
     format!("{kind}--{}", Uuid::new_v5(&SCO_NAMESPACE, text.as_bytes()))
 }
@@ -82,7 +120,9 @@ pub fn bundle(case: &Case, observables: &[CaseObservable]) -> Value {
     })];
     let mut refs = Vec::new();
     for o in observables {
-        let Some((kind, props, pattern)) = observable_object(o) else { continue };
+        let Some((kind, props, pattern)) = observable_object(o) else {
+            continue;
+        };
         let id = sco_id(kind, &props);
         if !refs.contains(&id) {
             let mut sco = json!({ "type": kind, "spec_version": "2.1", "id": id });

@@ -22,8 +22,12 @@ use crate::{
 pub fn verify_bundle_file(path: &Path, trusted: Option<&VerifyingKey>) -> Result<BundleReport> {
     let file = std::fs::File::open(path)
         .map_err(|e| Error::invalid(format!("cannot open {}: {e}", path.display())))?;
-    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file))
-        .map_err(|e| Error::invalid(format!("{} is not a readable zip file: {e}", path.display())))?;
+    let mut zip = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| {
+        Error::invalid(format!(
+            "{} is not a readable zip file: {e}",
+            path.display()
+        ))
+    })?;
     Ok(verify_bundle(&mut zip, trusted))
 }
 
@@ -35,28 +39,42 @@ fn read_all<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -
 }
 
 /// Streams one member through SHA-256: (hash, length), or the read error.
-fn hash_member<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> std::result::Result<(String, u64), String> {
-    let mut f = zip.by_name(name).map_err(|_| "missing from the bundle".to_owned())?;
+fn hash_member<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+) -> std::result::Result<(String, u64), String> {
+    let mut f = zip
+        .by_name(name)
+        .map_err(|_| "missing from the bundle".to_owned())?;
     let mut sha = Sha256::new();
     let n = std::io::copy(&mut f, &mut sha).map_err(|e| format!("unreadable: {e}"))?;
     Ok((hex::encode(sha.finalize()), n))
 }
 
-pub fn verify_bundle<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, trusted: Option<&VerifyingKey>) -> BundleReport {
+pub fn verify_bundle<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    trusted: Option<&VerifyingKey>,
+) -> BundleReport {
     let mut r = BundleReport::default();
     let Some(manifest_bytes) = read_all(zip, MANIFEST) else {
-        r.problems.push(format!("{MANIFEST} is missing: this is not a Casefile bundle"));
+        r.problems.push(format!(
+            "{MANIFEST} is missing: this is not a Casefile bundle"
+        ));
         return r;
     };
     let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
         Ok(m) => m,
         Err(e) => {
-            r.problems.push(format!("{MANIFEST} is not a valid manifest: {e}"));
+            r.problems
+                .push(format!("{MANIFEST} is not a valid manifest: {e}"));
             return r;
         }
     };
     if manifest.format != BUNDLE_FORMAT {
-        r.problems.push(format!("unknown bundle format \u{201c}{}\u{201d} (this verifier reads {BUNDLE_FORMAT})", manifest.format));
+        r.problems.push(format!(
+            "unknown bundle format \u{201c}{}\u{201d} (this verifier reads {BUNDLE_FORMAT})",
+            manifest.format
+        ));
         return r;
     }
 
@@ -73,37 +91,60 @@ pub fn verify_bundle<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, trus
             Some(m)
         }
         (None, Some(Err(e))) => {
-            r.problems.push(format!("the manifest's public key is malformed: {e}"));
+            r.problems
+                .push(format!("the manifest's public key is malformed: {e}"));
             None
         }
         (None, None) => None,
     };
     match (read_all(zip, MANIFEST_SIGNATURE), &key) {
-        (Some(sig), Some(k)) if bytes_signature_holds(k, &manifest_bytes, &String::from_utf8_lossy(&sig)) => {
-            r.checked.push(format!("{MANIFEST} carries a valid Ed25519 signature"));
+        (Some(sig), Some(k))
+            if bytes_signature_holds(k, &manifest_bytes, &String::from_utf8_lossy(&sig)) =>
+        {
+            r.checked
+                .push(format!("{MANIFEST} carries a valid Ed25519 signature"));
         }
-        (Some(_), Some(_)) => r.problems.push(format!("{MANIFEST} does not match its signature: the manifest was changed after export")),
-        (None, _) => r.problems.push(format!("{MANIFEST_SIGNATURE} is missing: the manifest is not signed")),
-        (Some(_), None) => r.problems.push("no key to check the manifest signature with".into()),
+        (Some(_), Some(_)) => r.problems.push(format!(
+            "{MANIFEST} does not match its signature: the manifest was changed after export"
+        )),
+        (None, _) => r.problems.push(format!(
+            "{MANIFEST_SIGNATURE} is missing: the manifest is not signed"
+        )),
+        (Some(_), None) => r
+            .problems
+            .push("no key to check the manifest signature with".into()),
     }
 
     // Every listed file, and nothing unlisted.
     let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     for f in &manifest.files {
         match hash_member(zip, &f.path) {
-            Ok((sha, n)) if sha == f.sha256 && n == f.bytes => r.checked.push(format!("{} SHA-256 {}", f.path, f.sha256)),
-            Ok((sha, _)) if sha != f.sha256 => r.problems.push(format!("{}: SHA-256 is {sha}, the manifest says {}: the file was changed", f.path, f.sha256)),
-            Ok((_, n)) => r.problems.push(format!("{}: {n} bytes, the manifest says {}", f.path, f.bytes)),
+            Ok((sha, n)) if sha == f.sha256 && n == f.bytes => {
+                r.checked.push(format!("{} SHA-256 {}", f.path, f.sha256))
+            }
+            Ok((sha, _)) if sha != f.sha256 => r.problems.push(format!(
+                "{}: SHA-256 is {sha}, the manifest says {}: the file was changed",
+                f.path, f.sha256
+            )),
+            Ok((_, n)) => r.problems.push(format!(
+                "{}: {n} bytes, the manifest says {}",
+                f.path, f.bytes
+            )),
             Err(e) => r.problems.push(format!("{}: {e}", f.path)),
         }
     }
     let extra: Vec<String> = zip
         .file_names()
-        .map(|n| n.map(|n| n.into_owned()).unwrap_or_else(|_| "(unreadable name)".into()))
+        .map(|n| {
+            n.map(|n| n.into_owned())
+                .unwrap_or_else(|_| "(unreadable name)".into())
+        })
         .filter(|n| !listed.contains(n.as_str()) && n != MANIFEST && n != MANIFEST_SIGNATURE)
         .collect();
     for name in extra {
-        r.problems.push(format!("{name} is in the bundle but not in the manifest: it was added"));
+        r.problems.push(format!(
+            "{name} is in the bundle but not in the manifest: it was added"
+        ));
     }
 
     check_audit(zip, &manifest, key.as_ref(), &mut r);
@@ -111,8 +152,15 @@ pub fn verify_bundle<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, trus
     r
 }
 
-fn check_audit<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, m: &Manifest, key: Option<&VerifyingKey>, r: &mut BundleReport) {
-    let Some(text) = read_all(zip, "audit.jsonl") else { return };
+fn check_audit<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    m: &Manifest,
+    key: Option<&VerifyingKey>,
+    r: &mut BundleReport,
+) {
+    let Some(text) = read_all(zip, "audit.jsonl") else {
+        return;
+    };
     let (mut count, mut last) = (0u64, None::<i64>);
     for (n, line) in String::from_utf8_lossy(&text).lines().enumerate() {
         match serde_json::from_str::<AuditEntry>(line) {
@@ -120,33 +168,59 @@ fn check_audit<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, m: &Manife
                 count += 1;
                 last = last.max(Some(e.seq));
             }
-            Ok(e) => r.problems.push(format!("audit.jsonl: entry {} does not match its own hash: it was edited", e.seq)),
-            Err(_) => r.problems.push(format!("audit.jsonl: line {} is not an audit entry", n + 1)),
+            Ok(e) => r.problems.push(format!(
+                "audit.jsonl: entry {} does not match its own hash: it was edited",
+                e.seq
+            )),
+            Err(_) => r
+                .problems
+                .push(format!("audit.jsonl: line {} is not an audit entry", n + 1)),
         }
     }
     if count != m.audit.entries || last != m.audit.last_seq {
-        r.problems.push(format!("audit.jsonl holds {count} entries up to {last:?}; the manifest says {} up to {:?}", m.audit.entries, m.audit.last_seq));
+        r.problems.push(format!(
+            "audit.jsonl holds {count} entries up to {last:?}; the manifest says {} up to {:?}",
+            m.audit.entries, m.audit.last_seq
+        ));
     } else {
-        r.checked.push(format!("audit.jsonl: {count} entries, each matching its hash"));
+        r.checked.push(format!(
+            "audit.jsonl: {count} entries, each matching its hash"
+        ));
     }
     match (&m.audit.checkpoint, key) {
         (Some(c), Some(k)) if signature_holds(k, c.seq, &c.hash, c.signed_at, &c.signature) => {
             if last.is_some_and(|l| l > c.seq) {
-                r.problems.push(format!("audit entries after the checkpoint (entry {}) are not covered by it", c.seq));
+                r.problems.push(format!(
+                    "audit entries after the checkpoint (entry {}) are not covered by it",
+                    c.seq
+                ));
             } else {
                 r.checked.push(format!("audit checkpoint at entry {} carries a valid Ed25519 signature and covers every entry", c.seq));
             }
         }
-        (Some(c), Some(_)) => r.problems.push(format!("the audit checkpoint at entry {} does not carry a valid signature", c.seq)),
-        (Some(_), None) => r.problems.push("no key to check the audit checkpoint with".into()),
-        (None, _) if count > 0 => r.problems.push("no signed audit checkpoint covers the audit entries".into()),
+        (Some(c), Some(_)) => r.problems.push(format!(
+            "the audit checkpoint at entry {} does not carry a valid signature",
+            c.seq
+        )),
+        (Some(_), None) => r
+            .problems
+            .push("no key to check the audit checkpoint with".into()),
+        (None, _) if count > 0 => r
+            .problems
+            .push("no signed audit checkpoint covers the audit entries".into()),
         (None, _) => {}
     }
 }
 
 /// Evidence files must still hash to what was recorded when they were collected.
-fn check_evidence<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, m: &Manifest, r: &mut BundleReport) {
-    let Some(case) = read_all(zip, "case.json").and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok()) else {
+fn check_evidence<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    m: &Manifest,
+    r: &mut BundleReport,
+) {
+    let Some(case) = read_all(zip, "case.json")
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    else {
         return;
     };
     let recorded: Vec<(i64, String)> = case["evidence"]
@@ -156,11 +230,22 @@ fn check_evidence<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, m: &Man
         .filter_map(|e| Some((e["evidence_id"].as_i64()?, e["sha256"].as_str()?.to_owned())))
         .collect();
     for f in m.files.iter().filter(|f| f.path.starts_with("evidence/")) {
-        let id = f.path["evidence/".len()..].split('-').next().and_then(|n| n.parse::<i64>().ok());
+        let id = f.path["evidence/".len()..]
+            .split('-')
+            .next()
+            .and_then(|n| n.parse::<i64>().ok());
         match recorded.iter().find(|(e, _)| Some(*e) == id) {
-            Some((_, sha)) if *sha == f.sha256 => r.checked.push(format!("{} matches the SHA-256 recorded at collection", f.path)),
-            Some((_, sha)) => r.problems.push(format!("{}: content hashes to {}, but {sha} was recorded at collection", f.path, f.sha256)),
-            None => r.problems.push(format!("{} is not an evidence item of the case", f.path)),
+            Some((_, sha)) if *sha == f.sha256 => r.checked.push(format!(
+                "{} matches the SHA-256 recorded at collection",
+                f.path
+            )),
+            Some((_, sha)) => r.problems.push(format!(
+                "{}: content hashes to {}, but {sha} was recorded at collection",
+                f.path, f.sha256
+            )),
+            None => r
+                .problems
+                .push(format!("{} is not an evidence item of the case", f.path)),
         }
     }
 }

@@ -139,11 +139,18 @@ impl Review {
         ];
         for (name, text) in sections {
             if text.chars().count() > MAX_REVIEW_CHARS {
-                return Err(format!("The {name} is longer than {MAX_REVIEW_CHARS} characters."));
+                return Err(format!(
+                    "The {name} is longer than {MAX_REVIEW_CHARS} characters."
+                ));
             }
         }
         let mut items = Vec::new();
-        for (n, line) in input.action_items.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        for (n, line) in input
+            .action_items
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
             let parts: Vec<&str> = line.split('|').map(str::trim).collect();
             let [action, owner, due] = parts[..] else {
                 return Err(format!(
@@ -152,7 +159,10 @@ impl Review {
                 ));
             };
             if action.is_empty() || owner.is_empty() {
-                return Err(format!("Action item {} needs an action and an owner.", n + 1));
+                return Err(format!(
+                    "Action item {} needs an action and an owner.",
+                    n + 1
+                ));
             }
             let format = time::macros::format_description!("[year]-[month]-[day]");
             if time::Date::parse(due, &format).is_err() {
@@ -161,7 +171,11 @@ impl Review {
                     n + 1
                 ));
             }
-            items.push(ActionItem { action: action.into(), owner: owner.into(), due: due.into() });
+            items.push(ActionItem {
+                action: action.into(),
+                owner: owner.into(),
+                due: due.into(),
+            });
         }
         if items.len() > MAX_ACTION_ITEMS {
             return Err(format!("At most {MAX_ACTION_ITEMS} action items."));
@@ -260,9 +274,15 @@ mod tests {
         .unwrap();
         assert_eq!(ok.action_items.len(), 2);
         assert_eq!(ok.action_items[1].owner, "otto");
-        let bad = Review::check(ReviewInput { action_items: "Enable MFA, maria".into(), ..Default::default() });
+        let bad = Review::check(ReviewInput {
+            action_items: "Enable MFA, maria".into(),
+            ..Default::default()
+        });
         assert!(bad.unwrap_err().contains("action | owner"));
-        let date = Review::check(ReviewInput { action_items: "x | y | soon".into(), ..Default::default() });
+        let date = Review::check(ReviewInput {
+            action_items: "x | y | soon".into(),
+            ..Default::default()
+        });
         assert!(date.unwrap_err().contains("soon"));
     }
 }

@@ -28,7 +28,10 @@ fn Report() -> impl IntoView {
     let params = use_params_map();
     let number = Memo::new(move |_| params.with(|p| p.get("number").unwrap_or_default()));
     let save = ServerAction::<SaveCaseReview>::new();
-    let data = Resource::new(move || (number.get(), save.version().get()), |(n, _)| case_review(n));
+    let data = Resource::new(
+        move || (number.get(), save.version().get()),
+        |(n, _)| case_review(n),
+    );
     let session = use_session();
     let tlp = RwSignal::new("red".to_owned());
     let href = move |ext: &str| format!("/cases/{}/report.{ext}?tlp={}", number.get(), tlp.get());
@@ -76,9 +79,11 @@ fn Report() -> impl IntoView {
 
 #[component]
 fn ReviewView(review: Review) -> impl IntoView {
-    let section = |title: &'static str, text: String| view! {
-        <h3>{title}</h3>
-        <p class="prewrap">{if text.is_empty() { "—".to_owned() } else { text }}</p>
+    let section = |title: &'static str, text: String| {
+        view! {
+            <h3>{title}</h3>
+            <p class="prewrap">{if text.is_empty() { "—".to_owned() } else { text }}</p>
+        }
     };
     view! {
         <section class="panel" aria-labelledby="review-h">

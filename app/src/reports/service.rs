@@ -5,12 +5,15 @@ use serde_json::json;
 
 use super::{
     EvidenceLine, IncidentReport, MAX_REPORT_EVENTS, Review, ReviewInput, TlpCeiling, redact,
-    tlp_label,
     store::{self, ReviewWrite},
+    tlp_label,
 };
 use crate::{
     accounts::roles::Permission,
-    audit::{service::record_read, store::{NewAuditEvent, append}},
+    audit::{
+        service::record_read,
+        store::{NewAuditEvent, append},
+    },
     cases::{TimelineFilter, service as cases},
     evidence::service as evidence,
     platform::{Actor, Error, Platform, Result},
@@ -38,12 +41,18 @@ pub async fn review(p: &Platform, actor: &Actor, case_id: i64) -> Result<Review>
 
 /// Saves the post-incident review (people who edit cases write it), audited with before and
 /// after.
-pub async fn save_review(p: &Platform, actor: &Actor, case_id: i64, input: ReviewInput) -> Result<Review> {
+pub async fn save_review(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    input: ReviewInput,
+) -> Result<Review> {
     actor.require(Permission::CaseEdit)?;
     let checked = Review::check(input).map_err(Error::Invalid)?;
     let case = cases::get(p, actor, case_id).await?;
     let before = review(p, actor, case_id).await?;
-    let items = serde_json::to_string(&checked.action_items).map_err(|e| Error::internal(e.to_string()))?;
+    let items =
+        serde_json::to_string(&checked.action_items).map_err(|e| Error::internal(e.to_string()))?;
     let now = p.clock.now();
     let label = actor.label();
     let mut tx = p.db.begin().await?;
@@ -79,14 +88,20 @@ pub async fn save_review(p: &Platform, actor: &Actor, case_id: i64, input: Revie
 }
 
 /// Everything the report shows, read with the viewer's rights.
-pub async fn build(p: &Platform, actor: &Actor, case_id: i64, ceiling: TlpCeiling) -> Result<IncidentReport> {
+pub async fn build(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    ceiling: TlpCeiling,
+) -> Result<IncidentReport> {
     actor.require(Permission::ReportRead)?;
     let case = cases::get(p, actor, case_id).await?;
     let mut timeline = Vec::new();
     let mut after = None;
     let mut truncated = false;
     loop {
-        let (events, next) = cases::timeline(p, actor, case_id, &TimelineFilter::default(), after).await?;
+        let (events, next) =
+            cases::timeline(p, actor, case_id, &TimelineFilter::default(), after).await?;
         timeline.extend(events);
         if timeline.len() >= MAX_REPORT_EVENTS {
             truncated = next.is_some() || timeline.len() > MAX_REPORT_EVENTS;
@@ -100,9 +115,12 @@ pub async fn build(p: &Platform, actor: &Actor, case_id: i64, ceiling: TlpCeilin
     }
     let all = cases::observables(p, actor, case_id).await?;
     let total = all.len();
-    let (observables, withheld): (Vec<_>, Vec<_>) = all.into_iter().partition(|o| ceiling.admits(o.tlp));
-    let withheld: Vec<(String, &'static str)> =
-        withheld.into_iter().map(|o| (o.value, tlp_label(o.tlp))).collect();
+    let (observables, withheld): (Vec<_>, Vec<_>) =
+        all.into_iter().partition(|o| ceiling.admits(o.tlp));
+    let withheld: Vec<(String, &'static str)> = withheld
+        .into_iter()
+        .map(|o| (o.value, tlp_label(o.tlp)))
+        .collect();
     for e in &mut timeline {
         e.summary = redact(&e.summary, &withheld);
         e.body = redact(&e.body, &withheld);
@@ -129,7 +147,11 @@ pub async fn build(p: &Platform, actor: &Actor, case_id: i64, ceiling: TlpCeilin
         for item in page {
             let record = evidence::record_of(p, actor, item.evidence_id).await?;
             let last_custody = record.custody.last().map(|c| {
-                let to = c.to_party.as_deref().map(|t| format!(" to {t}")).unwrap_or_default();
+                let to = c
+                    .to_party
+                    .as_deref()
+                    .map(|t| format!(" to {t}"))
+                    .unwrap_or_default();
                 format!("{}{to} by {}", c.action.label(), c.recorded_by)
             });
             evidence_lines.push(EvidenceLine {

@@ -6,19 +6,17 @@ use app::{
     audit::service::record_read,
     platform::{Platform, actor::ClientIp},
 };
-use axum::{
-    extract::Request,
-    http::Method,
-    middleware::Next,
-    response::Response,
-};
+use axum::{extract::Request, http::Method, middleware::Next, response::Response};
 use tower_sessions::Session;
 
 /// Paths that are not pages: data calls, streams, files and assets.
 fn is_page(path: &str) -> bool {
     const NOT_PAGES: [&str; 6] = ["/rpc/", "/api/", "/live/", "/pkg/", "/healthz", "/thehive/"];
     !NOT_PAGES.iter().any(|p| path.starts_with(p))
-        && !path.rsplit('/').next().is_some_and(|last| last.contains('.'))
+        && !path
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains('.'))
 }
 
 pub async fn auditor_page_views(req: Request, next: Next) -> Response {
@@ -26,7 +24,11 @@ pub async fn auditor_page_views(req: Request, next: Next) -> Response {
     if !page {
         return next.run(req).await;
     }
-    let target = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.to_string())
+        .unwrap_or_default();
     let platform = req.extensions().get::<Platform>().cloned();
     let session = req.extensions().get::<Session>().cloned();
     let ip = req.extensions().get::<ClientIp>().map(|c| c.0.clone());
@@ -34,7 +36,15 @@ pub async fn auditor_page_views(req: Request, next: Next) -> Response {
     if let (true, Some(p), Some(session)) = (res.status().is_success(), platform, session)
         && let Ok(actor) = actor_from_session(&p, &session, ip).await
         && actor.role() == Some(Role::Auditor)
-        && let Err(e) = record_read(&p, &actor, "page.viewed", "page", Some(target), serde_json::json!({})).await
+        && let Err(e) = record_read(
+            &p,
+            &actor,
+            "page.viewed",
+            "page",
+            Some(target),
+            serde_json::json!({}),
+        )
+        .await
     {
         tracing::error!(error = %e, "recording an auditor's page view failed");
     }

@@ -35,12 +35,18 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 pub fn attachment(e: Export) -> Response {
     let mut res = Body::from_stream(e.body).into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(e.content_type));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(e.content_type),
+    );
     if let Ok(v) = HeaderValue::from_str(&content_disposition(&e.file_name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     res
 }
 

@@ -48,7 +48,8 @@ async fn report(
         let ceiling = TlpCeiling::parse(o.tlp.as_deref().unwrap_or("")).map_err(Error::Invalid)?;
         let case = cases::find(&p, &actor, &number).await?;
         let report = reports::build(&p, &actor, case.case_id, ceiling).await?;
-        let bytes = render(&report, format).map_err(|e| Error::internal(format!("rendering the report: {e}")))?;
+        let bytes = render(&report, format)
+            .map_err(|e| Error::internal(format!("rendering the report: {e}")))?;
         let sha256 = hex::encode(Sha256::digest(&bytes));
         reports::record_generated(&p, &actor, &report, format.extension(), &sha256).await?;
         Ok::<_, Error>((case.number, bytes, sha256))
@@ -57,7 +58,10 @@ async fn report(
         Ok((number, bytes, sha256)) => {
             let mut res = bytes.into_response();
             let h = res.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(format.content_type()),
+            );
             if format != Format::Html {
                 let name = format!("{number}-incident-report.{}", format.extension());
                 if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {

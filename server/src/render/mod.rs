@@ -3,11 +3,7 @@
 
 pub mod pdf;
 
-use app::{
-    cases::pages::TLP_NAMES,
-    components::iso_utc,
-    reports::IncidentReport,
-};
+use app::{cases::pages::TLP_NAMES, components::iso_utc, reports::IncidentReport};
 use askama::Template;
 
 #[derive(Template)]
@@ -55,12 +51,21 @@ impl Formatting for ReportMarkdown<'_> {}
 /// The report in each format: (bytes, content type, file extension).
 pub fn render(r: &IncidentReport, format: Format) -> Result<Vec<u8>, String> {
     match format {
-        Format::Html => ReportHtml { r }.render().map(String::into_bytes).map_err(|e| e.to_string()),
-        Format::Markdown => ReportMarkdown { r }.render().map(String::into_bytes).map_err(|e| e.to_string()),
+        Format::Html => ReportHtml { r }
+            .render()
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string()),
+        Format::Markdown => ReportMarkdown { r }
+            .render()
+            .map(String::into_bytes)
+            .map_err(|e| e.to_string()),
         Format::Json => serde_json::to_vec_pretty(r).map_err(|e| e.to_string()),
         Format::Pdf => {
             let md = ReportMarkdown { r }.render().map_err(|e| e.to_string())?;
-            Ok(pdf::from_markdown(&format!("Incident report {}", r.case.number), &md))
+            Ok(pdf::from_markdown(
+                &format!("Incident report {}", r.case.number),
+                &md,
+            ))
         }
     }
 }

@@ -33,13 +33,27 @@ fn lines(markdown: &str) -> Vec<Line> {
             (raw, BODY_SIZE, false, 0.0)
         };
         if text.trim().is_empty() {
-            out.push(Line { text: String::new(), size: BODY_SIZE * 0.5, bold: false, gap: 0.0 });
+            out.push(Line {
+                text: String::new(),
+                size: BODY_SIZE * 0.5,
+                bold: false,
+                gap: 0.0,
+            });
             continue;
         }
         let width = (BODY_CHARS as f32 * BODY_SIZE / size) as usize;
-        let options = textwrap::Options::new(width).subsequent_indent(if text.starts_with("- ") { "  " } else { "" });
+        let options = textwrap::Options::new(width).subsequent_indent(if text.starts_with("- ") {
+            "  "
+        } else {
+            ""
+        });
         for (i, part) in textwrap::wrap(text, options).into_iter().enumerate() {
-            out.push(Line { text: part.into_owned(), size, bold, gap: if i == 0 { gap } else { 0.0 } });
+            out.push(Line {
+                text: part.into_owned(),
+                size,
+                bold,
+                gap: if i == 0 { gap } else { 0.0 },
+            });
         }
     }
     out
@@ -105,7 +119,9 @@ pub fn from_markdown(title: &str, markdown: &str) -> Vec<u8> {
         })
         .collect();
     pdf.catalog(catalog).pages(tree);
-    pdf.pages(tree).kids(page_ids.iter().copied()).count(page_ids.len() as i32);
+    pdf.pages(tree)
+        .kids(page_ids.iter().copied())
+        .count(page_ids.len() as i32);
     for (content, page_id) in pages.into_iter().zip(&page_ids) {
         let content_id = Ref::new(page_id.get() + 1);
         let mut page = pdf.page(*page_id);
