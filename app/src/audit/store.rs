@@ -19,6 +19,9 @@ pub struct NewAuditEvent<'a> {
     pub detail: Value,
 }
 
+const ENTRY_COLUMNS: &str = "seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
+    object_type, object_id, detail, prev_hash, hash";
+
 #[derive(sqlx::FromRow)]
 struct Head {
     seq: i64,
@@ -92,11 +95,9 @@ pub async fn append(
 /// export).
 pub async fn entries_after(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditEntry>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select seq, occurred_at, actor_user_id, actor_label, actor_ip, action, object_type,
-                    object_id, detail, prev_hash, hash
-             from audit_event where seq > $1 order by seq limit $2",
-        )
+        sqlx::query_as(&format!(
+            "select {ENTRY_COLUMNS} from audit_event where seq > $1 order by seq limit $2"
+        ))
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
@@ -107,11 +108,9 @@ pub async fn entries_after(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditE
 /// Up to `limit` entries older than `before` (newest first), optionally for one action prefix.
 pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select seq, occurred_at, actor_user_id, actor_label, actor_ip, action, object_type,
-                    object_id, detail, prev_hash, hash
-             from audit_event where seq < $1 order by seq desc limit $2",
-        )
+        sqlx::query_as(&format!(
+            "select {ENTRY_COLUMNS} from audit_event where seq < $1 order by seq desc limit $2"
+        ))
         .bind(before.unwrap_or(i64::MAX))
         .bind(limit)
         .fetch_all(pool)
@@ -119,8 +118,7 @@ pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<Audi
     })?)
 }
 
-const ENTRY_COLUMNS: &str = "seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
-    object_type, object_id, detail, prev_hash, hash";
+const CHECKPOINT_COLUMNS: &str = "seq, hash, signed_at, public_key, signature";
 
 /// The chain's head as stored: the last sequence number and its hash.
 pub async fn head(db: &Db) -> Result<(i64, String)> {
@@ -135,10 +133,9 @@ pub async fn head(db: &Db) -> Result<(i64, String)> {
 /// Up to `limit` checkpoints with `seq > after`, in sequence order.
 pub async fn checkpoints_after(db: &Db, after: i64, limit: i64) -> Result<Vec<Checkpoint>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
-             where seq > $1 order by seq limit $2",
-        )
+        sqlx::query_as(&format!(
+            "select {CHECKPOINT_COLUMNS} from audit_checkpoint where seq > $1 order by seq limit $2"
+        ))
         .bind(after)
         .bind(limit)
         .fetch_all(pool)
@@ -149,10 +146,9 @@ pub async fn checkpoints_after(db: &Db, after: i64, limit: i64) -> Result<Vec<Ch
 /// The newest checkpoint, if any.
 pub async fn last_checkpoint(db: &Db) -> Result<Option<Checkpoint>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
-             order by seq desc limit 1",
-        )
+        sqlx::query_as(&format!(
+            "select {CHECKPOINT_COLUMNS} from audit_checkpoint order by seq desc limit 1"
+        ))
         .fetch_optional(pool)
         .await
     })?)
@@ -161,10 +157,9 @@ pub async fn last_checkpoint(db: &Db) -> Result<Option<Checkpoint>> {
 /// The newest checkpoint at or before `seq`: the one that covers an entry.
 pub async fn checkpoint_covering(db: &Db, seq: i64) -> Result<Option<Checkpoint>> {
     Ok(on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select seq, hash, signed_at, public_key, signature from audit_checkpoint
-             where seq >= $1 order by seq limit 1",
-        )
+        sqlx::query_as(&format!(
+            "select {CHECKPOINT_COLUMNS} from audit_checkpoint where seq >= $1 order by seq limit 1"
+        ))
         .bind(seq)
         .fetch_optional(pool)
         .await

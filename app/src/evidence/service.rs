@@ -802,37 +802,14 @@ pub async fn record_export(
     actor.require(Permission::EvidenceDownload)?;
     let item = load_item(p, evidence_id).await?;
     ensure_readable(&item)?;
-    let now = p.clock.now();
-    let label = actor.label();
-    let mut tx = p.db.begin().await?;
-    custody_event(
-        &mut tx,
-        actor,
-        now,
-        &item,
-        Step {
-            action: CustodyAction::Exported,
-            at: now,
-            from: None,
-            to: Some(&label),
-            reason: "Exported in a case bundle",
-            detail: json!({ "bundle": bundle }),
-        },
-    )
-    .await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        evidence_audit(
-            "evidence.export",
-            item.evidence_id,
-            json!({ "case_id": item.case_id, "file_name": item.file_name, "bundle": bundle,
-                "sha256": item.sha256 }),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
+    let taken = Taken {
+        action: CustodyAction::Exported,
+        reason: "Exported in a case bundle",
+        audit_action: "evidence.export",
+        key: "bundle",
+        value: bundle,
+    };
+    record_taken(p, actor, &item, taken).await?;
     to_item(item)
 }
 
@@ -842,25 +819,47 @@ async fn record_download(
     item: &ItemRow,
     packaging: Packaging,
 ) -> Result<()> {
-    let now = p.clock.now();
     let format = match packaging {
         Packaging::Original => "original",
         Packaging::MalwareZip => "encrypted zip",
     };
-    let mut tx = p.db.begin().await?;
+    let taken = Taken {
+        action: CustodyAction::Downloaded,
+        reason: "Downloaded",
+        audit_action: "evidence.download",
+        key: "format",
+        value: format,
+    };
+    record_taken(p, actor, item, taken).await
+}
+
+/// How an item's content left the locker: downloaded or exported, and in what form.
+struct Taken<'a> {
+    action: CustodyAction,
+    reason: &'a str,
+    audit_action: &'static str,
+    /// The detail naming the form: `format` of a download, `bundle` of an export.
+    key: &'a str,
+    value: &'a str,
+}
+
+/// Writes the custody step (to the actor) and its audit row in one transaction.
+async fn record_taken(p: &Platform, actor: &Actor, item: &ItemRow, t: Taken<'_>) -> Result<()> {
+    let now = p.clock.now();
     let label = actor.label();
+    let mut tx = p.db.begin().await?;
     custody_event(
         &mut tx,
         actor,
         now,
         item,
         Step {
-            action: CustodyAction::Downloaded,
+            action: t.action,
             at: now,
             from: None,
             to: Some(&label),
-            reason: "Downloaded",
-            detail: json!({ "format": format }),
+            reason: t.reason,
+            detail: json!({ t.key: t.value }),
         },
     )
     .await?;
@@ -869,9 +868,9 @@ async fn record_download(
         actor,
         now,
         evidence_audit(
-            "evidence.download",
+            t.audit_action,
             item.evidence_id,
-            json!({ "case_id": item.case_id, "file_name": item.file_name, "format": format,
+            json!({ "case_id": item.case_id, "file_name": item.file_name, t.key: t.value,
                 "sha256": item.sha256 }),
         ),
     )
