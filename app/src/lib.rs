@@ -11,6 +11,7 @@ pub mod attack;
 pub mod audit;
 pub mod cases;
 pub mod components;
+pub mod dashboard;
 pub mod errors;
 pub mod evidence;
 pub mod exports;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/my-work") view=tiers::pages::MyWorkPage/>
                     <Route path=path!("/queues/:tier") view=tiers::pages::TierQueuePage/>
                     <Route path=path!("/workload") view=tiers::pages::WorkloadPage/>
+                    <Route path=path!("/dashboard") view=dashboard::pages::DashboardPage/>
                     <Route path=path!("/notifications") view=notifications::pages::NotificationsPage/>
                     <Route path=path!("/handover") view=handover::pages::HandoverPage/>
                     <Route path=path!("/handover/:id") view=handover::pages::HandoverRecordPage/>

@@ -2,7 +2,8 @@
 
 use app::{
     alerts::{
-        AlertInput, AlertStatus, IngestOutcome, NewAlert, QueueFilter, Severity, Verdict, service,
+        AlertInput, AlertStatus, IngestOutcome, NewAlert, QueueFilter, RawPayload, Severity,
+        Verdict, service,
     },
     both_databases,
     platform::{Actor, Error, Platform},
@@ -72,10 +73,12 @@ both_databases!(
         assert_eq!(row.occurrence_count, 2);
         assert_eq!(row.last_seen_at - row.first_seen_at, 5000);
         assert_eq!(row.observables_preview, ["ip:203.0.113.7", "user:root"]);
-        let raw = service::raw_payload(&p, &analyst, row.alert_id)
+        let RawPayload::Kept(raw) = service::raw_payload(&p, &analyst, row.alert_id)
             .await
             .unwrap()
-            .unwrap();
+        else {
+            panic!("the payload is kept")
+        };
         assert!(
             raw.contains("<script>alert(1)</script>"),
             "kept exactly as sent"

@@ -67,3 +67,52 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   const out = execFileSync(casefileBin, ["verify-export", bundlePath, "--public-key", key]).toString();
   expect(out).toContain("Bundle verified");
 });
+
+test("a manager reads the dashboard in both themes and downloads a chart's figures", async ({ page, browser }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await createAccount(page, "dora", "Dora Director", "dora's long passphrase", "", "manager");
+  const token = await createToken(page, "siem-dashboard", ["cases:write"]);
+  const res = await page.request.post("/thehive/api/v1/case", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { title: "Credential stuffing on VPN", description: "Many failed logins", severity: 4 },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+
+  const manager = await (await browser.newContext({ acceptDownloads: true })).newPage();
+  await signIn(manager, "dora", "dora's long passphrase");
+  await expect(manager.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await manager.getByRole("link", { name: "Dashboard" }).click();
+  await expect(manager.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
+  await hydrated(manager);
+  await expect(manager.locator("figure.chart svg")).toHaveCount(10);
+  await expect(manager.getByTestId("dashboard-period")).toContainText("30 days");
+  // Open cases are counted live: the critical case just opened is there.
+  const bySeverity = manager.locator('figure[data-chart="open-by-severity"]');
+  await bySeverity.getByText("Figures").click();
+  const critical = bySeverity.getByRole("row", { name: /Critical/ });
+  await expect(critical).toBeVisible();
+  expect(Number(await critical.getByRole("cell").first().textContent())).toBeGreaterThanOrEqual(1);
+  await checkA11y(manager);
+
+  // A chosen period carries into the address and the CSV links.
+  await manager.getByLabel("From", { exact: true }).fill("2026-01-01");
+  await manager.getByLabel("To", { exact: true }).fill("2026-03-31");
+  await manager.getByRole("button", { name: "Show" }).click();
+  await expect(manager).toHaveURL(/from=2026-01-01&to=2026-03-31/);
+  await expect(manager.getByTestId("dashboard-period")).toContainText("2026-01-01 to 2026-03-31 (UTC), 90 days, trends per week");
+  const [csv] = await Promise.all([
+    manager.waitForEvent("download"),
+    manager.locator('figure[data-chart="sla-compliance"]').getByRole("link", { name: "Download CSV" }).click(),
+  ]);
+  expect(csv.suggestedFilename()).toBe("casefile-sla-compliance-2026-01-01-to-2026-03-31.csv");
+  expect(readFileSync(await csv.path()).toString()).toMatch(/^Severity,Compliance \(%\),Met in time,Breached\r?\n/);
+
+  // Chart text takes the theme's colours: light text on the dark theme, dark on the light one.
+  const textFill = () => manager.locator("figure.chart svg text").first().evaluate((el) => getComputedStyle(el).fill);
+  await manager.evaluate(() => document.documentElement.setAttribute("data-theme", "dark"));
+  expect(await textFill()).toBe("rgb(230, 237, 243)");
+  await manager.evaluate(() => document.documentElement.setAttribute("data-theme", "light"));
+  expect(await textFill()).toBe("rgb(27, 31, 36)");
+  await checkA11y(manager);
+});

@@ -10,6 +10,9 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
+
+use support::percentile;
 
 use std::{
     sync::Arc,
@@ -72,11 +75,6 @@ async fn direct_insert(p: &Platform, start: usize, end: usize) {
         tx.commit().await.unwrap();
         i = stop;
     }
-}
-
-fn percentile(mut v: Vec<Duration>, q: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64) * q).ceil() as usize - 1]
 }
 
 fn p99(v: Vec<Duration>) -> Duration {

@@ -9,7 +9,7 @@
 //!   loaded straight into the tables the services write; queries with frequent words, rare
 //!   words, an IP address and two words.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use app::{
     cases::{CaseInput, EventInput, TimelineFilter, service as cases},
@@ -19,28 +19,9 @@ use app::{
 };
 use rand::{Rng, SeedableRng, rngs::StdRng};
 
-fn percentile(mut v: Vec<Duration>, q: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64) * q).ceil() as usize - 1]
-}
+mod support;
 
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-async fn timed<F, Fut>(runs: usize, mut f: F) -> (Duration, Duration)
-where
-    F: FnMut(usize) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut times = Vec::with_capacity(runs);
-    for i in 0..runs {
-        let t = Instant::now();
-        f(i).await;
-        times.push(t.elapsed());
-    }
-    (percentile(times.clone(), 0.5), percentile(times, 0.99))
-}
+use support::{ms, percentile, timed};
 
 const EVENTS: usize = 10_000;
 

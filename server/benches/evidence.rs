@@ -22,32 +22,11 @@ use futures::StreamExt as _;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+mod support;
+
+use support::{mb, reset_peak, rss};
 
 const BLOCK: usize = 1 << 20;
-
-/// Resident memory now and its peak since the last reset, in bytes (Linux).
-fn rss() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-            * 1024
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Resets the peak (VmHWM) to the current resident size.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1e6
-}
 
 #[tokio::main]
 async fn main() {

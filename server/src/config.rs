@@ -114,6 +114,10 @@ pub struct ServeArgs {
     /// 0 turns grouping off.
     #[arg(long, env = "CASEFILE_GROUP_WINDOW_MINUTES", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=10080))]
     pub group_window_minutes: u32,
+    /// Delete the raw payload of a closed alert this many days after its verdict (the triage
+    /// record stays; alerts of a case still open or on legal hold keep theirs); 0 keeps them.
+    #[arg(long, env = "CASEFILE_ALERT_PAYLOAD_RETENTION_DAYS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=36500))]
+    pub alert_payload_retention_days: u32,
     /// Where evidence files are kept: unset for `<data dir>/evidence`, or an S3-compatible
     /// bucket as `s3://bucket/prefix` (credentials, region and endpoint from the usual `AWS_*`
     /// variables) when several Casefile processes serve one database.

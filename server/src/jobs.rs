@@ -1,12 +1,14 @@
 //! Background jobs of the process: deleting expired sessions and stale sign-in throttle rows,
-//! the SLA sweep (warnings and breaches), signing audit checkpoints, and sending what is in the
-//! outbox.
+//! the SLA sweep (warnings and breaches), signing audit checkpoints, recounting the dashboard's
+//! aggregates, deleting raw alert payloads past retention, and sending what is in the outbox.
 
 use std::time::Duration;
 
 use app::{
     accounts::service,
+    alerts::service as alerts,
     audit::service as audit,
+    dashboard::service as dashboard,
     outbox::delivery::{Courier, deliver_due},
     platform::{Platform, session::Store},
     sla::service as sla,
@@ -17,6 +19,10 @@ use tower_sessions::ExpiredDeletion as _;
 const SLA_EVERY: Duration = Duration::from_secs(30);
 /// How often the audit chain's head is signed (when it moved).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
+/// How often the dashboard's aggregates are brought up to date.
+const DASHBOARD_EVERY: Duration = Duration::from_secs(60);
+/// How often raw alert payloads past the retention period are looked for.
+const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// How often the outbox is looked at.
 const OUTBOX_EVERY: Duration = Duration::from_secs(5);
 
@@ -63,6 +69,38 @@ pub fn spawn(platform: Platform, store: Store, courier: Courier) {
             }
         }
     });
+    let p = platform.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(DASHBOARD_EVERY);
+        loop {
+            tick.tick().await;
+            match dashboard::refresh(&p).await {
+                Ok(r) if r.case_days + r.alert_days > 0 => tracing::debug!(
+                    case_days = r.case_days,
+                    alert_days = r.alert_days,
+                    "dashboard recounted"
+                ),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "recounting the dashboard failed"),
+            }
+        }
+    });
+    if let Some(keep) = platform.settings.alert_payload_retention {
+        let p = platform.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(RETENTION_EVERY);
+            loop {
+                tick.tick().await;
+                match alerts::purge_payloads(&p, keep).await {
+                    Ok(0) => {}
+                    Ok(n) => {
+                        tracing::info!(purged = n, "raw alert payloads past retention deleted")
+                    }
+                    Err(e) => tracing::warn!(error = %e, "alert payload retention failed"),
+                }
+            }
+        });
+    }
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(600));
         loop {

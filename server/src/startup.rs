@@ -80,6 +80,8 @@ pub fn settings(args: &ServeArgs) -> Settings {
         absolute_timeout: time::Duration::hours(args.absolute_timeout_hours.into()),
         group_window: (args.group_window_minutes > 0)
             .then(|| time::Duration::minutes(args.group_window_minutes.into())),
+        alert_payload_retention: (args.alert_payload_retention_days > 0)
+            .then(|| time::Duration::days(args.alert_payload_retention_days.into())),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{QueueCursor, QueueFilter, QueuePage, RuleFeedback};
+use super::{QueueCursor, QueueFilter, QueuePage, RawPayload, RuleFeedback};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
 use {super::service, crate::accounts::session};
@@ -27,15 +27,17 @@ pub async fn assign_alerts(ids: Vec<i64>, assignee: Option<String>) -> AppResult
 
 /// The raw payload, pretty-printed JSON when it parses, as text either way.
 #[server(prefix = "/rpc", endpoint = "alert_raw")]
-pub async fn alert_raw(alert_id: i64) -> AppResult<Option<String>> {
+pub async fn alert_raw(alert_id: i64) -> AppResult<RawPayload> {
     let (p, actor) = session::current_actor().await?;
-    let raw = service::raw_payload(&p, &actor, alert_id).await?;
-    Ok(
-        raw.map(|r| match serde_json::from_str::<serde_json::Value>(&r) {
-            Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(r),
-            Err(_) => r,
-        }),
-    )
+    Ok(match service::raw_payload(&p, &actor, alert_id).await? {
+        RawPayload::Kept(r) => {
+            RawPayload::Kept(match serde_json::from_str::<serde_json::Value>(&r) {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap_or(r),
+                Err(_) => r,
+            })
+        }
+        other => other,
+    })
 }
 
 #[server(prefix = "/rpc", endpoint = "rule_feedback_report")]

@@ -17,6 +17,15 @@ use crate::{
     validate::{check_tags, optional, required},
 };
 
+/// An alert's raw payload as the page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RawPayload {
+    Kept(String),
+    /// Deleted under the retention period at this time (epoch ms).
+    Purged(i64),
+    NotSent,
+}
+
 /// Severity, least to most urgent. Stored as 1–5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

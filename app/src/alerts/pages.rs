@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use super::{
-    AlertSummary, QueueCursor, QueueFilter, Severity, Verdict,
+    AlertSummary, QueueCursor, QueueFilter, RawPayload, Severity, Verdict,
     api::{
         AssignAlerts, SetAlertVerdict, alert_group, alert_queue, alert_raw, rule_feedback_report,
     },
@@ -16,7 +16,7 @@ use super::{
 use crate::{
     accounts::roles::Permission,
     cases::api::{EscalateAlert, MergeAlerts},
-    components::{action_error, toggle, utc},
+    components::{When, action_error, toggle, utc},
     shell::{ErrorBox, RequireUser},
 };
 
@@ -366,7 +366,7 @@ fn RawPayload(alert_id: i64) -> impl IntoView {
         move || open.get(),
         move |o| async move {
             match o {
-                true => alert_raw(alert_id).await,
+                true => alert_raw(alert_id).await.map(Some),
                 false => Ok(None),
             }
         },
@@ -381,8 +381,11 @@ fn RawPayload(alert_id: i64) -> impl IntoView {
                         return ().into_any();
                     }
                     match loaded {
-                        Ok(Some(text)) => view! { <pre class="raw-json">{text}</pre> }.into_any(),
-                        Ok(None) => view! { <p class="muted">"No raw payload was sent."</p> }.into_any(),
+                        Ok(Some(RawPayload::Kept(text))) => view! { <pre class="raw-json">{text}</pre> }.into_any(),
+                        Ok(Some(RawPayload::Purged(ms))) => view! {
+                            <p class="muted">"The raw payload was deleted under the retention period on " <When ms/> "."</p>
+                        }.into_any(),
+                        Ok(Some(RawPayload::NotSent) | None) => view! { <p class="muted">"No raw payload was sent."</p> }.into_any(),
                         Err(error) => view! { <ErrorBox error/> }.into_any(),
                     }
                 })}

@@ -5,8 +5,8 @@ use serde_json::json;
 
 use super::{
     Alert, AlertObservable, AlertPatch, AlertStatus, AlertSummary, GroupMember, IngestOutcome,
-    NewAlert, Observable, QueueCursor, QueueFilter, QueuePage, RuleFeedback, Severity, Verdict,
-    fold_rule_feedback,
+    NewAlert, Observable, QueueCursor, QueueFilter, QueuePage, RawPayload, RuleFeedback, Severity,
+    Verdict, fold_rule_feedback,
     store::{self, QueueQuery},
 };
 use crate::{
@@ -408,9 +408,50 @@ pub async fn assign(
 }
 
 /// The raw payload as sent, for display on demand.
-pub async fn raw_payload(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Option<String>> {
+pub async fn raw_payload(p: &Platform, actor: &Actor, alert_id: i64) -> Result<RawPayload> {
     actor.require(Permission::AlertRead)?;
-    store::raw(&p.db, alert_id).await
+    Ok(match store::raw(&p.db, alert_id).await? {
+        (Some(raw), _) => RawPayload::Kept(raw),
+        (None, Some(at)) => RawPayload::Purged(at),
+        (None, None) => RawPayload::NotSent,
+    })
+}
+
+/// Alerts purged per transaction (and named in one audit row).
+const PURGE_BATCH: i64 = 500;
+
+/// Deletes the raw payloads of closed alerts decided more than `keep` ago, except those of a
+/// case still open or on legal hold; the triage record stays. Each batch writes one audit row
+/// naming its alerts. Run by the server's retention job; returns how many were purged.
+pub async fn purge_payloads(p: &Platform, keep: time::Duration) -> Result<usize> {
+    let actor = Actor::system("retention");
+    let mut purged = 0;
+    loop {
+        let now = p.clock.now();
+        let before = now - keep.whole_milliseconds() as i64;
+        let mut tx = p.db.begin().await?;
+        let ids = store::payloads_due(&mut tx, before, PURGE_BATCH).await?;
+        if ids.is_empty() {
+            return Ok(purged);
+        }
+        for &id in &ids {
+            store::purge_payload(&mut tx, id, now).await?;
+        }
+        let detail = json!({ "purged": ids.len(), "alert_ids": ids,
+            "decided_before": before, "retention_days": keep.whole_days() });
+        let event = NewAuditEvent {
+            action: "alert.payloads_purged",
+            object_type: "alert",
+            object_id: None,
+            detail,
+        };
+        audit(&mut tx, &actor, now, event).await?;
+        tx.commit().await?;
+        purged += ids.len();
+        if (ids.len() as i64) < PURGE_BATCH {
+            return Ok(purged);
+        }
+    }
 }
 
 /// Longest period the rule feedback report covers.

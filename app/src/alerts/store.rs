@@ -302,14 +302,49 @@ pub async fn set_assignee(
     Ok(())
 }
 
-pub async fn raw(db: &Db, alert_id: i64) -> Result<Option<String>> {
-    let row: Option<(String,)> = on_pool!(db, |pool| {
-        sqlx::query_as("select raw from alert_raw where alert_id = $1")
-            .bind(alert_id)
-            .fetch_optional(pool)
-            .await
+/// The raw payload, and when it was purged under the retention period (if it was).
+pub async fn raw(db: &Db, alert_id: i64) -> Result<(Option<String>, Option<Millis>)> {
+    let row: Option<(Option<String>, Option<i64>)> = on_pool!(db, |pool| {
+        sqlx::query_as(
+            "select r.raw, a.raw_purged_at from alert a
+             left join alert_raw r on r.alert_id = a.alert_id where a.alert_id = $1",
+        )
+        .bind(alert_id)
+        .fetch_optional(pool)
+        .await
     })?;
-    Ok(row.map(|r| r.0))
+    Ok(row.unwrap_or_default())
+}
+
+/// Closed alerts decided before `before` whose raw payload is still kept, oldest first; not
+/// those of a case that is still open or on legal hold.
+pub async fn payloads_due(tx: &mut Tx, before: Millis, limit: i64) -> Result<Vec<i64>> {
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(
+        "select a.alert_id from alert a
+         left join incident_case c on c.case_id = a.case_id
+         where a.status = 'closed' and a.raw_purged_at is null and a.verdict_at < $1
+           and (a.case_id is null or (c.status = 'closed' and c.legal_hold = 0))
+         order by a.verdict_at, a.alert_id limit $2"
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Deletes the alert's raw payload and notes when.
+pub async fn purge_payload(tx: &mut Tx, alert_id: i64, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("delete from alert_raw where alert_id = $1").bind(alert_id)
+    )?;
+    execute_tx!(
+        tx,
+        sqlx::query("update alert set raw_purged_at = $2 where alert_id = $1")
+            .bind(alert_id)
+            .bind(now)
+    )?;
+    Ok(())
 }
 
 /// Verdict counts per detection rule for alerts decided in `[from, to)`: (rule, verdict, n).

@@ -35,6 +35,9 @@ pub struct Settings {
     pub group_window: Option<time::Duration>,
     /// Notification e-mail; `None` sends none.
     pub mail: Option<MailSettings>,
+    /// Raw payloads of closed alerts are deleted this long after their verdict; `None` keeps
+    /// them.
+    pub alert_payload_retention: Option<time::Duration>,
 }
 
 /// Where notification e-mail goes out.
@@ -65,6 +68,7 @@ impl Default for Settings {
             absolute_timeout: time::Duration::hours(12),
             group_window: None,
             mail: None,
+            alert_payload_retention: None,
         }
     }
 }

@@ -149,7 +149,10 @@ pub fn Layout(children: Children) -> impl IntoView {
                                     })}
                                     {(user.role == Role::Analyst).then(|| view! { <li><A href="/my-work">"My work"</A></li> })}
                                     {role_permits(user.role, Permission::HandoverRead).then(|| view! { <li><A href="/handover">"Handover"</A></li> })}
-                                    {role_permits(user.role, Permission::DashboardRead).then(|| view! { <li><A href="/workload">"Workload"</A></li> })}
+                                    {role_permits(user.role, Permission::DashboardRead).then(|| view! {
+                                        <li><A href="/dashboard">"Dashboard"</A></li>
+                                        <li><A href="/workload">"Workload"</A></li>
+                                    })}
                                     {role_permits(user.role, Permission::AuditRead).then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>

@@ -1,11 +1,13 @@
 //! Downloads for auditors and other tools: the audit log (JSONL, CSV), the alert and case
-//! lists (CSV), case bundles (zip) and STIX 2.1 bundles. Each streams; the services check rights and record the
-//! export on the audit log before the first byte.
+//! lists (CSV), case bundles (zip), STIX 2.1 bundles and the dashboard's charts (CSV). Each
+//! streams; the services check rights and record the export on the audit log before the
+//! first byte.
 
 use app::{
     alerts::QueueFilter,
     audit::AuditFilter,
     cases::{CaseFilter, service as cases},
+    dashboard::{ChartId, PeriodQuery, service as dashboard},
     exports::service::{self as exports, Export},
     platform::{Error, Platform},
 };
@@ -29,6 +31,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/alerts/export.csv", get(alerts_csv))
         .route("/cases/{number}/bundle.zip", get(case_bundle))
         .route("/cases/{number}/stix.json", get(case_stix))
+        .route("/dashboard/{chart}", get(dashboard_csv))
 }
 
 /// The response for an export: streamed body, attachment name, never cached.
@@ -120,4 +123,22 @@ async fn case_stix(
         exports::stix(&p, &actor, case.case_id).await
     };
     respond(result.await)
+}
+
+/// `/dashboard/{chart}.csv`: one dashboard chart's figures for the period.
+async fn dashboard_csv(
+    Extension(p): Extension<Platform>,
+    BrowserActor(actor): BrowserActor,
+    Path(file): Path<String>,
+    Query(period): Query<PeriodQuery>,
+) -> Response {
+    let id = file
+        .strip_suffix(".csv")
+        .ok_or_else(|| format!("There is no dashboard download called \u{201c}{file}\u{201d}."))
+        .and_then(ChartId::parse)
+        .map_err(Error::not_found);
+    match id {
+        Ok(id) => respond(dashboard::chart_csv(&p, &actor, &period, id).await),
+        Err(e) => ApiError(e).into_response(),
+    }
 }

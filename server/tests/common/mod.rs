@@ -21,6 +21,7 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         idle_timeout_minutes: 30,
         absolute_timeout_hours: 12,
         group_window_minutes: 0,
+        alert_payload_retention_days: 0,
         evidence_store: None,
         evidence_max_mib: 4096,
         smtp_url: None,

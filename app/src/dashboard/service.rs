@@ -1,0 +1,482 @@
+//! Dashboard use cases: bringing the daily aggregates up to date (a background job), building
+//! the charts of a period from them, and one chart's CSV (an audited export).
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use futures::StreamExt as _;
+
+use super::{
+    Bucket, Chart, ChartId, ChartKind, ChartRow, Dashboard, MAX_ROWS, Period, PeriodQuery, Series,
+    Unit, date_of,
+    store::{self, AlertStatsRow, CaseStatsRow},
+};
+use crate::{
+    accounts::roles::Permission,
+    alerts::Severity,
+    audit::service::record_read,
+    cases::CaseStatus,
+    exports::service::{Export, cell},
+    platform::{Actor, Error, Platform, Result},
+    tiers::service as tiers,
+};
+
+/// Rows changed this long before the last refresh are looked at again: a transaction that
+/// stamped its rows before the refresh but committed after it is still counted.
+const OVERLAP_MS: i64 = 5 * 60_000;
+
+/// What a refresh recounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    pub case_days: usize,
+    pub alert_days: usize,
+}
+
+/// Recounts the aggregates of every day whose cases, clocks or alerts changed since the last
+/// refresh. The first run counts every day. Run by a background job; derived data, so not
+/// audited.
+pub async fn refresh(p: &Platform) -> Result<Refreshed> {
+    let now = p.clock.now();
+    let mut tx = p.db.begin().await?;
+    let since = (store::claim_refresh(&mut tx, now).await? - OVERLAP_MS).max(0);
+    let case_days = store::changed_case_days(&mut tx, since).await?;
+    for &day in &case_days {
+        store::recount_case_day(&mut tx, day).await?;
+    }
+    let alert_days = store::changed_alert_days(&mut tx, since).await?;
+    for &day in &alert_days {
+        store::recount_alert_day(&mut tx, day).await?;
+    }
+    store::finish_refresh(&mut tx, now).await?;
+    tx.commit().await?;
+    Ok(Refreshed {
+        case_days: case_days.len(),
+        alert_days: alert_days.len(),
+    })
+}
+
+/// Every chart for the period (managers and auditors).
+pub async fn dashboard(p: &Platform, actor: &Actor, q: &PeriodQuery) -> Result<Dashboard> {
+    actor.require(Permission::DashboardRead)?;
+    let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
+    let (first, last) = (period.first, period.last);
+    let open = store::open_cases(&p.db).await?;
+    let cases = store::case_stats(&p.db, first, last).await?;
+    let limit = MAX_ROWS as i64;
+    let sources = store::alerts_by_source(&p.db, first, last, limit).await?;
+    let rules = store::alerts_by_rule(&p.db, first, last, limit).await?;
+    let days = store::alerts_by_day(&p.db, first, last).await?;
+    let workload = tiers::workload(p, actor).await?;
+    let charts = vec![
+        open_by_status(&open),
+        open_by_severity(&open),
+        open_by_tier(&open),
+        response(ChartId::ResponseBySeverity, &cases),
+        response(ChartId::ResponseByTier, &cases),
+        sla_compliance(&cases),
+        alerts_by_source(&sources),
+        false_positives_by_rule(&rules),
+        workload_chart(&workload),
+        trend(period, &cases, &days),
+    ];
+    Ok(Dashboard {
+        period,
+        bucket: period.bucket(),
+        refreshed_at: store::refreshed_at(&p.db).await?,
+        charts,
+    })
+}
+
+/// One chart's data as CSV; recorded on the audit log as an export.
+pub async fn chart_csv(
+    p: &Platform,
+    actor: &Actor,
+    q: &PeriodQuery,
+    id: ChartId,
+) -> Result<Export> {
+    let d = dashboard(p, actor, q).await?;
+    let chart = d
+        .charts
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or_else(|| Error::internal("chart missing from the dashboard"))?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| Error::internal(format!("csv: {e}"));
+    let mut header = vec![chart.label.clone()];
+    header.extend(chart.series.iter().map(Series::heading));
+    w.write_record(&header).map_err(csv_err)?;
+    for row in &chart.rows {
+        let mut cells = vec![cell(&row.label).into_owned()];
+        cells.extend(
+            chart
+                .series
+                .iter()
+                .zip(&row.values)
+                .map(|(s, v)| s.csv_value(*v)),
+        );
+        w.write_record(&cells).map_err(csv_err)?;
+    }
+    let body = w
+        .into_inner()
+        .map_err(|e| Error::internal(format!("csv: {e}")))?;
+    let file_name = format!(
+        "casefile-{}-{}-to-{}.csv",
+        id.slug(),
+        date_of(d.period.first),
+        date_of(d.period.last)
+    );
+    let detail = serde_json::json!({
+        "chart": id.slug(), "from": date_of(d.period.first), "to": date_of(d.period.last),
+        "rows": chart.rows.len(),
+    });
+    record_read(p, actor, "dashboard.exported", "dashboard", None, detail).await?;
+    Ok(Export {
+        file_name,
+        content_type: "text/csv; charset=utf-8",
+        body: futures::stream::once(async move { Ok(Bytes::from(body)) }).boxed(),
+    })
+}
+
+fn severity_label(level: i64) -> String {
+    let s = Severity::from_level(level).map_or("unknown", Severity::as_str);
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+fn count(n: i64) -> Option<f64> {
+    Some(n as f64)
+}
+
+fn mean(total: i64, n: i64) -> Option<f64> {
+    (n > 0).then(|| total as f64 / n as f64)
+}
+
+fn percent(part: i64, whole: i64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 * 100.0 / whole as f64)
+}
+
+fn open_chart(id: ChartId, title: &str, label: &str, rows: Vec<(String, i64)>) -> Chart {
+    Chart {
+        id,
+        title: title.into(),
+        note: "Cases open now, whatever the period.".into(),
+        label: label.into(),
+        kind: ChartKind::Bars,
+        series: vec![Series::new("Open cases", Unit::Count, true)],
+        rows: rows
+            .into_iter()
+            .map(|(label, n)| ChartRow {
+                label,
+                values: vec![count(n)],
+            })
+            .collect(),
+    }
+}
+
+type OpenRow = (String, i64, i64, i64);
+
+fn open_by_status(open: &[OpenRow]) -> Chart {
+    let rows = CaseStatus::ALL
+        .into_iter()
+        .filter(|s| *s != CaseStatus::Closed)
+        .map(|s| {
+            let n = open.iter().filter(|r| r.0 == s.as_str()).map(|r| r.3).sum();
+            (s.label().to_owned(), n)
+        })
+        .collect();
+    open_chart(
+        ChartId::OpenByStatus,
+        "Open cases by status",
+        "Status",
+        rows,
+    )
+}
+
+fn open_by_severity(open: &[OpenRow]) -> Chart {
+    let rows = (1..=5)
+        .rev()
+        .map(|level| {
+            let n = open.iter().filter(|r| r.1 == level).map(|r| r.3).sum();
+            (severity_label(level), n)
+        })
+        .collect();
+    open_chart(
+        ChartId::OpenBySeverity,
+        "Open cases by severity",
+        "Severity",
+        rows,
+    )
+}
+
+fn open_by_tier(open: &[OpenRow]) -> Chart {
+    let rows = (1..=3)
+        .map(|tier| {
+            let n = open.iter().filter(|r| r.2 == tier).map(|r| r.3).sum();
+            (format!("Tier {tier}"), n)
+        })
+        .collect();
+    open_chart(ChartId::OpenByTier, "Open cases by tier", "Tier", rows)
+}
+
+/// Sums of the case aggregates over some grouping.
+#[derive(Default, Clone, Copy)]
+struct CaseSums {
+    opened: i64,
+    acknowledged: i64,
+    acknowledge_ms: i64,
+    contained: i64,
+    contain_ms: i64,
+    resolved: i64,
+    resolve_ms: i64,
+    sla_met: i64,
+    sla_breached: i64,
+}
+
+impl CaseSums {
+    fn add(&mut self, r: &CaseStatsRow) {
+        self.opened += r.opened;
+        self.acknowledged += r.acknowledged;
+        self.acknowledge_ms += r.acknowledge_ms;
+        self.contained += r.contained;
+        self.contain_ms += r.contain_ms;
+        self.resolved += r.resolved;
+        self.resolve_ms += r.resolve_ms;
+        self.sla_met += r.sla_met;
+        self.sla_breached += r.sla_breached;
+    }
+
+    fn of<'a>(rows: impl Iterator<Item = &'a CaseStatsRow>) -> Self {
+        let mut s = Self::default();
+        rows.for_each(|r| s.add(r));
+        s
+    }
+}
+
+fn response(id: ChartId, cases: &[CaseStatsRow]) -> Chart {
+    let groups: Vec<(String, CaseSums)> = if id == ChartId::ResponseBySeverity {
+        (1..=5)
+            .rev()
+            .map(|l| {
+                let sums = CaseSums::of(cases.iter().filter(|r| r.severity == l));
+                (severity_label(l), sums)
+            })
+            .collect()
+    } else {
+        (1..=3)
+            .map(|t| {
+                let sums = CaseSums::of(cases.iter().filter(|r| r.tier == t));
+                (format!("Tier {t}"), sums)
+            })
+            .collect()
+    };
+    let (title, label) = if id == ChartId::ResponseBySeverity {
+        ("Response times by severity", "Severity")
+    } else {
+        ("Response times by tier", "Tier")
+    };
+    Chart {
+        id,
+        title: title.into(),
+        note: "Cases opened in the period: mean time to acknowledge (MTTA), to contain and to \
+               resolve (MTTR), each over the cases that got that far. Tier is the case's tier now."
+            .into(),
+        label: label.into(),
+        kind: ChartKind::Bars,
+        series: vec![
+            Series::new("MTTA", Unit::Duration, true),
+            Series::new("Time to contain", Unit::Duration, true),
+            Series::new("MTTR", Unit::Duration, true),
+            Series::new("Cases opened", Unit::Count, false),
+            Series::new("Acknowledged", Unit::Count, false),
+            Series::new("Contained", Unit::Count, false),
+            Series::new("Resolved", Unit::Count, false),
+        ],
+        rows: groups
+            .into_iter()
+            .map(|(label, s)| ChartRow {
+                label,
+                values: vec![
+                    mean(s.acknowledge_ms, s.acknowledged),
+                    mean(s.contain_ms, s.contained),
+                    mean(s.resolve_ms, s.resolved),
+                    count(s.opened),
+                    count(s.acknowledged),
+                    count(s.contained),
+                    count(s.resolved),
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn sla_compliance(cases: &[CaseStatsRow]) -> Chart {
+    let mut groups: Vec<(String, CaseSums)> = (1..=5)
+        .rev()
+        .map(|l| {
+            let sums = CaseSums::of(cases.iter().filter(|r| r.severity == l));
+            (severity_label(l), sums)
+        })
+        .collect();
+    groups.push(("All".into(), CaseSums::of(cases.iter())));
+    Chart {
+        id: ChartId::SlaCompliance,
+        title: "SLA compliance".into(),
+        note: "Cases opened in the period: the share of decided SLA clocks (acknowledge, contain, \
+               resolve) met in time. Clocks still running are not counted."
+            .into(),
+        label: "Severity".into(),
+        kind: ChartKind::Bars,
+        series: vec![
+            Series::new("Compliance", Unit::Percent, true),
+            Series::new("Met in time", Unit::Count, false),
+            Series::new("Breached", Unit::Count, false),
+        ],
+        rows: groups
+            .into_iter()
+            .map(|(label, s)| ChartRow {
+                label,
+                values: vec![
+                    percent(s.sla_met, s.sla_met + s.sla_breached),
+                    count(s.sla_met),
+                    count(s.sla_breached),
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn triaged(r: &AlertStatsRow) -> i64 {
+    r.true_positive + r.false_positive + r.benign + r.duplicate
+}
+
+fn alerts_by_source(rows: &[AlertStatsRow]) -> Chart {
+    Chart {
+        id: ChartId::AlertsBySource,
+        title: "Alert volume by source".into(),
+        note: format!("Alerts that arrived in the period; the {MAX_ROWS} busiest sources."),
+        label: "Source".into(),
+        kind: ChartKind::Bars,
+        series: vec![
+            Series::new("Alerts", Unit::Count, true),
+            Series::new("Triaged", Unit::Count, false),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| ChartRow {
+                label: r.key.clone(),
+                values: vec![count(r.received), count(triaged(r))],
+            })
+            .collect(),
+    }
+}
+
+fn false_positives_by_rule(rows: &[AlertStatsRow]) -> Chart {
+    Chart {
+        id: ChartId::FalsePositivesByRule,
+        title: "False-positive rate by detection rule".into(),
+        note: format!(
+            "Alerts that arrived in the period and have a verdict; the {MAX_ROWS} rules with \
+             the most false positives."
+        ),
+        label: "Rule".into(),
+        kind: ChartKind::Bars,
+        series: vec![
+            Series::new("False-positive rate", Unit::Percent, true),
+            Series::new("False positives", Unit::Count, true),
+            Series::new("With a verdict", Unit::Count, false),
+            Series::new("Alerts", Unit::Count, false),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| ChartRow {
+                label: r.key.clone(),
+                values: vec![
+                    percent(r.false_positive, triaged(r)),
+                    count(r.false_positive),
+                    count(triaged(r)),
+                    count(r.received),
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn workload_chart(rows: &[crate::tiers::WorkloadRow]) -> Chart {
+    Chart {
+        id: ChartId::Workload,
+        title: "Workload per analyst".into(),
+        note: "Open work held now, whatever the period.".into(),
+        label: "Analyst".into(),
+        kind: ChartKind::Bars,
+        series: vec![
+            Series::new("Open cases", Unit::Count, true),
+            Series::new("Open tasks", Unit::Count, true),
+            Series::new("Open alerts", Unit::Count, true),
+            Series::new("Overdue tasks", Unit::Count, false),
+        ],
+        rows: rows
+            .iter()
+            .map(|r| ChartRow {
+                label: format!("{} (T{})", r.display_name, r.tier),
+                values: vec![
+                    count(r.open_cases),
+                    count(r.open_tasks),
+                    count(r.open_alerts),
+                    count(r.overdue_tasks),
+                ],
+            })
+            .collect(),
+    }
+}
+
+fn trend(period: Period, cases: &[CaseStatsRow], days: &[(i64, AlertStatsRow)]) -> Chart {
+    let bucket = period.bucket();
+    #[derive(Default)]
+    struct Acc {
+        alerts: i64,
+        fp: i64,
+        triaged: i64,
+        cases: i64,
+    }
+    let mut acc: BTreeMap<i64, Acc> = BTreeMap::new();
+    let mut start = bucket.start(period.first);
+    while start <= period.last {
+        acc.insert(start, Acc::default());
+        start = bucket.next(start);
+    }
+    for (day, r) in days {
+        let a = acc.entry(bucket.start(*day)).or_default();
+        a.alerts += r.received;
+        a.fp += r.false_positive;
+        a.triaged += triaged(r);
+    }
+    for r in cases {
+        acc.entry(bucket.start(r.day)).or_default().cases += r.opened;
+    }
+    let label = match bucket {
+        Bucket::Day => "Day",
+        Bucket::Week => "Week from",
+        Bucket::Month => "Month from",
+    };
+    Chart {
+        id: ChartId::Trend,
+        title: "Trends".into(),
+        note: format!("Per {} (UTC).", bucket.name()),
+        label: label.into(),
+        kind: ChartKind::Columns,
+        series: vec![
+            Series::new("Alerts received", Unit::Count, true),
+            Series::new("Cases opened", Unit::Count, true),
+            Series::new("False-positive rate", Unit::Percent, true),
+        ],
+        rows: acc
+            .into_iter()
+            .map(|(start, a)| ChartRow {
+                label: date_of(start),
+                values: vec![count(a.alerts), count(a.cases), percent(a.fp, a.triaged)],
+            })
+            .collect(),
+    }
+}
