@@ -420,3 +420,53 @@ async fn audit_verify_command_names_the_tampered_entry_sqlite() {
 async fn audit_verify_command_names_the_tampered_entry_postgres() {
     audit_verify_cli("postgres").await;
 }
+
+both_databases!(the_dashboard_page_and_its_csv_downloads, |p| async move {
+    incident(&p).await;
+    add_user(&p, "mona", "manager", None).await;
+    app::dashboard::service::refresh(&p).await.unwrap();
+    let base = serve(p.clone(), None).await;
+    let mona = signed_in(&base, "mona").await;
+    let alice = signed_in(&base, "alice").await;
+
+    // The page is rendered on the server with its SVG charts.
+    let page = mona.get(format!("{base}/dashboard")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert_eq!(html.matches(" class=\"chart-svg\">").count(), 10, "{html}");
+    assert!(html.contains("Open cases by severity"));
+
+    let csv = mona
+        .get(format!("{base}/dashboard/open-by-severity.csv?days=7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let disposition = csv.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        disposition.contains("casefile-open-by-severity-"),
+        "{disposition}"
+    );
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("Severity,Open cases\n"), "{text}");
+    assert!(text.contains("\nHigh,1\n"), "{text}");
+
+    let status = |path: &'static str, who: &reqwest::Client| {
+        let url = format!("{base}{path}");
+        let who = who.clone();
+        async move { who.get(url).send().await.unwrap() }
+    };
+    let bad = status("/dashboard/trend.csv?from=2026-13-01", &mona).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("2026-13-01"));
+    let missing = status("/dashboard/pie.csv", &mona).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let refused = status("/dashboard/trend.csv", &alice).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let anonymous = status("/dashboard/trend.csv", &reqwest::Client::new()).await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+});
