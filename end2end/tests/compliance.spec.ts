@@ -109,7 +109,7 @@ test("a manager reads the dashboard in both themes and downloads a chart's figur
   expect(readFileSync(await csv.path()).toString()).toMatch(/^Severity,Compliance \(%\),Met in time,Breached\r?\n/);
 
   // Chart text takes the theme's colours: light text on the dark theme, dark on the light one.
-  const textFill = () => manager.locator("figure.chart svg text").first().evaluate((el) => getComputedStyle(el).fill);
+  const textFill = () => manager.locator("figure.chart svg text.label").first().evaluate((el) => getComputedStyle(el).fill);
   await manager.evaluate(() => document.documentElement.setAttribute("data-theme", "dark"));
   expect(await textFill()).toBe("rgb(230, 237, 243)");
   await manager.evaluate(() => document.documentElement.setAttribute("data-theme", "light"));

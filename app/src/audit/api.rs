@@ -8,7 +8,10 @@ use crate::errors::AppResult;
 use {super::service, crate::accounts::session};
 
 #[server(prefix = "/rpc", endpoint = "audit_log")]
-pub async fn audit_log(filter: AuditFilter, before: Option<i64>) -> AppResult<AuditPage> {
+pub async fn audit_log(
+    #[server(default)] filter: AuditFilter,
+    before: Option<i64>,
+) -> AppResult<AuditPage> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::log(&p, &actor, &filter, before).await?)
 }

@@ -8,7 +8,7 @@ use crate::errors::AppResult;
 use {super::service, crate::accounts::session};
 
 #[server(prefix = "/rpc", endpoint = "manager_dashboard")]
-pub async fn manager_dashboard(period: PeriodQuery) -> AppResult<Dashboard> {
+pub async fn manager_dashboard(#[server(default)] period: PeriodQuery) -> AppResult<Dashboard> {
     let (p, actor) = session::current_actor().await?;
     Ok(service::dashboard(&p, &actor, &period).await?)
 }

@@ -23,12 +23,12 @@ pub const MAX_ROWS: usize = 25;
 /// The period as the page and CSV links carry it: `YYYY-MM-DD`, both ends included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodQuery {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub from: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub to: Option<String>,
     /// The last so many days up to `to` (or today), when `from` is not given.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub days: Option<String>,
 }
 
