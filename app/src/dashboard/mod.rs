@@ -102,8 +102,8 @@ impl Period {
     /// Trend buckets: days up to two months, weeks (from Monday) up to a year, else months.
     pub fn bucket(self) -> Bucket {
         match self.days() {
-            ..=62 => Bucket::Day,
-            ..=366 => Bucket::Week,
+            days if days <= 62 => Bucket::Day,
+            days if days <= 366 => Bucket::Week,
             _ => Bucket::Month,
         }
     }
@@ -305,10 +305,12 @@ pub fn format_value(v: Option<f64>, unit: Unit) -> String {
         Unit::Percent => format!("{v:.1}%"),
         Unit::Duration => {
             let minutes = (v / 60_000.0).round() as i64;
-            match minutes {
-                ..60 => format!("{minutes}m"),
-                ..1440 => format!("{}h {:02}m", minutes / 60, minutes % 60),
-                _ => format!("{}d {:02}h", minutes / 1440, minutes % 1440 / 60),
+            if minutes < 60 {
+                format!("{minutes}m")
+            } else if minutes < 1440 {
+                format!("{}h {:02}m", minutes / 60, minutes % 60)
+            } else {
+                format!("{}d {:02}h", minutes / 1440, minutes % 1440 / 60)
             }
         }
     }
