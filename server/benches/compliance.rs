@@ -253,9 +253,11 @@ async fn load_history(db: &Db, n: usize, analysts: &[i64]) {
                     8 => Some("duplicate"),
                     _ => None,
                 };
+                // A rule belongs to one tool, as in a real SIEM.
+                let rule = rng.random_range(0..300);
                 (
-                    format!("src-{}", k % 8),
-                    format!("rule-{}", rng.random_range(0..300)),
+                    format!("src-{}", rule % 8),
+                    format!("rule-{rule}"),
                     format!("ref-{k}"),
                     at,
                     verdict,
