@@ -105,6 +105,28 @@ pub async fn entries_after(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditE
     })?)
 }
 
+/// The entries with `from < seq <= to`, in sequence order.
+pub async fn entries_in(db: &Db, from: i64, to: i64) -> Result<Vec<AuditEntry>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&format!(
+            "select {ENTRY_COLUMNS} from audit_event where seq > $1 and seq <= $2 order by seq"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+    })?)
+}
+
+/// The highest sequence number stored (0 for an empty log), whatever the head says.
+pub async fn max_seq(db: &Db) -> Result<i64> {
+    Ok(on_pool!(db, |pool| sqlx::query_scalar(
+        "select coalesce(max(seq), 0) from audit_event"
+    )
+    .fetch_one(pool)
+    .await)?)
+}
+
 /// Up to `limit` entries older than `before` (newest first), optionally for one action prefix.
 pub async fn recent(db: &Db, before: Option<i64>, limit: i64) -> Result<Vec<AuditEntry>> {
     Ok(on_pool!(db, |pool| {

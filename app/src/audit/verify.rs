@@ -1,10 +1,13 @@
 //! The whole-log check: walks every entry in sequence order, checks each hash link, the head,
 //! and every signed checkpoint, and names the first bad entry.
 
+use std::collections::VecDeque;
+
 use ed25519_dalek::VerifyingKey;
+use tokio::task::JoinHandle;
 
 use super::{
-    ChainProblem, ChainReport, Checkpoint,
+    AuditEntry, ChainProblem, ChainReport, Checkpoint,
     chain::{Break, GENESIS_HASH, verify_run},
     signing::signature_holds,
     store,
@@ -12,8 +15,14 @@ use super::{
 use crate::platform::{Db, Error, Result};
 
 /// Entries read per query: large enough to amortise the round trip, small enough to bound
-/// memory (about 5 MB).
+/// memory (about 5 MB a page).
 const PAGE: i64 = 10_000;
+/// Pages being read while one is checked.
+const READ_AHEAD: usize = 2;
+
+fn stopped(e: tokio::task::JoinError) -> Error {
+    Error::internal(format!("audit verification stopped: {e}"))
+}
 
 /// Verifies the stored log. Checkpoint signatures are checked against `trusted` (never against
 /// the key stored beside them); without a trusted key, only the chain and the head are checked.
@@ -29,16 +38,27 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
     };
     let mut checkpoints = Checkpoints::new(db);
     let (mut seq, mut hash) = (0_i64, GENESIS_HASH.to_owned());
-    let mut page = store::entries_after(db, seq, PAGE).await?;
-    loop {
+    // Fixed ranges of sequence numbers, read two ahead on their own connections while the
+    // current one is hashed on a blocking thread. A range emptied by deletion is skipped; the
+    // next entry then reports the gap.
+    let max_seq = store::max_seq(db).await?;
+    let mut next_from = 0_i64;
+    let mut reads = VecDeque::new();
+    let mut read_ahead = |reads: &mut VecDeque<JoinHandle<Result<Vec<AuditEntry>>>>| {
+        while reads.len() < READ_AHEAD && next_from < max_seq {
+            let (db, from) = (db.clone(), next_from);
+            reads.push_back(tokio::spawn(async move {
+                store::entries_in(&db, from, from + PAGE).await
+            }));
+            next_from += PAGE;
+        }
+    };
+    read_ahead(&mut reads);
+    while let Some(read) = reads.pop_front() {
+        read_ahead(&mut reads);
+        let page = read.await.map_err(stopped)??;
         let Some(last_seq) = page.last().map(|e| e.seq) else {
-            break;
-        };
-        // The next page is read while this one is hashed on a blocking thread: reading and
-        // hashing each take about half the time, and they use different cores.
-        let next = {
-            let db = db.clone();
-            tokio::spawn(async move { store::entries_after(&db, last_seq, PAGE).await })
+            continue;
         };
         let prev_hash = hash.clone();
         let (entries, checked) = tokio::task::spawn_blocking(move || {
@@ -46,19 +66,23 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
             (page, checked)
         })
         .await
-        .map_err(|e| Error::internal(format!("audit verification stopped: {e}")))?;
+        .map_err(stopped)?;
         if let Err(b) = checked {
-            next.abort();
+            reads.iter().for_each(JoinHandle::abort);
             report.entries_checked += entries.iter().take_while(|e| e.seq < b.seq()).count() as i64;
             report.problem = Some(describe(b));
             return Ok(report);
         }
         // Every checkpoint inside this run must name the hash the entry has now.
         while let Some(c) = checkpoints.next_at_or_before(last_seq).await? {
-            let entry = &entries[(c.seq - seq - 1) as usize];
+            // The run passed, so it is contiguous from `seq + 1`.
+            let entry = entries
+                .get((c.seq - seq - 1) as usize)
+                .ok_or_else(|| Error::internal("checkpoint outside the run"))?;
             if let Some(problem) =
                 check_checkpoint(&c, &entry.hash, trusted, report.last_checkpoint.as_ref())
             {
+                reads.iter().for_each(JoinHandle::abort);
                 report.problem = Some(problem);
                 return Ok(report);
             }
@@ -68,9 +92,6 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
         report.entries_checked += entries.len() as i64;
         seq = last_seq;
         hash = entries[entries.len() - 1].hash.clone();
-        page = next
-            .await
-            .map_err(|e| Error::internal(format!("audit verification stopped: {e}")))??;
     }
     report.problem =
         end_problem(seq, &hash, head_seq, &head_hash).or(checkpoints.beyond(seq).await?);
