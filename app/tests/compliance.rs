@@ -11,7 +11,7 @@ use app::{
         chain::Canonical,
         service as audit,
         store::{self as audit_store},
-        verify::verify_log,
+        verify::{RANGE, verify_log, verify_log_in_ranges},
     },
     both_databases,
     cases::{CaseFilter, CaseInput, service as cases},
@@ -255,6 +255,115 @@ both_databases!(a_forged_checkpoint_is_refused, |p| async move {
     // A second checkpoint is only made when the head moves.
     assert!(audit::checkpoint(&p).await.unwrap().is_none());
 });
+
+/// The verdict reading three sequence numbers at a time, which must be the whole-log verdict.
+async fn verdict_in_small_ranges(p: &Platform) -> Option<(i64, String)> {
+    let key = p.audit_key.as_ref().unwrap().verifying_key();
+    let small = verify_log_in_ranges(&p.db, Some(&key), 3).await.unwrap();
+    let whole = verify_log(&p.db, Some(&key)).await.unwrap();
+    assert_eq!(small, whole, "ranges of 3 and of {RANGE} disagree");
+    small.problem.map(|pr| (pr.seq, pr.message))
+}
+
+both_databases!(tampering_at_the_edges_of_ranges_is_named, |p| async move {
+    // Ranges of 3 are (0, 3], (3, 6], (6, 9], …: entry 4 opens one, entry 6 closes one.
+    history(&p).await;
+    audit::checkpoint(&p).await.unwrap().expect("a checkpoint");
+    history_more(&p).await;
+    audit::checkpoint(&p)
+        .await
+        .unwrap()
+        .expect("a second checkpoint");
+    assert_eq!(verdict_in_small_ranges(&p).await, None);
+    let key = p.audit_key.as_ref().unwrap().verifying_key();
+    let report = verify_log_in_ranges(&p.db, Some(&key), 3).await.unwrap();
+    assert_eq!(report.entries_checked, report.head_seq);
+    assert_eq!(report.checkpoints_checked, 2);
+
+    // The first entry of a range edited.
+    let four = entry(&p, 4).await;
+    exec(
+        &p,
+        "update audit_event set actor_label = 'mallory' where seq = 4",
+    )
+    .await;
+    let (seq, message) = verdict_in_small_ranges(&p).await.expect("edit detected");
+    assert_eq!(seq, 4);
+    assert!(message.contains("edited"), "{message}");
+    exec(&p, "delete from audit_event where seq = 4").await;
+    put_back(&p, &four).await;
+
+    // The first entry of a range deleted, then the whole range.
+    exec(&p, "delete from audit_event where seq = 4").await;
+    let (seq, message) = verdict_in_small_ranges(&p)
+        .await
+        .expect("deletion detected");
+    assert_eq!(
+        (seq, message.contains("entry 4 is missing")),
+        (4, true),
+        "{message}"
+    );
+    let (five, six) = (entry(&p, 5).await, entry(&p, 6).await);
+    exec(&p, "delete from audit_event where seq in (5, 6)").await;
+    let (seq, message) = verdict_in_small_ranges(&p)
+        .await
+        .expect("deletion detected");
+    assert_eq!(seq, 4);
+    assert!(message.contains("entries 4 to 6 are missing"), "{message}");
+    for e in [&four, &five] {
+        put_back(&p, e).await;
+    }
+
+    // The last entry of a range replaced by a forgery with a correct hash of its own: the
+    // next range's first entry no longer links to it.
+    let mut forged = six.clone();
+    forged.detail = "{\"after\":\"admin\"}".into();
+    forged.hash = Canonical::from(&forged).hash(&forged.prev_hash);
+    put_back(&p, &forged).await;
+    let (seq, message) = verdict_in_small_ranges(&p)
+        .await
+        .expect("insertion detected");
+    assert_eq!(seq, 6, "{message}");
+    assert!(message.contains("inserted"), "{message}");
+    exec(&p, "delete from audit_event where seq = 6").await;
+    put_back(&p, &six).await;
+    assert_eq!(verdict_in_small_ranges(&p).await, None);
+});
+
+/// More history after the first checkpoint, so two checkpoints fall in different ranges.
+async fn history_more(p: &Platform) {
+    let bob = person(p, "bob", "analyst").await;
+    let c = CaseInput {
+        title: "Beaconing host".into(),
+        severity: "medium".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    let case = cases::open(p, &bob, c).await.unwrap();
+    for i in 0..3 {
+        cases::add_note(p, &bob, case.case_id, &format!("Beacon note {i}"))
+            .await
+            .unwrap();
+    }
+}
+
+/// Only SQLite lets a column hold a value of another type than it was declared with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_of_the_wrong_type_is_named_as_an_edit() {
+    run_on("sqlite", |p| async move {
+        history(&p).await;
+        exec(
+            &p,
+            "update audit_event set detail = cast(detail as blob) where seq = 5",
+        )
+        .await;
+        let (seq, message) = verdict(&p).await.expect("edit detected");
+        assert_eq!(seq, 5);
+        assert!(message.contains("edited"), "{message}");
+    })
+    .await;
+}
 
 both_databases!(the_audit_log_page_filters_and_pages, |p| async move {
     let (alice, case_id, _) = history(&p).await;

@@ -56,8 +56,8 @@ pub enum AuditCommand {
 /// Where the data lives; shared by every command.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
-    /// Database URL: `postgres://…` for PostgreSQL, `sqlite:…` for SQLite. Default: a SQLite
-    /// file in the data directory.
+    /// Database URL: `postgres://…` for PostgreSQL, `sqlite://PATH` for a SQLite file (not an
+    /// in-memory database). Default: a SQLite file in the data directory.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// Directory for the SQLite database and other local data.

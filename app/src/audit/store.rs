@@ -3,10 +3,13 @@
 
 use serde_json::Value;
 
-use super::{AuditEntry, Checkpoint, chain::Canonical};
+use super::{
+    AuditEntry, Checkpoint,
+    chain::{Canonical, StoredEntry, StoredRow},
+};
 use crate::{
     on_pool, on_tx,
-    platform::{Actor, Db, Result, Tx, clock::Millis, db::Dialect},
+    platform::{Actor, Db, Error, Result, Tx, clock::Millis, db::Dialect},
 };
 
 /// What a service says happened; who and when come from the actor and the clock.
@@ -106,7 +109,7 @@ pub async fn entries_after(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditE
 }
 
 /// The entries with `from < seq <= to`, in sequence order.
-pub async fn entries_in(db: &Db, from: i64, to: i64) -> Result<Vec<AuditEntry>> {
+async fn entries_in(db: &Db, from: i64, to: i64) -> Result<Vec<AuditEntry>> {
     Ok(on_pool!(db, |pool| {
         sqlx::query_as(&format!(
             "select {ENTRY_COLUMNS} from audit_event where seq > $1 and seq <= $2 order by seq"
@@ -118,10 +121,98 @@ pub async fn entries_in(db: &Db, from: i64, to: i64) -> Result<Vec<AuditEntry>> 
     })?)
 }
 
-/// The highest sequence number stored (0 for an empty log), whatever the head says.
-pub async fn max_seq(db: &Db) -> Result<i64> {
-    Ok(on_pool!(db, |pool| sqlx::query_scalar(
-        "select coalesce(max(seq), 0) from audit_event"
+/// Hands each entry with `from < seq <= to` to `visit` with `state`, in sequence order, on a
+/// blocking thread, until `visit` answers false; then gives `state` back.
+///
+/// On SQLite the rows are read through rusqlite on a read-only connection of its own, with
+/// every value borrowed where SQLite holds it: sqlx copies each value and passes each row to
+/// the async side over a channel, which made reading, not hashing, the bound of verifying the
+/// log. On PostgreSQL sqlx reads the range, and the rows are then visited.
+pub async fn scan_entries<T: Send + 'static>(
+    db: &Db,
+    from: i64,
+    to: i64,
+    mut state: T,
+    visit: fn(&mut T, StoredRow<'_>) -> bool,
+) -> Result<T> {
+    let blocking = match db {
+        Db::Sqlite(pools) => {
+            let pools = pools.clone();
+            tokio::task::spawn_blocking(move || {
+                scan_sqlite(&pools.blocking_reader()?, from, to, |row| {
+                    visit(&mut state, row)
+                })
+                .map_err(|e| Error::internal(format!("reading the audit log: {e}")))?;
+                Ok(state)
+            })
+        }
+        Db::Postgres(_) => {
+            let entries = entries_in(db, from, to).await?;
+            tokio::task::spawn_blocking(move || {
+                for e in &entries {
+                    if !visit(&mut state, StoredRow::Entry(e.into())) {
+                        break;
+                    }
+                }
+                Ok(state)
+            })
+        }
+    };
+    blocking
+        .await
+        .map_err(|e| Error::internal(format!("reading the audit log stopped: {e}")))?
+}
+
+fn scan_sqlite(
+    conn: &rusqlite::Connection,
+    from: i64,
+    to: i64,
+    mut visit: impl FnMut(StoredRow<'_>) -> bool,
+) -> rusqlite::Result<()> {
+    let mut statement = conn.prepare(&format!(
+        "select {ENTRY_COLUMNS} from audit_event where seq > ?1 and seq <= ?2 order by seq"
+    ))?;
+    let mut rows = statement.query((from, to))?;
+    while let Some(row) = rows.next()? {
+        // `seq` is the rowid, always an integer.
+        let seq = row.get_ref(0)?.as_i64()?;
+        let row = stored_entry(row).map_or(StoredRow::Mistyped { seq }, StoredRow::Entry);
+        if !visit(row) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The row's values where SQLite holds them, in `ENTRY_COLUMNS` order; an error when one has
+/// the wrong type (or text that is not UTF-8).
+fn stored_entry<'r>(row: &'r rusqlite::Row<'_>) -> rusqlite::Result<StoredEntry<'r>> {
+    let int = |i| row.get_ref(i).and_then(|v| Ok(v.as_i64()?));
+    let text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str()?));
+    let optional_text = |i| row.get_ref(i).and_then(|v| Ok(v.as_str_or_null()?));
+    Ok(StoredEntry {
+        canonical: Canonical {
+            seq: int(0)?,
+            occurred_at: int(1)?,
+            actor_user_id: row.get_ref(2)?.as_i64_or_null()?,
+            actor_label: text(3)?,
+            actor_ip: optional_text(4)?,
+            action: text(5)?,
+            object_type: text(6)?,
+            object_id: optional_text(7)?,
+            detail: text(8)?,
+        },
+        prev_hash: text(9)?,
+        hash: text(10)?,
+    })
+}
+
+/// The chain's head and the highest sequence number stored (0 for an empty log), read in one
+/// statement so that both come from one snapshot while others keep appending.
+pub async fn head_and_max_seq(db: &Db) -> Result<(i64, String, i64)> {
+    Ok(on_pool!(db, |pool| sqlx::query_as(
+        "select seq, hash, (select coalesce(max(seq), 0) from audit_event)
+         from audit_head where audit_head_id = 1"
     )
     .fetch_one(pool)
     .await)?)
@@ -150,6 +241,20 @@ pub async fn head(db: &Db) -> Result<(i64, String)> {
             .await
     })?;
     Ok((head.seq, head.hash))
+}
+
+/// The checkpoints with `from < seq <= to`, in sequence order.
+pub async fn checkpoints_in(db: &Db, from: i64, to: i64) -> Result<Vec<Checkpoint>> {
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&format!(
+            "select {CHECKPOINT_COLUMNS} from audit_checkpoint where seq > $1 and seq <= $2
+             order by seq"
+        ))
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+    })?)
 }
 
 /// Up to `limit` checkpoints with `seq > after`, in sequence order.

@@ -7,27 +7,49 @@ use ed25519_dalek::VerifyingKey;
 use tokio::task::JoinHandle;
 
 use super::{
-    AuditEntry, ChainProblem, ChainReport, Checkpoint,
-    chain::{Break, GENESIS_HASH, verify_run},
+    ChainProblem, ChainReport, Checkpoint,
+    chain::{Break, Link, Segment},
     signing::signature_holds,
     store,
 };
 use crate::platform::{Db, Error, Result};
 
-/// Entries read per query: large enough to amortise the round trip, small enough to bound
-/// memory (about 5 MB a page).
-const PAGE: i64 = 10_000;
-/// Pages being read while one is checked.
-const READ_AHEAD: usize = 2;
+/// Sequence numbers per range read: enough to amortise a query, few enough to bound memory
+/// (on PostgreSQL a range is held whole, about 5 MB).
+pub const RANGE: i64 = 10_000;
+/// Ranges read and hashed at once, each on a blocking thread of its own.
+const IN_FLIGHT: usize = 2;
 
-fn stopped(e: tokio::task::JoinError) -> Error {
-    Error::internal(format!("audit verification stopped: {e}"))
+/// One range of the log checked on its own, with the checkpoints that fall inside it.
+struct RangeCheck {
+    segment: Segment,
+    checkpoints: Vec<Checkpoint>,
+}
+
+async fn check_range(db: Db, from: i64, to: i64) -> Result<RangeCheck> {
+    let checkpoints = store::checkpoints_in(&db, from, to).await?;
+    let segment = Segment::new(checkpoints.iter().map(|c| c.seq).collect());
+    let segment = store::scan_entries(&db, from, to, segment, Segment::check).await?;
+    Ok(RangeCheck {
+        segment,
+        checkpoints,
+    })
 }
 
 /// Verifies the stored log. Checkpoint signatures are checked against `trusted` (never against
 /// the key stored beside them); without a trusted key, only the chain and the head are checked.
 pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<ChainReport> {
-    let (head_seq, head_hash) = store::head(db).await?;
+    verify_log_in_ranges(db, trusted, RANGE).await
+}
+
+/// [`verify_log`], reading `range` sequence numbers at a time (tests put tampering at the
+/// edges of small ranges).
+pub async fn verify_log_in_ranges(
+    db: &Db,
+    trusted: Option<&VerifyingKey>,
+    range: i64,
+) -> Result<ChainReport> {
+    let (head_seq, head_hash, max_seq) = store::head_and_max_seq(db).await?;
     let mut report = ChainReport {
         entries_checked: 0,
         head_seq,
@@ -36,66 +58,80 @@ pub async fn verify_log(db: &Db, trusted: Option<&VerifyingKey>) -> Result<Chain
         trusted_key: trusted.map(|k| hex::encode(k.to_bytes())),
         problem: None,
     };
-    let mut checkpoints = Checkpoints::new(db);
-    let (mut seq, mut hash) = (0_i64, GENESIS_HASH.to_owned());
-    // Fixed ranges of sequence numbers, read two ahead on their own connections while the
-    // current one is hashed on a blocking thread. A range emptied by deletion is skipped; the
-    // next entry then reports the gap.
-    let max_seq = store::max_seq(db).await?;
+    // Fixed ranges of sequence numbers, each read and hashed on its own while the ranges
+    // before it are joined in order. A range emptied by deletion is skipped; the next entry
+    // then reports the gap.
+    let mut link = Link::genesis();
     let mut next_from = 0_i64;
     let mut reads = VecDeque::new();
-    let mut read_ahead = |reads: &mut VecDeque<JoinHandle<Result<Vec<AuditEntry>>>>| {
-        while reads.len() < READ_AHEAD && next_from < max_seq {
-            let (db, from) = (db.clone(), next_from);
-            reads.push_back(tokio::spawn(async move {
-                store::entries_in(&db, from, from + PAGE).await
-            }));
-            next_from += PAGE;
+    let mut read_ahead = |reads: &mut VecDeque<JoinHandle<Result<RangeCheck>>>| {
+        while reads.len() < IN_FLIGHT && next_from < max_seq {
+            reads.push_back(tokio::spawn(check_range(
+                db.clone(),
+                next_from,
+                next_from + range,
+            )));
+            next_from += range;
         }
     };
     read_ahead(&mut reads);
     while let Some(read) = reads.pop_front() {
         read_ahead(&mut reads);
-        let page = read.await.map_err(stopped)??;
-        let Some(last_seq) = page.last().map(|e| e.seq) else {
+        let RangeCheck {
+            segment,
+            checkpoints,
+        } = read.await.map_err(stopped)??;
+        if segment.first.is_none() {
             continue;
+        }
+        // In sequence order: the join, then the entries and the checkpoints signing them up
+        // to the last one accepted, then the break, if the range has one.
+        let problem = match segment.join(&link) {
+            Err(b) => Some(describe(b)),
+            Ok(()) => signed_problem(&segment, &checkpoints, trusted, &mut report)?
+                .or_else(|| segment.broke.clone().map(describe)),
         };
-        let prev_hash = hash.clone();
-        let (entries, checked) = tokio::task::spawn_blocking(move || {
-            let checked = verify_run(seq, &prev_hash, &page);
-            (page, checked)
-        })
-        .await
-        .map_err(stopped)?;
-        if let Err(b) = checked {
+        if let Some(problem) = problem {
             reads.iter().for_each(JoinHandle::abort);
-            report.entries_checked += entries.iter().take_while(|e| e.seq < b.seq()).count() as i64;
-            report.problem = Some(describe(b));
+            // Every entry before the one named chained correctly.
+            report.entries_checked = problem.seq - 1;
+            report.problem = Some(problem);
             return Ok(report);
         }
-        // Every checkpoint inside this run must name the hash the entry has now.
-        while let Some(c) = checkpoints.next_at_or_before(last_seq).await? {
-            // The run passed, so it is contiguous from `seq + 1`.
-            let entry = entries
-                .get((c.seq - seq - 1) as usize)
-                .ok_or_else(|| Error::internal("checkpoint outside the run"))?;
-            if let Some(problem) =
-                check_checkpoint(&c, &entry.hash, trusted, report.last_checkpoint.as_ref())
-            {
-                reads.iter().for_each(JoinHandle::abort);
-                report.problem = Some(problem);
-                return Ok(report);
-            }
-            report.checkpoints_checked += 1;
-            report.last_checkpoint = Some(c);
-        }
-        report.entries_checked += entries.len() as i64;
-        seq = last_seq;
-        hash = entries[entries.len() - 1].hash.clone();
+        link = segment.end;
     }
+    let beyond_end = store::checkpoints_after(db, link.seq, 1).await?;
     report.problem =
-        end_problem(seq, &hash, head_seq, &head_hash).or(checkpoints.beyond(seq).await?);
+        end_problem(&link, head_seq, &head_hash).or(beyond_end.first().map(|c| beyond(&link, c)));
+    report.entries_checked = report.problem.as_ref().map_or(link.seq, |p| p.seq - 1);
     Ok(report)
+}
+
+fn stopped(e: tokio::task::JoinError) -> Error {
+    Error::internal(format!("audit verification stopped: {e}"))
+}
+
+/// Checks the range's checkpoints up to its last entry (one further on names an entry that
+/// is missing, which the next range or the end of the log reports), counting those that hold.
+fn signed_problem(
+    segment: &Segment,
+    checkpoints: &[Checkpoint],
+    trusted: Option<&VerifyingKey>,
+    report: &mut ChainReport,
+) -> Result<Option<ChainProblem>> {
+    for c in checkpoints.iter().take_while(|c| c.seq <= segment.end.seq) {
+        // The range joined, so it runs unbroken from its start to its end: every entry a
+        // checkpoint inside it signs was reached.
+        let Some((_, hash)) = segment.hashes_at.iter().find(|(seq, _)| *seq == c.seq) else {
+            return Err(Error::internal("a checkpoint's entry was not reached"));
+        };
+        if let Some(problem) = check_checkpoint(c, hash, trusted, report.last_checkpoint.as_ref()) {
+            return Ok(Some(problem));
+        }
+        report.checkpoints_checked += 1;
+        report.last_checkpoint = Some(c.clone());
+    }
+    Ok(None)
 }
 
 impl Break {
@@ -165,12 +201,8 @@ fn check_checkpoint(
 }
 
 /// Problems at the end of the log: rows deleted from the end, or rows added after the head.
-fn end_problem(
-    last_seq: i64,
-    last_hash: &str,
-    head_seq: i64,
-    head_hash: &str,
-) -> Option<ChainProblem> {
+fn end_problem(last: &Link, head_seq: i64, head_hash: &str) -> Option<ChainProblem> {
+    let last_seq = last.seq;
     if last_seq < head_seq {
         return Some(ChainProblem {
             seq: last_seq + 1,
@@ -188,7 +220,7 @@ fn end_problem(
             ),
         });
     }
-    if last_hash != head_hash {
+    if last.hash != head_hash {
         return Some(ChainProblem {
             seq: last_seq,
             message: "the last entry's hash differs from the chain's head: the end of the log was rewritten".into(),
@@ -197,52 +229,15 @@ fn end_problem(
     None
 }
 
-/// Checkpoints read in sequence order alongside the entries, a page at a time.
-struct Checkpoints<'a> {
-    db: &'a Db,
-    buffer: std::collections::VecDeque<Checkpoint>,
-    read_up_to: i64,
-    exhausted: bool,
-}
-
-impl<'a> Checkpoints<'a> {
-    fn new(db: &'a Db) -> Self {
-        Self {
-            db,
-            buffer: Default::default(),
-            read_up_to: 0,
-            exhausted: false,
-        }
-    }
-
-    async fn peek(&mut self) -> Result<Option<&Checkpoint>> {
-        if self.buffer.is_empty() && !self.exhausted {
-            let page = store::checkpoints_after(self.db, self.read_up_to, 1000).await?;
-            self.exhausted = page.len() < 1000;
-            if let Some(last) = page.last() {
-                self.read_up_to = last.seq;
-            }
-            self.buffer.extend(page);
-        }
-        Ok(self.buffer.front())
-    }
-
-    async fn next_at_or_before(&mut self, seq: i64) -> Result<Option<Checkpoint>> {
-        match self.peek().await? {
-            Some(c) if c.seq <= seq => Ok(self.buffer.pop_front()),
-            _ => Ok(None),
-        }
-    }
-
-    /// A checkpoint past the last entry means signed entries were deleted from the end.
-    async fn beyond(&mut self, last_seq: i64) -> Result<Option<ChainProblem>> {
-        Ok(self.peek().await?.map(|c| ChainProblem {
-            seq: last_seq + 1,
-            message: format!(
-                "entries {} to {} were signed in a checkpoint but are missing: the end of the log was deleted",
-                last_seq + 1,
-                c.seq
-            ),
-        }))
+/// A checkpoint past the last entry means signed entries were deleted from the end.
+fn beyond(last: &Link, c: &Checkpoint) -> ChainProblem {
+    let last_seq = last.seq;
+    ChainProblem {
+        seq: last_seq + 1,
+        message: format!(
+            "entries {} to {} were signed in a checkpoint but are missing: the end of the log was deleted",
+            last_seq + 1,
+            c.seq
+        ),
     }
 }

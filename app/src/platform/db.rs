@@ -23,6 +23,25 @@ pub struct SqlitePools {
     pub write: SqlitePool,
 }
 
+impl SqlitePools {
+    /// A read-only rusqlite connection of its own, for a scan of every row on a blocking
+    /// thread (call it there: opening reads the file). sqlx copies each value and passes each
+    /// row to the async side over a channel; a whole-log scan is faster without either.
+    pub fn blocking_reader(&self) -> Result<rusqlite::Connection> {
+        let options = self.read.connect_options();
+        let open = || {
+            let conn = rusqlite::Connection::open_with_flags(
+                options.get_filename(),
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            conn.busy_timeout(Duration::from_secs(10))?;
+            Ok::<_, rusqlite::Error>(conn)
+        };
+        open().map_err(|e| Error::internal(format!("cannot open the SQLite database to read: {e}")))
+    }
+}
+
 /// The active database.
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -119,6 +138,13 @@ impl Db {
                 "unsupported database URL scheme (expected sqlite: or postgres://): {}",
                 url.split(':').next().unwrap_or_default()
             )));
+        }
+        // Every record must outlive the process, and scans open connections of their own.
+        if url.contains(":memory:") || url.contains("mode=memory") {
+            return Err(Error::Startup(
+                "Casefile keeps its records in a file: use sqlite://PATH, not an in-memory database"
+                    .into(),
+            ));
         }
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| Error::Startup(format!("bad SQLite URL: {e}")))?
