@@ -132,3 +132,46 @@ both_databases!(
         assert!(kept(&p, &alice, ids[3]).await, "its case is still open");
     }
 );
+
+both_databases!(
+    a_legal_hold_committed_during_a_purge_keeps_its_alerts,
+    |p| async move {
+        let alice = person(&p, "alice", "analyst").await;
+        let ids = ingest(&p, &["held-late"]).await;
+        let case = cases::escalate_alert(&p, &alice, ids[0], EscalateOverrides::default())
+            .await
+            .unwrap();
+        cases::close(
+            &p,
+            &alice,
+            case.case_id,
+            None,
+            "true_positive_with_impact",
+            "Done",
+        )
+        .await
+        .unwrap();
+        p.clock.advance(WEEK + time::Duration::days(1));
+
+        // A hold is being placed: its transaction has changed the case but not committed.
+        let mut hold = p.db.begin().await.unwrap();
+        app::execute_tx!(
+            &mut hold,
+            sqlx::query("update incident_case set legal_hold = 1 where case_id = $1")
+                .bind(case.case_id)
+        )
+        .unwrap();
+        let purge = tokio::spawn({
+            let p = p.clone();
+            async move { alerts::purge_payloads(&p, WEEK).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(!purge.is_finished(), "the purge waits for the hold");
+        hold.commit().await.unwrap();
+        assert_eq!(purge.await.unwrap().unwrap(), 0);
+        assert!(
+            kept(&p, &alice, ids[0]).await,
+            "held once the hold committed"
+        );
+    }
+);

@@ -319,8 +319,8 @@ pub async fn raw(db: &Db, alert_id: i64) -> Result<(Option<String>, Option<Milli
 /// Closed alerts decided before `before` whose raw payload is still kept, oldest first; not
 /// those of a case that is still open or on legal hold.
 pub async fn payloads_due(tx: &mut Tx, before: Millis, limit: i64) -> Result<Vec<i64>> {
-    Ok(on_tx!(tx, |c| sqlx::query_scalar(
-        "select a.alert_id from alert a
+    let due: Vec<(i64, Option<i64>)> = on_tx!(tx, |c| sqlx::query_as(
+        "select a.alert_id, a.case_id from alert a
          left join incident_case c on c.case_id = a.case_id
          where a.status = 'closed' and a.raw_purged_at is null and a.verdict_at < $1
            and (a.case_id is null or (c.status = 'closed' and c.legal_hold = 0))
@@ -329,7 +329,30 @@ pub async fn payloads_due(tx: &mut Tx, before: Millis, limit: i64) -> Result<Vec
     .bind(before)
     .bind(limit)
     .fetch_all(c)
-    .await)?)
+    .await)?;
+    let Tx::Postgres(pg) = tx else {
+        // SQLite's single writer has no legal hold committing while this transaction runs.
+        return Ok(due.into_iter().map(|(alert, _)| alert).collect());
+    };
+    // A legal hold committed since the read above must not lose its alerts: lock the cases
+    // and read them again. A hold still in flight is waited for and then seen; one begun
+    // after this waits for the purge to commit.
+    let mut cases: Vec<i64> = due.iter().filter_map(|(_, case)| *case).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    let released: Vec<i64> = sqlx::query_scalar(
+        "select case_id from incident_case
+         where case_id = any($1) and status = 'closed' and legal_hold = 0
+         order by case_id for share",
+    )
+    .bind(&cases)
+    .fetch_all(&mut **pg)
+    .await?;
+    Ok(due
+        .into_iter()
+        .filter(|(_, case)| case.is_none_or(|c| released.binary_search(&c).is_ok()))
+        .map(|(alert, _)| alert)
+        .collect())
 }
 
 /// Deletes the alert's raw payload and notes when.
