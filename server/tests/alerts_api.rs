@@ -161,6 +161,9 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let body: Value = res.json().await.unwrap();
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("at most 16 MiB"), "{message}");
 
         let many: Vec<Value> = (0..1001).map(|i| alert(&format!("m{i}"))).collect();
         let res = c

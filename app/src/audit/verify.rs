@@ -49,6 +49,7 @@ pub async fn verify_log_in_ranges(
     trusted: Option<&VerifyingKey>,
     range: i64,
 ) -> Result<ChainReport> {
+    let range = range.max(1);
     let (head_seq, head_hash, max_seq) = store::head_and_max_seq(db).await?;
     let mut report = ChainReport {
         entries_checked: 0,

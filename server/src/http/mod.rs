@@ -4,6 +4,7 @@
 pub mod api;
 pub mod assets;
 pub mod auditing;
+pub mod body;
 pub mod browser;
 pub mod evidence;
 pub mod exports;

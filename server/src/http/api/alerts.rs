@@ -8,7 +8,7 @@ use app::{
 };
 use axum::{
     Extension, Json,
-    body::Bytes,
+    body::Body,
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -68,8 +68,15 @@ fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
 pub async fn post_alerts(
     Extension(intake): Extension<Intake>,
     ApiActor(actor): ApiActor,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
+    let body = crate::http::body::read_within(body, MAX_BATCH_BYTES, || {
+        format!(
+            "A request may be at most {} MiB; send the alerts in smaller batches.",
+            MAX_BATCH_BYTES >> 20
+        )
+    })
+    .await?;
     let first = body.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
         let items: Vec<&RawValue> = serde_json::from_slice(&body)

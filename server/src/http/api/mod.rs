@@ -10,7 +10,6 @@ use std::time::Duration;
 use axum::{
     Json, Router,
     error_handling::HandleErrorLayer,
-    extract::DefaultBodyLimit,
     http::{HeaderValue, StatusCode, header},
     routing::{MethodRouter, get, post},
 };
@@ -30,8 +29,8 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route(
             "/api/alerts",
-            limit_intake(post(alerts::post_alerts), overloaded)
-                .layer(DefaultBodyLimit::max(alerts::MAX_BATCH_BYTES)),
+            // The handler reads the body within its own limit.
+            limit_intake(post(alerts::post_alerts), overloaded),
         )
 }
 
