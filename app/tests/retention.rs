@@ -56,6 +56,12 @@ async fn kept(p: &Platform, who: &Actor, id: i64) -> bool {
     }
 }
 
+async fn close(p: &Platform, who: &Actor, case_id: i64) {
+    cases::close(p, who, case_id, None, "true_positive_with_impact", "Done")
+        .await
+        .unwrap();
+}
+
 both_databases!(
     payloads_go_after_the_period_but_not_under_legal_hold,
     |p| async move {
@@ -87,16 +93,7 @@ both_databases!(
             .await
             .unwrap();
         for &case_id in &case_of[..2] {
-            cases::close(
-                &p,
-                &alice,
-                case_id,
-                None,
-                "true_positive_with_impact",
-                "Done",
-            )
-            .await
-            .unwrap();
+            close(&p, &alice, case_id).await;
         }
         p.clock.advance(WEEK + time::Duration::days(1));
         alerts::set_verdict(&p, &alice, &ids[5..6], "benign", "Expected")
@@ -141,16 +138,7 @@ both_databases!(
         let case = cases::escalate_alert(&p, &alice, ids[0], EscalateOverrides::default())
             .await
             .unwrap();
-        cases::close(
-            &p,
-            &alice,
-            case.case_id,
-            None,
-            "true_positive_with_impact",
-            "Done",
-        )
-        .await
-        .unwrap();
+        close(&p, &alice, case.case_id).await;
         p.clock.advance(WEEK + time::Duration::days(1));
 
         // A hold is being placed: its transaction has changed the case but not committed.
