@@ -8,4 +8,6 @@ data="$(mktemp -d)"
 printf '%s' "${E2E_ADMIN_PASSWORD:-e2e admin passphrase}" |
   "$bin" user add --data-dir "$data" --username e2e-admin --display-name "E2E Admin" --role admin --password-stdin
 # The tiers spec moves this clock forward (the binary is built with the test-clock feature).
-CASEFILE_TEST_CLOCK=1 exec "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port"
+# The tiers spec adds a webhook to a closed loopback port: allowed here by the operator.
+CASEFILE_TEST_CLOCK=1 exec "$bin" serve --data-dir "$data" --listen "127.0.0.1:$port" \
+  --allow-private-webhook-host 127.0.0.1

@@ -403,7 +403,12 @@ both_databases!(
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(ref m) if m.contains("last active administrator")));
+        // No one changes their own role; and the last administrator stays one.
         let err = service::change_role(&p, &root, admin, "manager", None)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Forbidden(ref m) if m.contains("own role")), "{err:?}");
+        let err = service::change_role(&p, &system(), admin, "manager", None)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)));

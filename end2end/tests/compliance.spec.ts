@@ -3,7 +3,7 @@
 // and `casefile verify-export` accepts it against the key the audit log page shows.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { ADMIN, checkA11y, createAccount, createToken, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, checkA11y, createAccount, expect, managerToken, hydrated, signIn, test } from "./fixtures";
 
 const casefileBin = process.env.CASEFILE_BIN ?? "../target/debug/casefile";
 
@@ -12,7 +12,7 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
   await createAccount(page, "mona", "Mona Manager", "mona's long passphrase", "", "manager");
   await createAccount(page, "audrey", "Audrey Auditor", "audrey's long passphrase", "", "auditor");
-  const token = await createToken(page, "siem-compliance", ["cases:write"]);
+  const token = await managerToken(page, browser, "siem-compliance", ["cases:write"]);
   const res = await page.request.post("/thehive/api/v1/case", {
     headers: { Authorization: `Bearer ${token}` },
     data: { title: "Ransomware precursor on FIN-SRV-2", description: "Cobalt Strike beacon seen by EDR", severity: 3 },
@@ -64,6 +64,26 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   await auditor.getByRole("button", { name: "Verify the log" }).click();
   await expect(auditor.getByTestId("chain-verdict")).toContainText("Audit log intact");
   await checkA11y(auditor);
+
+  // Every view the auditor opens through the app's own links (no page load: the data comes
+  // through server functions) is on the audit log, recorded where the data was read.
+  const nav = auditor.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Cases", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Cases", level: 1 })).toBeVisible();
+  await auditor.getByRole("link", { name: number, exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: /Ransomware precursor/ })).toBeVisible();
+  await nav.getByRole("link", { name: "Handover" }).click();
+  await expect(auditor.getByRole("heading", { name: "Shift handover", level: 1 })).toBeVisible();
+  await nav.getByRole("link", { name: "Dashboard" }).click();
+  await expect(auditor.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
+  await nav.getByRole("link", { name: "Audit log" }).click();
+  await expect(auditor.getByRole("heading", { name: "Audit log", level: 1 })).toBeVisible();
+  await auditor.getByLabel("Action").fill("auditor.viewed");
+  await auditor.getByRole("button", { name: "Filter" }).click();
+  await expect(auditor).toHaveURL(/action=auditor.viewed/);
+  for (const object of [/^case_list$/, /^case \d+$/, /^handover_board$/, /^dashboard$/, /^audit_log$/]) {
+    await expect(auditor.getByRole("cell", { name: object }).first()).toBeVisible();
+  }
   const out = execFileSync(casefileBin, ["verify-export", bundlePath, "--public-key", key]).toString();
   expect(out).toContain("Bundle verified");
 });
@@ -72,7 +92,7 @@ test("a manager reads the dashboard in both themes and downloads a chart's figur
   await signIn(page, ADMIN.username, ADMIN.password);
   await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
   await createAccount(page, "dora", "Dora Director", "dora's long passphrase", "", "manager");
-  const token = await createToken(page, "siem-dashboard", ["cases:write"]);
+  const token = await managerToken(page, browser, "siem-dashboard", ["cases:write"]);
   const res = await page.request.post("/thehive/api/v1/case", {
     headers: { Authorization: `Bearer ${token}` },
     data: { title: "Credential stuffing on VPN", description: "Many failed logins", severity: 4 },

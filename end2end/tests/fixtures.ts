@@ -1,7 +1,7 @@
 // Shared fixtures: every page error fails the test (that is how broken hydration shows), and
 // `checkA11y` runs axe-core and fails on serious or critical violations.
 import AxeBuilder from "@axe-core/playwright";
-import { test as base, expect, Page } from "@playwright/test";
+import { test as base, Browser, expect, Page } from "@playwright/test";
 
 export const ADMIN = { username: "e2e-admin", password: process.env.E2E_ADMIN_PASSWORD ?? "e2e admin passphrase" };
 
@@ -61,4 +61,22 @@ export async function createToken(page: Page, name: string, extraScopes: string[
   const token = page.getByTestId("new-token");
   await expect(token).toHaveText(/^cf_/);
   return (await token.textContent())!.trim();
+}
+
+/**
+ * A token that works cases: made by a manager, since a token can do only what its maker's
+ * role may (administrators make intake tokens). As a signed-in admin: creates the manager,
+ * who creates the token in a context of its own.
+ */
+export async function managerToken(page: Page, browser: Browser, name: string, scopes: string[]) {
+  const manager = `${name}-owner`.slice(0, 32);
+  const password = `${manager}'s long passphrase`;
+  await createAccount(page, manager, `Owner of ${name}`, password, "", "manager");
+  const context = await browser.newContext();
+  const managerPage = await context.newPage();
+  await signIn(managerPage, manager, password);
+  await expect(managerPage.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  const token = await createToken(managerPage, name, scopes);
+  await context.close();
+  return token;
 }

@@ -2,7 +2,7 @@
 // tier 2 analyst is notified, finds it in the tier 2 queue and accepts it; an SLA breach (the
 // server's test clock moved forward) escalates another case automatically; a shift handover
 // is written and acknowledged by the incoming analyst.
-import { ADMIN, checkA11y, createAccount, createToken, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, checkA11y, createAccount, expect, managerToken, hydrated, signIn, test } from "./fixtures";
 import type { Page } from "@playwright/test";
 
 async function siemCase(page: Page, token: string, title: string, severity: number) {
@@ -19,7 +19,7 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
   await createAccount(page, "tina", "Tina Triage", "tina's long passphrase", "1");
   await createAccount(page, "otto", "Otto Investigator", "otto's long passphrase", "2");
-  const token = await createToken(page, "siem-tiers", ["cases:write"]);
+  const token = await managerToken(page, browser, "siem-tiers", ["cases:write"]);
 
   // The administrator's settings: SLA minutes per severity, shifts, a webhook.
   await page.goto("/admin/sla");

@@ -100,7 +100,17 @@ pub struct ServeArgs {
     /// proxy: https://casefile.example.org). An https URL makes session cookies Secure.
     #[arg(long, env = "CASEFILE_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// Trust X-Forwarded-For for the client address (only behind a reverse proxy you run).
+    /// How many reverse proxies you run in front of Casefile: the client address is read from
+    /// X-Forwarded-For this many entries from the right (each proxy appends the address it was
+    /// reached from; entries further left are whatever the client wrote). 0 ignores the header.
+    #[arg(long, env = "CASEFILE_TRUSTED_PROXIES", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub trusted_proxies: u8,
+    /// A webhook host (name or address) that may be a loopback or private address, e.g. a SOAR
+    /// on the internal network; repeat for several. Every other webhook must reach a public
+    /// address, so whoever administers webhooks cannot probe the internal network.
+    #[arg(long, env = "CASEFILE_ALLOW_PRIVATE_WEBHOOK_HOSTS", value_delimiter = ',')]
+    pub allow_private_webhook_host: Vec<String>,
+    /// The same as `--trusted-proxies 1` (one reverse proxy); kept for existing set-ups.
     #[arg(long, env = "CASEFILE_TRUST_PROXY_HEADERS")]
     pub trust_proxy_headers: bool,
     /// Minutes without a request after which a session ends.
@@ -148,6 +158,14 @@ impl ServeArgs {
             .unwrap_or_else(|| format!("http://{}", self.listen))
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// Reverse proxies whose X-Forwarded-For entries are believed.
+    pub fn trusted_proxies_count(&self) -> usize {
+        match (self.trusted_proxies, self.trust_proxy_headers) {
+            (0, true) => 1,
+            (n, _) => n.into(),
+        }
     }
 }
 

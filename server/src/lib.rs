@@ -6,6 +6,7 @@ pub mod commands;
 pub mod config;
 pub mod http;
 pub mod jobs;
+pub mod private_files;
 pub mod render;
 pub mod startup;
 pub mod telemetry;

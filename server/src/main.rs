@@ -4,6 +4,8 @@ use clap::Parser as _;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    // Before anything is created: the database, evidence and keys are for this user only.
+    server::private_files::restrict_new_files();
     let cli = server::config::Cli::parse();
     server::telemetry::init();
     match server::commands::run(cli).await {

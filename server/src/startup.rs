@@ -82,6 +82,7 @@ pub fn settings(args: &ServeArgs) -> Settings {
             .then(|| time::Duration::minutes(args.group_window_minutes.into())),
         alert_payload_retention: (args.alert_payload_retention_days > 0)
             .then(|| time::Duration::days(args.alert_payload_retention_days.into())),
+        webhook_private_hosts: args.allow_private_webhook_host.clone(),
     }
 }
 
@@ -90,10 +91,13 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
     let store = Store::open(&platform.db)
         .await
         .map_err(|e| Error::Startup(format!("session store: {e}")))?;
-    let courier = Courier::new(platform.settings.mail.as_ref())?;
+    let courier = Courier::new(
+        platform.settings.mail.as_ref(),
+        &platform.settings.webhook_private_hosts,
+    )?;
     jobs::spawn(platform.clone(), store.clone(), courier);
     let origin = args.public_origin();
-    let sessions = SessionManagerLayer::new(store)
+    let sessions = SessionManagerLayer::new(store.clone())
         .with_name("casefile_session")
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -101,9 +105,9 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
         .with_expiry(Expiry::OnInactivity(platform.settings.idle_timeout));
     let security = http::security::Policy {
         public_origin: origin,
-        trust_proxy_headers: args.trust_proxy_headers,
+        trusted_proxies: args.trusted_proxies_count(),
     };
-    Ok(http::router(platform, sessions, security))
+    Ok(http::router(platform, store, sessions, security))
 }
 
 /// `casefile serve`.
@@ -111,6 +115,9 @@ pub async fn serve(args: ServeArgs) -> Result<()> {
     let platform = open(&args.db, settings(&args), locker(&args)?)
         .await?
         .with_audit_key(AuditKey::load_or_create(&args.db.audit_key_path())?);
+    for warning in crate::private_files::loose_permissions(&args.db.data_dir) {
+        tracing::warn!("{warning}");
+    }
     let first_admin = service::ensure_initial_admin(&platform).await?;
     let app = router(platform.clone(), &args).await?;
     let listener = TcpListener::bind(args.listen)

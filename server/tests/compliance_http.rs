@@ -113,6 +113,7 @@ both_databases!(
 
         let res = maria
             .get(format!("{base}/cases/{number}/report.pdf?tlp=amber"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
@@ -157,6 +158,7 @@ both_databases!(
 
         let md = maria
             .get(format!("{base}/cases/{number}/report.md?tlp=amber"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap()
@@ -170,6 +172,7 @@ both_databases!(
         );
         let full = maria
             .get(format!("{base}/cases/{number}/report.md"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap()
@@ -179,6 +182,7 @@ both_databases!(
         assert!(full.contains("203.0.113.66"));
         let json: serde_json::Value = maria
             .get(format!("{base}/cases/{number}/report.json"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap()
@@ -189,6 +193,7 @@ both_databases!(
         assert_eq!(json["review"]["action_items"][0]["owner"], "maria");
         let html = maria
             .get(format!("{base}/cases/{number}/report.html"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap()
@@ -199,6 +204,7 @@ both_databases!(
 
         let bad = maria
             .get(format!("{base}/cases/{number}/report.pdf?tlp=purple"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
@@ -231,6 +237,7 @@ both_databases!(the_stix_export_passes_the_oasis_validator, |p| async move {
     let alice = signed_in(&base, "alice").await;
     let res = alice
         .get(format!("{base}/cases/{number}/stix.json"))
+        .header("sec-fetch-site", "same-origin")
         .send()
         .await
         .unwrap();
@@ -298,16 +305,19 @@ both_databases!(
         let entries = app::audit::store::entries_after(&p.db, 0, 10_000)
             .await
             .unwrap();
+        // Recorded where the data is read: the page's audit-log read, with its filter.
         let views: Vec<_> = entries
             .iter()
-            .filter(|e| e.action == "page.viewed")
+            .filter(|e| e.action == "auditor.viewed")
             .collect();
         assert_eq!(views.len(), 1, "{views:?}");
         assert_eq!(views[0].actor_label, "aud");
-        assert_eq!(views[0].object_id.as_deref(), Some("/audit?action=case"));
+        assert_eq!(views[0].object_type, "audit_log");
+        assert!(views[0].detail.contains(r#""action":"case""#), "{}", views[0].detail);
 
         let res = aud
             .get(format!("{base}/audit/export.csv?action=case"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
@@ -322,12 +332,14 @@ both_databases!(
         assert!(csv.lines().skip(1).all(|l| l.contains(",case.")), "{csv}");
         let refused = alice
             .get(format!("{base}/audit/export.jsonl"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         let res = aud
             .get(format!("{base}/audit/export.csv?from=someday"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
@@ -335,6 +347,7 @@ both_databases!(
 
         let res = aud
             .get(format!("{base}/cases/{number}/bundle.zip"))
+            .header("sec-fetch-site", "same-origin")
             .send()
             .await
             .unwrap();
@@ -438,6 +451,7 @@ both_databases!(the_dashboard_page_and_its_csv_downloads, |p| async move {
 
     let csv = mona
         .get(format!("{base}/dashboard/open-by-severity.csv?days=7"))
+        .header("sec-fetch-site", "same-origin")
         .send()
         .await
         .unwrap();
@@ -458,7 +472,7 @@ both_databases!(the_dashboard_page_and_its_csv_downloads, |p| async move {
     let status = |path: &'static str, who: &reqwest::Client| {
         let url = format!("{base}{path}");
         let who = who.clone();
-        async move { who.get(url).send().await.unwrap() }
+        async move { who.get(url).header("sec-fetch-site", "same-origin").send().await.unwrap() }
     };
     let bad = status("/dashboard/trend.csv?from=2026-13-01", &mona).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);

@@ -206,6 +206,17 @@ pub mod throttle {
         }
     }
 
+    /// The state after an attempt counted in advance proved right: that failure is taken
+    /// back, and with it a back-off the key would not have reached without it.
+    pub fn refund(state: &State, policy: Policy) -> State {
+        let failures = (state.failures - 1).max(0);
+        State {
+            failures,
+            last_failure_at: state.last_failure_at,
+            locked_until: state.locked_until.filter(|_| failures >= policy.free),
+        }
+    }
+
     /// The message for a refused attempt.
     pub fn message(wait_ms: i64) -> String {
         let secs = (wait_ms + 999) / 1000;
@@ -274,6 +285,21 @@ mod tests {
         assert_eq!(s.failures, 10);
         assert_eq!(wait_ms(&s, now), Some(LOCK_MS));
         assert!(message(LOCK_MS).contains("locked for 15 more minutes"));
+    }
+
+    #[test]
+    fn a_right_answer_takes_its_counted_attempt_back() {
+        let s = State::default();
+        let counted = after_failure(&s, 1_000, PER_ACCOUNT);
+        assert_eq!(refund(&counted, PER_ACCOUNT).failures, 0);
+        let mut s = State::default();
+        for i in 0..PER_ADDRESS.free {
+            s = after_failure(&s, 1_000 + i, PER_ADDRESS);
+        }
+        assert!(s.locked_until.is_some(), "the counted attempt reached the back-off");
+        let back = refund(&s, PER_ADDRESS);
+        assert_eq!(back.failures, PER_ADDRESS.free - 1);
+        assert_eq!(back.locked_until, None, "and the back-off goes with it");
     }
 
     #[test]

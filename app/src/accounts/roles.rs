@@ -165,6 +165,8 @@ const ANALYST: &[Permission] = &[
     HandoverWrite,
 ];
 const MANAGER_EXTRA: &[Permission] = &[
+    // Managers issue the tokens that read or work cases (see `role_may_grant`).
+    AdminTokens,
     CaseLegalHold,
     ReportGenerate,
     DashboardRead,
@@ -208,6 +210,22 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("evidence:write", &[EvidenceRead, EvidenceUpload]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
+
+/// Whether someone of `role` may put `scope` on a token: only if the role itself holds every
+/// permission the scope grants, so a token never reaches further than the person who made
+/// it. Posting alerts (`alert.ingest`) reads nothing and is anyone's to grant who may make
+/// tokens at all: administrators set up the forwarders, managers the integrations that work
+/// cases, and no one role can mint its way into the other's data (separation of duties).
+pub fn role_may_grant(role: Role, scope: &str) -> bool {
+    TOKEN_SCOPES
+        .iter()
+        .find(|(name, _)| *name == scope)
+        .is_some_and(|(_, perms)| {
+            perms
+                .iter()
+                .all(|p| *p == AlertIngest || role_permits(role, *p))
+        })
+}
 
 /// Checks a scope name against [`TOKEN_SCOPES`].
 pub fn parse_scope(s: &str) -> Result<&'static str, String> {
@@ -274,6 +292,20 @@ mod tests {
                 .contains("alerts:write")
         );
         assert_eq!(Tier::new(4).unwrap_err(), "Tier must be 1, 2 or 3, not 4.");
+    }
+
+    #[test]
+    fn a_token_reaches_no_further_than_its_maker() {
+        assert!(role_may_grant(Role::Admin, "alerts:write"));
+        for scope in ["cases:read", "cases:write", "evidence:read", "audit:read", "alerts:read"] {
+            assert!(!role_may_grant(Role::Admin, scope), "{scope}");
+        }
+        assert!(role_may_grant(Role::Manager, "cases:write"));
+        assert!(role_may_grant(Role::Manager, "alerts:write"));
+        assert!(
+            !role_may_grant(Role::Manager, "audit:read"),
+            "managers read the log but do not export it"
+        );
     }
 
     #[test]

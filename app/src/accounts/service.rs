@@ -7,7 +7,7 @@ use tower_sessions::Session;
 use super::{
     CreatedToken, CurrentUser, LoginStep, NewUser, RolePolicy, TokenSummary, TotpEnrolment,
     UserSummary, normalize_display_name, normalize_token_name, normalize_username,
-    roles::{Permission, Role, Tier, check_role_tier, parse_scope},
+    roles::{self, Permission, Role, Tier, check_role_tier, parse_scope},
     session::{AUTH_KEY, PENDING_KEY, PendingSecondFactor, SessionAuth, session_error},
     store::{self, InsertToken, InsertUser, UserRow},
     throttle, totp,
@@ -15,7 +15,7 @@ use super::{
 use crate::{
     audit::store::{NewAuditEvent, append as audit},
     platform::{
-        Actor, Error, Platform, Result,
+        Actor, Error, Platform, Result, Tx,
         actor::Principal,
         clock::Millis,
         error::ResultExt as _,
@@ -76,36 +76,51 @@ fn throttle_keys(username: &str, ip: Option<&str>) -> Vec<(String, throttle::Pol
     keys
 }
 
-/// Refuses early, before any hashing, when the account or the address is backing off or locked;
-/// that keeps a password spray cheap for the server and harmless to everyone else.
-async fn check_throttle(p: &Platform, username: &str, ip: Option<&str>) -> Result<()> {
+/// Counts this attempt on every throttle key (account and address) before anything is
+/// verified, in one transaction with the keys' rows locked: a burst of parallel guesses each
+/// takes its turn, and those past the limit are refused before any hashing, however many
+/// arrive at once. A key backing off or locked refuses the attempt and nothing is counted.
+/// A correct answer gives the attempt back ([`refund_attempt`]).
+async fn begin_attempt(p: &Platform, username: &str, ip: Option<&str>) -> Result<()> {
     let now = p.clock.now();
-    for (key, _) in throttle_keys(username, ip) {
-        let state = store::throttle_state(&p.db, &key).await?;
+    let mut tx = p.db.begin().await?;
+    let mut counted = Vec::new();
+    for (key, policy) in throttle_keys(username, ip) {
+        let state = store::throttle_state_for_update(&mut tx, &key, now).await?;
         if let Some(wait) = throttle::wait_ms(&state, now) {
             return Err(Error::TooManyRequests {
                 message: throttle::message(wait),
                 retry_after_secs: (wait as u64).div_ceil(1000),
             });
         }
+        counted.push((key, throttle::after_failure(&state, now, policy)));
+    }
+    for (key, state) in &counted {
+        store::put_throttle(&mut tx, key, state, now).await?;
+    }
+    tx.commit().await
+}
+
+/// Takes back the attempt [`begin_attempt`] counted, once it proved right, inside `tx`.
+async fn refund_in(tx: &mut Tx, username: &str, ip: Option<&str>, now: Millis) -> Result<()> {
+    for (key, policy) in throttle_keys(username, ip) {
+        let state = store::throttle_state_for_update(tx, &key, now).await?;
+        store::put_throttle(tx, &key, &throttle::refund(&state, policy), now).await?;
     }
     Ok(())
 }
 
-/// Records a failed attempt on every throttle key and the audit log, in one transaction.
+/// [`refund_in`] in a transaction of its own.
+async fn refund_attempt(p: &Platform, username: &str, ip: Option<&str>) -> Result<()> {
+    let mut tx = p.db.begin().await?;
+    refund_in(&mut tx, username, ip, p.clock.now()).await?;
+    tx.commit().await
+}
+
+/// Records a failed attempt on the audit log; [`begin_attempt`] has counted it already.
 async fn record_failure(p: &Platform, actor: &Actor, username: &str, reason: &str) -> Result<()> {
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
-    for (key, policy) in throttle_keys(username, actor.ip.as_deref()) {
-        let state = store::throttle_state(&p.db, &key).await?;
-        store::put_throttle(
-            &mut tx,
-            &key,
-            &throttle::after_failure(&state, now, policy),
-            now,
-        )
-        .await?;
-    }
     let event = NewAuditEvent {
         action: "user.login_failed",
         object_type: "user",
@@ -151,6 +166,8 @@ async fn complete_login(
     let now = p.clock.now();
     let actor = user_actor(row, ip, false)?;
     let mut tx = p.db.begin().await?;
+    // The address gives back the attempt it was charged; the account starts afresh.
+    refund_in(&mut tx, &row.username, actor.ip.as_deref(), now).await?;
     store::clear_throttle(&mut tx, &format!("user:{}", row.username)).await?;
     audit(
         &mut tx,
@@ -195,7 +212,7 @@ pub async fn login(
     if username.chars().count() > 64 || password.expose().chars().count() > MAX_PASSWORD_CHARS {
         return Err(Error::BadCredentials);
     }
-    check_throttle(p, &username, ip.as_deref()).await?;
+    begin_attempt(p, &username, ip.as_deref()).await?;
     let row = store::user_by_name(&p.db, &username).await?;
     let ok = p
         .passwords
@@ -218,6 +235,8 @@ pub async fn login(
         }
     };
     if row.totp_secret.is_some() {
+        // The password was right: the second factor is counted on its own.
+        refund_attempt(p, &username, ip.as_deref()).await?;
         session.cycle_id().await.map_err(session_error)?;
         session
             .remove_value(AUTH_KEY)
@@ -255,7 +274,7 @@ pub async fn actor_from_password(
     {
         return Err(Error::BadCredentials);
     }
-    check_throttle(p, &username, ip.as_deref()).await?;
+    begin_attempt(p, &username, ip.as_deref()).await?;
     let row = store::user_by_name(&p.db, &username).await?;
     let ok = p
         .passwords
@@ -268,6 +287,7 @@ pub async fn actor_from_password(
             return Err(Error::BadCredentials);
         }
     };
+    refund_attempt(p, &username, ip.as_deref()).await?;
     if row.totp_secret.is_some() || store::mfa_required(&p.db, &row.role).await? {
         return Err(Error::forbidden(
             "This account signs in with a second factor, which HTTP Basic cannot carry: use an API token.",
@@ -296,12 +316,12 @@ pub async fn login_second_factor(
         .await?
         .filter(|r| account_usable(r, now))
         .ok_or(Error::BadCredentials)?;
-    check_throttle(p, &row.username, ip.as_deref()).await?;
-    let seed = row.totp_secret.as_deref().ok_or(Error::BadCredentials)?;
     let code = code.trim();
     if code.chars().count() > 64 {
         return Err(Error::invalid("That code is too long."));
     }
+    begin_attempt(p, &row.username, ip.as_deref()).await?;
+    let seed = row.totp_secret.as_deref().ok_or(Error::BadCredentials)?;
     let actor = user_actor(&row, ip.clone(), false)?;
     let mut tx = p.db.begin().await?;
     let (accepted, how) = match totp::matching_step(seed, &row.username, code, now)? {
@@ -612,6 +632,11 @@ pub async fn change_role(
     tier: Option<i64>,
 ) -> Result<UserSummary> {
     actor.require(Permission::AdminUsers)?;
+    if actor.user_id() == Some(user_id) {
+        return Err(Error::forbidden(
+            "You cannot change your own role; another administrator must.",
+        ));
+    }
     let (role, tier) = parse_role_tier(role, tier)?;
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
@@ -832,6 +857,15 @@ pub async fn create_token(
         .map_err(Error::Invalid)?;
     checked.sort_unstable();
     checked.dedup();
+    if let Some(role) = actor.role()
+        && let Some(beyond) = checked.iter().find(|s| !roles::role_may_grant(role, s))
+    {
+        let who = role.label().to_lowercase();
+        let article = if who.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
+        return Err(Error::forbidden(format!(
+            "{article} {who} cannot give a token the scope {beyond}: a token may only do what its maker's role may. Tokens that read or work cases are created by a manager."
+        )));
+    }
     let token = format!("cf_{}", random_urlsafe(32));
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;

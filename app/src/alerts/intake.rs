@@ -43,6 +43,7 @@ impl Intake {
         items: Vec<Result<NewAlert, String>>,
     ) -> Result<Vec<IngestOutcome>> {
         actor.require(Permission::AlertIngest)?;
+        let items = service::storable(items);
         if let Some(rejected) = service::all_rejected(&items) {
             return Ok(rejected);
         }
@@ -77,7 +78,7 @@ async fn writer(p: Platform, mut rx: mpsc::Receiver<Job>) {
         match write(&p, &mut jobs).await {
             Ok(outcomes) => {
                 for (job, out) in jobs.into_iter().zip(outcomes) {
-                    let _ = job.reply.send(Ok(out));
+                    let _ = job.reply.send(out);
                 }
             }
             Err(e) => {
@@ -97,7 +98,11 @@ async fn writer(p: Platform, mut rx: mpsc::Receiver<Job>) {
 /// Writes every waiting job in one transaction. Jobs of the same caller (token or account, from
 /// the same address) are written together as one batch with one audit row, as if that caller
 /// had posted them as one array; the outcomes are split back per request.
-async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Vec<IngestOutcome>>> {
+///
+/// Each caller's batch is written behind a savepoint: if the database refuses it, only that
+/// caller's requests get the error, and everyone else's alerts are committed as if it had not
+/// been in the group. The outer error is for what no caller caused (begin, commit).
+async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOutcome>>>> {
     let now = p.clock.now();
     let lengths: Vec<usize> = jobs.iter().map(|j| j.items.len()).collect();
     let mut callers: Vec<(String, Option<String>)> = Vec::new();
@@ -115,7 +120,7 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Vec<IngestOutcome>>
         })
         .collect();
     let mut tx = p.db.begin().await?;
-    let mut per_job: Vec<Vec<IngestOutcome>> = vec![Vec::new(); jobs.len()];
+    let mut per_job: Vec<Result<Vec<IngestOutcome>>> = (0..jobs.len()).map(|_| Ok(Vec::new())).collect();
     for caller in 0..callers.len() {
         let mine: Vec<usize> = (0..jobs.len())
             .filter(|j| caller_of[*j] == caller)
@@ -125,11 +130,23 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Vec<IngestOutcome>>
             .flat_map(|j| std::mem::take(&mut jobs[*j].items))
             .collect();
         let actor = &jobs[mine[0]].actor;
-        let mut outcomes = service::write_batch(p, &mut tx, actor, &items, now)
-            .await?
-            .into_iter();
-        for j in mine {
-            per_job[j] = outcomes.by_ref().take(lengths[j]).collect();
+        tx.savepoint("intake_caller").await?;
+        match service::write_batch(p, &mut tx, actor, &items, now).await {
+            Ok(outcomes) => {
+                tx.release("intake_caller").await?;
+                let mut outcomes = outcomes.into_iter();
+                for j in mine {
+                    per_job[j] = Ok(outcomes.by_ref().take(lengths[j]).collect());
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, caller = %callers[caller].0,
+                    "alert intake: the database refused one caller's batch; the others go on");
+                tx.rollback_to("intake_caller").await?;
+                for j in mine {
+                    per_job[j] = Err(Error::internal(format!("intake write failed: {e}")));
+                }
+            }
         }
     }
     tx.commit().await?;

@@ -229,6 +229,46 @@ pub struct NewAlert {
     pub raw: Option<String>,
 }
 
+/// Byte limits of the duplicate key. One b-tree entry holds `alert_type`, `source` and
+/// `source_ref` together, and PostgreSQL's hold at most 2,704 bytes an entry: measured in
+/// bytes, since a character may take four.
+const MAX_TYPE_BYTES: usize = 128;
+const MAX_SOURCE_BYTES: usize = 512;
+const MAX_SOURCE_REF_BYTES: usize = 1536;
+
+impl NewAlert {
+    /// The last check before storing, whatever the transport: refuses what one of the two
+    /// databases cannot hold (a key too long for its index, a NUL, which PostgreSQL text
+    /// cannot hold), so such an alert is rejected with a reason instead of failing its commit.
+    pub fn storable(self) -> Result<Self, String> {
+        for (field, value, max) in [
+            ("type", &self.alert_type, MAX_TYPE_BYTES),
+            ("source", &self.source, MAX_SOURCE_BYTES),
+            ("source_ref", &self.source_ref, MAX_SOURCE_REF_BYTES),
+        ] {
+            if value.len() > max {
+                return Err(format!(
+                    "`{field}` is {} bytes long; at most {max} bytes are kept.",
+                    value.len()
+                ));
+            }
+        }
+        let texts = [&self.alert_type, &self.source, &self.source_ref, &self.rule]
+            .into_iter()
+            .chain([&self.title, &self.description])
+            .chain(&self.tags)
+            .chain(self.observables.iter().map(|o| &o.value))
+            .chain(self.observables.iter().flat_map(|o| &o.tags))
+            .chain(&self.raw);
+        for t in texts {
+            if t.contains('\0') {
+                return Err("The alert contains a NUL character, which cannot be stored.".into());
+            }
+        }
+        Ok(self)
+    }
+}
+
 const MAX_OBSERVABLES: usize = 500;
 
 /// Checks observables; the message names the index of the first bad one.
@@ -412,6 +452,22 @@ pub fn fold_rule_feedback(rows: &[(String, String, i64)]) -> Vec<RuleFeedback> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_too_long_for_an_index_is_refused_in_bytes() {
+        let mut a = input();
+        a.source_ref = "\u{1F600}".repeat(400); // 400 characters, 1,600 bytes
+        let err = a.check().and_then(NewAlert::storable).unwrap_err();
+        assert!(err.contains("`source_ref` is 1600 bytes"), "{err}");
+        assert!(input().check().and_then(NewAlert::storable).is_ok());
+    }
+
+    #[test]
+    fn a_nul_anywhere_is_refused_before_storing() {
+        let mut a = input().check().unwrap();
+        a.raw = Some("{\"x\":\"a\0b\"}".into());
+        assert!(a.storable().unwrap_err().contains("NUL"));
+    }
 
     fn input() -> AlertInput {
         serde_json::from_value(serde_json::json!({

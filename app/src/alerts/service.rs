@@ -34,6 +34,7 @@ pub async fn ingest(
     items: Vec<Result<NewAlert, String>>,
 ) -> Result<Vec<IngestOutcome>> {
     actor.require(Permission::AlertIngest)?;
+    let items = storable(items);
     if let Some(rejected) = all_rejected(&items) {
         return Ok(rejected);
     }
@@ -42,6 +43,14 @@ pub async fn ingest(
     let outcomes = write_batch(p, &mut tx, actor, &items, now).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// Items after the last check before storing ([`NewAlert::storable`]).
+pub(crate) fn storable(items: Vec<Result<NewAlert, String>>) -> Vec<Result<NewAlert, String>> {
+    items
+        .into_iter()
+        .map(|i| i.and_then(NewAlert::storable))
+        .collect()
 }
 
 /// The outcomes when nothing in `items` passed checking (no transaction is needed).
@@ -173,6 +182,9 @@ async fn group_new_alerts(
 /// The alerts folded into `leader`, with why each joined.
 pub async fn group_members(p: &Platform, actor: &Actor, leader: i64) -> Result<Vec<GroupMember>> {
     actor.require(Permission::AlertRead)?;
+    let detail = json!({ "view": "alert group" });
+    crate::audit::service::record_auditor_view(p, actor, "alert", Some(leader.to_string()), detail)
+        .await?;
     Ok(store::group_members(&p.db, leader)
         .await?
         .into_iter()
@@ -210,6 +222,19 @@ fn nonempty(s: &Option<String>) -> Option<String> {
 
 /// One page of the triage queue.
 pub async fn queue(
+    p: &Platform,
+    actor: &Actor,
+    filter: &QueueFilter,
+    after: Option<QueueCursor>,
+) -> Result<QueuePage> {
+    let page = queue_page(p, actor, filter, after).await?;
+    let detail = json!({ "view": "alert queue", "filter": filter, "after": after });
+    crate::audit::service::record_auditor_view(p, actor, "alert_queue", None, detail).await?;
+    Ok(page)
+}
+
+/// [`queue`] without recording the view: for exports, which record themselves.
+pub(crate) async fn queue_page(
     p: &Platform,
     actor: &Actor,
     filter: &QueueFilter,
@@ -410,6 +435,9 @@ pub async fn assign(
 /// The raw payload as sent, for display on demand.
 pub async fn raw_payload(p: &Platform, actor: &Actor, alert_id: i64) -> Result<RawPayload> {
     actor.require(Permission::AlertRead)?;
+    let detail = json!({ "view": "alert payload" });
+    crate::audit::service::record_auditor_view(p, actor, "alert", Some(alert_id.to_string()), detail)
+        .await?;
     Ok(match store::raw(&p.db, alert_id).await? {
         (Some(raw), _) => RawPayload::Kept(raw),
         (None, Some(at)) => RawPayload::Purged(at),
@@ -460,6 +488,8 @@ const MAX_FEEDBACK_DAYS: i64 = 366;
 /// Verdicts per detection rule over the last `days` days, noisiest rules first.
 pub async fn rule_feedback(p: &Platform, actor: &Actor, days: i64) -> Result<Vec<RuleFeedback>> {
     actor.require(Permission::AlertRead)?;
+    let detail = json!({ "view": "rule feedback", "days": days });
+    crate::audit::service::record_auditor_view(p, actor, "rule_feedback", None, detail).await?;
     if !(1..=MAX_FEEDBACK_DAYS).contains(&days) {
         return Err(Error::invalid(format!(
             "Choose a period of 1 to {MAX_FEEDBACK_DAYS} days."

@@ -124,7 +124,7 @@ pub async fn insert_observables_batch(
                     .push_bind(now)
                     .push_bind(now);
             });
-            qb.push(" on conflict (alert_id, data_type, value) do nothing");
+            qb.push(" on conflict do nothing");
             qb.build().execute(c).await.map(|_| ())
         })?;
     }

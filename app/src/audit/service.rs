@@ -70,15 +70,46 @@ pub async fn log(
 ) -> Result<AuditPage> {
     actor.require(Permission::AuditRead)?;
     let bounds = bounds(filter)?;
+    let detail = serde_json::json!({ "view": "audit log", "filter": filter.normalized(), "before": before });
+    record_auditor_view(p, actor, "audit_log", None, detail).await?;
     let mut entries = store::filtered_before(&p.db, &bounds, before, PAGE_SIZE + 1).await?;
     let next_before = (entries.len() as i64 > PAGE_SIZE).then(|| {
         entries.truncate(PAGE_SIZE as usize);
         entries.last().map(|e| e.seq)
     });
+    if actor.require(Permission::CaseRead).is_err() {
+        for e in &mut entries {
+            withhold_case_content(e);
+        }
+    }
     Ok(AuditPage {
         entries,
         next_before: next_before.flatten(),
     })
+}
+
+/// What the audit log is about when it is about running Casefile, not incidents: accounts,
+/// tokens, roles, settings. Whoever reads the log without the right to read cases (an
+/// administrator) sees these entries' details, and of every other entry who did what when,
+/// but not the titles, descriptions and values its details carry.
+const ADMINISTRATIVE: [&str; 9] = [
+    "user",
+    "api_token",
+    "role",
+    "webhook",
+    "watchlist",
+    "playbook",
+    "sla_policy",
+    "shift",
+    "audit_log",
+];
+
+/// The entry with its detail replaced when it may carry case content. The hash still covers
+/// the real detail (verification reads the log itself, not this view).
+fn withhold_case_content(e: &mut super::AuditEntry) {
+    if !ADMINISTRATIVE.contains(&e.object_type.as_str()) {
+        e.detail = r#"{"withheld":"case content: shown to those who may read cases"}"#.into();
+    }
 }
 
 /// Starts an export of the filtered log: checks the right, records the export, and returns the
@@ -117,6 +148,23 @@ fn bounds(filter: &AuditFilter) -> Result<Bounds> {
         from,
         to,
     })
+}
+
+/// Records what an auditor is shown, where it is read, whatever the transport (a page load, an
+/// in-app navigation through server functions, an API call): an auditor's access to records
+/// is itself a record. A no-op for everyone else.
+pub async fn record_auditor_view(
+    p: &Platform,
+    actor: &Actor,
+    object_type: &str,
+    object_id: Option<String>,
+    detail: Value,
+) -> Result<()> {
+    if actor.role() != Some(crate::accounts::roles::Role::Auditor) {
+        return Ok(());
+    }
+    record_read(p, actor, "auditor.viewed", object_type, object_id, detail).await?;
+    Ok(())
 }
 
 /// Records a sensitive read (an export, a report, a search, a page an auditor viewed) as an

@@ -600,6 +600,23 @@ pub struct TimelineFilter {
     pub tactic: Option<String>,
 }
 
+/// Largest raw e-mail read for observables. The page refuses a larger paste before sending
+/// it, and the server's body limit for that one server function is sized to carry this much
+/// however the form encoding grows it (`server/src/http/limits.rs`).
+pub const MAX_EML_BYTES: usize = 10 * 1024 * 1024;
+
+/// Refuses an e-mail too large to read here, saying what to do instead.
+pub fn check_eml_size(bytes: usize) -> Result<(), String> {
+    if bytes > MAX_EML_BYTES {
+        return Err(format!(
+            "That e-mail is {:.1} MB, over the {} MB that can be read for observables; attach the .eml file as evidence instead.",
+            bytes as f64 / (1024.0 * 1024.0),
+            MAX_EML_BYTES >> 20
+        ));
+    }
+    Ok(())
+}
+
 /// Case list filters.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFilter {

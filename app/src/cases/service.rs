@@ -600,6 +600,19 @@ pub async fn list(
     filter: &CaseFilter,
     before: Option<i64>,
 ) -> Result<CasePage> {
+    let page = list_page(p, actor, filter, before).await?;
+    let detail = json!({ "view": "case list", "filter": filter, "before": before });
+    crate::audit::service::record_auditor_view(p, actor, "case_list", None, detail).await?;
+    Ok(page)
+}
+
+/// [`list`] without recording the view: for exports, which record themselves.
+pub(crate) async fn list_page(
+    p: &Platform,
+    actor: &Actor,
+    filter: &CaseFilter,
+    before: Option<i64>,
+) -> Result<CasePage> {
     actor.require(Permission::CaseRead)?;
     let status = match filter.status.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -1573,11 +1586,7 @@ pub async fn import_eml(
     raw: &[u8],
 ) -> Result<EmlImport> {
     actor.require(Permission::CaseEdit)?;
-    if raw.len() > MAX_EML_BYTES {
-        return Err(Error::invalid(
-            "That e-mail is over 25 MB; attach it as evidence instead.",
-        ));
-    }
+    super::check_eml_size(raw.len()).map_err(Error::Invalid)?;
     let found = crate::observables::eml::observables_from_eml(raw).ok_or_else(|| {
         Error::invalid(
             "That is not an e-mail message: paste the whole .eml source, headers included.",
@@ -1607,9 +1616,6 @@ pub async fn import_eml(
     })
 }
 
-/// Largest raw e-mail read for observables.
-pub const MAX_EML_BYTES: usize = 25 * 1024 * 1024;
-
 /// Everything the case page shows, in one call (the page's server function and the bench use it).
 pub async fn workspace(
     p: &Platform,
@@ -1619,6 +1625,9 @@ pub async fn workspace(
     after: Option<(i64, i64)>,
 ) -> Result<super::api::CaseWorkspaceData> {
     let case = find(p, actor, number).await?;
+    let detail = json!({ "view": "case", "number": case.number, "after": after });
+    crate::audit::service::record_auditor_view(p, actor, "case", Some(case.case_id.to_string()), detail)
+        .await?;
     let (timeline, timeline_next) = timeline(p, actor, case.case_id, filter, after).await?;
     let evidence = match actor.require(Permission::EvidenceRead) {
         Ok(()) => crate::evidence::service::list(p, actor, case.case_id, None).await?,

@@ -468,7 +468,7 @@ pub async fn insert_observable(
         "insert into case_observable (case_id, data_type, value, description, tags, ioc, tlp, alert_id,
              first_seen_at, last_seen_at, created_by, created_at, updated_at, watchlist)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $9, $9, {lists})
-         on conflict (case_id, data_type, value) do nothing
+         on conflict do nothing
          returning case_observable_id, watchlist"
     );
     let row: Option<(i64, Option<String>)> = on_tx!(tx, |c| {

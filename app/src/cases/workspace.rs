@@ -529,23 +529,33 @@ fn AddObservable(case_id: i64, from_event: Option<i64>, actions: CaseActions) ->
 #[component]
 fn EmlImport(case_id: i64, actions: CaseActions) -> impl IntoView {
     let raw = RwSignal::new(String::new());
+    let too_large = RwSignal::new(None::<String>);
     let result = move || {
         actions.import_eml.value().get().and_then(Result::ok).map(|(found, skipped)| {
             view! { <p class="notice" role="status">{format!("{found} observables read from the e-mail ({skipped} values skipped as invalid).")}</p> }
         })
     };
+    let refused = move || too_large.get().map(|message| view! { <p class="error" role="alert">{message}</p> });
     view! {
         <details class="eml-import">
             <summary>"Read observables from an e-mail (.eml)"</summary>
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                actions.import_eml.dispatch(ImportCaseEml { case_id, raw: raw.get_untracked() });
+                let text = raw.get_untracked();
+                match super::check_eml_size(text.len()) {
+                    Ok(()) => {
+                        too_large.set(None);
+                        actions.import_eml.dispatch(ImportCaseEml { case_id, raw: text });
+                    }
+                    Err(message) => too_large.set(Some(message)),
+                }
             }>
                 <label>"Raw message, headers included"
                     <textarea rows="6" cols="80" class="mono" bind:value=raw></textarea>
                 </label>
                 <button type="submit">"Read e-mail"</button>
             </form>
+            {refused}
             {result}
         </details>
     }

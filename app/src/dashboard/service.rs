@@ -16,7 +16,7 @@ use crate::{
     alerts::Severity,
     audit::service::record_read,
     cases::CaseStatus,
-    exports::service::{Export, cell},
+    exports::{csv::SafeCsv, service::Export},
     platform::{Actor, Error, Platform, Result},
     tiers::service as tiers,
 };
@@ -59,6 +59,8 @@ pub async fn refresh(p: &Platform) -> Result<Refreshed> {
 pub async fn dashboard(p: &Platform, actor: &Actor, q: &PeriodQuery) -> Result<Dashboard> {
     actor.require(Permission::DashboardRead)?;
     let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
+    let detail = serde_json::json!({ "view": "dashboard", "period": q });
+    crate::audit::service::record_auditor_view(p, actor, "dashboard", None, detail).await?;
     let mut inputs = Inputs::new(p, actor, period);
     let mut charts = Vec::with_capacity(ChartId::ALL.len());
     for id in ChartId::ALL {
@@ -83,13 +85,12 @@ pub async fn chart_csv(
     actor.require(Permission::DashboardRead)?;
     let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
     let chart = Inputs::new(p, actor, period).chart(id).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let csv_err = |e: csv::Error| Error::internal(format!("csv: {e}"));
+    let mut w = SafeCsv::default();
     let mut header = vec![chart.label.clone()];
     header.extend(chart.series.iter().map(Series::heading));
-    w.write_record(&header).map_err(csv_err)?;
+    w.write_record(&header)?;
     for row in &chart.rows {
-        let mut cells = vec![cell(&row.label).into_owned()];
+        let mut cells = vec![row.label.clone()];
         cells.extend(
             chart
                 .series
@@ -97,11 +98,9 @@ pub async fn chart_csv(
                 .zip(&row.values)
                 .map(|(s, v)| s.csv_value(*v)),
         );
-        w.write_record(&cells).map_err(csv_err)?;
+        w.write_record(&cells)?;
     }
-    let body = w
-        .into_inner()
-        .map_err(|e| Error::internal(format!("csv: {e}")))?;
+    let body = w.into_bytes()?;
     let (from, to) = (date_of(period.first), date_of(period.last));
     let file_name = format!("casefile-{}-{from}-to-{to}.csv", id.slug());
     let detail = serde_json::json!({

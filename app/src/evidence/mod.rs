@@ -4,6 +4,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod content;
+#[cfg(feature = "ssr")]
 pub mod digests;
 #[cfg(feature = "ssr")]
 pub mod download;

@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::{
     CustodyAction, CustodyEvent, CustodyInput, EvidenceItem, EvidenceKind, EvidenceMeta,
-    EvidenceRecord,
+    EvidenceRecord, content,
     digests::Digests,
     download::{self, Outcome},
     malware_zip,
@@ -172,11 +172,11 @@ where
     }
     let staged = p.locker.stage(body).await?;
     let digests = staged.digests.clone();
-    p.locker.keep(staged).await?;
+    content::claim(p, staged).await?;
     let recorded = record_upload(p, actor, case.case_id, &meta, &digests).await;
-    if recorded.is_err() && !store::content_recorded(&p.db, &digests.sha256).await? {
-        // Nothing refers to the content just stored: take it out again.
-        p.locker.remove(&digests.sha256).await?;
+    if recorded.is_err() {
+        // The item was not recorded: its reference goes, and the blob with the last one.
+        content::release(p, &digests.sha256).await?;
     }
     let id = recorded?;
     to_item(load_item(p, id).await?)
@@ -304,8 +304,27 @@ pub async fn list(
         .collect()
 }
 
-/// One item with its chain of custody.
+/// One item with its chain of custody, as its page shows it.
 pub async fn record_of(p: &Platform, actor: &Actor, evidence_id: i64) -> Result<EvidenceRecord> {
+    let record = read_record(p, actor, evidence_id).await?;
+    let detail = json!({ "view": "evidence", "case": record.item.case_number });
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "evidence",
+        Some(evidence_id.to_string()),
+        detail,
+    )
+    .await?;
+    Ok(record)
+}
+
+/// [`record_of`] without recording the view: for reports and bundles, which record themselves.
+pub(crate) async fn read_record(
+    p: &Platform,
+    actor: &Actor,
+    evidence_id: i64,
+) -> Result<EvidenceRecord> {
     actor.require(Permission::EvidenceRead)?;
     let item = load_item(p, evidence_id).await?;
     let case = cases_store::case(&p.db, item.case_id)
@@ -681,8 +700,8 @@ pub async fn decide_disposal(
         },
     )
     .await?;
-    if approve && !store::content_held(&p.db, &item.sha256).await? {
-        p.locker.remove(&item.sha256).await?;
+    if approve {
+        content::release(p, &item.sha256).await?;
     }
     Ok(item)
 }

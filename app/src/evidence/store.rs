@@ -158,29 +158,52 @@ pub async fn set_integrity(tx: &mut Tx, id: i64, intact: bool, now: Millis) -> R
     Ok(())
 }
 
-/// Whether any item not disposed of still holds this content (so its blob must stay).
-pub async fn content_held(db: &Db, sha256: &str) -> Result<bool> {
-    let row: Option<(i64,)> = on_pool!(db, |pool| {
-        sqlx::query_as(
-            "select evidence_id from evidence where sha256 = $1 and disposal <> 'disposed' limit 1",
+/// Counts one more reference to `sha256` (an upload in flight, which its item then keeps).
+pub async fn add_content_ref(tx: &mut Tx, sha256: &str, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "insert into evidence_content (sha256, refs, created_at, updated_at)
+             values ($1, 1, $2, $2)
+             on conflict (sha256) do update set refs = evidence_content.refs + 1,
+                 updated_at = excluded.updated_at"
         )
         .bind(sha256)
-        .fetch_optional(pool)
-        .await
-    })?;
-    Ok(row.is_some())
+        .bind(now)
+    )?;
+    Ok(())
 }
 
-/// Whether any item records this content at all (an upload whose record failed may then
-/// delete the blob it just stored).
-pub async fn content_recorded(db: &Db, sha256: &str) -> Result<bool> {
-    let row: Option<(i64,)> = on_pool!(db, |pool| {
-        sqlx::query_as("select evidence_id from evidence where sha256 = $1 limit 1")
+/// The references to `sha256`, locked until the transaction ends (SQLite's single writer
+/// holds every other writer off anyway).
+pub async fn lock_content_refs(tx: &mut Tx, sha256: &str) -> Result<Option<i64>> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => "select refs from evidence_content where sha256 = $1",
+        Dialect::Postgres => "select refs from evidence_content where sha256 = $1 for update",
+    };
+    Ok(on_tx!(tx, |c| sqlx::query_scalar(sql)
+        .bind(sha256)
+        .fetch_optional(c)
+        .await)?)
+}
+
+pub async fn set_content_refs(tx: &mut Tx, sha256: &str, refs: i64, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("update evidence_content set refs = $2, updated_at = $3 where sha256 = $1")
             .bind(sha256)
-            .fetch_optional(pool)
-            .await
-    })?;
-    Ok(row.is_some())
+            .bind(refs)
+            .bind(now)
+    )?;
+    Ok(())
+}
+
+pub async fn delete_content_refs(tx: &mut Tx, sha256: &str) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query("delete from evidence_content where sha256 = $1").bind(sha256)
+    )?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]

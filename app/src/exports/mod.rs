@@ -5,6 +5,8 @@
 #[cfg(feature = "ssr")]
 pub mod bundle;
 #[cfg(feature = "ssr")]
+pub mod csv;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod stix;

@@ -66,25 +66,9 @@ where
         .boxed())
 }
 
-/// A spreadsheet would run a cell starting with these as a formula (CSV injection); alert
-/// titles and observables come from outside, so such cells get a leading apostrophe.
-pub fn cell(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
-        _ => text.into(),
-    }
-}
-
+/// One page of rows as CSV, every cell escaped ([`super::csv`]).
 fn csv_page<R: Serialize>(rows: impl IntoIterator<Item = R>, header: bool) -> Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new()
-        .has_headers(header)
-        .from_writer(Vec::new());
-    for r in rows {
-        w.serialize(r)
-            .map_err(|e| Error::internal(format!("csv: {e}")))?;
-    }
-    w.into_inner()
-        .map_err(|e| Error::internal(format!("csv: {e}")))
+    super::csv::rows_to_csv(rows, header)
 }
 
 /// The audit log, filtered, as JSON lines or CSV.
@@ -139,12 +123,12 @@ fn jsonl(rows: &[AuditEntry]) -> Result<Vec<u8>> {
 struct AuditRow<'a> {
     seq: i64,
     occurred_at: String,
-    actor: std::borrow::Cow<'a, str>,
+    actor: &'a str,
     actor_ip: &'a str,
     action: &'a str,
     object_type: &'a str,
     object_id: &'a str,
-    detail: std::borrow::Cow<'a, str>,
+    detail: &'a str,
     prev_hash: &'a str,
     hash: &'a str,
 }
@@ -154,12 +138,12 @@ impl<'a> From<&'a AuditEntry> for AuditRow<'a> {
         Self {
             seq: e.seq,
             occurred_at: iso_utc(e.occurred_at),
-            actor: cell(&e.actor_label),
+            actor: &e.actor_label,
             actor_ip: e.actor_ip.as_deref().unwrap_or(""),
             action: &e.action,
             object_type: &e.object_type,
             object_id: e.object_id.as_deref().unwrap_or(""),
-            detail: cell(&e.detail),
+            detail: &e.detail,
             prev_hash: &e.prev_hash,
             hash: &e.hash,
         }
@@ -170,7 +154,7 @@ impl<'a> From<&'a AuditEntry> for AuditRow<'a> {
 pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Result<Export> {
     actor.require(Permission::CaseRead)?;
     // Checks the filter before anything is recorded.
-    cases::list(p, actor, &filter, None).await?;
+    cases::list_page(p, actor, &filter, None).await?;
     record_read(
         p,
         actor,
@@ -185,11 +169,11 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
         move |(before, first): (Option<i64>, bool)| {
             let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
             async move {
-                let page = cases::list(&p, &actor, &filter, before).await?;
+                let page = cases::list_page(&p, &actor, &filter, before).await?;
                 let rows = page.cases.iter().map(|c| {
                     (
                         c.number.as_str(),
-                        cell(&c.title),
+                        &c.title,
                         c.severity.as_str(),
                         c.status.as_str(),
                         c.tier,
@@ -221,7 +205,7 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
 /// The alert queue with the queue page's filters, as CSV.
 pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Result<Export> {
     actor.require(Permission::AlertRead)?;
-    alerts::queue(p, actor, &filter, None).await?;
+    alerts::queue_page(p, actor, &filter, None).await?;
     record_read(
         p,
         actor,
@@ -236,13 +220,13 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
         move |(after, first)| {
             let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
             async move {
-                let page = alerts::queue(&p, &actor, &filter, after).await?;
+                let page = alerts::queue_page(&p, &actor, &filter, after).await?;
                 let rows = page.alerts.iter().map(|a| {
                     (
                         a.alert_id,
-                        cell(&a.source),
-                        cell(&a.rule),
-                        cell(&a.title),
+                        &a.source,
+                        &a.rule,
+                        &a.title,
                         a.severity.as_str(),
                         a.status.as_str(),
                         a.verdict.map(|v| v.as_str()).unwrap_or(""),
@@ -250,7 +234,7 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
                         a.occurrence_count,
                         iso_utc(a.first_seen_at),
                         iso_utc(a.last_seen_at),
-                        cell(&a.observables_preview.join(" ")).into_owned(),
+                        a.observables_preview.join(" "),
                     )
                 });
                 let mut bytes = Vec::new();
@@ -388,14 +372,14 @@ impl BundleJob {
                     iso_utc(e.occurred_at),
                     iso_utc(e.recorded_at),
                     e.kind.as_str(),
-                    cell(&e.summary),
-                    cell(&e.body),
-                    cell(&e.detail),
+                    &e.summary,
+                    &e.body,
+                    &e.detail,
                     e.techniques.join(" "),
                     e.tags.join(" "),
                     e.supersedes_event_id,
                     e.superseded_by,
-                    cell(&e.recorded_by),
+                    &e.recorded_by,
                 )
             });
             f.write(&csv_page(rows, false)?).await?;
@@ -413,8 +397,8 @@ impl BundleJob {
         let rows = observables.iter().map(|o| {
             (
                 o.data_type.as_str(),
-                cell(&o.value),
-                cell(&o.description),
+                &o.value,
+                &o.description,
                 o.tags.join(" "),
                 o.ioc,
                 o.tlp,
@@ -429,18 +413,18 @@ impl BundleJob {
         let mut f = zip.file("custody.csv", true).await?;
         f.write(b"evidence_id,file_name,sha256,action,occurred_at,from,to,reason,detail,recorded_by,recorded_from_ip,recorded_at\n").await?;
         for item in &self.items {
-            let record = evidence::record_of(p, actor, item.evidence_id).await?;
+            let record = evidence::read_record(p, actor, item.evidence_id).await?;
             let rows = record.custody.iter().map(|c| {
                 (
                     c.evidence_id,
-                    cell(&item.file_name),
+                    &item.file_name,
                     item.sha256.as_str(),
                     c.action.as_str(),
                     iso_utc(c.occurred_at),
-                    c.from_party.as_deref().map(cell),
-                    c.to_party.as_deref().map(cell),
-                    cell(&c.reason),
-                    cell(&c.detail),
+                    c.from_party.as_deref(),
+                    c.to_party.as_deref(),
+                    &c.reason,
+                    &c.detail,
                     c.recorded_by.as_str(),
                     c.recorded_from_ip.as_deref(),
                     iso_utc(c.recorded_at),

@@ -2,7 +2,11 @@
 //! the manifest's signature, the audit checkpoint's signature, each audit entry's own hash, and
 //! each evidence file against the hash recorded when it was collected.
 
-use std::{collections::BTreeSet, io::Read, path::Path};
+use std::{
+    collections::BTreeSet,
+    io::{BufRead as _, Read},
+    path::Path,
+};
 
 use ed25519_dalek::VerifyingKey;
 use sha2::{Digest as _, Sha256};
@@ -31,11 +35,34 @@ pub fn verify_bundle_file(path: &Path, trusted: Option<&VerifyingKey>) -> Result
     Ok(verify_bundle(&mut zip, trusted))
 }
 
-fn read_all<R: Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>, name: &str) -> Option<Vec<u8>> {
-    let mut f = zip.by_name(name).ok()?;
+// A bundle is checked by someone who did not make it: what it claims about sizes is not
+// trusted, and nothing in it is read whole without a bound (a small zip can inflate to any
+// size). Streams (member hashes, the audit lines, case.json) are read piece by piece.
+
+/// The largest manifest read (a line per file: some hundred thousand files).
+pub const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+/// The largest manifest signature read (hex Ed25519: 128 characters).
+const MAX_SIGNATURE_BYTES: u64 = 4 << 10;
+/// The longest audit entry read (its detail holds before/after values).
+pub const MAX_AUDIT_LINE_BYTES: u64 = 4 << 20;
+/// The most of case.json parsed (as a stream: only the evidence list is kept).
+const MAX_CASE_JSON_BYTES: u64 = 256 << 20;
+
+/// A member read whole, up to `limit` bytes: `None` if missing, `Err` if longer.
+fn read_bounded<R: Read + std::io::Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    name: &str,
+    limit: u64,
+) -> Option<std::result::Result<Vec<u8>, String>> {
+    let f = zip.by_name(name).ok()?;
     let mut out = Vec::new();
-    f.read_to_end(&mut out).ok()?;
-    Some(out)
+    Some(match f.take(limit + 1).read_to_end(&mut out) {
+        Ok(_) if out.len() as u64 > limit => Err(format!(
+            "{name} is larger than {limit} bytes, more than any bundle Casefile writes; it was not read"
+        )),
+        Ok(_) => Ok(out),
+        Err(e) => Err(format!("{name} is unreadable: {e}")),
+    })
 }
 
 /// Streams one member through SHA-256: (hash, length), or the read error.
@@ -56,11 +83,18 @@ pub fn verify_bundle<R: Read + std::io::Seek>(
     trusted: Option<&VerifyingKey>,
 ) -> BundleReport {
     let mut r = BundleReport::default();
-    let Some(manifest_bytes) = read_all(zip, MANIFEST) else {
-        r.problems.push(format!(
-            "{MANIFEST} is missing: this is not a Casefile bundle"
-        ));
-        return r;
+    let manifest_bytes = match read_bounded(zip, MANIFEST, MAX_MANIFEST_BYTES) {
+        None => {
+            r.problems.push(format!(
+                "{MANIFEST} is missing: this is not a Casefile bundle"
+            ));
+            return r;
+        }
+        Some(Err(problem)) => {
+            r.problems.push(problem);
+            return r;
+        }
+        Some(Ok(bytes)) => bytes,
     };
     let manifest: Manifest = match serde_json::from_slice(&manifest_bytes) {
         Ok(m) => m,
@@ -97,8 +131,9 @@ pub fn verify_bundle<R: Read + std::io::Seek>(
         }
         (None, None) => None,
     };
-    match (read_all(zip, MANIFEST_SIGNATURE), &key) {
-        (Some(sig), Some(k))
+    match (read_bounded(zip, MANIFEST_SIGNATURE, MAX_SIGNATURE_BYTES), &key) {
+        (Some(Err(problem)), _) => r.problems.push(problem),
+        (Some(Ok(sig)), Some(k))
             if bytes_signature_holds(k, &manifest_bytes, &String::from_utf8_lossy(&sig)) =>
         {
             r.checked
@@ -158,12 +193,38 @@ fn check_audit<R: Read + std::io::Seek>(
     key: Option<&VerifyingKey>,
     r: &mut BundleReport,
 ) {
-    let Some(text) = read_all(zip, "audit.jsonl") else {
+    let Ok(member) = zip.by_name("audit.jsonl") else {
         return;
     };
+    let mut lines = std::io::BufReader::new(member);
     let (mut count, mut last) = (0u64, None::<i64>);
-    for (n, line) in String::from_utf8_lossy(&text).lines().enumerate() {
-        match serde_json::from_str::<AuditEntry>(line) {
+    let mut line = Vec::new();
+    for n in 0.. {
+        line.clear();
+        match (&mut lines)
+            .take(MAX_AUDIT_LINE_BYTES + 1)
+            .read_until(b'\n', &mut line)
+        {
+            Ok(0) => break,
+            Ok(_) if line.len() as u64 > MAX_AUDIT_LINE_BYTES && !line.ends_with(b"\n") => {
+                r.problems.push(format!(
+                    "audit.jsonl: line {} is longer than {MAX_AUDIT_LINE_BYTES} bytes, more than any audit entry; the rest was not read",
+                    n + 1
+                ));
+                return;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                r.problems.push(format!("audit.jsonl is unreadable: {e}"));
+                return;
+            }
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<AuditEntry>(text) {
             Ok(e) if Canonical::from(&e).hash(&e.prev_hash) == e.hash => {
                 count += 1;
                 last = last.max(Some(e.seq));
@@ -218,16 +279,34 @@ fn check_evidence<R: Read + std::io::Seek>(
     m: &Manifest,
     r: &mut BundleReport,
 ) {
-    let Some(case) = read_all(zip, "case.json")
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-    else {
+    /// What the check needs of case.json; the rest is skipped as it streams past.
+    #[derive(serde::Deserialize)]
+    struct CaseFile {
+        #[serde(default)]
+        evidence: Vec<Recorded>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Recorded {
+        evidence_id: i64,
+        sha256: String,
+    }
+    let Ok(member) = zip.by_name("case.json") else {
         return;
     };
-    let recorded: Vec<(i64, String)> = case["evidence"]
-        .as_array()
+    let reader = std::io::BufReader::new(member.take(MAX_CASE_JSON_BYTES));
+    let case: CaseFile = match serde_json::from_reader(reader) {
+        Ok(c) => c,
+        Err(e) => {
+            r.problems.push(format!(
+                "case.json is not readable as a case (or is larger than {MAX_CASE_JSON_BYTES} bytes): {e}"
+            ));
+            return;
+        }
+    };
+    let recorded: Vec<(i64, String)> = case
+        .evidence
         .into_iter()
-        .flatten()
-        .filter_map(|e| Some((e["evidence_id"].as_i64()?, e["sha256"].as_str()?.to_owned())))
+        .map(|e| (e.evidence_id, e.sha256))
         .collect();
     for f in m.files.iter().filter(|f| f.path.starts_with("evidence/")) {
         let id = f.path["evidence/".len()..]
@@ -247,5 +326,68 @@ fn check_evidence<R: Read + std::io::Seek>(
                 .problems
                 .push(format!("{} is not an evidence item of the case", f.path)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A zip of `members`, stored uncompressed.
+    fn zip_of(members: &[(&str, &dyn Fn(&mut dyn std::io::Write))]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored)
+            .large_file(true);
+        for (name, write) in members {
+            w.start_file(*name, options).unwrap();
+            write(&mut w);
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    fn filler(n: u64) -> impl Fn(&mut dyn std::io::Write) {
+        move |w: &mut dyn std::io::Write| {
+            let block = vec![b' '; 1 << 20];
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(block.len() as u64) as usize;
+                w.write_all(&block[..k]).unwrap();
+                left -= k as u64;
+            }
+        }
+    }
+
+    #[test]
+    fn an_oversized_manifest_is_refused_unread() {
+        let bytes = zip_of(&[(MANIFEST, &filler(MAX_MANIFEST_BYTES + 10))]);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let report = verify_bundle(&mut zip, None);
+        assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
+        assert!(report.problems[0].contains("larger than"), "{:?}", report.problems);
+    }
+
+    #[test]
+    fn an_overlong_audit_line_stops_the_audit_check() {
+        let manifest = serde_json::json!({
+            "format": BUNDLE_FORMAT, "case_number": "C-1", "exported_at": "", "exported_by": "",
+            "files": [], "audit": { "entries": 0, "last_seq": null, "checkpoint": null },
+        })
+        .to_string();
+        let write_manifest = |w: &mut dyn std::io::Write| w.write_all(manifest.as_bytes()).unwrap();
+        let bytes = zip_of(&[
+            (MANIFEST, &write_manifest),
+            ("audit.jsonl", &filler(MAX_AUDIT_LINE_BYTES + 10)),
+        ]);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let report = verify_bundle(&mut zip, None);
+        assert!(
+            report
+                .problems
+                .iter()
+                .any(|p| p.contains("audit.jsonl: line 1 is longer than")),
+            "{:?}",
+            report.problems
+        );
     }
 }

@@ -100,6 +100,8 @@ async fn window_now(p: &Platform, now: Millis) -> Result<ShiftWindow> {
 
 pub async fn board(p: &Platform, actor: &Actor, before: Option<i64>) -> Result<Board> {
     actor.require(Permission::HandoverRead)?;
+    let detail = serde_json::json!({ "view": "handover board", "before": before });
+    crate::audit::service::record_auditor_view(p, actor, "handover_board", None, detail).await?;
     let now = p.clock.now();
     let window = window_now(p, now).await?;
     let draft = summary(p, &window, now).await?;
@@ -200,6 +202,15 @@ pub async fn acknowledge(p: &Platform, actor: &Actor, handover_id: i64) -> Resul
 
 pub async fn get(p: &Platform, actor: &Actor, handover_id: i64) -> Result<Handover> {
     actor.require(Permission::HandoverRead)?;
+    let detail = serde_json::json!({ "view": "handover" });
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "handover",
+        Some(handover_id.to_string()),
+        detail,
+    )
+    .await?;
     store::handover(&p.db, handover_id)
         .await?
         .map(to_handover)

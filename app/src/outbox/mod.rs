@@ -5,6 +5,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod delivery;
+#[cfg(feature = "ssr")]
+pub mod destination;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;

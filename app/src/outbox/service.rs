@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use super::{
     Attempt, CreatedWebhook, Delivery, DeliveryPage, DeliveryState, Webhook, check_patterns,
+    destination::{PrivateHosts, is_public, refusal, refuse_literal},
     matches, store, thehive_object_type, thehive_operation,
 };
 use crate::{
@@ -34,18 +35,46 @@ fn to_webhook(r: store::WebhookRow) -> Webhook {
     }
 }
 
-/// Accepts absolute http(s) URLs with a host.
-fn check_url(url: &str) -> Result<String> {
+/// Accepts absolute http(s) URLs with a host that is public, or that the operator allowed to
+/// be private ([`super::destination`]). A name is resolved now to tell the admin early; it is
+/// checked again each time a message is sent, since what a name resolves to can change.
+async fn check_url(p: &Platform, url: &str) -> Result<String> {
     let url = url.trim();
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"))
         .ok_or_else(|| Error::invalid("The webhook URL must start with https:// or http://."))?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || host.contains(char::is_whitespace) || url.len() > 2000 {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let parsed = reqwest::Url::parse(url).ok();
+    let host = parsed
+        .as_ref()
+        .and_then(|u| u.host_str())
+        .unwrap_or_default()
+        .to_owned();
+    if authority.is_empty()
+        || host.is_empty()
+        || authority.contains(char::is_whitespace)
+        || url.len() > 2000
+    {
         return Err(Error::invalid(
             "The webhook URL needs a host, e.g. https://soar.example.org/hooks/casefile.",
         ));
+    }
+    let allowed = PrivateHosts::new(&p.settings.webhook_private_hosts);
+    if let Some(refused) = refuse_literal(&host, &allowed) {
+        return Err(Error::Invalid(refused));
+    }
+    if !allowed.allows(&host) && host.parse::<std::net::IpAddr>().is_err() {
+        let port = parsed.and_then(|u| u.port_or_known_default()).unwrap_or(443);
+        let lookup = tokio::net::lookup_host((host.as_str(), port));
+        // A name that does not resolve now may later; it is checked at every send.
+        if let Ok(Ok(found)) = tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await
+        {
+            let found: Vec<std::net::SocketAddr> = found.collect();
+            if !found.is_empty() && !found.iter().any(|a| is_public(a.ip())) {
+                return Err(Error::Invalid(refusal(&host)));
+            }
+        }
     }
     Ok(url.to_owned())
 }
@@ -60,7 +89,7 @@ pub async fn create_webhook(
 ) -> Result<CreatedWebhook> {
     actor.require(Permission::AdminSettings)?;
     let name = required("name", name, 200).map_err(Error::Invalid)?;
-    let url = check_url(url)?;
+    let url = check_url(p, url).await?;
     let events: Vec<String> = events
         .iter()
         .map(|e| e.trim().to_owned())
@@ -155,11 +184,14 @@ pub async fn deliveries(
     let next = more.then(|| rows.last().map(|r| r.delivery_id)).flatten();
     let ids: Vec<i64> = rows.iter().map(|r| r.delivery_id).collect();
     let attempts = store::attempts_of(&p.db, &ids).await?;
+    // An e-mail's subject names the case; the log's readers (administrators) may not read cases.
+    let may_read_cases = actor.require(Permission::CaseRead).is_ok();
     let deliveries = rows
         .into_iter()
         .map(|r| {
             let summary = match r.channel.as_str() {
-                "email" => r.subject.clone().unwrap_or_default(),
+                "email" if may_read_cases => r.subject.clone().unwrap_or_default(),
+                "email" => "notification e-mail (subject withheld: case content)".into(),
                 _ => serde_json::from_str::<Value>(&r.payload)
                     .map(|v| {
                         format!(

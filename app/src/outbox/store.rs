@@ -120,6 +120,7 @@ pub async fn enqueue(tx: &mut Tx, m: &NewMessage<'_>, now: Millis) -> Result<()>
 pub struct Claimed {
     pub delivery_id: i64,
     pub channel: String,
+    pub webhook_id: Option<i64>,
     pub recipient: Option<String>,
     pub subject: Option<String>,
     pub payload: String,
@@ -128,29 +129,47 @@ pub struct Claimed {
     pub secret: Option<String>,
 }
 
-/// Claims up to `limit` due messages: their next attempt moves `lease` ms ahead, so a crash
-/// mid-send only delays them. Commit before sending.
+/// Claims due messages: up to `per_target` for each of up to `targets` targets (a webhook, or
+/// e-mail), oldest first, skipping disabled webhooks. Their next attempt moves `lease` ms
+/// ahead, so a crash mid-send only delays them. Commit before sending.
 pub async fn claim_due(
     tx: &mut Tx,
     now: Millis,
     lease: Millis,
-    limit: i64,
+    targets: i64,
+    per_target: i64,
 ) -> Result<Vec<Claimed>> {
-    let pick = match tx.dialect() {
-        Dialect::Sqlite => {
-            "select delivery_id from outbox where state = 'pending' and next_attempt_at <= $1
-             order by next_attempt_at limit $2"
-        }
-        Dialect::Postgres => {
-            "select delivery_id from outbox where state = 'pending' and next_attempt_at <= $1
-             order by next_attempt_at limit $2 for update skip locked"
-        }
+    // 0 stands for e-mail (webhook ids start at 1).
+    let due_targets: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(
+        "select distinct coalesce(o.webhook_id, 0) from outbox o
+         left join webhook w on w.webhook_id = o.webhook_id
+         where o.state = 'pending' and o.next_attempt_at <= $1
+           and (o.webhook_id is null or w.enabled)
+         limit $2"
+    )
+    .bind(now)
+    .bind(targets)
+    .fetch_all(c)
+    .await)?;
+    let lock = match tx.dialect() {
+        Dialect::Sqlite => "",
+        Dialect::Postgres => " for update skip locked",
     };
-    let ids: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(pick)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(c)
-        .await)?;
+    let pick = format!(
+        "select delivery_id from outbox
+         where coalesce(webhook_id, 0) = $1 and state = 'pending' and next_attempt_at <= $2
+         order by next_attempt_at, delivery_id limit $3{lock}"
+    );
+    let mut ids = Vec::new();
+    for target in due_targets {
+        let mine: Vec<i64> = on_tx!(tx, |c| sqlx::query_scalar(&pick)
+            .bind(target)
+            .bind(now)
+            .bind(per_target)
+            .fetch_all(c)
+            .await)?;
+        ids.extend(mine);
+    }
     let mut claimed = Vec::with_capacity(ids.len());
     for id in ids {
         let row: Claimed = on_tx!(tx, |c| {
@@ -163,8 +182,8 @@ pub async fn claim_due(
             .execute(&mut *c)
             .await?;
             sqlx::query_as(
-                "select o.delivery_id, o.channel, o.recipient, o.subject, o.payload, o.attempts,
-                        w.url, w.secret
+                "select o.delivery_id, o.channel, o.webhook_id, o.recipient, o.subject, o.payload,
+                        o.attempts, w.url, w.secret
                  from outbox o left join webhook w on w.webhook_id = o.webhook_id
                  where o.delivery_id = $1",
             )
@@ -175,6 +194,23 @@ pub async fn claim_due(
         claimed.push(row);
     }
     Ok(claimed)
+}
+
+/// Puts claimed messages back in the queue for `at`, unattempted.
+pub async fn reschedule(tx: &mut Tx, delivery_ids: &[i64], at: Millis, now: Millis) -> Result<()> {
+    for id in delivery_ids {
+        execute_tx!(
+            tx,
+            sqlx::query(
+                "update outbox set next_attempt_at = $2, updated_at = $3
+                 where delivery_id = $1 and state = 'pending'"
+            )
+            .bind(id)
+            .bind(at)
+            .bind(now)
+        )?;
+    }
+    Ok(())
 }
 
 pub struct Outcome<'a> {

@@ -235,4 +235,26 @@ impl Tx {
             Self::Postgres(_) => Dialect::Postgres,
         }
     }
+
+    /// Marks a point the transaction can go back to with [`Tx::rollback_to`]: what one of
+    /// several writers sharing a transaction (intake's group commit) wrote can be undone alone.
+    /// PostgreSQL aborts a whole transaction at its first error unless it returns to a
+    /// savepoint. `name` is a fixed identifier, never input.
+    pub async fn savepoint(&mut self, name: &'static str) -> Result<()> {
+        execute_tx!(self, sqlx::query(&format!("savepoint {name}")))?;
+        Ok(())
+    }
+
+    /// Keeps what was written since [`Tx::savepoint`] as part of the transaction.
+    pub async fn release(&mut self, name: &'static str) -> Result<()> {
+        execute_tx!(self, sqlx::query(&format!("release savepoint {name}")))?;
+        Ok(())
+    }
+
+    /// Undoes what was written since [`Tx::savepoint`]; the transaction goes on.
+    pub async fn rollback_to(&mut self, name: &'static str) -> Result<()> {
+        execute_tx!(self, sqlx::query(&format!("rollback to savepoint {name}")))?;
+        execute_tx!(self, sqlx::query(&format!("release savepoint {name}")))?;
+        Ok(())
+    }
 }

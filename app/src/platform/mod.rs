@@ -38,6 +38,9 @@ pub struct Settings {
     /// Raw payloads of closed alerts are deleted this long after their verdict; `None` keeps
     /// them.
     pub alert_payload_retention: Option<time::Duration>,
+    /// Webhook hosts the operator allowed to be loopback or private addresses; every other
+    /// webhook must reach a public address.
+    pub webhook_private_hosts: Vec<String>,
 }
 
 /// Where notification e-mail goes out.
@@ -69,6 +72,7 @@ impl Default for Settings {
             group_window: None,
             mail: None,
             alert_payload_retention: None,
+            webhook_private_hosts: Vec::new(),
         }
     }
 }

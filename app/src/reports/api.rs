@@ -10,8 +10,7 @@ use {super::service, crate::accounts::session, crate::cases::service as cases};
 #[server(prefix = "/rpc", endpoint = "case_review")]
 pub async fn case_review(number: String) -> AppResult<(String, Review)> {
     let (p, actor) = session::current_actor().await?;
-    let case = cases::find(&p, &actor, &number).await?;
-    Ok((case.title, service::review(&p, &actor, case.case_id).await?))
+    Ok(service::review_page(&p, &actor, &number).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "save_case_review")]

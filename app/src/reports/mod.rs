@@ -6,6 +6,8 @@ pub mod api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod redact;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -74,18 +76,6 @@ impl TlpCeiling {
         };
         rank <= self.rank()
     }
-}
-
-/// Replaces each withheld value in `text` with a marker, so a report under a TLP ceiling does
-/// not leak withheld observables through the timeline, tasks or escalations that mention them.
-pub fn redact(text: &str, withheld: &[(String, &'static str)]) -> String {
-    let mut out = text.to_owned();
-    for (value, label) in withheld {
-        if !value.is_empty() && out.contains(value.as_str()) {
-            out = out.replace(value.as_str(), &format!("[withheld: {label}]"));
-        }
-    }
-    out
 }
 
 /// The TLP label of TheHive's TLP number.
@@ -254,15 +244,6 @@ mod tests {
         assert!(!amber.admits(4), "AMBER+STRICT is left out");
         assert!(TlpCeiling::parse("TLP:RED").unwrap().admits(3));
         assert!(TlpCeiling::parse("purple").is_err());
-    }
-
-    #[test]
-    fn withheld_values_are_redacted() {
-        let withheld = vec![("203.0.113.66".to_owned(), "TLP:RED")];
-        assert_eq!(
-            redact("Blocked 203.0.113.66 at the edge", &withheld),
-            "Blocked [withheld: TLP:RED] at the edge"
-        );
     }
 
     #[test]

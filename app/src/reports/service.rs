@@ -4,7 +4,8 @@
 use serde_json::json;
 
 use super::{
-    EvidenceLine, IncidentReport, MAX_REPORT_EVENTS, Review, ReviewInput, TlpCeiling, redact,
+    EvidenceLine, IncidentReport, MAX_REPORT_EVENTS, Review, ReviewInput, TlpCeiling,
+    redact::Redactor,
     store::{self, ReviewWrite},
     tlp_label,
 };
@@ -37,6 +38,16 @@ pub async fn review(p: &Platform, actor: &Actor, case_id: i64) -> Result<Review>
         updated_by: Some(r.updated_by),
         updated_at: Some(r.updated_at),
     })
+}
+
+/// The review of the case numbered `number`, with its title, as the review page shows it.
+pub async fn review_page(p: &Platform, actor: &Actor, number: &str) -> Result<(String, Review)> {
+    let case = cases::find(p, actor, number).await?;
+    let review = review(p, actor, case.case_id).await?;
+    let detail = json!({ "view": "post-incident review", "number": case.number });
+    crate::audit::service::record_auditor_view(p, actor, "case", Some(case.case_id.to_string()), detail)
+        .await?;
+    Ok((case.title, review))
 }
 
 /// Saves the post-incident review (people who edit cases write it), audited with before and
@@ -121,23 +132,8 @@ pub async fn build(
         .into_iter()
         .map(|o| (o.value, tlp_label(o.tlp)))
         .collect();
-    for e in &mut timeline {
-        e.summary = redact(&e.summary, &withheld);
-        e.body = redact(&e.body, &withheld);
-        e.body_html = redact(&e.body_html, &withheld);
-        e.detail = redact(&e.detail, &withheld);
-    }
-    let mut tasks = cases::tasks(p, actor, case_id).await?;
-    for t in &mut tasks {
-        t.title = redact(&t.title, &withheld);
-        t.description = redact(&t.description, &withheld);
-        t.done_on = t.done_on.as_deref().map(|d| redact(d, &withheld));
-    }
-    let mut escalations = tiers::escalations(p, actor, case_id).await?;
-    for e in &mut escalations {
-        e.reason = redact(&e.reason, &withheld);
-        e.handover_note = redact(&e.handover_note, &withheld);
-    }
+    let tasks = cases::tasks(p, actor, case_id).await?;
+    let escalations = tiers::escalations(p, actor, case_id).await?;
     let mut evidence_lines = Vec::new();
     let mut after = None;
     loop {
@@ -145,7 +141,7 @@ pub async fn build(
         let Some(last) = page.last() else { break };
         after = Some(last.evidence_id);
         for item in page {
-            let record = evidence::record_of(p, actor, item.evidence_id).await?;
+            let record = evidence::read_record(p, actor, item.evidence_id).await?;
             let last_custody = record.custody.last().map(|c| {
                 let to = c
                     .to_party
@@ -161,7 +157,7 @@ pub async fn build(
             });
         }
     }
-    Ok(IncidentReport {
+    let report = IncidentReport {
         generated_at: p.clock.now(),
         generated_by: actor.label(),
         tlp_ceiling: ceiling,
@@ -175,7 +171,9 @@ pub async fn build(
         escalations,
         techniques: cases::techniques(p, actor, case_id).await?,
         case,
-    })
+    };
+    // Every field of every format, whatever mentions a withheld value.
+    Redactor::new(&withheld)?.report(report)
 }
 
 /// Records that a report was generated, with the SHA-256 of exactly what was handed out.

@@ -154,6 +154,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <li><A href="/workload">"Workload"</A></li>
                                     })}
                                     {role_permits(user.role, Permission::AuditRead).then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}
+                                    {(!admin && role_permits(user.role, Permission::AdminTokens)).then(|| view! {
+                                        <li><A href="/admin/tokens">"API tokens"</A></li>
+                                    })}
                                     {admin.then(|| view! {
                                         <li><A href="/admin/accounts">"Accounts"</A></li>
                                         <li><A href="/admin/tokens">"API tokens"</A></li>

@@ -517,6 +517,9 @@ pub async fn queue(
             "Tier must be 1, 2 or 3, not {tier}."
         )));
     }
+    let detail = json!({ "view": "tier queue", "before": before });
+    crate::audit::service::record_auditor_view(p, actor, "tier_queue", Some(tier.to_string()), detail)
+        .await?;
     let mut rows = store::queue(&p.db, tier, before, QUEUE_PAGE + 1).await?;
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);
@@ -574,6 +577,8 @@ pub async fn my_work(p: &Platform, actor: &Actor) -> Result<MyWork> {
 /// Open work per analyst (managers).
 pub async fn workload(p: &Platform, actor: &Actor) -> Result<Vec<WorkloadRow>> {
     actor.require(Permission::DashboardRead)?;
+    let detail = json!({ "view": "workload" });
+    crate::audit::service::record_auditor_view(p, actor, "workload", None, detail).await?;
     Ok(store::workload(&p.db, p.clock.now())
         .await?
         .into_iter()

@@ -110,7 +110,11 @@ pub struct EntryRow {
     pub added_at: i64,
 }
 
-/// A page of a list's entries, keyset by (data_type, value).
+/// A page of a list's entries, keyset by (data_type, value). The order is spelled
+/// (data_type, first 200 characters, value) so the `watchlist_entry_page` index can serve it:
+/// a whole value may be too long for a PostgreSQL b-tree entry, its first 200 characters are
+/// not. The order is the same for both spellings but for ties within a prefix, which the full
+/// value then breaks.
 pub async fn entries(
     db: &Db,
     watchlist_id: i64,
@@ -123,13 +127,20 @@ pub async fn entries(
         );
         qb.push_bind(watchlist_id);
         if let Some((t, v)) = after {
-            qb.push(" and (data_type, value) > (")
+            // The first comparison bounds the index scan; the second is the exact keyset.
+            qb.push(" and (data_type, substr(value, 1, 200)) >= (")
                 .push_bind(t.to_owned())
-                .push(", ")
+                .push(", substr(")
+                .push_bind(v.to_owned())
+                .push(", 1, 200)) and (data_type, substr(value, 1, 200), value) > (")
+                .push_bind(t.to_owned())
+                .push(", substr(")
+                .push_bind(v.to_owned())
+                .push(", 1, 200), ")
                 .push_bind(v.to_owned())
                 .push(")");
         }
-        qb.push(" order by data_type, value limit ")
+        qb.push(" order by data_type, substr(value, 1, 200), value limit ")
             .push_bind(limit);
         qb.build_query_as::<EntryRow>().fetch_all(pool).await
     })?)

@@ -24,6 +24,7 @@ use serde::Deserialize;
 use super::{
     api::{ApiActor, ApiError},
     browser::BrowserActor,
+    security::FromOurPages,
 };
 
 /// Multipart framing and metadata fields on top of the file itself.
@@ -219,25 +220,15 @@ impl DownloadQuery {
     }
 }
 
+/// A download writes to the chain of custody, so it must start from our own pages
+/// ([`FromOurPages`]).
 async fn download_from_page(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Path(id): Path<i64>,
     Query(q): Query<DownloadQuery>,
-    headers: HeaderMap,
 ) -> Response {
-    // A download writes to the chain of custody, so another site must not be able to trigger
-    // one in the analyst's name (a link or an <img> there would carry the session cookie).
-    let site = headers
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("none");
-    if !matches!(site, "same-origin" | "none") {
-        return ApiError(Error::forbidden(
-            "Evidence downloads start from Casefile's own pages.",
-        ))
-        .into_response();
-    }
     download(p, actor, id, q).await
 }
 

@@ -21,7 +21,9 @@ use axum::{
 };
 use serde::Deserialize;
 
-use super::{api::ApiError, browser::BrowserActor, evidence::content_disposition};
+use super::{
+    api::ApiError, browser::BrowserActor, evidence::content_disposition, security::FromOurPages,
+};
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
@@ -63,6 +65,7 @@ fn respond(result: Result<Export, Error>) -> Response {
 async fn audit_jsonl(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
     respond(exports::audit_log(&p, &actor, &filter, false).await)
@@ -71,6 +74,7 @@ async fn audit_jsonl(
 async fn audit_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Query(filter): Query<AuditFilter>,
 ) -> Response {
     respond(exports::audit_log(&p, &actor, &filter, true).await)
@@ -79,6 +83,7 @@ async fn audit_csv(
 async fn cases_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Query(filter): Query<CaseFilter>,
 ) -> Response {
     respond(exports::cases_csv(&p, &actor, filter).await)
@@ -87,6 +92,7 @@ async fn cases_csv(
 async fn alerts_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Query(filter): Query<QueueFilter>,
 ) -> Response {
     respond(exports::alerts_csv(&p, &actor, filter).await)
@@ -102,6 +108,7 @@ struct BundleOptions {
 async fn case_bundle(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Path(number): Path<String>,
     Query(o): Query<BundleOptions>,
 ) -> Response {
@@ -116,6 +123,7 @@ async fn case_bundle(
 async fn case_stix(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Path(number): Path<String>,
 ) -> Response {
     let result = async {
@@ -129,6 +137,7 @@ async fn case_stix(
 async fn dashboard_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Path(file): Path<String>,
     Query(period): Query<PeriodQuery>,
 ) -> Response {

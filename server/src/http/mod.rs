@@ -1,29 +1,35 @@
 //! The HTTP application: leptos pages and server functions, health, static assets, and the
 //! layers every request passes (security headers, CSRF, client address, sessions).
 
+pub mod activity;
 pub mod api;
 pub mod assets;
-pub mod auditing;
 pub mod body;
 pub mod browser;
 pub mod evidence;
 pub mod exports;
 pub mod health;
+pub mod limits;
 pub mod live;
 pub mod reports;
 pub mod security;
 pub mod thehive;
 
-use app::{App, platform::Platform, shell};
-use axum::{Router, middleware, routing::get};
+use app::{
+    App,
+    platform::{Platform, session::Store},
+    shell,
+};
+use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes as _, generate_route_list};
 use tower_http::trace::TraceLayer;
-use tower_sessions::{SessionManagerLayer, SessionStore};
+use tower_sessions::SessionManagerLayer;
 
-pub fn router<S: SessionStore + Clone>(
+pub fn router(
     platform: Platform,
-    sessions: SessionManagerLayer<S>,
+    store: Store,
+    sessions: SessionManagerLayer<Store>,
     security: security::Policy,
 ) -> Router {
     let options = assets::leptos_options();
@@ -38,6 +44,12 @@ pub fn router<S: SessionStore + Clone>(
     };
     let not_found =
         leptos_axum::render_app_to_stream_with_context(context.clone(), app_shell.clone());
+    // Pages and server functions; server functions' bodies are held to their own limits
+    // (limits.rs), which replace axum's one default.
+    let pages = Router::new()
+        .leptos_routes_with_context(&options, routes, context, app_shell)
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(limits::server_function_bodies));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/live/cases/{number}", get(live::case_changes))
@@ -48,17 +60,19 @@ pub fn router<S: SessionStore + Clone>(
         .merge(exports::router())
         .merge(reports::router())
         .merge(thehive::router())
-        .leptos_routes_with_context(&options, routes, context, app_shell)
+        .merge(pages)
         .merge(assets::router())
         .fallback(not_found)
         .with_state(options)
-        .layer(middleware::from_fn(auditing::auditor_page_views))
+        .layer(middleware::from_fn(activity::renew_sessions))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(security, security::guard))
         .layer(TraceLayer::new_for_http())
         .layer(axum::Extension(app::alerts::intake::Intake::start(
             platform.clone(),
         )))
+        .layer(axum::Extension(store))
+        .layer(axum::Extension(live::OpenStreams::default()))
         .layer(axum::Extension(platform))
 }
 

@@ -17,7 +17,9 @@ use axum::{
 use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
-use super::{api::ApiError, browser::BrowserActor, evidence::content_disposition};
+use super::{
+    api::ApiError, browser::BrowserActor, evidence::content_disposition, security::FromOurPages,
+};
 use crate::render::{Format, render};
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
@@ -25,7 +27,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     for format in [Format::Html, Format::Markdown, Format::Json, Format::Pdf] {
         r = r.route(
             &format!("/cases/{{number}}/report.{}", format.extension()),
-            get(move |p, a, n, q| report(p, a, n, q, format)),
+            get(move |p, a, o, n, q| report(p, a, o, n, q, format)),
         );
     }
     r
@@ -40,6 +42,7 @@ struct Options {
 async fn report(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
+    _: FromOurPages,
     Path(number): Path<String>,
     Query(o): Query<Options>,
     format: Format,

@@ -7,6 +7,19 @@ use server::config::{DbArgs, ServeArgs};
 
 /// Serves the app on 127.0.0.1:<free port>; returns its base URL.
 pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
+    serve_with(p, public_url, |_| {}).await
+}
+
+/// Like [`serve`], with the flags `adjust` sets.
+#[allow(
+    dead_code,
+    reason = "this file is included by several test binaries, not all adjust flags"
+)]
+pub async fn serve_with(
+    p: Platform,
+    public_url: Option<&str>,
+    adjust: impl FnOnce(&mut ServeArgs),
+) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let args = ServeArgs {
@@ -17,6 +30,8 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         },
         listen: addr,
         public_url: public_url.map(str::to_owned),
+        trusted_proxies: 0,
+        allow_private_webhook_host: Vec::new(),
         trust_proxy_headers: false,
         idle_timeout_minutes: 30,
         absolute_timeout_hours: 12,
@@ -27,6 +42,8 @@ pub async fn serve(p: Platform, public_url: Option<&str>) -> String {
         smtp_url: None,
         mail_from: "Casefile <casefile@localhost>".into(),
     };
+    let mut args = args;
+    adjust(&mut args);
     let app = server::startup::router(p, &args).await.unwrap();
     tokio::spawn(async move {
         axum::serve(

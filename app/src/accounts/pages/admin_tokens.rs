@@ -1,5 +1,5 @@
-//! The administrators' API token page: create scoped tokens for SIEM forwarders (shown once),
-//! see when each was last used, revoke them.
+//! The API token page (administrators and managers): create scoped tokens for forwarders and
+//! integrations (shown once), see when each was last used, revoke them.
 
 use leptos::prelude::*;
 
@@ -44,6 +44,7 @@ fn AdminTokens() -> impl IntoView {
         <h1>"API tokens"</h1>
         <section class="panel" aria-labelledby="new-token-heading">
             <h2 id="new-token-heading">"New token"</h2>
+            <p class="muted">"A token can do only what its maker's role may: administrators create intake tokens (alerts:write) for forwarders; tokens that read or work cases, alerts and evidence are created by a manager."</p>
             <form class="stack" on:submit=submit>
                 <label for="token-name">"Name (e.g. the forwarder it is for)"</label>
                 <input id="token-name" required maxlength="64" bind:value=name/>

@@ -52,10 +52,12 @@ impl IntoResponse for HiveError {
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        // No Basic challenge: a browser answering one caches the credentials and replays them
+        // on every later request to this origin, cross-site form posts included.
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Bearer, Basic realm=\"casefile\""),
+                HeaderValue::from_static("Bearer realm=\"casefile\""),
             );
         }
         res
