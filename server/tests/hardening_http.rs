@@ -50,6 +50,22 @@ both_databases!(
     }
 );
 
+/// Opens a plain high-severity case titled `title` as `actor`.
+async fn open_case(
+    p: &app::platform::Platform,
+    actor: &app::platform::Actor,
+    title: &str,
+) -> app::cases::Case {
+    let input = app::cases::CaseInput {
+        title: title.into(),
+        severity: "high".into(),
+        ..Default::default()
+    }
+    .check()
+    .unwrap();
+    app::cases::service::open(p, actor, input).await.unwrap()
+}
+
 async fn count(p: &app::platform::Platform, query: &str) -> i64 {
     use app::platform::Db;
     match &p.db {
@@ -146,17 +162,9 @@ both_databases!(
 both_databases!(
     a_cross_site_link_cannot_export_in_a_signed_in_persons_name,
     |p| async move {
-        add_user(&p, "alice", "analyst", Some(1)).await;
+        add_user(&p, "alice", "manager", None).await;
         let alice = app::testing::sign_in(&p, "alice").await.1;
-        let input = app::cases::CaseInput {
-            title: "Phish".into(),
-            description: "d".into(),
-            severity: "high".into(),
-            ..Default::default()
-        }
-        .check()
-        .unwrap();
-        let case = app::cases::service::open(&p, &alice, input).await.unwrap();
+        let case = open_case(&p, &alice, "Phish").await;
         let base = serve(p.clone(), None).await;
         let client = signed_in(&base, "alice").await;
         let before = audit_entries(&p).await.len();
@@ -318,7 +326,7 @@ both_databases!(
         )
         .await
         .unwrap();
-        cases::close(&p, &maria, case.case_id, None, "true_positive", &format!("Contained; {IP} blocked"))
+        cases::close(&p, &maria, case.case_id, None, "true_positive_with_impact", &format!("Contained; {IP} blocked"))
             .await
             .unwrap();
 
@@ -362,15 +370,7 @@ both_databases!(
     |p| async move {
         add_user(&p, "alice", "analyst", Some(1)).await;
         let alice = app::testing::sign_in(&p, "alice").await.1;
-        let input = app::cases::CaseInput {
-            title: "Reported phish".into(),
-            description: String::new(),
-            severity: "high".into(),
-            ..Default::default()
-        }
-        .check()
-        .unwrap();
-        let case = app::cases::service::open(&p, &alice, input).await.unwrap();
+        let case = open_case(&p, &alice, "Reported phish").await;
         let base = serve(p.clone(), None).await;
         let client = signed_in(&base, "alice").await;
         let eml = |bytes: usize| {

@@ -111,7 +111,7 @@ mod tests {
         let text = String::from_utf8(bytes).unwrap();
         assert_eq!(
             text,
-            "title,tag,count,delta\n\"'=cmd|' /C calc'!A0\",'@SUM(1),-5,-0.5\n"
+            "title,tag,count,delta\n'=cmd|' /C calc'!A0,'@SUM(1),-5,-0.5\n"
         );
         let tuples = rows_to_csv([("+1+1", 7, "203.0.113.7")], false).unwrap();
         assert_eq!(String::from_utf8(tuples).unwrap(), "'+1+1,7,203.0.113.7\n");

@@ -102,6 +102,22 @@ impl Watch {
     }
 }
 
+/// A `changed` message for each announcement `wanted` picks. A lagging subscriber (it missed
+/// announcements) gets one too: something changed, and the page reloads anyway.
+async fn announcements(
+    p: &Platform,
+    wanted: impl Fn(Topic) -> bool + Send + 'static,
+) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+    let changes = p.live.subscribe(&p.db).await;
+    BroadcastStream::new(changes).filter_map(move |m| {
+        let hit = match m {
+            Ok(topic) => wanted(topic),
+            Err(_) => true,
+        };
+        async move { hit.then(|| Ok(Event::default().data("changed"))) }
+    })
+}
+
 /// The SSE response for `events`, ending with the session and giving back `slot` then.
 fn stream(
     events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static,
@@ -138,16 +154,8 @@ pub async fn case_changes(
         Ok(x) => x,
         Err(e) => return ApiError(e).into_response(),
     };
-    let changes = p.live.subscribe(&p.db).await;
     let case_id = case.case_id;
-    // A lagging subscriber (missed announcements) also reloads: something changed.
-    let events = BroadcastStream::new(changes).filter_map(move |m| async move {
-        match m {
-            Ok(Topic::Case(id)) if id == case_id => Some(Ok(Event::default().data("changed"))),
-            Ok(_) => None,
-            Err(_) => Some(Ok::<_, Infallible>(Event::default().data("changed"))),
-        }
-    });
+    let events = announcements(&p, move |t| t == Topic::Case(case_id)).await;
     let ip = ip.map(|e| e.0.0);
     stream(events, Watch { p, store, session, ip }, slot)
 }
@@ -165,14 +173,7 @@ pub async fn inbox_changes(
         Ok(x) => x,
         Err(e) => return ApiError(e).into_response(),
     };
-    let changes = p.live.subscribe(&p.db).await;
-    let events = BroadcastStream::new(changes).filter_map(move |m| async move {
-        match m {
-            Ok(Topic::Inbox(id)) if id == user_id => Some(Ok(Event::default().data("changed"))),
-            Ok(_) => None,
-            Err(_) => Some(Ok::<_, Infallible>(Event::default().data("changed"))),
-        }
-    });
+    let events = announcements(&p, move |t| t == Topic::Inbox(user_id)).await;
     let ip = ip.map(|e| e.0.0);
     stream(events, Watch { p, store, session, ip }, slot)
 }
