@@ -10,13 +10,12 @@ use crate::platform::{Error, Result};
 
 /// Fields that hold one of a fixed set of names (serde enums), not text anyone wrote; a
 /// withheld value inside one could only break the report, never leak through it.
-const NAME_FIELDS: [&str; 8] = [
+const NAME_FIELDS: [&str; 7] = [
     "severity",
     "status",
     "kind",
     "tlp_ceiling",
     "closure_verdict",
-    "action",
     "direction",
     "state",
 ];
