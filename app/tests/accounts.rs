@@ -407,7 +407,10 @@ both_databases!(
         let err = service::change_role(&p, &root, admin, "manager", None)
             .await
             .unwrap_err();
-        assert!(matches!(err, Error::Forbidden(ref m) if m.contains("own role")), "{err:?}");
+        assert!(
+            matches!(err, Error::Forbidden(ref m) if m.contains("own role")),
+            "{err:?}"
+        );
         let err = service::change_role(&p, &system(), admin, "manager", None)
             .await
             .unwrap_err();

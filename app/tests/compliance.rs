@@ -569,7 +569,10 @@ both_databases!(exports_are_recorded_and_streamed, |p| async move {
     for a in ["audit.exported", "cases.exported", "alerts.exported"] {
         assert!(actions.contains(&a.to_owned()), "{a}");
     }
-    assert_eq!(app::exports::csv::cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+    assert_eq!(
+        app::exports::csv::cell("=HYPERLINK(\"x\")"),
+        "'=HYPERLINK(\"x\")"
+    );
 });
 
 both_databases!(

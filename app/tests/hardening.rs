@@ -88,7 +88,10 @@ both_databases!(
         let again = watchlists::import_csv(&p, &root, list.watchlist_id, &format!("url,{url}\n"))
             .await
             .unwrap();
-        assert_eq!(again.already_listed, 1, "the same long value is known again");
+        assert_eq!(
+            again.already_listed, 1,
+            "the same long value is known again"
+        );
         let page = watchlists::entries(&p, &tara, list.watchlist_id, None)
             .await
             .unwrap();
@@ -151,8 +154,12 @@ both_databases!(
             .check()
             .unwrap()
         };
-        let a = cases::open(&p, &tara, case_input("First click")).await.unwrap();
-        let b = cases::open(&p, &tara, case_input("Second click")).await.unwrap();
+        let a = cases::open(&p, &tara, case_input("First click"))
+            .await
+            .unwrap();
+        let b = cases::open(&p, &tara, case_input("Second click"))
+            .await
+            .unwrap();
         let obs = cases::observables(&p, &tara, b.case_id).await.unwrap();
         assert_eq!(obs[0].value, url);
         assert_eq!(obs[0].watchlist.as_deref(), Some("Trackers"));
@@ -224,7 +231,10 @@ both_databases!(
             let intake = intake.clone();
             requests.push(tokio::spawn(async move {
                 let r = intake
-                    .submit(actor, vec![alert(source, &format!("r-{i}"), "https://x.example/")])
+                    .submit(
+                        actor,
+                        vec![alert(source, &format!("r-{i}"), "https://x.example/")],
+                    )
                     .await;
                 (source, r)
             }));
@@ -263,9 +273,11 @@ both_databases!(
     |p| async move {
         add_user(&p, "alice", "analyst", Some(1)).await;
         let actor = sign_in(&p, "alice").await.1;
-        let enrolment = app::accounts::service::begin_totp(&p, &actor).await.unwrap();
-        let code = app::accounts::totp::code_at(&enrolment.secret_base32, "alice", p.clock.now())
+        let enrolment = app::accounts::service::begin_totp(&p, &actor)
+            .await
             .unwrap();
+        let code =
+            app::accounts::totp::code_at(&enrolment.secret_base32, "alice", p.clock.now()).unwrap();
         app::accounts::service::confirm_totp(&p, &actor, &code)
             .await
             .unwrap();
@@ -307,7 +319,10 @@ both_databases!(
             }
         }
         let limit = app::accounts::throttle::PER_ACCOUNT.free;
-        assert!(checked <= limit, "{checked} codes were checked; at most {limit} may be");
+        assert!(
+            checked <= limit,
+            "{checked} codes were checked; at most {limit} may be"
+        );
         assert_eq!(checked + refused, 200);
 
         add_user(&p, "bob", "analyst", Some(1)).await;
@@ -333,7 +348,10 @@ both_databases!(
                 other => panic!("unexpected: {other:?}"),
             }
         }
-        assert!(checked <= limit, "{checked} passwords were checked; at most {limit} may be");
+        assert!(
+            checked <= limit,
+            "{checked} passwords were checked; at most {limit} may be"
+        );
         // The right password still gets its answer once the lock has passed.
         p.clock.advance(time::Duration::minutes(16));
         sign_in(&p, "bob").await;
@@ -342,7 +360,10 @@ both_databases!(
 
 /// A webhook receiver on loopback that answers 200 and counts what it got.
 async fn live_receiver() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
-    use std::sync::{Arc, atomic::{AtomicUsize, Ordering}};
+    use std::sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    };
     let got = Arc::new(AtomicUsize::new(0));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -377,7 +398,11 @@ async fn dead_receiver() -> String {
 both_databases!(
     a_receiver_that_never_answers_holds_back_only_its_own_messages,
     |p| async move {
-        use app::outbox::{DeliveryState, delivery::{Courier, deliver_due}, service as outbox};
+        use app::outbox::{
+            DeliveryState,
+            delivery::{Courier, deliver_due},
+            service as outbox,
+        };
         use std::sync::atomic::Ordering;
         let mut p = p;
         p.settings = std::sync::Arc::new(app::platform::Settings {
@@ -392,8 +417,12 @@ both_databases!(
         let dead_url = dead_receiver().await;
         let (paused_url, paused_got) = live_receiver().await;
         let events = ["case.opened".to_owned()];
-        outbox::create_webhook(&p, &root, "dead", &dead_url, &events).await.unwrap();
-        outbox::create_webhook(&p, &root, "live", &live_url, &events).await.unwrap();
+        outbox::create_webhook(&p, &root, "dead", &dead_url, &events)
+            .await
+            .unwrap();
+        outbox::create_webhook(&p, &root, "live", &live_url, &events)
+            .await
+            .unwrap();
         let paused = outbox::create_webhook(&p, &root, "paused", &paused_url, &events)
             .await
             .unwrap();
@@ -416,33 +445,65 @@ both_databases!(
             waited += 1;
         }
         assert_eq!(live_got.load(Ordering::SeqCst), 3);
-        assert!(!round.is_finished(), "the dead receiver's send is still waiting");
+        assert!(
+            !round.is_finished(),
+            "the dead receiver's send is still waiting"
+        );
         let attempted = round.await.unwrap().unwrap();
-        assert_eq!(attempted, 4, "three to the live receiver, one to the dead one");
-        assert_eq!(paused_got.load(Ordering::SeqCst), 0, "a paused webhook gets nothing");
+        assert_eq!(
+            attempted, 4,
+            "three to the live receiver, one to the dead one"
+        );
+        assert_eq!(
+            paused_got.load(Ordering::SeqCst),
+            0,
+            "a paused webhook gets nothing"
+        );
 
-        let log = outbox::deliveries(&p, &root, None, None).await.unwrap().deliveries;
+        let log = outbox::deliveries(&p, &root, None, None)
+            .await
+            .unwrap()
+            .deliveries;
         let of = |name: &str| log.iter().filter(|d| d.target == name).collect::<Vec<_>>();
-        assert!(of("live").iter().all(|d| d.state == DeliveryState::Delivered));
+        assert!(
+            of("live")
+                .iter()
+                .all(|d| d.state == DeliveryState::Delivered)
+        );
         let dead = of("dead");
-        assert_eq!(dead.iter().map(|d| d.attempts).sum::<i64>(), 1, "the rest waits");
+        assert_eq!(
+            dead.iter().map(|d| d.attempts).sum::<i64>(),
+            1,
+            "the rest waits"
+        );
         assert!(dead.iter().all(|d| d.state == DeliveryState::Pending));
         let retry = dead.iter().find(|d| d.attempts == 1).unwrap();
-        assert!(retry.last_error.as_deref().unwrap().contains("timed out"), "{retry:?}");
         assert!(
-            dead.iter().all(|d| d.next_attempt_at >= retry.next_attempt_at),
+            retry.last_error.as_deref().unwrap().contains("timed out"),
+            "{retry:?}"
+        );
+        assert!(
+            dead.iter()
+                .all(|d| d.next_attempt_at >= retry.next_attempt_at),
             "the others wait for the failed one's retry"
         );
         let paused_log = of("paused");
         assert_eq!(paused_log.len(), 3);
-        assert!(paused_log.iter().all(|d| d.attempts == 0 && d.state == DeliveryState::Pending));
+        assert!(
+            paused_log
+                .iter()
+                .all(|d| d.attempts == 0 && d.state == DeliveryState::Pending)
+        );
     }
 );
 
 both_databases!(
     webhooks_may_not_reach_internal_addresses_unless_the_operator_allows_it,
     |p| async move {
-        use app::outbox::{delivery::{Courier, deliver_due}, service as outbox};
+        use app::outbox::{
+            delivery::{Courier, deliver_due},
+            service as outbox,
+        };
         add_user(&p, "root", "admin", None).await;
         let root = sign_in(&p, "root").await.1;
         for url in [
@@ -452,7 +513,9 @@ both_databases!(
             "http://10.0.0.5/x",
             "http://localhost:9/x",
         ] {
-            let err = outbox::create_webhook(&p, &root, "probe", url, &[]).await.unwrap_err();
+            let err = outbox::create_webhook(&p, &root, "probe", url, &[])
+                .await
+                .unwrap_err();
             assert!(
                 matches!(&err, app::platform::Error::Invalid(m) if m.contains("--allow-private-webhook-host")),
                 "{url}: {err:?}"
@@ -465,17 +528,32 @@ both_databases!(
             webhook_private_hosts: vec!["127.0.0.1".into()],
             ..Default::default()
         });
-        outbox::create_webhook(&allowing, &root, "soar", &url, &[]).await.unwrap();
+        outbox::create_webhook(&allowing, &root, "soar", &url, &[])
+            .await
+            .unwrap();
         add_user(&p, "tara", "analyst", Some(1)).await;
         let tara = sign_in(&p, "tara").await.1;
         open_case(&p, &tara, "Probe", "low").await;
         let strict = Courier::new(None, &[]).unwrap();
         deliver_due(&p, &strict).await.unwrap();
         assert_eq!(got.load(std::sync::atomic::Ordering::SeqCst), 0);
-        let log = outbox::deliveries(&p, &root, None, None).await.unwrap().deliveries;
+        let log = outbox::deliveries(&p, &root, None, None)
+            .await
+            .unwrap()
+            .deliveries;
         let tried = log.iter().find(|d| d.attempts == 1).expect("one was tried");
-        assert!(tried.last_error.as_deref().unwrap().contains("loopback, private"), "{tried:?}");
-        assert!(tried.log[0].status_code.is_none(), "nothing was connected to");
+        assert!(
+            tried
+                .last_error
+                .as_deref()
+                .unwrap()
+                .contains("loopback, private"),
+            "{tried:?}"
+        );
+        assert!(
+            tried.log[0].status_code.is_none(),
+            "nothing was connected to"
+        );
     }
 );
 
@@ -489,7 +567,9 @@ app::every_store!(
         let max = sign_in(&p, "max").await.1;
         let case = open_case(&p, &alice, "Ransomware", "high").await;
         let blocks = |content: &[u8]| {
-            futures::stream::iter(vec![Ok::<_, String>(bytes::Bytes::copy_from_slice(content))])
+            futures::stream::iter(vec![Ok::<_, String>(bytes::Bytes::copy_from_slice(
+                content,
+            ))])
         };
         let meta = EvidenceMeta {
             file_name: "fs01.mem".into(),
@@ -518,7 +598,10 @@ app::every_store!(
         );
         // That upload's record failed after all: its reference goes, and the blob with it.
         content::release(&p, &first.sha256).await.unwrap();
-        assert!(p.locker.read(&first.sha256).await.is_err(), "nothing is left behind");
+        assert!(
+            p.locker.read(&first.sha256).await.is_err(),
+            "nothing is left behind"
+        );
 
         // Two uploads of new content at once; the one that stored the blob fails to record.
         let y = b"another file".repeat(1000);
@@ -539,8 +622,12 @@ app::every_store!(
         assert!(p.locker.read(&sha_y).await.is_err());
 
         // And the ordinary path still shares and frees: two items, two disposals.
-        let a = evidence::upload(&p, &alice, &case.number, &meta, blocks(&y)).await.unwrap();
-        let b = evidence::upload(&p, &alice, &case.number, &meta, blocks(&y)).await.unwrap();
+        let a = evidence::upload(&p, &alice, &case.number, &meta, blocks(&y))
+            .await
+            .unwrap();
+        let b = evidence::upload(&p, &alice, &case.number, &meta, blocks(&y))
+            .await
+            .unwrap();
         for (i, item) in [a, b].into_iter().enumerate() {
             evidence::request_disposal(&p, &alice, item.evidence_id, "Duplicate")
                 .await
@@ -573,65 +660,85 @@ fn formula_cells(csv: &[u8]) -> Vec<String> {
     reader
         .records()
         .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
-        .filter(|c| {
-            c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err()
-        })
+        .filter(|c| c.starts_with(['=', '+', '-', '@', '\t', '\r']) && c.parse::<f64>().is_err())
         .collect()
 }
 
-both_databases!(
-    every_cell_of_every_csv_export_is_disarmed,
-    |p| async move {
-        use app::exports::service as exports;
-        const F: &str = "=cmd|' /C calc'!A0";
-        add_user(&p, "tara", "analyst", Some(1)).await;
-        let tara = sign_in(&p, "tara").await.1;
-        add_user(&p, "aud", "auditor", None).await;
-        let aud = sign_in(&p, "aud").await.1;
-        let fw = forwarder(&p, "=HYPERLINK(\"x\")").await;
-        let input: AlertInput = serde_json::from_value(serde_json::json!({
+both_databases!(every_cell_of_every_csv_export_is_disarmed, |p| async move {
+    use app::exports::service as exports;
+    const F: &str = "=cmd|' /C calc'!A0";
+    add_user(&p, "tara", "analyst", Some(1)).await;
+    let tara = sign_in(&p, "tara").await.1;
+    add_user(&p, "aud", "auditor", None).await;
+    let aud = sign_in(&p, "aud").await.1;
+    let fw = forwarder(&p, "=HYPERLINK(\"x\")").await;
+    let input: AlertInput = serde_json::from_value(serde_json::json!({
             "source": F, "source_ref": format!("+{F}"), "rule": format!("-{F}"), "title": format!("@{F}"),
             "severity": "high", "tags": [F, "+1+1"],
             "observables": [{"type": "user", "value": F}, {"type": "other", "value": "-2+3"}],
         }))
         .unwrap();
-        alerts::ingest(&p, &fw, vec![input.check()]).await.unwrap();
-        let case = CaseInput {
-            title: F.into(),
-            description: F.into(),
-            severity: "high".into(),
-            tags: vec![F.into()],
-            detection_source: F.into(),
-            observables: serde_json::from_value(serde_json::json!([{"type": "user", "value": F}]))
-                .unwrap(),
-            ..Default::default()
-        }
-        .check()
-        .unwrap();
-        let case = cases::open(&p, &tara, case).await.unwrap();
-        cases::add_note(&p, &tara, case.case_id, F).await.unwrap();
-
-        let csvs = [
-            export_bytes(exports::alerts_csv(&p, &tara, Default::default()).await.unwrap()).await,
-            export_bytes(exports::cases_csv(&p, &tara, Default::default()).await.unwrap()).await,
-            export_bytes(exports::audit_log(&p, &aud, &Default::default(), true).await.unwrap())
-                .await,
-        ];
-        for (i, csv) in csvs.iter().enumerate() {
-            let text = String::from_utf8_lossy(csv);
-            assert!(text.contains("cmd|"), "export {i} carries the value: {text}");
-            assert_eq!(formula_cells(csv), Vec::<String>::new(), "export {i}: {text}");
-        }
-        let bundle =
-            export_bytes(exports::case_bundle(&p, &aud, case.case_id, false).await.unwrap()).await;
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bundle)).unwrap();
-        for name in ["timeline.csv", "observables.csv", "custody.csv"] {
-            let mut text = Vec::new();
-            std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
-            assert_eq!(formula_cells(&text), Vec::<String>::new(), "{name}");
-        }
+    alerts::ingest(&p, &fw, vec![input.check()]).await.unwrap();
+    let case = CaseInput {
+        title: F.into(),
+        description: F.into(),
+        severity: "high".into(),
+        tags: vec![F.into()],
+        detection_source: F.into(),
+        observables: serde_json::from_value(serde_json::json!([{"type": "user", "value": F}]))
+            .unwrap(),
+        ..Default::default()
     }
-);
+    .check()
+    .unwrap();
+    let case = cases::open(&p, &tara, case).await.unwrap();
+    cases::add_note(&p, &tara, case.case_id, F).await.unwrap();
+
+    let csvs = [
+        export_bytes(
+            exports::alerts_csv(&p, &tara, Default::default())
+                .await
+                .unwrap(),
+        )
+        .await,
+        export_bytes(
+            exports::cases_csv(&p, &tara, Default::default())
+                .await
+                .unwrap(),
+        )
+        .await,
+        export_bytes(
+            exports::audit_log(&p, &aud, &Default::default(), true)
+                .await
+                .unwrap(),
+        )
+        .await,
+    ];
+    for (i, csv) in csvs.iter().enumerate() {
+        let text = String::from_utf8_lossy(csv);
+        assert!(
+            text.contains("cmd|"),
+            "export {i} carries the value: {text}"
+        );
+        assert_eq!(
+            formula_cells(csv),
+            Vec::<String>::new(),
+            "export {i}: {text}"
+        );
+    }
+    let bundle = export_bytes(
+        exports::case_bundle(&p, &aud, case.case_id, false)
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bundle)).unwrap();
+    for name in ["timeline.csv", "observables.csv", "custody.csv"] {
+        let mut text = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut text).unwrap();
+        assert_eq!(formula_cells(&text), Vec::<String>::new(), "{name}");
+    }
+});
 
 both_databases!(
     administrators_run_casefile_without_reading_its_cases,
@@ -660,7 +767,13 @@ both_databases!(
         accounts::create_token(&p, &root, "wazuh", &["alerts:write".into()])
             .await
             .unwrap();
-        for scope in ["cases:read", "cases:write", "evidence:read", "audit:read", "alerts:read"] {
+        for scope in [
+            "cases:read",
+            "cases:write",
+            "evidence:read",
+            "audit:read",
+            "alerts:read",
+        ] {
             let err = accounts::create_token(&p, &root, "reader", &[scope.into()])
                 .await
                 .unwrap_err();
@@ -703,24 +816,51 @@ both_databases!(
         .check()
         .unwrap();
         let case = cases::open(&p, &mona, case).await.unwrap();
-        app::tiers::service::move_tier(&p, &mona, case.case_id, 2, "Leak confirmed", "Check the paste")
-            .await
-            .unwrap();
+        app::tiers::service::move_tier(
+            &p,
+            &mona,
+            case.case_id,
+            2,
+            "Leak confirmed",
+            "Check the paste",
+        )
+        .await
+        .unwrap();
         let log = app::audit::service::log(&p, &root, &Default::default(), None)
             .await
             .unwrap();
-        let about_case: Vec<_> = log.entries.iter().filter(|e| e.object_type == "case").collect();
+        let about_case: Vec<_> = log
+            .entries
+            .iter()
+            .filter(|e| e.object_type == "case")
+            .collect();
         assert!(!about_case.is_empty());
         for e in &log.entries {
-            assert!(!e.detail.contains("merger"), "{} leaks: {}", e.action, e.detail);
+            assert!(
+                !e.detail.contains("merger"),
+                "{} leaks: {}",
+                e.action,
+                e.detail
+            );
         }
         assert!(about_case.iter().all(|e| e.detail.contains("withheld")));
-        let created = log.entries.iter().find(|e| e.action == "user.created").unwrap();
-        assert!(created.detail.contains("tom"), "administrative details stay: {}", created.detail);
+        let created = log
+            .entries
+            .iter()
+            .find(|e| e.action == "user.created")
+            .unwrap();
+        assert!(
+            created.detail.contains("tom"),
+            "administrative details stay: {}",
+            created.detail
+        );
         let managers = app::audit::service::log(&p, &mona, &Default::default(), None)
             .await
             .unwrap();
-        assert!(managers.entries.iter().any(|e| e.detail.contains("merger")), "managers read cases");
+        assert!(
+            managers.entries.iter().any(|e| e.detail.contains("merger")),
+            "managers read cases"
+        );
         let mail_log = app::outbox::service::deliveries(&p, &root, None, None)
             .await
             .unwrap()

@@ -108,7 +108,11 @@ pub struct ServeArgs {
     /// A webhook host (name or address) that may be a loopback or private address, e.g. a SOAR
     /// on the internal network; repeat for several. Every other webhook must reach a public
     /// address, so whoever administers webhooks cannot probe the internal network.
-    #[arg(long, env = "CASEFILE_ALLOW_PRIVATE_WEBHOOK_HOSTS", value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "CASEFILE_ALLOW_PRIVATE_WEBHOOK_HOSTS",
+        value_delimiter = ','
+    )]
     pub allow_private_webhook_host: Vec<String>,
     /// The same as `--trusted-proxies 1` (one reverse proxy); kept for existing set-ups.
     #[arg(long, env = "CASEFILE_TRUST_PROXY_HEADERS")]

@@ -313,7 +313,11 @@ both_databases!(
         assert!(!views.is_empty());
         assert!(views.iter().all(|v| v.actor_label == "aud"), "{views:?}");
         assert_eq!(views[0].object_type, "audit_log");
-        assert!(views[0].detail.contains(r#""action":"case""#), "{}", views[0].detail);
+        assert!(
+            views[0].detail.contains(r#""action":"case""#),
+            "{}",
+            views[0].detail
+        );
 
         let res = aud
             .get(format!("{base}/audit/export.csv?action=case"))
@@ -472,7 +476,13 @@ both_databases!(the_dashboard_page_and_its_csv_downloads, |p| async move {
     let status = |path: &'static str, who: &reqwest::Client| {
         let url = format!("{base}{path}");
         let who = who.clone();
-        async move { who.get(url).header("sec-fetch-site", "same-origin").send().await.unwrap() }
+        async move {
+            who.get(url)
+                .header("sec-fetch-site", "same-origin")
+                .send()
+                .await
+                .unwrap()
+        }
     };
     let bad = status("/dashboard/trend.csv?from=2026-13-01", &mona).await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);

@@ -7,11 +7,7 @@ mod common;
 
 use std::{sync::Arc, time::Duration};
 
-use app::{
-    both_databases,
-    platform::Settings,
-    testing::add_user,
-};
+use app::{both_databases, platform::Settings, testing::add_user};
 use browser::{call, signed_in};
 use common::serve;
 
@@ -35,7 +31,8 @@ both_databases!(
                 .await
                 .unwrap();
             assert_eq!(
-                me["username"], "alice",
+                me["username"],
+                "alice",
                 "still signed in after {}s of activity",
                 round * 20
             );
@@ -126,7 +123,9 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(unauthenticated.status(), reqwest::StatusCode::UNAUTHORIZED);
-        let challenge = unauthenticated.headers()["www-authenticate"].to_str().unwrap();
+        let challenge = unauthenticated.headers()["www-authenticate"]
+            .to_str()
+            .unwrap();
         assert!(
             !challenge.to_ascii_lowercase().contains("basic"),
             "no Basic challenge a browser would answer and cache: {challenge}"
@@ -155,7 +154,11 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(old_browser.status(), reqwest::StatusCode::FORBIDDEN);
-        assert_eq!(count(&p, "select count(*) from alert").await, 0, "nothing was created");
+        assert_eq!(
+            count(&p, "select count(*) from alert").await,
+            0,
+            "nothing was created"
+        );
     }
 );
 
@@ -184,17 +187,32 @@ both_databases!(
                     req = req.header(*k, *v);
                 }
                 let res = req.send().await.unwrap();
-                assert_eq!(res.status(), reqwest::StatusCode::FORBIDDEN, "{url} {headers:?}");
+                assert_eq!(
+                    res.status(),
+                    reqwest::StatusCode::FORBIDDEN,
+                    "{url} {headers:?}"
+                );
             }
         }
-        assert_eq!(audit_entries(&p).await.len(), before, "nothing was recorded");
+        assert_eq!(
+            audit_entries(&p).await.len(),
+            before,
+            "nothing was recorded"
+        );
         let ok = client
-            .get(format!("{base}/cases/{}/bundle.zip?evidence=1", case.number))
+            .get(format!(
+                "{base}/cases/{}/bundle.zip?evidence=1",
+                case.number
+            ))
             .header("referer", format!("{base}/cases/{}", case.number))
             .send()
             .await
             .unwrap();
-        assert_eq!(ok.status(), reqwest::StatusCode::OK, "an old browser on our page");
+        assert_eq!(
+            ok.status(),
+            reqwest::StatusCode::OK,
+            "an old browser on our page"
+        );
     }
 );
 
@@ -218,7 +236,10 @@ both_databases!(
         let stream = client.get(&inbox).send().await.unwrap();
         assert_eq!(stream.status(), reqwest::StatusCode::OK);
         call(&client, &base, "logout", &[]).await;
-        assert!(ends_within(stream, Duration::from_secs(30)).await, "signed out: the stream ends");
+        assert!(
+            ends_within(stream, Duration::from_secs(30)).await,
+            "signed out: the stream ends"
+        );
 
         let client = signed_in(&base, "alice").await;
         let stream = client.get(&inbox).send().await.unwrap();
@@ -228,7 +249,10 @@ both_databases!(
         app::accounts::service::set_disabled(&p, &root, alice_id, true)
             .await
             .unwrap();
-        assert!(ends_within(stream, Duration::from_secs(30)).await, "disabled: the stream ends");
+        assert!(
+            ends_within(stream, Duration::from_secs(30)).await,
+            "disabled: the stream ends"
+        );
         app::accounts::service::set_disabled(&p, &root, alice_id, false)
             .await
             .unwrap();
@@ -260,7 +284,10 @@ both_databases!(
         let maria = app::testing::sign_in(&p, "maria").await.1;
         let input = CaseInput {
             title: format!("Beacon to {IP}"),
-            description: format!("Traffic to hxxps://{}/owa and 203.0.113[.]66", DOMAIN.to_uppercase()),
+            description: format!(
+                "Traffic to hxxps://{}/owa and 203.0.113[.]66",
+                DOMAIN.to_uppercase()
+            ),
             severity: "high".into(),
             tags: vec![format!("c2:{IP}")],
             ..Default::default()
@@ -274,22 +301,40 @@ both_databases!(
             async move {
                 let inputs: Vec<ObservableInput> = serde_json::from_value(items).unwrap();
                 let items = check_observables(&inputs).unwrap();
-                cases::add_observables(&p, &maria, case.case_id, &items, &description, true, Some(tlp), None)
-                    .await
-                    .unwrap();
+                cases::add_observables(
+                    &p,
+                    &maria,
+                    case.case_id,
+                    &items,
+                    &description,
+                    true,
+                    Some(tlp),
+                    None,
+                )
+                .await
+                .unwrap();
             }
         };
-        add(serde_json::json!([{"type": "ip", "value": IP}, {"type": "domain", "value": DOMAIN}]), 3, "C2".into())
-            .await;
+        add(
+            serde_json::json!([{"type": "ip", "value": IP}, {"type": "domain", "value": DOMAIN}]),
+            3,
+            "C2".into(),
+        )
+        .await;
         add(
             serde_json::json!([{"type": "hostname", "value": "fin-ws-07"}]),
             2,
             format!("Talked to {IP}"),
         )
         .await;
-        cases::add_note(&p, &maria, case.case_id, &format!("Blocked **203[.]0[.]113[.]66** and {DOMAIN}"))
-            .await
-            .unwrap();
+        cases::add_note(
+            &p,
+            &maria,
+            case.case_id,
+            &format!("Blocked **203[.]0[.]113[.]66** and {DOMAIN}"),
+        )
+        .await
+        .unwrap();
         let task = TaskInput {
             title: format!("Block {IP} at the edge"),
             description: format!("Also sinkhole {}", DOMAIN.to_lowercase()),
@@ -297,10 +342,19 @@ both_databases!(
         }
         .check()
         .unwrap();
-        cases::add_task(&p, &maria, case.case_id, task).await.unwrap();
-        app::tiers::service::move_tier(&p, &maria, case.case_id, 2, &format!("C2 at {IP}"), &format!("Check {DOMAIN}"))
+        cases::add_task(&p, &maria, case.case_id, task)
             .await
             .unwrap();
+        app::tiers::service::move_tier(
+            &p,
+            &maria,
+            case.case_id,
+            2,
+            &format!("C2 at {IP}"),
+            &format!("Check {DOMAIN}"),
+        )
+        .await
+        .unwrap();
         let meta = app::evidence::EvidenceMeta {
             file_name: "pcap.pcap".into(),
             description: format!("Capture of traffic to {IP}"),
@@ -326,16 +380,31 @@ both_databases!(
         )
         .await
         .unwrap();
-        cases::close(&p, &maria, case.case_id, None, "true_positive_with_impact", &format!("Contained; {IP} blocked"))
-            .await
-            .unwrap();
+        cases::close(
+            &p,
+            &maria,
+            case.case_id,
+            None,
+            "true_positive_with_impact",
+            &format!("Contained; {IP} blocked"),
+        )
+        .await
+        .unwrap();
 
         let base = serve(p.clone(), None).await;
         let client = signed_in(&base, "maria").await;
-        let withheld = [IP, "203.0.113[.]66", "203[.]0[.]113[.]66", "login-micros0ft.example"];
+        let withheld = [
+            IP,
+            "203.0.113[.]66",
+            "203[.]0[.]113[.]66",
+            "login-micros0ft.example",
+        ];
         for format in ["md", "json", "html", "pdf"] {
             let res = client
-                .get(format!("{base}/cases/{}/report.{format}?tlp=amber", case.number))
+                .get(format!(
+                    "{base}/cases/{}/report.{format}?tlp=amber",
+                    case.number
+                ))
                 .header("sec-fetch-site", "same-origin")
                 .send()
                 .await
@@ -355,12 +424,21 @@ both_databases!(
                 String::from_utf8_lossy(&bytes).into_owned()
             };
             // pdftotext may break a marker across lines; the word stays.
-            assert!(text.contains("withheld"), "{format} marks what it withholds");
+            assert!(
+                text.contains("withheld"),
+                "{format} marks what it withholds"
+            );
             let lower = text.to_lowercase();
             for value in withheld {
-                assert!(!lower.contains(&value.to_lowercase()), "{format} leaks {value}:\n{text}");
+                assert!(
+                    !lower.contains(&value.to_lowercase()),
+                    "{format} leaks {value}:\n{text}"
+                );
             }
-            assert!(text.contains("fin-ws-07"), "{format} keeps what it may show");
+            assert!(
+                text.contains("fin-ws-07"),
+                "{format} keeps what it may show"
+            );
         }
     }
 );
@@ -385,21 +463,45 @@ both_databases!(
         };
         let id = case.case_id.to_string();
         // Larger than a server function's 2 MB, smaller than the e-mail limit: read.
-        let res = call(&client, &base, "import_case_eml", &[("case_id", &id), ("raw", &eml(3 << 20))]).await;
-        assert!(res.status().is_success(), "{}: {}", res.status(), res.text().await.unwrap());
+        let res = call(
+            &client,
+            &base,
+            "import_case_eml",
+            &[("case_id", &id), ("raw", &eml(3 << 20))],
+        )
+        .await;
+        assert!(
+            res.status().is_success(),
+            "{}: {}",
+            res.status(),
+            res.text().await.unwrap()
+        );
         let (found, _): (usize, usize) = res.json().await.unwrap();
         assert!(found >= 2, "sender and URL");
         // Over the e-mail limit: refused with what to do, by the service (the body fits).
-        let res = call(&client, &base, "import_case_eml", &[("case_id", &id), ("raw", &eml(11 << 20))]).await;
+        let res = call(
+            &client,
+            &base,
+            "import_case_eml",
+            &[("case_id", &id), ("raw", &eml(11 << 20))],
+        )
+        .await;
         assert!(!res.status().is_success(), "{}", res.status());
         let text = res.text().await.unwrap();
-        assert!(text.contains("10 MB") && text.contains("as evidence"), "{text}");
+        assert!(
+            text.contains("10 MB") && text.contains("as evidence"),
+            "{text}"
+        );
         // Any other server function keeps its 2 MB, and says so.
         let res = call(
             &client,
             &base,
             "add_case_event",
-            &[("case_id", &id), ("input[kind]", "note"), ("input[body]", &"x".repeat(3 << 20))],
+            &[
+                ("case_id", &id),
+                ("input[kind]", "note"),
+                ("input[body]", &"x".repeat(3 << 20)),
+            ],
         )
         .await;
         assert_eq!(res.status(), reqwest::StatusCode::PAYLOAD_TOO_LARGE);

@@ -296,7 +296,10 @@ mod tests {
         for i in 0..PER_ADDRESS.free {
             s = after_failure(&s, 1_000 + i, PER_ADDRESS);
         }
-        assert!(s.locked_until.is_some(), "the counted attempt reached the back-off");
+        assert!(
+            s.locked_until.is_some(),
+            "the counted attempt reached the back-off"
+        );
         let back = refund(&s, PER_ADDRESS);
         assert_eq!(back.failures, PER_ADDRESS.free - 1);
         assert_eq!(back.locked_until, None, "and the back-off goes with it");

@@ -297,7 +297,13 @@ mod tests {
     #[test]
     fn a_token_reaches_no_further_than_its_maker() {
         assert!(role_may_grant(Role::Admin, "alerts:write"));
-        for scope in ["cases:read", "cases:write", "evidence:read", "audit:read", "alerts:read"] {
+        for scope in [
+            "cases:read",
+            "cases:write",
+            "evidence:read",
+            "audit:read",
+            "alerts:read",
+        ] {
             assert!(!role_may_grant(Role::Admin, scope), "{scope}");
         }
         assert!(role_may_grant(Role::Manager, "cases:write"));

@@ -861,7 +861,11 @@ pub async fn create_token(
         && let Some(beyond) = checked.iter().find(|s| !roles::role_may_grant(role, s))
     {
         let who = role.label().to_lowercase();
-        let article = if who.starts_with(['a', 'e', 'i', 'o', 'u']) { "An" } else { "A" };
+        let article = if who.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "An"
+        } else {
+            "A"
+        };
         return Err(Error::forbidden(format!(
             "{article} {who} cannot give a token the scope {beyond}: a token may only do what its maker's role may. Tokens that read or work cases are created by a manager."
         )));

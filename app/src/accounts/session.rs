@@ -68,14 +68,24 @@ pub async fn current_actor() -> Result<(Platform, Actor)> {
 /// platform clock: the store compares its expiry with the wall clock. The absolute limit is
 /// checked apart, from the sign-in time ([`super::service::actor_from_session`]).
 pub async fn renew_on_activity(session: &Session, idle: time::Duration) -> Result<()> {
-    if session.get::<SessionAuth>(AUTH_KEY).await.map_err(session_error)?.is_none() {
+    if session
+        .get::<SessionAuth>(AUTH_KEY)
+        .await
+        .map_err(session_error)?
+        .is_none()
+    {
         return Ok(());
     }
     let now = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let every = (idle / 4_i32).min(time::Duration::minutes(1)).whole_milliseconds() as i64;
+    let every = (idle / 4_i32)
+        .min(time::Duration::minutes(1))
+        .whole_milliseconds() as i64;
     let last: Option<i64> = session.get(RENEWED_KEY).await.map_err(session_error)?;
     if last.is_none_or(|t| now - t >= every) {
-        session.insert(RENEWED_KEY, now).await.map_err(session_error)?;
+        session
+            .insert(RENEWED_KEY, now)
+            .await
+            .map_err(session_error)?;
     }
     Ok(())
 }

@@ -120,7 +120,8 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
         })
         .collect();
     let mut tx = p.db.begin().await?;
-    let mut per_job: Vec<Result<Vec<IngestOutcome>>> = (0..jobs.len()).map(|_| Ok(Vec::new())).collect();
+    let mut per_job: Vec<Result<Vec<IngestOutcome>>> =
+        (0..jobs.len()).map(|_| Ok(Vec::new())).collect();
     for caller in 0..callers.len() {
         let mine: Vec<usize> = (0..jobs.len())
             .filter(|j| caller_of[*j] == caller)

@@ -436,8 +436,14 @@ pub async fn assign(
 pub async fn raw_payload(p: &Platform, actor: &Actor, alert_id: i64) -> Result<RawPayload> {
     actor.require(Permission::AlertRead)?;
     let detail = json!({ "view": "alert payload" });
-    crate::audit::service::record_auditor_view(p, actor, "alert", Some(alert_id.to_string()), detail)
-        .await?;
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "alert",
+        Some(alert_id.to_string()),
+        detail,
+    )
+    .await?;
     Ok(match store::raw(&p.db, alert_id).await? {
         (Some(raw), _) => RawPayload::Kept(raw),
         (None, Some(at)) => RawPayload::Purged(at),

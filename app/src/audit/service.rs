@@ -70,7 +70,8 @@ pub async fn log(
 ) -> Result<AuditPage> {
     actor.require(Permission::AuditRead)?;
     let bounds = bounds(filter)?;
-    let detail = serde_json::json!({ "view": "audit log", "filter": filter.normalized(), "before": before });
+    let detail =
+        serde_json::json!({ "view": "audit log", "filter": filter.normalized(), "before": before });
     record_auditor_view(p, actor, "audit_log", None, detail).await?;
     let mut entries = store::filtered_before(&p.db, &bounds, before, PAGE_SIZE + 1).await?;
     let next_before = (entries.len() as i64 > PAGE_SIZE).then(|| {

@@ -1626,8 +1626,14 @@ pub async fn workspace(
 ) -> Result<super::api::CaseWorkspaceData> {
     let case = find(p, actor, number).await?;
     let detail = json!({ "view": "case", "number": case.number, "after": after });
-    crate::audit::service::record_auditor_view(p, actor, "case", Some(case.case_id.to_string()), detail)
-        .await?;
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "case",
+        Some(case.case_id.to_string()),
+        detail,
+    )
+    .await?;
     let (timeline, timeline_next) = timeline(p, actor, case.case_id, filter, after).await?;
     let evidence = match actor.require(Permission::EvidenceRead) {
         Ok(()) => crate::evidence::service::list(p, actor, case.case_id, None).await?,

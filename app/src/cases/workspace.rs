@@ -535,7 +535,11 @@ fn EmlImport(case_id: i64, actions: CaseActions) -> impl IntoView {
             view! { <p class="notice" role="status">{format!("{found} observables read from the e-mail ({skipped} values skipped as invalid).")}</p> }
         })
     };
-    let refused = move || too_large.get().map(|message| view! { <p class="error" role="alert">{message}</p> });
+    let refused = move || {
+        too_large
+            .get()
+            .map(|message| view! { <p class="error" role="alert">{message}</p> })
+    };
     view! {
         <details class="eml-import">
             <summary>"Read observables from an e-mail (.eml)"</summary>

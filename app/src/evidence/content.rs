@@ -34,7 +34,12 @@ pub async fn release(p: &Platform, sha256: &str) -> Result<()> {
     release_in(&p.db, &p.locker, sha256, p.clock.now()).await
 }
 
-async fn release_in(db: &crate::platform::Db, locker: &Locker, sha256: &str, now: i64) -> Result<()> {
+async fn release_in(
+    db: &crate::platform::Db,
+    locker: &Locker,
+    sha256: &str,
+    now: i64,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     match store::lock_content_refs(&mut tx, sha256).await? {
         Some(refs) if refs > 1 => store::set_content_refs(&mut tx, sha256, refs - 1, now).await?,

@@ -79,7 +79,10 @@ impl SafeCsv {
 }
 
 /// One page of rows as CSV bytes, with a header row when `header`.
-pub fn rows_to_csv<R: Serialize>(rows: impl IntoIterator<Item = R>, header: bool) -> Result<Vec<u8>> {
+pub fn rows_to_csv<R: Serialize>(
+    rows: impl IntoIterator<Item = R>,
+    header: bool,
+) -> Result<Vec<u8>> {
     let mut w = SafeCsv::default();
     w.serialize_rows(rows, header)?;
     w.into_bytes()

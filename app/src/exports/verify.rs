@@ -131,7 +131,10 @@ pub fn verify_bundle<R: Read + std::io::Seek>(
         }
         (None, None) => None,
     };
-    match (read_bounded(zip, MANIFEST_SIGNATURE, MAX_SIGNATURE_BYTES), &key) {
+    match (
+        read_bounded(zip, MANIFEST_SIGNATURE, MAX_SIGNATURE_BYTES),
+        &key,
+    ) {
         (Some(Err(problem)), _) => r.problems.push(problem),
         (Some(Ok(sig)), Some(k))
             if bytes_signature_holds(k, &manifest_bytes, &String::from_utf8_lossy(&sig)) =>
@@ -364,7 +367,11 @@ mod tests {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
         let report = verify_bundle(&mut zip, None);
         assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
-        assert!(report.problems[0].contains("larger than"), "{:?}", report.problems);
+        assert!(
+            report.problems[0].contains("larger than"),
+            "{:?}",
+            report.problems
+        );
     }
 
     #[test]

@@ -323,9 +323,17 @@ mod tests {
     #[test]
     fn control_characters_are_refused_for_every_type() {
         for kind in ObservableType::ALL {
-            for bad in ["https://a.example/x\u{0}y", "evil.example\u{0}", "a\u{7}b", "a\u{85}b"] {
+            for bad in [
+                "https://a.example/x\u{0}y",
+                "evil.example\u{0}",
+                "a\u{7}b",
+                "a\u{85}b",
+            ] {
                 let err = normalize(kind, bad).unwrap_err();
-                assert!(err.contains("control characters"), "{kind:?} {bad:?}: {err}");
+                assert!(
+                    err.contains("control characters"),
+                    "{kind:?} {bad:?}: {err}"
+                );
             }
         }
     }

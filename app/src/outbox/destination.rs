@@ -93,9 +93,8 @@ impl reqwest::dns::Resolve for PublicOnly {
         let host = name.as_str().to_ascii_lowercase();
         let allowed = self.allowed.allows(&host);
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .collect();
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
             let kept: Vec<SocketAddr> = found
                 .into_iter()
                 .filter(|a| allowed || is_public(a.ip()))
@@ -140,7 +139,10 @@ mod tests {
         let none = PrivateHosts::default();
         assert!(refuse_literal("169.254.169.254", &none).is_some());
         assert!(refuse_literal("[::1]", &none).is_some());
-        assert!(refuse_literal("soar.example.org", &none).is_none(), "names resolve later");
+        assert!(
+            refuse_literal("soar.example.org", &none).is_none(),
+            "names resolve later"
+        );
         let allowed = PrivateHosts::new(&["10.0.0.5".into(), "[::1]".into()]);
         assert!(refuse_literal("10.0.0.5", &allowed).is_none());
         assert!(refuse_literal("[::1]", &allowed).is_none());

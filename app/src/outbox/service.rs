@@ -65,7 +65,9 @@ async fn check_url(p: &Platform, url: &str) -> Result<String> {
         return Err(Error::Invalid(refused));
     }
     if !allowed.allows(&host) && host.parse::<std::net::IpAddr>().is_err() {
-        let port = parsed.and_then(|u| u.port_or_known_default()).unwrap_or(443);
+        let port = parsed
+            .and_then(|u| u.port_or_known_default())
+            .unwrap_or(443);
         let lookup = tokio::net::lookup_host((host.as_str(), port));
         // A name that does not resolve now may later; it is checked at every send.
         if let Ok(Ok(found)) = tokio::time::timeout(std::time::Duration::from_secs(3), lookup).await

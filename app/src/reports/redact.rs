@@ -131,7 +131,10 @@ mod tests {
     fn redactor() -> Redactor {
         Redactor::new(&[
             ("203.0.113.66".to_owned(), "TLP:RED"),
-            ("https://login-micros0ft.example/owa".to_owned(), "TLP:AMBER+STRICT"),
+            (
+                "https://login-micros0ft.example/owa".to_owned(),
+                "TLP:AMBER+STRICT",
+            ),
             ("Login-Micros0ft.example".to_owned(), "TLP:RED"),
         ])
         .unwrap()

@@ -45,8 +45,14 @@ pub async fn review_page(p: &Platform, actor: &Actor, number: &str) -> Result<(S
     let case = cases::find(p, actor, number).await?;
     let review = review(p, actor, case.case_id).await?;
     let detail = json!({ "view": "post-incident review", "number": case.number });
-    crate::audit::service::record_auditor_view(p, actor, "case", Some(case.case_id.to_string()), detail)
-        .await?;
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "case",
+        Some(case.case_id.to_string()),
+        detail,
+    )
+    .await?;
     Ok((case.title, review))
 }
 

@@ -518,8 +518,14 @@ pub async fn queue(
         )));
     }
     let detail = json!({ "view": "tier queue", "before": before });
-    crate::audit::service::record_auditor_view(p, actor, "tier_queue", Some(tier.to_string()), detail)
-        .await?;
+    crate::audit::service::record_auditor_view(
+        p,
+        actor,
+        "tier_queue",
+        Some(tier.to_string()),
+        detail,
+    )
+    .await?;
     let mut rows = store::queue(&p.db, tier, before, QUEUE_PAGE + 1).await?;
     let more = rows.len() as i64 > QUEUE_PAGE;
     rows.truncate(QUEUE_PAGE as usize);

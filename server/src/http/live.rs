@@ -157,7 +157,16 @@ pub async fn case_changes(
     let case_id = case.case_id;
     let events = announcements(&p, move |t| t == Topic::Case(case_id)).await;
     let ip = ip.map(|e| e.0.0);
-    stream(events, Watch { p, store, session, ip }, slot)
+    stream(
+        events,
+        Watch {
+            p,
+            store,
+            session,
+            ip,
+        },
+        slot,
+    )
 }
 
 /// The signed-in user's inbox: a message whenever a notification arrives or is read.
@@ -175,5 +184,14 @@ pub async fn inbox_changes(
     };
     let events = announcements(&p, move |t| t == Topic::Inbox(user_id)).await;
     let ip = ip.map(|e| e.0.0);
-    stream(events, Watch { p, store, session, ip }, slot)
+    stream(
+        events,
+        Watch {
+            p,
+            store,
+            session,
+            ip,
+        },
+        slot,
+    )
 }

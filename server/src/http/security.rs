@@ -29,7 +29,10 @@ pub async fn guard(State(policy): State<Policy>, mut req: Request, next: Next) -
         }
         Ok(None) => {}
         Err(message) => {
-            tracing::warn!(path = req.uri().path(), "unreadable X-Forwarded-For refused");
+            tracing::warn!(
+                path = req.uri().path(),
+                "unreadable X-Forwarded-For refused"
+            );
             return super::api_error(StatusCode::BAD_REQUEST, "bad_forwarded_for", message);
         }
     }
@@ -66,7 +69,10 @@ fn client_ip(policy: &Policy, req: &Request) -> Result<Option<IpAddr>, String> {
         .headers()
         .get_all("x-forwarded-for")
         .iter()
-        .map(|v| v.to_str().map_err(|_| "X-Forwarded-For is not readable text.".to_owned()))
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| "X-Forwarded-For is not readable text.".to_owned())
+        })
         .collect::<Result<Vec<_>, _>>()?
         .into_iter()
         .flat_map(|v| v.split(','))
@@ -120,7 +126,8 @@ pub fn check_same_origin(
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) || bearer {
         return Ok(());
     }
-    let from_browser = headers.contains_key("sec-fetch-site") || headers.contains_key(header::ORIGIN);
+    let from_browser =
+        headers.contains_key("sec-fetch-site") || headers.contains_key(header::ORIGIN);
     if authorization.is_some() && !from_browser {
         return Ok(());
     }
@@ -164,7 +171,11 @@ impl<S: Send + Sync> FromRequestParts<S> for FromOurPages {
             Some(Ok(())) => Ok(Self),
             Some(Err(message)) => {
                 tracing::warn!(path = parts.uri.path(), "cross-site download refused");
-                Err(super::api_error(StatusCode::FORBIDDEN, "cross_origin", message))
+                Err(super::api_error(
+                    StatusCode::FORBIDDEN,
+                    "cross_origin",
+                    message,
+                ))
             }
             None => Err(super::api_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -192,7 +203,10 @@ pub fn check_navigation(policy: &Policy, headers: &HeaderMap) -> Result<(), &'st
     let origin_of = |url: &str| -> String {
         match url.split_once("://") {
             Some((scheme, rest)) => {
-                format!("{scheme}://{}", rest.split(['/', '?', '#']).next().unwrap_or(""))
+                format!(
+                    "{scheme}://{}",
+                    rest.split(['/', '?', '#']).next().unwrap_or("")
+                )
             }
             None => String::new(),
         }
@@ -355,14 +369,22 @@ mod tests {
         // The client wrote 1.2.3.4; our proxy appended the address it saw.
         let forged = request(&["1.2.3.4, 203.0.113.7"]);
         assert_eq!(client_ip(&one, &forged).unwrap(), ip("203.0.113.7"));
-        assert_eq!(client_ip(&policy(), &forged).unwrap(), ip("10.0.0.1"), "0 hops: the peer");
+        assert_eq!(
+            client_ip(&policy(), &forged).unwrap(),
+            ip("10.0.0.1"),
+            "0 hops: the peer"
+        );
         let chain = request(&["1.2.3.4, 203.0.113.7, 10.0.0.2"]);
         assert_eq!(client_ip(&two, &chain).unwrap(), ip("203.0.113.7"));
         let lines = request(&["1.2.3.4", "[2001:db8::7]:4711"]);
         assert_eq!(client_ip(&one, &lines).unwrap(), ip("2001:db8::7"));
         assert_eq!(client_ip(&one, &request(&[])).unwrap(), ip("10.0.0.1"));
         let junk = request(&["1.2.3.4, <script>"]);
-        assert!(client_ip(&one, &junk).unwrap_err().contains("not an IP address"));
+        assert!(
+            client_ip(&one, &junk)
+                .unwrap_err()
+                .contains("not an IP address")
+        );
     }
 
     #[test]
@@ -371,17 +393,26 @@ mod tests {
             check_navigation(&policy(), &headers(pairs)).is_ok()
         };
         assert!(ok(&[("sec-fetch-site", "same-origin")]));
-        assert!(ok(&[("sec-fetch-site", "none")]), "a bookmark or typed address");
+        assert!(
+            ok(&[("sec-fetch-site", "none")]),
+            "a bookmark or typed address"
+        );
         assert!(!ok(&[("sec-fetch-site", "cross-site")]));
         assert!(!ok(&[("sec-fetch-site", "same-site")]));
         assert!(!ok(&[]), "no header at all is not taken as safe");
         assert!(ok(&[("referer", "https://casefile.example.org/cases/C-1")]));
-        assert!(!ok(&[("referer", "https://casefile.example.org.evil.example/x")]));
+        assert!(!ok(&[(
+            "referer",
+            "https://casefile.example.org.evil.example/x"
+        )]));
         assert!(ok(&[
             ("referer", "http://10.0.0.5:3000/cases/C-1"),
             ("host", "10.0.0.5:3000")
         ]));
-        assert!(!ok(&[("origin", "https://evil.example"), ("host", "casefile.example.org")]));
+        assert!(!ok(&[
+            ("origin", "https://evil.example"),
+            ("host", "casefile.example.org")
+        ]));
     }
 
     #[test]
