@@ -301,7 +301,17 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(page.status(), StatusCode::OK);
-        alice.get(format!("{base}/cases")).send().await.unwrap();
+        // The page streams: its resources (and so the recorded view) resolve while the body is
+        // sent, so read it to the end before looking at the log.
+        page.text().await.unwrap();
+        alice
+            .get(format!("{base}/cases"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let entries = app::audit::store::entries_after(&p.db, 0, 10_000)
             .await
             .unwrap();
