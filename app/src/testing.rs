@@ -80,6 +80,7 @@ pub async fn platform_with(url: &str, backend: Backend) -> Platform {
         Clock::manual(1_800_000_000_000),
         Settings::default(),
         locker,
+        crate::wiring::listeners(),
     )
     .with_audit_key(AuditKey::generate())
 }

@@ -2,12 +2,14 @@
 //! observables, tasks), each on SQLite and PostgreSQL.
 
 use app::{
-    alerts::{self, AlertInput, AlertStatus, IngestOutcome, QueueFilter, Verdict},
+    alerts::{
+        self, AlertInput, AlertStatus, IngestOutcome, QueueFilter, Verdict,
+        escalation::{self, EscalateOverrides},
+    },
     both_databases,
     cases::{
         CaseInput, CasePatch, CaseStatus, ClosureVerdict, EventInput, EventKind, TaskInput,
-        TaskStatus, TimelineFilter,
-        service::{self, EscalateOverrides},
+        TaskStatus, TimelineFilter, service,
     },
     platform::{Actor, Error, Platform},
     testing::*,
@@ -68,7 +70,7 @@ both_databases!(
             serde_json::json!([{"type": "ip", "value": "203.0.113.7"}, {"type": "user", "value": "root"}]),
         )
         .await;
-        let case = service::escalate_alert(&p, &tara, alert_id, EscalateOverrides::default())
+        let case = escalation::escalate_alert(&p, &tara, alert_id, EscalateOverrides::default())
             .await
             .unwrap();
         assert!(case.number.starts_with("CF-2027-"), "{}", case.number);
@@ -114,7 +116,7 @@ both_databases!(
         assert_eq!(next, None);
 
         // Escalating it again is refused and changes nothing.
-        let err = service::escalate_alert(&p, &tara, alert_id, EscalateOverrides::default())
+        let err = escalation::escalate_alert(&p, &tara, alert_id, EscalateOverrides::default())
             .await
             .unwrap_err();
         assert!(
@@ -147,10 +149,10 @@ both_databases!(
         )
         .await;
         let third = post_alert(&p, "m-3", serde_json::json!([])).await;
-        let case = service::escalate_alert(&p, &tara, first, EscalateOverrides::default())
+        let case = escalation::escalate_alert(&p, &tara, first, EscalateOverrides::default())
             .await
             .unwrap();
-        let merged = service::merge_alerts(&p, &tara, &[second, third], case.case_id)
+        let merged = escalation::merge_alerts(&p, &tara, &[second, third], case.case_id)
             .await
             .unwrap();
         assert!(merged.version > case.version);
@@ -177,7 +179,7 @@ both_databases!(
 
         // One bad id refuses the whole merge.
         let fourth = post_alert(&p, "m-4", serde_json::json!([])).await;
-        let err = service::merge_alerts(&p, &tara, &[fourth, 999_999], case.case_id)
+        let err = escalation::merge_alerts(&p, &tara, &[fourth, 999_999], case.case_id)
             .await
             .unwrap_err();
         assert!(matches!(err, Error::NotFound(_)), "{err:?}");
@@ -189,7 +191,7 @@ both_databases!(
 
         // An alert in another case cannot be merged here.
         let other = service::open(&p, &tara, new_case("Hunt")).await.unwrap();
-        let err = service::merge_alerts(&p, &tara, &[second], other.case_id)
+        let err = escalation::merge_alerts(&p, &tara, &[second], other.case_id)
             .await
             .unwrap_err();
         assert!(
@@ -524,7 +526,7 @@ both_databases!(
             serde_json::json!([{"type": "ip", "value": "203.0.113.7"}, {"type": "user", "value": "svc-backup"}]),
         )
         .await;
-        let case = service::escalate_alert(&p, &tara, leader, EscalateOverrides::default())
+        let case = escalation::escalate_alert(&p, &tara, leader, EscalateOverrides::default())
             .await
             .unwrap();
         let row = app::alerts::store::alert(&p.db, member)

@@ -8,8 +8,8 @@ use app::{
     cases::{CaseInput, CasePatch, service as cases},
     dashboard::{Chart, ChartId, Dashboard, PeriodQuery, service as dashboard},
     platform::{Actor, Error, Platform},
-    sla::service as sla,
     testing::*,
+    tiers::sweep::sweep,
 };
 use futures::StreamExt as _;
 
@@ -115,7 +115,7 @@ async fn history(p: &Platform) -> (Actor, Actor, Vec<i64>) {
     // High: acknowledged at once, then nobody contains it within its 8 h.
     open(p, &alice, "Odd VPN logins", "high").await;
     p.clock.advance(9 * HOUR);
-    sla::sweep(p).await.unwrap();
+    sweep(p).await.unwrap();
     (maria, alice, ids)
 }
 

@@ -579,9 +579,10 @@ every_store!(tampered_content_is_caught_at_download, |p| async move {
             .contains(&"evidence.integrity_failed".to_owned())
     );
     // The case page's data carries the failure, which it shows as a warning at the top.
-    let page = cases::workspace(&p, &alice, &number, &TimelineFilter::default(), None)
-        .await
-        .unwrap();
+    let page =
+        app::workspace::service::workspace(&p, &alice, &number, &TimelineFilter::default(), None)
+            .await
+            .unwrap();
     assert!(!page.evidence[0].intact);
     let err = evidence::download(&p, &alice, item.evidence_id, Packaging::Original)
         .await

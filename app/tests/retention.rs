@@ -3,9 +3,13 @@
 //! verdict, a case still open or a case on legal hold.
 
 use app::{
-    alerts::{AlertInput, IngestOutcome, RawPayload, service as alerts},
+    alerts::{
+        AlertInput, IngestOutcome, RawPayload,
+        escalation::{self, EscalateOverrides},
+        service as alerts,
+    },
     both_databases,
-    cases::service::{self as cases, EscalateOverrides},
+    cases::service as cases,
     platform::{Actor, Platform},
     testing::*,
 };
@@ -84,7 +88,7 @@ both_databases!(
             .unwrap();
         let mut case_of = Vec::new();
         for &id in &ids[1..4] {
-            let c = cases::escalate_alert(&p, &alice, id, EscalateOverrides::default())
+            let c = escalation::escalate_alert(&p, &alice, id, EscalateOverrides::default())
                 .await
                 .unwrap();
             case_of.push(c.case_id);
@@ -135,7 +139,7 @@ both_databases!(
     |p| async move {
         let alice = person(&p, "alice", "analyst").await;
         let ids = ingest(&p, &["held-late"]).await;
-        let case = cases::escalate_alert(&p, &alice, ids[0], EscalateOverrides::default())
+        let case = escalation::escalate_alert(&p, &alice, ids[0], EscalateOverrides::default())
             .await
             .unwrap();
         close(&p, &alice, case.case_id).await;

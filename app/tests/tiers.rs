@@ -20,7 +20,7 @@ use app::{
     platform::{Actor, Error, MailSettings, Platform, Settings},
     sla::{ClockKind, ClockState, service as sla},
     testing::*,
-    tiers::{EscalationState, service as tiers},
+    tiers::{EscalationState, service as tiers, sweep::sweep},
 };
 
 async fn analyst(p: &Platform, name: &str, tier: i64) -> Actor {
@@ -269,7 +269,7 @@ both_databases!(
             ack(&clocks(p.clone()).await).state(),
             ClockState::NearBreach
         );
-        let s = sla::sweep(&p).await.unwrap();
+        let s = sweep(&p).await.unwrap();
         // Only the acknowledge clock (15 min, amber from 11¼) is in its last quarter.
         assert_eq!((s.warned, s.breached), (1, 0));
         assert_eq!(
@@ -289,7 +289,7 @@ both_databases!(
         // for the breach, and check this one's acknowledge clock stopped.
         assert_eq!(ack(&clocks(p.clone()).await).state(), ClockState::Met);
         p.clock.advance(minutes(60));
-        assert_eq!(sla::sweep(&p).await.unwrap().breached, 0);
+        assert_eq!(sweep(&p).await.unwrap().breached, 0);
         let contain = clocks(p.clone())
             .await
             .into_iter()
@@ -316,9 +316,9 @@ both_databases!(
         // Nobody touches the second case: its acknowledge clock breaches, once.
         let idle = integration_case(&p, "Unwatched beacon", "critical").await;
         p.clock.advance(minutes(16));
-        let s = sla::sweep(&p).await.unwrap();
+        let s = sweep(&p).await.unwrap();
         assert_eq!(s.breached, 1);
-        assert_eq!(sla::sweep(&p).await.unwrap().breached, 0);
+        assert_eq!(sweep(&p).await.unwrap().breached, 0);
         let moved = cases::get(&p, &system(), idle.case_id).await.unwrap();
         assert_eq!((moved.tier, moved.assignee_id), (2, None));
         let esc = tiers::escalations(&p, &t2, idle.case_id).await.unwrap();
@@ -491,10 +491,10 @@ async fn sweeps_race(kind: &str) {
         );
     }
     first.clock.advance(minutes(16));
-    let (a, b, c) = tokio::join!(sla::sweep(&first), sla::sweep(&second), sla::sweep(&second));
+    let (a, b, c) = tokio::join!(sweep(&first), sweep(&second), sweep(&second));
     let handled = a.unwrap().breached + b.unwrap().breached + c.unwrap().breached;
     // Leftovers (a row skipped while locked) go to the next round.
-    let again = sla::sweep(&first).await.unwrap().breached;
+    let again = sweep(&first).await.unwrap().breached;
     assert_eq!(handled + again, 12);
     let actions = audit_actions(&first).await;
     assert_eq!(

@@ -56,7 +56,7 @@ async fn case_page(p: &Platform, tara: &Actor) {
     println!("timeline entries written through the service:   {rate:>8.0} /s");
     let any = TimelineFilter::default();
     let (p50, p99) = timed(200, |_| async {
-        cases::workspace(p, tara, &case.number, &any, None)
+        app::workspace::service::workspace(p, tara, &case.number, &any, None)
             .await
             .unwrap();
     })
@@ -71,7 +71,7 @@ async fn case_page(p: &Platform, tara: &Actor) {
         ..Default::default()
     };
     let (p50, p99) = timed(200, |_| async {
-        cases::workspace(p, tara, &case.number, &tactic, None)
+        app::workspace::service::workspace(p, tara, &case.number, &tactic, None)
             .await
             .unwrap();
     })

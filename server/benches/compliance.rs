@@ -53,8 +53,14 @@ async fn platform(url: &str, max_evidence: u64) -> Platform {
     let db = Db::connect(url).await.unwrap();
     db.migrate().await.unwrap();
     let locker = Locker::temporary(Backend::Local, max_evidence).unwrap();
-    Platform::new(db, Clock::manual(NOW), Settings::default(), locker)
-        .with_audit_key(AuditKey::generate())
+    Platform::new(
+        db,
+        Clock::manual(NOW),
+        Settings::default(),
+        locker,
+        app::wiring::listeners(),
+    )
+    .with_audit_key(AuditKey::generate())
 }
 
 async fn verify_bench(kind: &str) {

@@ -42,7 +42,13 @@ async fn main() {
     let db = Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let locker = Locker::temporary(Backend::Local, size + (1 << 20)).unwrap();
-    let p = Platform::new(db, Clock::system(), Settings::default(), locker);
+    let p = Platform::new(
+        db,
+        Clock::system(),
+        Settings::default(),
+        locker,
+        app::wiring::listeners(),
+    );
     let token = accounts::create_token(
         &p,
         &system(),

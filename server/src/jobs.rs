@@ -11,7 +11,7 @@ use app::{
     dashboard::service as dashboard,
     outbox::delivery::{Courier, deliver_due},
     platform::{Platform, session::Store},
-    sla::service as sla,
+    tiers::sweep,
 };
 use tower_sessions::ExpiredDeletion as _;
 
@@ -40,7 +40,7 @@ pub fn spawn(platform: Platform, store: Store, courier: Courier) {
         let mut tick = tokio::time::interval(SLA_EVERY);
         loop {
             tick.tick().await;
-            match sla::sweep(&p).await {
+            match sweep::sweep(&p).await {
                 Ok(s) if s.breached + s.warned > 0 => {
                     tracing::info!(breached = s.breached, warned = s.warned, "SLA sweep")
                 }

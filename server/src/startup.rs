@@ -27,7 +27,13 @@ pub async fn open(db: &DbArgs, settings: Settings, locker: Locker) -> Result<Pla
         .map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
     let db = Db::connect(&url).await?;
     db.migrate().await?;
-    Ok(Platform::new(db, clock(), settings, locker))
+    Ok(Platform::new(
+        db,
+        clock(),
+        settings,
+        locker,
+        app::wiring::listeners(),
+    ))
 }
 
 /// The system clock, or, in builds with the `test-clock` feature and `CASEFILE_TEST_CLOCK` set,

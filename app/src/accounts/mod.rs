@@ -2,8 +2,10 @@
 //! sessions, API tokens for machines. This file holds the shared types and the pure rules.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod context;
 pub mod pages;
-pub mod roles;
+pub use crate::roles;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

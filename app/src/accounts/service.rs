@@ -13,7 +13,7 @@ use super::{
     throttle, totp,
 };
 use crate::{
-    audit::store::{NewAuditEvent, append as audit},
+    journal::{Change, NewAuditEvent},
     platform::{
         Actor, Error, Platform, Result, Tx,
         actor::Principal,
@@ -82,6 +82,7 @@ fn throttle_keys(username: &str, ip: Option<&str>) -> Vec<(String, throttle::Pol
 /// arrive at once. A key backing off or locked refuses the attempt and nothing is counted.
 /// A correct answer gives the attempt back ([`refund_attempt`]).
 async fn begin_attempt(p: &Platform, username: &str, ip: Option<&str>) -> Result<()> {
+    // Bookkeeping of attempts, audited by the sign-in that follows.
     let now = p.clock.now();
     let mut tx = p.db.begin().await?;
     let mut counted = Vec::new();
@@ -119,16 +120,15 @@ async fn refund_attempt(p: &Platform, username: &str, ip: Option<&str>) -> Resul
 
 /// Records a failed attempt on the audit log; [`begin_attempt`] has counted it already.
 async fn record_failure(p: &Platform, actor: &Actor, username: &str, reason: &str) -> Result<()> {
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin(p, actor).await?;
     let event = NewAuditEvent {
         action: "user.login_failed",
         object_type: "user",
         object_id: None,
         detail: json!({ "username": username, "reason": reason }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await
+    ch.audit(event).await?;
+    ch.commit().await
 }
 
 fn anonymous(ip: Option<String>) -> Actor {
@@ -165,18 +165,17 @@ async fn complete_login(
 ) -> Result<()> {
     let now = p.clock.now();
     let actor = user_actor(row, ip, false)?;
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin_at(p, &actor, now).await?;
     // The address gives back the attempt it was charged; the account starts afresh.
-    refund_in(&mut tx, &row.username, actor.ip.as_deref(), now).await?;
-    store::clear_throttle(&mut tx, &format!("user:{}", row.username)).await?;
-    audit(
-        &mut tx,
-        &actor,
-        now,
-        user_event("user.login", row.user_id, json!({ "method": how })),
-    )
+    refund_in(ch.tx(), &row.username, actor.ip.as_deref(), now).await?;
+    store::clear_throttle(ch.tx(), &format!("user:{}", row.username)).await?;
+    ch.audit(user_event(
+        "user.login",
+        row.user_id,
+        json!({ "method": how }),
+    ))
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     // A fresh id at the privilege change defeats session fixation.
     session.cycle_id().await.map_err(session_error)?;
     session
@@ -323,28 +322,27 @@ pub async fn login_second_factor(
     begin_attempt(p, &row.username, ip.as_deref()).await?;
     let seed = row.totp_secret.as_deref().ok_or(Error::BadCredentials)?;
     let actor = user_actor(&row, ip.clone(), false)?;
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin_at(p, &actor, now).await?;
     let (accepted, how) = match totp::matching_step(seed, &row.username, code, now)? {
         Some(step) => (
-            store::advance_totp_step(&mut tx, row.user_id, step, now).await?,
+            store::advance_totp_step(ch.tx(), row.user_id, step, now).await?,
             "totp",
         ),
         None => {
             let hash = sha256_hex(code.to_lowercase().replace([' ', '-'], "").as_bytes());
-            let spent = store::spend_recovery_code(&mut tx, row.user_id, &hash, now).await?;
+            let spent = store::spend_recovery_code(ch.tx(), row.user_id, &hash, now).await?;
             if spent {
-                audit(
-                    &mut tx,
-                    &actor,
-                    now,
-                    user_event("user.recovery_code_used", row.user_id, json!({})),
-                )
+                ch.audit(user_event(
+                    "user.recovery_code_used",
+                    row.user_id,
+                    json!({}),
+                ))
                 .await?;
             }
             (spent, "recovery_code")
         }
     };
-    tx.commit().await?;
+    ch.commit().await?;
     if !accepted {
         record_failure(p, &anonymous(ip), &row.username, "wrong second factor").await?;
         return Err(Error::invalid(
@@ -388,16 +386,10 @@ pub async fn actor_from_session(
 /// Signs out: the audit row, then the session is destroyed.
 pub async fn logout(p: &Platform, session: &Session, actor: &Actor) -> Result<()> {
     let user_id = actor.require_user()?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.logout", user_id, json!({})),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut ch = Change::begin(p, actor).await?;
+    ch.audit(user_event("user.logout", user_id, json!({})))
+        .await?;
+    ch.commit().await?;
     session.flush().await.map_err(session_error)
 }
 
@@ -452,17 +444,16 @@ pub async fn change_password(
         return Err(Error::invalid("Your current password is not right."));
     }
     let hash = p.passwords.hash(&new).await?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let generation = store::set_password(&mut tx, user_id, &hash, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.password_changed", user_id, json!({ "by": "self" })),
-    )
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let generation = store::set_password(ch.tx(), user_id, &hash, now).await?;
+    ch.audit(user_event(
+        "user.password_changed",
+        user_id,
+        json!({ "by": "self" }),
+    ))
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     let mut auth: SessionAuth = session
         .get(AUTH_KEY)
         .await
@@ -489,17 +480,16 @@ pub async fn begin_totp(p: &Platform, actor: &Actor) -> Result<TotpEnrolment> {
         ));
     }
     let seed = totp::new_seed();
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    store::set_totp_pending(&mut tx, user_id, &seed, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.totp_enrolment_started", user_id, json!({})),
-    )
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    store::set_totp_pending(ch.tx(), user_id, &seed, now).await?;
+    ch.audit(user_event(
+        "user.totp_enrolment_started",
+        user_id,
+        json!({}),
+    ))
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     totp::enrolment(&seed, &row.username)
 }
 
@@ -526,16 +516,11 @@ pub async fn confirm_totp(p: &Platform, actor: &Actor, code: &str) -> Result<Vec
         .iter()
         .map(|c| sha256_hex(c.replace('-', "").as_bytes()))
         .collect();
-    let mut tx = p.db.begin().await?;
-    store::activate_totp(&mut tx, user_id, seed, step, &hashes, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.totp_enrolled", user_id, json!({})),
-    )
-    .await?;
-    tx.commit().await?;
+    let mut ch = Change::begin_at(p, actor, now).await?;
+    store::activate_totp(ch.tx(), user_id, seed, step, &hashes, now).await?;
+    ch.audit(user_event("user.totp_enrolled", user_id, json!({})))
+        .await?;
+    ch.commit().await?;
     Ok(codes)
 }
 
@@ -574,8 +559,8 @@ pub async fn create_user(
     let (role, tier) = parse_role_tier(&input.role, input.tier)?;
     check_new_password(password.expose())?;
     let hash = p.passwords.hash(&password).await?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
     let new = InsertUser {
         username: &username,
         display_name: &display_name,
@@ -583,24 +568,19 @@ pub async fn create_user(
         role: role.as_str(),
         tier: tier.map(|t| t.get() as i64),
     };
-    let user_id = store::insert_user(&mut tx, new, now)
+    let user_id = store::insert_user(ch.tx(), new, now)
         .await
         .on_unique_violation(|| {
             Error::conflict(format!("The username \u{201c}{username}\u{201d} is taken."))
         })?;
     let detail =
         json!({ "username": username, "role": role.as_str(), "tier": tier.map(Tier::get) });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.created", user_id, detail),
-    )
-    .await?;
-    let row = store::user_in_tx(&mut tx, user_id)
+    ch.audit(user_event("user.created", user_id, detail))
+        .await?;
+    let row = store::user_in_tx(ch.tx(), user_id)
         .await?
         .ok_or_else(|| Error::internal("new user vanished"))?;
-    tx.commit().await?;
+    ch.commit().await?;
     tracing::info!(user.id = user_id, by = %actor.label(), "account created");
     summary(row)
 }
@@ -638,14 +618,14 @@ pub async fn change_role(
         ));
     }
     let (role, tier) = parse_role_tier(role, tier)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_admin(&mut tx, user_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = load_for_admin(ch.tx(), user_id).await?;
     if role != Role::Admin {
-        keep_an_admin(&mut tx, &before).await?;
+        keep_an_admin(ch.tx(), &before).await?;
     }
     store::set_role(
-        &mut tx,
+        ch.tx(),
         user_id,
         role.as_str(),
         tier.map(|t| t.get() as i64),
@@ -656,15 +636,10 @@ pub async fn change_role(
         "before": { "role": before.role, "tier": before.tier },
         "after": { "role": role.as_str(), "tier": tier.map(Tier::get) },
     });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.role_changed", user_id, detail),
-    )
-    .await?;
-    let row = load_for_admin(&mut tx, user_id).await?;
-    tx.commit().await?;
+    ch.audit(user_event("user.role_changed", user_id, detail))
+        .await?;
+    let row = load_for_admin(ch.tx(), user_id).await?;
+    ch.commit().await?;
     summary(row)
 }
 
@@ -675,21 +650,21 @@ pub async fn set_disabled(
     disabled: bool,
 ) -> Result<UserSummary> {
     actor.require(Permission::AdminUsers)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_admin(&mut tx, user_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = load_for_admin(ch.tx(), user_id).await?;
     if disabled {
-        keep_an_admin(&mut tx, &before).await?;
+        keep_an_admin(ch.tx(), &before).await?;
     }
-    store::set_disabled(&mut tx, user_id, disabled, now).await?;
+    store::set_disabled(ch.tx(), user_id, disabled, now).await?;
     let action = if disabled {
         "user.disabled"
     } else {
         "user.enabled"
     };
-    audit(&mut tx, actor, now, user_event(action, user_id, json!({}))).await?;
-    let row = load_for_admin(&mut tx, user_id).await?;
-    tx.commit().await?;
+    ch.audit(user_event(action, user_id, json!({}))).await?;
+    let row = load_for_admin(ch.tx(), user_id).await?;
+    ch.commit().await?;
     summary(row)
 }
 
@@ -703,54 +678,43 @@ pub async fn reset_password(
     actor.require(Permission::AdminUsers)?;
     check_new_password(password.expose())?;
     let hash = p.passwords.hash(&password).await?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let row = load_for_admin(&mut tx, user_id).await?;
-    store::set_password(&mut tx, user_id, &hash, now).await?;
-    store::clear_throttle(&mut tx, &format!("user:{}", row.username)).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.password_reset", user_id, json!({ "by": "admin" })),
-    )
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let row = load_for_admin(ch.tx(), user_id).await?;
+    store::set_password(ch.tx(), user_id, &hash, now).await?;
+    store::clear_throttle(ch.tx(), &format!("user:{}", row.username)).await?;
+    ch.audit(user_event(
+        "user.password_reset",
+        user_id,
+        json!({ "by": "admin" }),
+    ))
     .await?;
-    tx.commit().await
+    ch.commit().await
 }
 
 /// Ends every session of an account.
 pub async fn revoke_sessions(p: &Platform, actor: &Actor, user_id: i64) -> Result<()> {
     actor.require(Permission::AdminUsers)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    load_for_admin(&mut tx, user_id).await?;
-    store::bump_session_generation(&mut tx, user_id, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.sessions_revoked", user_id, json!({})),
-    )
-    .await?;
-    tx.commit().await
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    load_for_admin(ch.tx(), user_id).await?;
+    store::bump_session_generation(ch.tx(), user_id, now).await?;
+    ch.audit(user_event("user.sessions_revoked", user_id, json!({})))
+        .await?;
+    ch.commit().await
 }
 
 /// Removes an account's authenticator (lost phone); they enrol again at next sign-in.
 pub async fn reset_mfa(p: &Platform, actor: &Actor, user_id: i64) -> Result<()> {
     actor.require(Permission::AdminUsers)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    load_for_admin(&mut tx, user_id).await?;
-    store::clear_totp(&mut tx, user_id, now).await?;
-    store::bump_session_generation(&mut tx, user_id, now).await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.totp_reset", user_id, json!({})),
-    )
-    .await?;
-    tx.commit().await
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    load_for_admin(ch.tx(), user_id).await?;
+    store::clear_totp(ch.tx(), user_id, now).await?;
+    store::bump_session_generation(ch.tx(), user_id, now).await?;
+    ch.audit(user_event("user.totp_reset", user_id, json!({})))
+        .await?;
+    ch.commit().await
 }
 
 /// Sets or clears the date an account's access lapses (for auditors on an engagement).
@@ -761,19 +725,14 @@ pub async fn set_access_expiry(
     expires_at: Option<Millis>,
 ) -> Result<()> {
     actor.require(Permission::AdminUsers)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_admin(&mut tx, user_id).await?;
-    store::set_access_expiry(&mut tx, user_id, expires_at, now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = load_for_admin(ch.tx(), user_id).await?;
+    store::set_access_expiry(ch.tx(), user_id, expires_at, now).await?;
     let detail = json!({ "before": before.access_expires_at, "after": expires_at });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        user_event("user.access_expiry_set", user_id, detail),
-    )
-    .await?;
-    tx.commit().await
+    ch.audit(user_event("user.access_expiry_set", user_id, detail))
+        .await?;
+    ch.commit().await
 }
 
 pub async fn role_policies(p: &Platform, actor: &Actor) -> Result<Vec<RolePolicy>> {
@@ -798,17 +757,17 @@ pub async fn set_mfa_required(
 ) -> Result<()> {
     actor.require(Permission::AdminSettings)?;
     let role = Role::parse(role).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    store::set_mfa_required(&mut tx, role.as_str(), required, now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    store::set_mfa_required(ch.tx(), role.as_str(), required, now).await?;
     let event = NewAuditEvent {
         action: "settings.mfa_policy_changed",
         object_type: "role",
         object_id: Some(role.as_str().to_owned()),
         detail: json!({ "mfa_required": required }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await
+    ch.audit(event).await?;
+    ch.commit().await
 }
 
 /// Creates the first administrator when the database has no accounts; returns the generated
@@ -871,10 +830,10 @@ pub async fn create_token(
         )));
     }
     let token = format!("cf_{}", random_urlsafe(32));
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
     let row = store::insert_token(
-        &mut tx,
+        ch.tx(),
         InsertToken {
             name: &name,
             prefix: &token[..TOKEN_PREFIX_CHARS],
@@ -896,8 +855,8 @@ pub async fn create_token(
         object_id: Some(row.api_token_id.to_string()),
         detail: json!({ "name": name, "scopes": checked }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     Ok(CreatedToken {
         summary: row.into(),
         token,
@@ -919,9 +878,9 @@ pub async fn list_tokens(
 
 pub async fn revoke_token(p: &Platform, actor: &Actor, token_id: i64) -> Result<()> {
     actor.require(Permission::AdminTokens)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let name = store::revoke_token(&mut tx, token_id, now)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let name = store::revoke_token(ch.tx(), token_id, now)
         .await?
         .ok_or_else(|| Error::not_found("There is no active token with that id."))?;
     let event = NewAuditEvent {
@@ -930,8 +889,8 @@ pub async fn revoke_token(p: &Platform, actor: &Actor, token_id: i64) -> Result<
         object_id: Some(token_id.to_string()),
         detail: json!({ "name": name }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await
+    ch.audit(event).await?;
+    ch.commit().await
 }
 
 /// The actor for a bearer token, or `Unauthenticated`. Marks the token used (at most once a
@@ -946,6 +905,7 @@ pub async fn actor_from_token(p: &Platform, token: &str, ip: Option<String>) -> 
         .ok_or(Error::Unauthenticated)?;
     let now = p.clock.now();
     if row.last_used_at.is_none_or(|t| now - t > 60_000) {
+        // Bookkeeping, not a change anyone audits.
         let mut tx = p.db.begin().await?;
         store::touch_token(&mut tx, row.api_token_id, now).await?;
         tx.commit().await?;

@@ -1,10 +1,10 @@
-//! What a signed-in session stores, and how a server function's request becomes an [`Actor`].
+//! What a signed-in session stores, and keeping it alive while it is used. (How a request
+//! becomes an actor is `context.rs`.)
 
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use super::service;
-use crate::platform::{Actor, Error, Platform, Result, actor::ClientIp, clock::Millis};
+use crate::platform::{Error, Result, clock::Millis};
 
 /// Session key for a completed sign-in.
 pub const AUTH_KEY: &str = "auth";
@@ -29,44 +29,13 @@ pub struct PendingSecondFactor {
     pub started_at: Millis,
 }
 
-/// What a server function needs to act on behalf of its caller.
-pub struct RequestCtx {
-    pub platform: Platform,
-    pub session: Session,
-    pub ip: Option<String>,
-}
-
-/// The platform, session and client address of the current server-function request.
-pub async fn request() -> Result<RequestCtx> {
-    let platform = Platform::from_context()?;
-    let session = leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| Error::internal(format!("session layer missing: {e}")))?;
-    let ip = leptos_axum::extract::<axum::Extension<ClientIp>>()
-        .await
-        .ok()
-        .map(|e| e.0.0);
-    Ok(RequestCtx {
-        platform,
-        session,
-        ip,
-    })
-}
-
-/// The signed-in actor of the current server-function request, or `Unauthenticated`.
-pub async fn current_actor() -> Result<(Platform, Actor)> {
-    let ctx = request().await?;
-    let actor = service::actor_from_session(&ctx.platform, &ctx.session, ctx.ip).await?;
-    Ok((ctx.platform, actor))
-}
-
 /// Pushes a signed-in session's idle expiry back on activity. tower-sessions saves a session,
 /// and so moves its expiry, only when it was modified; nothing modifies it after sign-in, so
 /// without this a session ended one idle timeout after sign-in however busy its user was. To
 /// spare the database a write per request, it is touched only once a quarter of the idle
 /// timeout (at most a minute) has passed since the last touch. Wall-clock time, not the
 /// platform clock: the store compares its expiry with the wall clock. The absolute limit is
-/// checked apart, from the sign-in time ([`super::service::actor_from_session`]).
+/// checked apart, from the sign-in time (`service::actor_from_session`).
 pub async fn renew_on_activity(session: &Session, idle: time::Duration) -> Result<()> {
     if session
         .get::<SessionAuth>(AUTH_KEY)

@@ -7,8 +7,9 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{IngestOutcome, NewAlert, service};
 use crate::{
-    accounts::roles::Permission,
+    journal::Change,
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
 };
 
 /// Requests waiting for the writer; past this, callers wait (the HTTP layer sheds load first).
@@ -120,6 +121,7 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
         })
         .collect();
     let mut tx = p.db.begin().await?;
+    let mut announcements = Vec::new();
     let mut per_job: Vec<Result<Vec<IngestOutcome>>> =
         (0..jobs.len()).map(|_| Ok(Vec::new())).collect();
     for caller in 0..callers.len() {
@@ -132,9 +134,17 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
             .collect();
         let actor = &jobs[mine[0]].actor;
         tx.savepoint("intake_caller").await?;
-        match service::write_batch(p, &mut tx, actor, &items, now).await {
-            Ok(outcomes) => {
+        let written = {
+            let mut ch = Change::join(p, actor, now, &mut tx);
+            match service::write_batch(&mut ch, &items).await {
+                Ok(outcomes) => ch.finish().await.map(|a| (outcomes, a)),
+                Err(e) => Err(e),
+            }
+        };
+        match written {
+            Ok((outcomes, news)) => {
                 tx.release("intake_caller").await?;
+                announcements.push(news);
                 let mut outcomes = outcomes.into_iter();
                 for j in mine {
                     per_job[j] = Ok(outcomes.by_ref().take(lengths[j]).collect());
@@ -151,5 +161,8 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
         }
     }
     tx.commit().await?;
+    for news in announcements {
+        news.announce(p).await;
+    }
     Ok(per_job)
 }

@@ -3,6 +3,8 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod escalation;
+#[cfg(feature = "ssr")]
 pub mod intake;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -12,9 +14,10 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{
-    observables::{self, ObservableType},
-    validate::{check_tags, optional, required},
+use crate::validate::{check_tags, optional, required};
+pub use crate::{
+    observables::{Observable, ObservableInput, check_observables},
+    severity::Severity,
 };
 
 /// An alert's raw payload as the page shows it.
@@ -24,59 +27,6 @@ pub enum RawPayload {
     /// Deleted under the retention period at this time (epoch ms).
     Purged(i64),
     NotSent,
-}
-
-/// Severity, least to most urgent. Stored as 1–5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub const ALL: [Severity; 5] = [
-        Self::Info,
-        Self::Low,
-        Self::Medium,
-        Self::High,
-        Self::Critical,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Info => "info",
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Critical => "critical",
-        }
-    }
-
-    pub fn parse(s: &str) -> Result<Self, String> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!(
-                    "Unknown severity \u{201c}{}\u{201d}: use info, low, medium, high or critical.",
-                    s.trim()
-                )
-            })
-    }
-
-    pub fn level(self) -> i64 {
-        self as i64 + 1
-    }
-
-    pub fn from_level(n: i64) -> Option<Self> {
-        Self::ALL
-            .get(usize::try_from(n.checked_sub(1)?).ok()?)
-            .copied()
-    }
 }
 
 /// Where an alert stands in triage.
@@ -158,19 +108,6 @@ impl Verdict {
     }
 }
 
-/// An observable as posted with an alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ObservableInput {
-    /// ip, domain, url, email, hash, hostname, user, filename, registry_key or other.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Defanged values (`hxxp`, `[.]`) are accepted.
-    pub value: String,
-    #[serde(default)]
-    pub tags: Vec<String>,
-}
-
 /// An alert as posted to `POST /api/alerts` (before validation).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -199,14 +136,6 @@ pub struct AlertInput {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub raw: Option<serde_json::Value>,
-}
-
-/// A checked observable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Observable {
-    pub kind: ObservableType,
-    pub value: String,
-    pub tags: Vec<String>,
 }
 
 /// A checked alert, ready to store.
@@ -267,26 +196,6 @@ impl NewAlert {
         }
         Ok(self)
     }
-}
-
-const MAX_OBSERVABLES: usize = 500;
-
-/// Checks observables; the message names the index of the first bad one.
-pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, String> {
-    if items.len() > MAX_OBSERVABLES {
-        return Err(format!("At most {MAX_OBSERVABLES} observables per alert."));
-    }
-    let mut out: Vec<Observable> = Vec::with_capacity(items.len());
-    for (i, o) in items.iter().enumerate() {
-        let kind = ObservableType::parse(&o.kind).map_err(|e| format!("observables[{i}]: {e}"))?;
-        let value =
-            observables::normalize(kind, &o.value).map_err(|e| format!("observables[{i}]: {e}"))?;
-        let tags = check_tags(&o.tags).map_err(|e| format!("observables[{i}]: {e}"))?;
-        if !out.iter().any(|x| x.kind == kind && x.value == value) {
-            out.push(Observable { kind, value, tags });
-        }
-    }
-    Ok(out)
 }
 
 /// Parses an RFC 3339 time into epoch milliseconds.
@@ -522,15 +431,6 @@ mod tests {
         assert_eq!(f[0].false_positive_rate(), Some(0.9));
         assert_eq!(f[1].false_positive_rate(), Some(0.0));
         assert_eq!(RuleFeedback::default().false_positive_rate(), None);
-    }
-
-    #[test]
-    fn severities_round_trip_through_levels() {
-        for s in Severity::ALL {
-            assert_eq!(Severity::from_level(s.level()), Some(s));
-        }
-        assert_eq!(Severity::from_level(0), None);
-        assert_eq!(Severity::from_level(6), None);
     }
 }
 

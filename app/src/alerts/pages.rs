@@ -10,14 +10,15 @@ use leptos_router::{
 use super::{
     AlertSummary, QueueCursor, QueueFilter, RawPayload, Severity, Verdict,
     api::{
-        AssignAlerts, SetAlertVerdict, alert_group, alert_queue, alert_raw, rule_feedback_report,
+        AssignAlerts, EscalateAlert, MergeAlerts, SetAlertVerdict, alert_group, alert_queue,
+        alert_raw, rule_feedback_report,
     },
 };
 use crate::{
-    accounts::roles::Permission,
-    cases::api::{EscalateAlert, MergeAlerts},
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{When, action_error, toggle, utc},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

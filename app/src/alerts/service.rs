@@ -10,10 +10,11 @@ use super::{
     store::{self, QueueQuery},
 };
 use crate::{
-    accounts::{normalize_username, roles::Permission, store as accounts_store},
-    audit::store::{NewAuditEvent, append as audit},
+    accounts::{normalize_username, store as accounts_store},
+    journal::{Change, NewAuditEvent},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
     validate::{check_level, check_tags, optional, required, tags_from_json, tags_to_json},
 };
 
@@ -38,10 +39,9 @@ pub async fn ingest(
     if let Some(rejected) = all_rejected(&items) {
         return Ok(rejected);
     }
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let outcomes = write_batch(p, &mut tx, actor, &items, now).await?;
-    tx.commit().await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let outcomes = write_batch(&mut ch, &items).await?;
+    ch.commit().await?;
     Ok(outcomes)
 }
 
@@ -65,14 +65,13 @@ pub(crate) fn all_rejected(items: &[Result<NewAlert, String>]) -> Option<Vec<Ing
     })
 }
 
-/// Writes one caller's alerts inside `tx` (the caller commits), with its audit row.
+/// Writes one caller's alerts in `ch`, with its audit row.
 pub(crate) async fn write_batch(
-    p: &Platform,
-    tx: &mut crate::platform::Tx,
-    actor: &Actor,
+    ch: &mut Change<'_>,
     items: &[Result<NewAlert, String>],
-    now: i64,
 ) -> Result<Vec<IngestOutcome>> {
+    let (p, actor, now) = (ch.platform(), ch.actor(), ch.now());
+    let tx = ch.tx();
     let by = actor.label();
     let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
     let stored = store::upsert_batch(tx, &valid, &by, now).await?;
@@ -131,7 +130,7 @@ pub(crate) async fn write_batch(
         object_id: None,
         detail,
     };
-    audit(tx, actor, now, event).await?;
+    ch.audit(event).await?;
     Ok(outcomes)
 }
 
@@ -361,26 +360,20 @@ pub async fn set_verdict(
     if reason.chars().count() > 2000 {
         return Err(Error::invalid("The reason is longer than 2000 characters."));
     }
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
     // A verdict on a group's row is a verdict on every alert folded into it.
-    for id in with_group_members(&mut tx, ids).await? {
-        let before = load_for_triage(&mut tx, id).await?;
-        store::set_verdict(&mut tx, id, verdict.as_str(), reason, now).await?;
+    for id in with_group_members(ch.tx(), ids).await? {
+        let before = load_for_triage(ch.tx(), id).await?;
+        store::set_verdict(ch.tx(), id, verdict.as_str(), reason, now).await?;
         let detail = json!({
             "before": { "status": before.status, "verdict": before.verdict },
             "after": { "status": "closed", "verdict": verdict.as_str() },
             "reason": reason,
         });
-        audit(
-            &mut tx,
-            actor,
-            now,
-            alert_event("alert.verdict", id, detail),
-        )
-        .await?;
+        ch.audit(alert_event("alert.verdict", id, detail)).await?;
     }
-    tx.commit().await?;
+    ch.commit().await?;
     Ok(ids.len())
 }
 
@@ -414,21 +407,15 @@ pub async fn assign(
             Some(row.user_id)
         }
     };
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    for id in with_group_members(&mut tx, ids).await? {
-        let before = load_for_triage(&mut tx, id).await?;
-        store::set_assignee(&mut tx, id, assignee_id, now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    for id in with_group_members(ch.tx(), ids).await? {
+        let before = load_for_triage(ch.tx(), id).await?;
+        store::set_assignee(ch.tx(), id, assignee_id, now).await?;
         let detail = json!({ "before": { "assignee_id": before.assignee_id }, "after": { "assignee_id": assignee_id } });
-        audit(
-            &mut tx,
-            actor,
-            now,
-            alert_event("alert.assigned", id, detail),
-        )
-        .await?;
+        ch.audit(alert_event("alert.assigned", id, detail)).await?;
     }
-    tx.commit().await?;
+    ch.commit().await?;
     Ok(ids.len())
 }
 
@@ -463,13 +450,13 @@ pub async fn purge_payloads(p: &Platform, keep: time::Duration) -> Result<usize>
     loop {
         let now = p.clock.now();
         let before = now - keep.whole_milliseconds() as i64;
-        let mut tx = p.db.begin().await?;
-        let ids = store::payloads_due(&mut tx, before, PURGE_BATCH).await?;
+        let mut ch = Change::begin_at(p, &actor, now).await?;
+        let ids = store::payloads_due(ch.tx(), before, PURGE_BATCH).await?;
         if ids.is_empty() {
             return Ok(purged);
         }
         for &id in &ids {
-            store::purge_payload(&mut tx, id, now).await?;
+            store::purge_payload(ch.tx(), id, now).await?;
         }
         let detail = json!({ "purged": ids.len(), "alert_ids": ids,
             "decided_before": before, "retention_days": keep.whole_days() });
@@ -479,8 +466,8 @@ pub async fn purge_payloads(p: &Platform, keep: time::Duration) -> Result<usize>
             object_id: None,
             detail,
         };
-        audit(&mut tx, &actor, now, event).await?;
-        tx.commit().await?;
+        ch.audit(event).await?;
+        ch.commit().await?;
         purged += ids.len();
         if (ids.len() as i64) < PURGE_BATCH {
             return Ok(purged);
@@ -584,9 +571,9 @@ pub async fn update(
     patch: AlertPatch,
 ) -> Result<Alert> {
     actor.require(Permission::AlertTriage)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::alert_in_tx(&mut tx, alert_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = store::alert_in_tx(ch.tx(), alert_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
     let title = match &patch.title {
@@ -616,30 +603,24 @@ pub async fn update(
         pap,
         tags: &tags_json,
     };
-    store::update_fields(&mut tx, alert_id, &edit, now).await?;
+    store::update_fields(ch.tx(), alert_id, &edit, now).await?;
     let detail = json!({
         "before": { "title": before.title, "severity": before.severity, "tlp": before.tlp, "pap": before.pap,
             "tags": tags_from_json(&before.tags), "description_chars": before.description.chars().count() },
         "after": { "title": title, "severity": severity, "tlp": tlp, "pap": pap, "tags": tags,
             "description_chars": description.chars().count() },
     });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        alert_event("alert.updated", alert_id, detail),
-    )
-    .await?;
-    tx.commit().await?;
+    ch.audit(alert_event("alert.updated", alert_id, detail))
+        .await?;
+    ch.commit().await?;
     get(p, actor, alert_id).await
 }
 
 /// Deletes an alert that is not part of a case (a case's alerts are evidence of how it began).
 pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
     actor.require(Permission::AlertTriage)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::alert_in_tx(&mut tx, alert_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let before = store::alert_in_tx(ch.tx(), alert_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
     if before.case_id.is_some() {
@@ -647,23 +628,18 @@ pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
             "Alert {alert_id} is part of a case and cannot be deleted."
         )));
     }
-    if store::leads_group(&mut tx, alert_id).await? {
+    if store::leads_group(ch.tx(), alert_id).await? {
         return Err(Error::conflict(format!(
             "Alert {alert_id} heads a group of alerts; give the group a verdict instead of deleting it."
         )));
     }
-    store::delete(&mut tx, alert_id).await?;
+    store::delete(ch.tx(), alert_id).await?;
     let detail = json!({ "deleted": { "alert_type": before.alert_type, "source": before.source,
         "source_ref": before.source_ref, "title": before.title, "status": before.status,
         "verdict": before.verdict } });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        alert_event("alert.deleted", alert_id, detail),
-    )
-    .await?;
-    tx.commit().await?;
+    ch.audit(alert_event("alert.deleted", alert_id, detail))
+        .await?;
+    ch.commit().await?;
     Ok(())
 }
 
@@ -682,9 +658,9 @@ pub async fn add_observables(
     if items.is_empty() {
         return Err(Error::invalid("Give at least one observable."));
     }
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let alert = store::alert_in_tx(&mut tx, alert_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let alert = store::alert_in_tx(ch.tx(), alert_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
     if alert.case_id.is_some() {
@@ -699,23 +675,18 @@ pub async fn add_observables(
         )));
     }
     let rows: Vec<(i64, &Observable)> = items.iter().map(|o| (alert_id, o)).collect();
-    store::insert_observables_batch(&mut tx, &rows, now).await?;
+    store::insert_observables_batch(ch.tx(), &rows, now).await?;
     let added: Vec<String> = items
         .iter()
         .map(|o| format!("{}:{}", o.kind.as_str(), o.value))
         .collect();
-    audit(
-        &mut tx,
-        actor,
-        now,
-        alert_event(
-            "alert.observables_added",
-            alert_id,
-            json!({ "observables": added }),
-        ),
-    )
+    ch.audit(alert_event(
+        "alert.observables_added",
+        alert_id,
+        json!({ "observables": added }),
+    ))
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     // Read back without AlertRead: a forwarder may add to what it posted without reading others.
     Ok(store::observables(&p.db, alert_id)
         .await?

@@ -10,7 +10,7 @@ pub mod chain;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
-pub mod signing;
+pub use crate::platform::signing;
 #[cfg(feature = "ssr")]
 pub mod store;
 #[cfg(feature = "ssr")]

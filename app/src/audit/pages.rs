@@ -12,9 +12,10 @@ use super::{
     api::{VerifyAuditLog, audit_log, audit_public_key},
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{When, action_error},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

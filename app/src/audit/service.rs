@@ -9,8 +9,9 @@ use super::{
     verify::verify_log,
 };
 use crate::{
-    accounts::roles::Permission,
+    journal::Change,
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
 };
 
 /// Entries per page of the audit log.
@@ -161,7 +162,7 @@ pub async fn record_auditor_view(
     object_id: Option<String>,
     detail: Value,
 ) -> Result<()> {
-    if actor.role() != Some(crate::accounts::roles::Role::Auditor) {
+    if actor.role() != Some(crate::roles::Role::Auditor) {
         return Ok(());
     }
     record_read(p, actor, "auditor.viewed", object_type, object_id, detail).await?;
@@ -179,19 +180,15 @@ pub async fn record_read(
     object_id: Option<String>,
     detail: Value,
 ) -> Result<i64> {
-    let mut tx = p.db.begin().await?;
-    let seq = store::append(
-        &mut tx,
-        actor,
-        p.clock.now(),
-        NewAuditEvent {
+    let mut ch = Change::begin(p, actor).await?;
+    let seq = ch
+        .audit(NewAuditEvent {
             action,
             object_type,
             object_id,
             detail,
-        },
-    )
-    .await?;
-    tx.commit().await?;
+        })
+        .await?;
+    ch.commit().await?;
     Ok(seq)
 }

@@ -1,98 +1,18 @@
-//! SQL for the audit log: appending to the chain inside the caller's transaction, and reading it
-//! back in sequence order.
-
-use serde_json::Value;
+//! SQL for the audit log: reading the chain back in sequence order, and its checkpoints. (The
+//! journal writes it.)
 
 use super::{
     AuditEntry, Checkpoint,
     chain::{Canonical, StoredEntry, StoredRow},
 };
+pub use crate::journal::audit::{NewAuditEvent, append};
 use crate::{
-    on_pool, on_tx,
-    platform::{Actor, Db, Error, Result, Tx, clock::Millis, db::Dialect},
+    on_pool,
+    platform::{Db, Error, Result, clock::Millis},
 };
-
-/// What a service says happened; who and when come from the actor and the clock.
-pub struct NewAuditEvent<'a> {
-    /// `resource.verb`, e.g. `user.login`, `token.revoke`.
-    pub action: &'a str,
-    pub object_type: &'a str,
-    pub object_id: Option<String>,
-    /// Before/after values or other context. Never secrets.
-    pub detail: Value,
-}
 
 const ENTRY_COLUMNS: &str = "seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
     object_type, object_id, detail, prev_hash, hash";
-
-#[derive(sqlx::FromRow)]
-struct Head {
-    seq: i64,
-    hash: String,
-}
-
-/// Appends one entry to the chain in `tx`. The head row is locked until the transaction ends,
-/// so concurrent writers (several processes on Postgres) queue and the sequence never gaps.
-pub async fn append(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: Millis,
-    event: NewAuditEvent<'_>,
-) -> Result<i64> {
-    let lock_head = match tx.dialect() {
-        // SQLite: the single writer connection already serializes every write transaction.
-        Dialect::Sqlite => "select seq, hash from audit_head where audit_head_id = 1",
-        Dialect::Postgres => "select seq, hash from audit_head where audit_head_id = 1 for update",
-    };
-    let head: Head = on_tx!(tx, |c| sqlx::query_as(lock_head).fetch_one(c).await)?;
-    let seq = head.seq + 1;
-    let detail = event.detail.to_string();
-    let label = actor.label();
-    let canonical = Canonical {
-        seq,
-        occurred_at: now,
-        actor_user_id: actor.user_id(),
-        actor_label: &label,
-        actor_ip: actor.ip.as_deref(),
-        action: event.action,
-        object_type: event.object_type,
-        object_id: event.object_id.as_deref(),
-        detail: &detail,
-    };
-    let hash = canonical.hash(&head.hash);
-    on_tx!(tx, |c| {
-        sqlx::query(
-            "insert into audit_event (seq, occurred_at, actor_user_id, actor_label, actor_ip, action,
-                 object_type, object_id, detail, prev_hash, hash)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(seq)
-        .bind(now)
-        .bind(actor.user_id())
-        .bind(&label)
-        .bind(actor.ip.as_deref())
-        .bind(event.action)
-        .bind(event.object_type)
-        .bind(event.object_id.as_deref())
-        .bind(&detail)
-        .bind(&head.hash)
-        .bind(&hash)
-        .execute(&mut *c)
-        .await?;
-        sqlx::query(
-            "update audit_head set seq = $1, hash = $2, updated_at = $3 where audit_head_id = 1",
-        )
-        .bind(seq)
-        .bind(&hash)
-        .bind(now)
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    // Every audited change is something a webhook may have asked to hear about.
-    crate::outbox::service::enqueue_for_audit(tx, seq, &label, now, &event).await?;
-    Ok(seq)
-}
 
 /// Up to `limit` entries with `seq > after`, oldest first (keyset paging for verification and
 /// export).
@@ -235,12 +155,11 @@ const CHECKPOINT_COLUMNS: &str = "seq, hash, signed_at, public_key, signature";
 
 /// The chain's head as stored: the last sequence number and its hash.
 pub async fn head(db: &Db) -> Result<(i64, String)> {
-    let head: Head = on_pool!(db, |pool| {
+    Ok(on_pool!(db, |pool| {
         sqlx::query_as("select seq, hash from audit_head where audit_head_id = 1")
             .fetch_one(pool)
             .await
-    })?;
-    Ok((head.seq, head.hash))
+    })?)
 }
 
 /// The checkpoints with `from < seq <= to`, in sequence order.

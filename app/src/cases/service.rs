@@ -1,6 +1,6 @@
-//! Case use cases: opening (by hand or by escalating an alert), merging alerts in, editing with
-//! conflict detection, the lifecycle, the timeline, observables, tasks and task logs. Each
-//! follows authorize → transaction → timeline + audit → commit.
+//! Case use cases: opening, editing with conflict detection, the lifecycle, the timeline,
+//! observables, tasks and task logs. Each authorizes, then changes the case through the
+//! journal (`Change`), which records, audits, commits and announces.
 
 use serde_json::json;
 
@@ -11,12 +11,12 @@ use super::{
     store::{self, CaseQuery, CaseRow, CaseWrite, NewCaseObservable, NewEvent, TimelineQuery},
 };
 use crate::{
-    accounts::roles::Permission,
-    alerts::{self, Observable, Severity, store as alerts_store},
     attack::{self, TacticTechniques},
-    audit::store::{NewAuditEvent, append as audit},
-    observables::ObservableType,
+    journal::{Change, Happened, NewAuditEvent, case_event},
+    observables::Observable,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
+    roles::Permission,
+    severity::Severity,
     validate::{
         check_level, check_tags, optional, parse_when, required, tags_from_json, tags_to_json,
     },
@@ -28,8 +28,6 @@ pub const LIST_PAGE: i64 = 50;
 pub const TIMELINE_PAGE: i64 = 200;
 /// Most observables or tasks returned for one case in one read.
 pub const MAX_LISTED: i64 = 1000;
-/// Most alerts merged in one action.
-pub const MAX_MERGE: usize = 500;
 
 pub(crate) fn to_case(r: CaseRow) -> Result<Case> {
     Ok(Case {
@@ -107,85 +105,6 @@ pub(crate) fn to_task(r: store::TaskRow) -> Result<CaseTask> {
     })
 }
 
-pub(crate) fn case_event(
-    action: &'static str,
-    id: i64,
-    detail: serde_json::Value,
-) -> NewAuditEvent<'static> {
-    NewAuditEvent {
-        action,
-        object_type: "case",
-        object_id: Some(id.to_string()),
-        detail,
-    }
-}
-
-/// A timeline entry a use case records: what, when it happened, and its details.
-pub(crate) struct Happened<'a> {
-    pub kind: EventKind,
-    pub at: Millis,
-    pub summary: &'a str,
-    pub detail: serde_json::Value,
-}
-
-/// Appends a timeline entry recorded by `actor` at `now`.
-pub(crate) async fn record(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: Millis,
-    case_id: i64,
-    e: Happened<'_>,
-) -> Result<i64> {
-    let event = NewEvent {
-        kind: e.kind.as_str(),
-        occurred_at: e.at,
-        summary: e.summary,
-        body: "",
-        detail: e.detail,
-        techniques: &[],
-        tags: &[],
-        supersedes_event_id: None,
-    };
-    append_event(tx, actor, now, case_id, &event).await
-}
-
-/// Appends `event` to the timeline as recorded by `actor`. Anything a person records on a
-/// case acknowledges it (stops its SLA acknowledge clock).
-async fn append_event(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: Millis,
-    case_id: i64,
-    event: &NewEvent<'_>,
-) -> Result<i64> {
-    let id = store::insert_event(tx, case_id, event, &actor.label(), actor.user_id(), now).await?;
-    crate::sla::service::acted(tx, actor, case_id, now).await?;
-    Ok(id)
-}
-
-/// Ends a change to case `case_id`: its audit row, the commit, then the announcement to open
-/// case pages (after the commit, so their reload sees the change).
-pub(crate) async fn finish_change(
-    p: &Platform,
-    mut tx: Tx,
-    actor: &Actor,
-    now: Millis,
-    case_id: i64,
-    event: NewAuditEvent<'_>,
-) -> Result<()> {
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
-    Ok(())
-}
-
-/// The case in `tx`, locked for the change, or `NotFound`.
-pub(crate) async fn load_for_change(tx: &mut Tx, case_id: i64) -> Result<CaseRow> {
-    store::case_for_update(tx, case_id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("There is no case {case_id}.")))
-}
-
 pub(crate) fn ensure_open(c: &CaseRow) -> Result<()> {
     if c.status == CaseStatus::Closed.as_str() {
         return Err(Error::conflict(format!(
@@ -201,26 +120,23 @@ fn opening_tier(actor: &Actor) -> i64 {
     actor.tier().map_or(1, |t| i64::from(t.get()))
 }
 
-/// Inserts the case row, its opening timeline entry and its observables.
-async fn insert_new_case(
-    tx: &mut Tx,
-    actor: &Actor,
+/// Inserts the case row, its opening timeline entry (which starts its SLA clocks) and its
+/// observables, tasks and playbook.
+pub(crate) async fn insert_new_case(
+    ch: &mut Change<'_>,
     c: &NewCase,
     alert_id: Option<i64>,
-    now: Millis,
 ) -> Result<(i64, String)> {
-    let number = ids::next_case_number(tx, ids::year_of(now), now).await?;
+    let (actor, now) = (ch.actor(), ch.now());
+    let number = ids::next_case_number(ch.tx(), ids::year_of(now), now).await?;
     let label = actor.label();
-    let case_id = store::insert_case(tx, c, &number, opening_tier(actor), &label, now).await?;
-    crate::sla::service::start(tx, case_id, c.severity.level(), now).await?;
+    let case_id = store::insert_case(ch.tx(), c, &number, opening_tier(actor), &label, now).await?;
+    ch.opened_case(case_id);
     let summary = match alert_id {
         Some(a) => format!("Case opened from alert {a}: {}", c.title),
         None => format!("Case opened: {}", c.title),
     };
-    record(
-        tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::CaseOpened,
@@ -238,13 +154,10 @@ async fn insert_new_case(
             tlp: c.tlp,
             alert_id,
         };
-        store::insert_observable(tx, case_id, &n, &label, now).await?;
+        store::insert_observable(ch.tx(), case_id, &n, &label, now).await?;
     }
     if let Some(name) = &c.playbook {
-        record(
-            tx,
-            actor,
-            now,
+        ch.record(
             case_id,
             Happened {
                 kind: EventKind::Custom,
@@ -256,11 +169,8 @@ async fn insert_new_case(
         .await?;
     }
     for t in &c.tasks {
-        let task_id = store::insert_task(tx, case_id, t, &label, now).await?;
-        record(
-            tx,
-            actor,
-            now,
+        let task_id = store::insert_task(ch.tx(), case_id, t, &label, now).await?;
+        ch.record(
             case_id,
             Happened {
                 kind: EventKind::TaskAdded,
@@ -277,266 +187,12 @@ async fn insert_new_case(
 /// Opens a case by hand (threat hunting, a user's report, an integration).
 pub async fn open(p: &Platform, actor: &Actor, c: NewCase) -> Result<Case> {
     actor.require(Permission::CaseCreate)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (case_id, number) = insert_new_case(&mut tx, actor, &c, None, now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let (case_id, number) = insert_new_case(&mut ch, &c, None).await?;
     let detail = json!({ "number": number, "title": c.title, "severity": c.severity.as_str(),
         "observables": c.observables.len(), "tasks": c.tasks.len() });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        case_event("case.opened", case_id, detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(p, actor, case_id).await
-}
-
-/// Field overrides when escalating an alert (TheHive's promote body); `None` keeps the alert's.
-#[derive(Debug, Clone, Default)]
-pub struct EscalateOverrides {
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub severity: Option<Severity>,
-    pub tags: Option<Vec<String>>,
-}
-
-/// Escalates an alert into a new case: title, description, severity, tags and observables are
-/// copied, the alert is linked and leaves the queue as a true positive.
-pub async fn escalate_alert(
-    p: &Platform,
-    actor: &Actor,
-    alert_id: i64,
-    overrides: EscalateOverrides,
-) -> Result<Case> {
-    actor.require(Permission::AlertTriage)?;
-    actor.require(Permission::CaseCreate)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let alert = alerts_store::alert_in_tx(&mut tx, alert_id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
-    if let Some(existing) = alert.case_id {
-        return Err(Error::conflict(format!(
-            "Alert {alert_id} is already in case {}.",
-            case_number_of(&mut tx, existing).await?
-        )));
-    }
-    let observables = alert_observables(&mut tx, alert_id).await?;
-    let new_case = NewCase {
-        title: match overrides.title {
-            Some(t) => required("title", &t, 500).map_err(Error::Invalid)?,
-            None => alert.title.clone(),
-        },
-        description: match overrides.description {
-            Some(d) => optional("description", &d, 100_000).map_err(Error::Invalid)?,
-            None => alert.description.clone(),
-        },
-        severity: match overrides.severity {
-            Some(s) => s,
-            None => Severity::from_level(alert.severity)
-                .ok_or_else(|| Error::internal("bad severity in store"))?,
-        },
-        tlp: alert.tlp,
-        pap: alert.pap,
-        tags: match overrides.tags {
-            Some(t) => check_tags(&t).map_err(Error::Invalid)?,
-            None => tags_from_json(&alert.tags),
-        },
-        tasks: Vec::new(),
-        playbook: None,
-        detection_source: if alert.rule.is_empty() {
-            alert.source.clone()
-        } else {
-            format!("{} / {}", alert.source, alert.rule)
-        },
-        observables,
-    };
-    let (case_id, number) = insert_new_case(&mut tx, actor, &new_case, Some(alert_id), now).await?;
-    let reason = format!("Escalated to case {number}.");
-    alerts_store::link_to_case(&mut tx, alert_id, case_id, &reason, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
-        case_id,
-        Happened {
-            kind: EventKind::AlertLinked,
-            at: alert.occurred_at,
-            summary: &format!("Alert {alert_id} from {}: {}", alert.source, alert.title),
-            detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule }),
-        },
-    )
-    .await?;
-    let detail = json!({ "case_id": case_id, "number": number,
-        "before": { "status": alert.status, "verdict": alert.verdict },
-        "after": { "status": "closed", "verdict": "true_positive" } });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        NewAuditEvent {
-            action: "alert.escalated",
-            object_type: "alert",
-            object_id: Some(alert_id.to_string()),
-            detail,
-        },
-    )
-    .await?;
-    // Alerts grouped under the escalated one belong to the same incident.
-    let members = alerts_store::group_member_ids(&mut tx, alert_id).await?;
-    if !members.is_empty() {
-        let case = load_for_change(&mut tx, case_id).await?;
-        for m in members {
-            merge_one(&mut tx, actor, &case, m, now).await?;
-        }
-    }
-    let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
-        "observables": new_case.observables.len() });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        case_event("case.opened", case_id, detail),
-    )
-    .await?;
-    tx.commit().await?;
-    get(p, actor, case_id).await
-}
-
-async fn case_number_of(tx: &mut Tx, case_id: i64) -> Result<String> {
-    Ok(store::case_for_update(tx, case_id)
-        .await?
-        .map_or_else(|| case_id.to_string(), |c| c.number))
-}
-
-/// An alert's observables as checked values (they were checked on arrival).
-async fn alert_observables(tx: &mut Tx, alert_id: i64) -> Result<Vec<Observable>> {
-    alerts_store::observables_in_tx(tx, alert_id)
-        .await?
-        .into_iter()
-        .map(|o| {
-            Ok(Observable {
-                kind: ObservableType::parse(&o.data_type).map_err(Error::Internal)?,
-                value: o.value,
-                tags: tags_from_json(&o.tags),
-            })
-        })
-        .collect()
-}
-
-/// Links one alert to an open case inside `tx`: it leaves the queue as a true positive, brings
-/// the observables the case lacks, and goes on the timeline and the audit log. An alert already
-/// in this case is left alone; one in another case is refused.
-async fn merge_one(
-    tx: &mut Tx,
-    actor: &Actor,
-    case: &CaseRow,
-    alert_id: i64,
-    now: Millis,
-) -> Result<()> {
-    let case_id = case.case_id;
-    let label = actor.label();
-    let reason = format!("Merged into case {}.", case.number);
-    let alert = alerts_store::alert_in_tx(tx, alert_id)
-        .await?
-        .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
-    match alert.case_id {
-        Some(c) if c == case_id => return Ok(()),
-        Some(other) => {
-            return Err(Error::conflict(format!(
-                "Alert {alert_id} is already in case {}.",
-                case_number_of(tx, other).await?
-            )));
-        }
-        None => {}
-    }
-    alerts_store::link_to_case(tx, alert_id, case_id, &reason, now).await?;
-    let mut added = Vec::new();
-    for o in alert_observables(tx, alert_id).await? {
-        let n = NewCaseObservable {
-            observable: &o,
-            description: "",
-            ioc: false,
-            tlp: case.tlp,
-            alert_id: Some(alert_id),
-        };
-        if store::insert_observable(tx, case_id, &n, &label, now)
-            .await?
-            .is_some()
-        {
-            added.push(format!("{}:{}", o.kind.as_str(), o.value));
-        }
-    }
-    record(
-        tx,
-        actor,
-        now,
-        case_id,
-        Happened {
-            kind: EventKind::AlertLinked,
-            at: alert.occurred_at,
-            summary: &format!(
-                "Alert {alert_id} from {} merged: {} ({} new observables)",
-                alert.source,
-                alert.title,
-                added.len()
-            ),
-            detail: json!({ "alert_id": alert_id, "source": alert.source, "rule": alert.rule,
-                "new_observables": added }),
-        },
-    )
-    .await?;
-    let detail = json!({ "case_id": case_id, "number": case.number,
-        "new_observables": added.len(),
-        "before": { "status": alert.status, "verdict": alert.verdict },
-        "after": { "status": "closed", "verdict": "true_positive" } });
-    audit(
-        tx,
-        actor,
-        now,
-        NewAuditEvent {
-            action: "alert.merged",
-            object_type: "alert",
-            object_id: Some(alert_id.to_string()),
-            detail,
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// Merges alerts into an existing open case: each is linked, leaves the queue as a true positive,
-/// and brings its observables the case does not have yet. All or nothing.
-pub async fn merge_alerts(
-    p: &Platform,
-    actor: &Actor,
-    alert_ids: &[i64],
-    case_id: i64,
-) -> Result<Case> {
-    actor.require(Permission::AlertTriage)?;
-    actor.require(Permission::CaseEdit)?;
-    match alert_ids.len() {
-        0 => return Err(Error::invalid("Select at least one alert to merge.")),
-        n if n > MAX_MERGE => {
-            return Err(Error::invalid(format!(
-                "Merge at most {MAX_MERGE} alerts at a time."
-            )));
-        }
-        _ => {}
-    }
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
-    ensure_open(&case)?;
-    // A group's row stands for every alert folded into it.
-    for alert_id in alerts::service::with_group_members(&mut tx, alert_ids).await? {
-        merge_one(&mut tx, actor, &case, alert_id, now).await?;
-    }
-    store::touch(&mut tx, case_id, now).await?;
-    tx.commit().await?;
-    p.live.case_changed(&p.db, case_id).await;
+    ch.audit(case_event("case.opened", case_id, detail)).await?;
+    ch.commit().await?;
     get(p, actor, case_id).await
 }
 
@@ -669,8 +325,7 @@ async fn write_or_conflict(
     now: Millis,
 ) -> Result<()> {
     if store::write_case(tx, before.case_id, before.version, w, now).await? {
-        let status = CaseStatus::parse(w.status).map_err(Error::Internal)?;
-        crate::sla::service::reached(tx, before.case_id, status, now).await
+        Ok(())
     } else {
         Err(Error::conflict("The case changed while saving; try again."))
     }
@@ -738,9 +393,8 @@ pub async fn update(
         .map(|s| CaseStatus::parse(&s))
         .transpose()
         .map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, before) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
     check_version(&before, expected_version)?;
     let from = CaseStatus::parse(&before.status).map_err(Error::Internal)?;
     if from == CaseStatus::Closed {
@@ -801,15 +455,12 @@ pub async fn update(
         }
     }
     if changed.is_empty() {
-        drop(tx);
+        drop(ch);
         return to_case(before);
     }
-    write_or_conflict(&mut tx, &before, &w, now).await?;
+    write_or_conflict(ch.tx(), &before, &w, now).await?;
     if let Some(to) = status {
-        record(
-            &mut tx,
-            actor,
-            now,
+        ch.record(
             case_id,
             Happened {
                 kind: EventKind::StatusChange,
@@ -823,10 +474,7 @@ pub async fn update(
     let fields: Vec<&String> = changed.keys().filter(|k| *k != "status").collect();
     if !fields.is_empty() {
         let names: Vec<&str> = fields.iter().map(|s| s.as_str()).collect();
-        record(
-            &mut tx,
-            actor,
-            now,
+        ch.record(
             case_id,
             Happened {
                 kind: EventKind::CaseUpdated,
@@ -838,15 +486,9 @@ pub async fn update(
         .await?;
     }
     let detail = json!({ "before": before_values, "after": changed });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.updated", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.updated", case_id, detail))
+        .await?;
+    ch.commit().await?;
     get(p, actor, case_id).await
 }
 
@@ -863,9 +505,8 @@ pub async fn close(
     let verdict = ClosureVerdict::parse(verdict).map_err(Error::Invalid)?;
     let summary = required("summary", summary, 20_000)
         .map_err(|_| Error::invalid("Write a closing summary: what happened and what was done."))?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, before) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
     check_version(&before, expected_version)?;
     if before.status == CaseStatus::Closed.as_str() {
         return Err(Error::conflict(format!(
@@ -878,11 +519,8 @@ pub async fn close(
     w.closure_verdict = Some(verdict.as_str());
     w.closure_summary = Some(&summary);
     w.closed_at = Some(now);
-    write_or_conflict(&mut tx, &before, &w, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    write_or_conflict(ch.tx(), &before, &w, now).await?;
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::StatusChange,
@@ -899,15 +537,8 @@ pub async fn close(
     .await?;
     let detail = json!({ "before": { "status": before.status },
         "after": { "status": "closed", "verdict": verdict.as_str() }, "summary": summary });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.closed", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.closed", case_id, detail)).await?;
+    ch.commit().await?;
     get(p, actor, case_id).await
 }
 
@@ -922,9 +553,8 @@ pub async fn reopen(
     actor.require(Permission::CaseClose)?;
     let reason = required("reason", reason, 2000)
         .map_err(|_| Error::invalid("Give a reason for reopening the case."))?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, before) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
     check_version(&before, expected_version)?;
     if before.status != CaseStatus::Closed.as_str() {
         return Err(Error::conflict(format!(
@@ -937,11 +567,8 @@ pub async fn reopen(
     w.closure_verdict = None;
     w.closure_summary = None;
     w.closed_at = None;
-    write_or_conflict(&mut tx, &before, &w, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    write_or_conflict(ch.tx(), &before, &w, now).await?;
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::StatusChange,
@@ -954,15 +581,9 @@ pub async fn reopen(
     .await?;
     let detail = json!({ "before": { "status": "closed", "verdict": before.closure_verdict },
         "after": { "status": "investigating" }, "reason": reason });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.reopened", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.reopened", case_id, detail))
+        .await?;
+    ch.commit().await?;
     get(p, actor, case_id).await
 }
 
@@ -979,9 +600,8 @@ pub async fn set_legal_hold(
     let reason = required("reason", reason, 2000).map_err(|_| {
         Error::invalid("Give a reason for the legal hold (e.g. the matter or request it serves).")
     })?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, before) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
     if (before.legal_hold != 0) == hold {
         return Err(Error::conflict(format!(
             "Case {} is {} on legal hold.",
@@ -989,16 +609,13 @@ pub async fn set_legal_hold(
             if hold { "already" } else { "not" }
         )));
     }
-    store::set_legal_hold(&mut tx, case_id, hold, now).await?;
+    store::set_legal_hold(ch.tx(), case_id, hold, now).await?;
     let summary = if hold {
         format!("Legal hold placed: {reason}")
     } else {
         format!("Legal hold lifted: {reason}")
     };
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::LegalHold,
@@ -1010,15 +627,9 @@ pub async fn set_legal_hold(
     .await?;
     let detail = json!({ "before": { "legal_hold": !hold }, "after": { "legal_hold": hold },
         "reason": reason });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.legal_hold", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.legal_hold", case_id, detail))
+        .await?;
+    ch.commit().await?;
     get(p, actor, case_id).await
 }
 
@@ -1145,11 +756,10 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
             "`occurred_at` is in the future: enter when it happened, in your time zone.",
         ));
     }
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
     ensure_open(&case)?;
     if let Some(old) = e.supersedes {
-        let (old_kind, corrected_by) = store::event_in_case(&mut tx, case_id, old)
+        let (old_kind, corrected_by) = store::event_in_case(ch.tx(), case_id, old)
             .await?
             .ok_or_else(|| Error::not_found(format!("Case {} has no event {old}.", case.number)))?;
         if old_kind != EventKind::Note.as_str() && old_kind != EventKind::Custom.as_str() {
@@ -1164,7 +774,7 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
         }
     }
     let event = NewEvent {
-        kind: kind.as_str(),
+        kind,
         occurred_at,
         summary: &summary,
         body: &body,
@@ -1173,8 +783,7 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
         tags: &tags,
         supersedes_event_id: e.supersedes,
     };
-    let id = append_event(&mut tx, actor, now, case_id, &event).await?;
-    store::touch(&mut tx, case_id, now).await?;
+    let id = ch.record_entry(case_id, &event).await?;
     let action = match (kind, e.supersedes) {
         (_, Some(_)) => "case.event_corrected",
         (EventKind::Note, None) => "case.note_added",
@@ -1183,15 +792,8 @@ pub async fn add_event(p: &Platform, actor: &Actor, case_id: i64, e: EventInput)
     let detail = json!({ "event_id": id, "kind": kind.as_str(), "occurred_at": occurred_at,
         "supersedes": e.supersedes, "techniques": techniques, "tags": tags,
         "chars": body.chars().count() });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event(action, case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event(action, case_id, detail)).await?;
+    ch.commit().await?;
     Ok(id)
 }
 
@@ -1220,8 +822,7 @@ pub async fn add_observables(
         .map_err(Error::Invalid)?;
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
     ensure_open(&case)?;
     let mut added = Vec::new();
     for o in items {
@@ -1232,7 +833,7 @@ pub async fn add_observables(
             tlp: tlp.unwrap_or(case.tlp),
             alert_id: None,
         };
-        let inserted = store::insert_observable(&mut tx, case_id, &n, &label, now).await?;
+        let inserted = store::insert_observable(ch.tx(), case_id, &n, &label, now).await?;
         if let Some((id, watchlist)) = inserted {
             let summary = match &watchlist {
                 Some(lists) => format!(
@@ -1242,10 +843,7 @@ pub async fn add_observables(
                 ),
                 None => format!("Observable added: {} {}", o.kind.as_str(), o.value),
             };
-            record(
-                &mut tx,
-                actor,
-                now,
+            ch.record(
                 case_id,
                 Happened {
                     kind: EventKind::ObservableAdded,
@@ -1266,17 +864,10 @@ pub async fn add_observables(
                 "watchlist": watchlist }));
         }
     }
-    store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "added": added, "already_present": items.len() - added.len() });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.observables_added", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.observables_added", case_id, detail))
+        .await?;
+    ch.commit().await?;
     let wanted: Vec<(&str, &str)> = items
         .iter()
         .map(|o| (o.kind.as_str(), o.value.as_str()))
@@ -1301,15 +892,11 @@ pub async fn observables(p: &Platform, actor: &Actor, case_id: i64) -> Result<Ve
 /// Adds a task to a case.
 pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> Result<CaseTask> {
     actor.require(Permission::CaseEdit)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, case) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
     ensure_open(&case)?;
-    let task_id = store::insert_task(&mut tx, case_id, &t, &actor.label(), now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    let task_id = store::insert_task(ch.tx(), case_id, &t, &actor.label(), now).await?;
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::TaskAdded,
@@ -1319,17 +906,10 @@ pub async fn add_task(p: &Platform, actor: &Actor, case_id: i64, t: NewTask) -> 
         },
     )
     .await?;
-    store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "task_id": task_id, "title": t.title, "status": t.status.as_str() });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.task_added", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.task_added", case_id, detail))
+        .await?;
+    ch.commit().await?;
     task(p, actor, task_id).await
 }
 
@@ -1362,15 +942,15 @@ pub async fn set_task_status(
 ) -> Result<CaseTask> {
     actor.require(Permission::CaseEdit)?;
     let status = TaskStatus::parse(status).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::task_in_tx(&mut tx, task_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = store::task_in_tx(ch.tx(), task_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no task {task_id}.")))?;
-    let case = load_for_change(&mut tx, before.case_id).await?;
+    let case = ch.lock_case(before.case_id).await?;
     ensure_open(&case)?;
     if before.status == status.as_str() {
-        drop(tx);
+        drop(ch);
         return task(p, actor, task_id).await;
     }
     let action = before
@@ -1392,7 +972,7 @@ pub async fn set_task_status(
         ),
         _ => None,
     };
-    store::set_task_status(&mut tx, task_id, status.as_str(), asset.as_deref(), now).await?;
+    store::set_task_status(ch.tx(), task_id, status.as_str(), asset.as_deref(), now).await?;
     if status == TaskStatus::Done {
         let summary = match (action, &asset) {
             (Some(a), Some(asset)) => {
@@ -1400,10 +980,7 @@ pub async fn set_task_status(
             }
             _ => format!("Task done: {}", before.title),
         };
-        record(
-            &mut tx,
-            actor,
-            now,
+        ch.record(
             before.case_id,
             Happened {
                 kind: EventKind::TaskDone,
@@ -1415,23 +992,16 @@ pub async fn set_task_status(
         )
         .await?;
     }
-    store::touch(&mut tx, before.case_id, now).await?;
     let detail = json!({ "case_id": before.case_id, "before": { "status": before.status },
         "after": { "status": status.as_str(), "done_on": asset } });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        before.case_id,
-        NewAuditEvent {
-            action: "task.status_changed",
-            object_type: "task",
-            object_id: Some(task_id.to_string()),
-            detail,
-        },
-    )
+    ch.audit(NewAuditEvent {
+        action: "task.status_changed",
+        object_type: "task",
+        object_id: Some(task_id.to_string()),
+        detail,
+    })
     .await?;
+    ch.commit().await?;
     task(p, actor, task_id).await
 }
 
@@ -1446,29 +1016,22 @@ pub async fn add_task_log(
     let message = required("message", message, MAX_NOTE_CHARS).map_err(Error::Invalid)?;
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
-    let t = store::task_in_tx(&mut tx, task_id)
+    let mut ch = Change::begin_at(p, actor, now).await?;
+    let t = store::task_in_tx(ch.tx(), task_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no task {task_id}.")))?;
-    let case = load_for_change(&mut tx, t.case_id).await?;
+    let case = ch.lock_case(t.case_id).await?;
     ensure_open(&case)?;
-    let id = store::insert_task_log(&mut tx, task_id, &message, &label, now).await?;
-    store::touch(&mut tx, t.case_id, now).await?;
+    let id = store::insert_task_log(ch.tx(), task_id, &message, &label, now).await?;
     let detail = json!({ "case_id": t.case_id, "task_log_id": id });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        t.case_id,
-        NewAuditEvent {
-            action: "task.log_added",
-            object_type: "task",
-            object_id: Some(task_id.to_string()),
-            detail,
-        },
-    )
+    ch.audit(NewAuditEvent {
+        action: "task.log_added",
+        object_type: "task",
+        object_id: Some(task_id.to_string()),
+        detail,
+    })
     .await?;
+    ch.commit().await?;
     Ok(TaskLog {
         task_log_id: id,
         task_id,
@@ -1536,13 +1099,9 @@ pub async fn add_playbook_tasks(
     actor.require(Permission::CaseEdit)?;
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
     ensure_open(&case)?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Custom,
@@ -1554,19 +1113,12 @@ pub async fn add_playbook_tasks(
     .await?;
     let mut ids = Vec::with_capacity(tasks.len());
     for t in tasks {
-        ids.push(store::insert_task(&mut tx, case_id, t, &label, now).await?);
+        ids.push(store::insert_task(ch.tx(), case_id, t, &label, now).await?);
     }
-    store::touch(&mut tx, case_id, now).await?;
     let detail = json!({ "playbook": playbook, "task_ids": ids });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.playbook_applied", case_id, detail),
-    )
-    .await?;
+    ch.audit(case_event("case.playbook_applied", case_id, detail))
+        .await?;
+    ch.commit().await?;
     Ok(())
 }
 
@@ -1613,51 +1165,5 @@ pub async fn import_eml(
     Ok(EmlImport {
         found: found.observables.len(),
         skipped: found.skipped,
-    })
-}
-
-/// Everything the case page shows, in one call (the page's server function and the bench use it).
-pub async fn workspace(
-    p: &Platform,
-    actor: &Actor,
-    number: &str,
-    filter: &TimelineFilter,
-    after: Option<(i64, i64)>,
-) -> Result<super::api::CaseWorkspaceData> {
-    let case = find(p, actor, number).await?;
-    let detail = json!({ "view": "case", "number": case.number, "after": after });
-    crate::audit::service::record_auditor_view(
-        p,
-        actor,
-        "case",
-        Some(case.case_id.to_string()),
-        detail,
-    )
-    .await?;
-    let (timeline, timeline_next) = timeline(p, actor, case.case_id, filter, after).await?;
-    let evidence = match actor.require(Permission::EvidenceRead) {
-        Ok(()) => crate::evidence::service::list(p, actor, case.case_id, None).await?,
-        Err(_) => Vec::new(),
-    };
-    let tier = crate::tiers::service::panel(p, actor, &case).await?;
-    Ok(super::api::CaseWorkspaceData {
-        tier,
-        evidence,
-        can_upload_evidence: actor.require(Permission::EvidenceUpload).is_ok(),
-        evidence_max_bytes: p.locker.max_bytes(),
-        can_set_legal_hold: actor.require(Permission::CaseLegalHold).is_ok(),
-        can_edit: actor.require(Permission::CaseEdit).is_ok(),
-        observables: observables(p, actor, case.case_id).await?,
-        tasks: tasks(p, actor, case.case_id).await?,
-        techniques: techniques(p, actor, case.case_id).await?,
-        related: related(p, actor, case.case_id).await?,
-        playbooks: crate::playbooks::service::list(p, actor)
-            .await?
-            .into_iter()
-            .map(|pb| (pb.playbook_id, pb.name))
-            .collect(),
-        timeline,
-        timeline_next,
-        case,
     })
 }

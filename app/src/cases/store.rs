@@ -3,45 +3,14 @@
 
 use super::{NewCase, NewTask};
 use crate::{
-    alerts::Observable,
-    execute_tx, on_pool, on_tx,
+    execute_tx,
+    observables::Observable,
+    on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::like_contains},
-    search::store as search,
     validate::tags_to_json,
 };
 
-pub(crate) const CASE_COLUMNS: &str =
-    "select c.case_id, c.number, c.title, c.description, c.severity, c.status, c.tier,
-        c.assignee_id, u.username as assignee, c.tlp, c.pap, c.tags, c.detection_source,
-        c.closure_verdict, c.closure_summary, c.version, c.opened_at, c.closed_at, c.created_by,
-        c.created_at, c.updated_at, c.legal_hold
-     from incident_case c left join app_user u on u.user_id = c.assignee_id";
-
-#[derive(sqlx::FromRow)]
-pub struct CaseRow {
-    pub case_id: i64,
-    pub number: String,
-    pub title: String,
-    pub description: String,
-    pub severity: i64,
-    pub status: String,
-    pub tier: i64,
-    pub assignee_id: Option<i64>,
-    pub assignee: Option<String>,
-    pub tlp: i64,
-    pub pap: i64,
-    pub tags: String,
-    pub detection_source: String,
-    pub closure_verdict: Option<String>,
-    pub closure_summary: Option<String>,
-    pub version: i64,
-    pub opened_at: i64,
-    pub closed_at: Option<i64>,
-    pub created_by: String,
-    pub created_at: i64,
-    pub updated_at: i64,
-    pub legal_hold: i64,
-}
+pub use crate::journal::case::{CASE_COLUMNS, CaseRow};
 
 pub async fn insert_case(
     tx: &mut Tx,
@@ -116,20 +85,7 @@ pub async fn case_in_tx(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
     })?)
 }
 
-/// The case inside `tx`, locked against concurrent edits on Postgres until the transaction ends.
-pub async fn case_for_update(tx: &mut Tx, id: i64) -> Result<Option<CaseRow>> {
-    let sql = match tx.dialect() {
-        crate::platform::db::Dialect::Sqlite => format!("{CASE_COLUMNS} where c.case_id = $1"),
-        crate::platform::db::Dialect::Postgres => {
-            format!("{CASE_COLUMNS} where c.case_id = $1 for update of c")
-        }
-    };
-    Ok(on_tx!(tx, |c| {
-        sqlx::query_as(&sql).bind(id).fetch_optional(c).await
-    })?)
-}
-
-/// The fields a plain edit or a lifecycle step writes; the version goes up by one.
+/// The fields a plain edit or a lifecycle step writes (the journal raises the version).
 pub struct CaseWrite<'a> {
     pub title: &'a str,
     pub description: &'a str,
@@ -156,7 +112,7 @@ pub async fn write_case(
         sqlx::query(
             "update incident_case set title = $3, description = $4, severity = $5, status = $6, tlp = $7,
                  pap = $8, tags = $9, closure_verdict = $10, closure_summary = $11, closed_at = $12,
-                 version = version + 1, updated_at = $13
+                 updated_at = $13
              where case_id = $1 and version = $2"
         )
         .bind(id)
@@ -179,25 +135,11 @@ pub async fn write_case(
     Ok(n == 1)
 }
 
-/// Marks the case as touched (a new timeline entry, observable or task): other editors' stale
-/// forms are then refused rather than silently overwriting.
-pub async fn touch(tx: &mut Tx, id: i64, now: Millis) -> Result<()> {
-    execute_tx!(
-        tx,
-        sqlx::query(
-            "update incident_case set version = version + 1, updated_at = $2 where case_id = $1"
-        )
-        .bind(id)
-        .bind(now)
-    )?;
-    Ok(())
-}
-
 pub async fn set_legal_hold(tx: &mut Tx, id: i64, hold: bool, now: Millis) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
-            "update incident_case set legal_hold = $2, version = version + 1, updated_at = $3
+            "update incident_case set legal_hold = $2, updated_at = $3
              where case_id = $1"
         )
         .bind(id)
@@ -246,70 +188,7 @@ pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
     })?)
 }
 
-/// A timeline entry to append.
-pub struct NewEvent<'a> {
-    pub kind: &'a str,
-    pub occurred_at: Millis,
-    pub summary: &'a str,
-    pub body: &'a str,
-    pub detail: serde_json::Value,
-    pub techniques: &'a [String],
-    pub tags: &'a [String],
-    pub supersedes_event_id: Option<i64>,
-}
-
-pub async fn insert_event(
-    tx: &mut Tx,
-    case_id: i64,
-    e: &NewEvent<'_>,
-    recorded_by: &str,
-    recorded_by_user_id: Option<i64>,
-    now: Millis,
-) -> Result<i64> {
-    let (id,): (i64,) = on_tx!(tx, |c| {
-        sqlx::query_as(
-            "insert into case_event (case_id, kind, occurred_at, summary, body, detail, techniques, tags,
-                 supersedes_event_id, recorded_by, recorded_by_user_id, recorded_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-             returning event_id",
-        )
-        .bind(case_id)
-        .bind(e.kind)
-        .bind(e.occurred_at)
-        .bind(e.summary)
-        .bind(e.body)
-        .bind(e.detail.to_string())
-        .bind(tags_to_json(e.techniques))
-        .bind(tags_to_json(e.tags))
-        .bind(e.supersedes_event_id)
-        .bind(recorded_by)
-        .bind(recorded_by_user_id)
-        .bind(now)
-        .fetch_one(c)
-        .await
-    })?;
-    for technique in e.techniques {
-        let tactics = crate::attack::technique(technique)
-            .map(|t| t.tactics.as_slice())
-            .unwrap_or_default();
-        for tactic in tactics {
-            execute_tx!(
-                tx,
-                sqlx::query(
-                    "insert into event_technique (event_id, case_id, technique_id, tactic)
-                     values ($1, $2, $3, $4)"
-                )
-                .bind(id)
-                .bind(case_id)
-                .bind(technique)
-                .bind(tactic)
-            )?;
-        }
-    }
-    let body = format!("{} {} {}", e.summary, e.body, e.tags.join(" "));
-    search::index(tx, case_id, "event", id, &body).await?;
-    Ok(id)
-}
+pub use crate::journal::timeline::NewEvent;
 
 #[derive(sqlx::FromRow)]
 pub struct EventRow {
@@ -489,7 +368,7 @@ pub async fn insert_observable(
     if let Some((id, _)) = &row {
         let id = *id;
         let body = format!("{} {} {}", o.value, n.description, o.tags.join(" "));
-        search::index(tx, case_id, "observable", id, &body).await?;
+        crate::journal::search::index(tx, case_id, "observable", id, &body).await?;
     } else {
         execute_tx!(
             tx,

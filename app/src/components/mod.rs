@@ -2,7 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::{errors::AppError, shell::ErrorBox};
+use crate::errors::AppError;
+
+/// A user-facing error, announced to screen readers.
+#[component]
+pub fn ErrorBox(error: AppError) -> impl IntoView {
+    view! { <p class="error" role="alert">{error.message}</p> }
+}
 
 /// Shows the error of an action's last result, if it failed.
 pub fn action_error<T: Clone + Send + Sync + 'static>(

@@ -9,9 +9,7 @@ use leptos_router::{
 
 use super::{Dashboard, PeriodQuery, api::manager_dashboard, charts::ChartFigure, date_of};
 use crate::{
-    accounts::roles::Permission,
-    components::When,
-    shell::{ErrorBox, RequireUser},
+    accounts::pages::RequireUser, components::ErrorBox, components::When, roles::Permission,
 };
 
 #[component]

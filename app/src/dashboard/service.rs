@@ -12,12 +12,12 @@ use super::{
     store::{self, AlertStatsRow, CaseStatsRow},
 };
 use crate::{
-    accounts::roles::Permission,
     alerts::Severity,
     audit::service::record_read,
     cases::CaseStatus,
     exports::{csv::SafeCsv, service::Export},
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
     tiers::service as tiers,
 };
 

@@ -6,23 +6,23 @@ use leptos::prelude::*;
 use super::{CustodyInput, EvidenceItem, EvidenceRecord};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
-use {super::service, crate::accounts::session};
+use {super::service, crate::accounts::context};
 
 #[server(prefix = "/rpc", endpoint = "load_evidence")]
 pub async fn load_evidence(evidence_id: i64) -> AppResult<EvidenceRecord> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::record_of(&p, &actor, evidence_id).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "transfer_evidence")]
 pub async fn transfer_evidence(evidence_id: i64, input: CustodyInput) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::transfer(&p, &actor, evidence_id, &input).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "receive_evidence")]
 pub async fn receive_evidence(evidence_id: i64, input: CustodyInput) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::receive(&p, &actor, evidence_id, &input).await?)
 }
 
@@ -32,7 +32,7 @@ pub async fn seal_evidence(
     sealed: bool,
     reason: String,
 ) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::set_sealed(&p, &actor, evidence_id, sealed, &reason).await?)
 }
 
@@ -41,7 +41,7 @@ pub async fn request_evidence_disposal(
     evidence_id: i64,
     reason: String,
 ) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::request_disposal(&p, &actor, evidence_id, &reason).await?)
 }
 
@@ -51,12 +51,12 @@ pub async fn decide_evidence_disposal(
     approve: bool,
     reason: String,
 ) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::decide_disposal(&p, &actor, evidence_id, approve, &reason).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "verify_evidence")]
 pub async fn verify_evidence(evidence_id: i64) -> AppResult<EvidenceItem> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::verify(&p, &actor, evidence_id).await?)
 }

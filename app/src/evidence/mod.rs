@@ -6,11 +6,11 @@ pub mod api;
 #[cfg(feature = "ssr")]
 pub mod content;
 #[cfg(feature = "ssr")]
-pub mod digests;
+pub use crate::platform::digests;
 #[cfg(feature = "ssr")]
 pub mod download;
 #[cfg(feature = "ssr")]
-pub mod locker;
+pub use crate::platform::locker;
 #[cfg(feature = "ssr")]
 pub mod malware_zip;
 pub mod pages;
@@ -22,6 +22,7 @@ pub mod upload;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::validate::human_size;
 use crate::validate::{optional, parse_when};
 
 /// The password of malware sample zips: the community convention, so colleagues and tools
@@ -346,22 +347,6 @@ pub fn sanitize_file_name(raw: &str) -> Result<String, String> {
         return Ok(stem.chars().take(keep).collect::<String>() + &ext);
     }
     Ok(cleaned)
-}
-
-/// A size as people read it: `1.5 GiB`.
-pub fn human_size(bytes: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut size = bytes as f64;
-    let mut unit = 0;
-    while size >= 1024.0 && unit < UNITS.len() - 1 {
-        size /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{size:.1} {}", UNITS[unit])
-    }
 }
 
 #[cfg(test)]

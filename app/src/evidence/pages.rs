@@ -15,9 +15,10 @@ use super::{
     upload::{UploadQueue, Uploader},
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{When, action_error, browser_utc_offset_minutes},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 /// Shown at the top of a case whose evidence failed an integrity check.

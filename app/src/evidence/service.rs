@@ -15,14 +15,10 @@ use super::{
     store::{self, CustodyState, ItemRow, NewCustody, NewItem},
 };
 use crate::{
-    accounts::roles::Permission,
-    audit::store::{NewAuditEvent, append as audit},
-    cases::{
-        EventKind,
-        service::{Happened, ensure_open, finish_change, load_for_change, record},
-        store as cases_store,
-    },
+    cases::{EventKind, service::ensure_open, store as cases_store},
+    journal::{Change, Happened, NewAuditEvent},
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis},
+    roles::Permission,
     validate::{optional, parse_when, required},
 };
 
@@ -196,11 +192,10 @@ async fn record_upload(
         .clone()
         .unwrap_or_else(|| uploader.clone());
     let size = i64::try_from(digests.len).map_err(|_| Error::internal("file size overflow"))?;
-    let mut tx = p.db.begin().await?;
-    let case = load_for_change(&mut tx, case_id).await?;
+    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
     ensure_open(&case)?;
     let id = store::insert_item(
-        &mut tx,
+        ch.tx(),
         &NewItem {
             case_id,
             file_name: &meta.file_name,
@@ -220,10 +215,10 @@ async fn record_upload(
         now,
     )
     .await?;
-    let item = lock_item(&mut tx, id).await?;
+    let item = lock_item(ch.tx(), id).await?;
     let source = (!meta.collected_from.is_empty()).then_some(meta.collected_from.as_str());
     custody_event(
-        &mut tx,
+        ch.tx(),
         actor,
         now,
         &item,
@@ -238,7 +233,7 @@ async fn record_upload(
     )
     .await?;
     custody_event(
-        &mut tx,
+        ch.tx(),
         actor,
         now,
         &item,
@@ -260,10 +255,7 @@ async fn record_upload(
         super::human_size(size),
         digests.sha256
     );
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::EvidenceAdded,
@@ -277,15 +269,9 @@ async fn record_upload(
         "kind": meta.kind.as_str(), "size_bytes": size, "sha256": digests.sha256,
         "sha1": digests.sha1, "md5": digests.md5, "collected_from": meta.collected_from,
         "collected_by": collected_by, "acquired_at": meta.acquired_at });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        evidence_audit("evidence.upload", id, detail),
-    )
-    .await?;
+    ch.audit(evidence_audit("evidence.upload", id, detail))
+        .await?;
+    ch.commit().await?;
     Ok(id)
 }
 
@@ -359,7 +345,7 @@ fn when(input: &CustodyInput, now: Millis) -> Result<Millis> {
 }
 
 /// What a manual custody change does to the item.
-struct Change {
+struct CustodyChange {
     action: CustodyAction,
     at: Millis,
     from: Option<String>,
@@ -375,7 +361,7 @@ struct Change {
     audit_action: &'static str,
 }
 
-impl Change {
+impl CustodyChange {
     /// A change that leaves the item's state as it is; callers set what they change.
     fn on(item: &ItemRow, action: CustodyAction, at: Millis, reason: &str) -> Self {
         Self {
@@ -408,17 +394,17 @@ async fn change_custody<F>(
     decide: F,
 ) -> Result<EvidenceItem>
 where
-    F: FnOnce(&ItemRow, bool, Millis) -> Result<Change>,
+    F: FnOnce(&ItemRow, bool, Millis) -> Result<CustodyChange>,
 {
     actor.require(permission)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let item = lock_item(&mut tx, evidence_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let item = lock_item(ch.tx(), evidence_id).await?;
     ensure_not_disposed(&item)?;
-    let case = load_for_change(&mut tx, item.case_id).await?;
+    let case = ch.lock_case(item.case_id).await?;
     let c = decide(&item, case.legal_hold != 0, now)?;
     store::set_custody_state(
-        &mut tx,
+        ch.tx(),
         evidence_id,
         &CustodyState {
             custodian: &c.custodian,
@@ -436,7 +422,7 @@ where
         "after": { "custodian": c.custodian, "sealed": c.sealed, "disposal": c.disposal },
     });
     custody_event(
-        &mut tx,
+        ch.tx(),
         actor,
         now,
         &item,
@@ -450,10 +436,7 @@ where
         },
     )
     .await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         item.case_id,
         Happened {
             kind: EventKind::EvidenceCustody,
@@ -463,15 +446,9 @@ where
         },
     )
     .await?;
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        item.case_id,
-        evidence_audit(c.audit_action, evidence_id, detail),
-    )
-    .await?;
+    ch.audit(evidence_audit(c.audit_action, evidence_id, detail))
+        .await?;
+    ch.commit().await?;
     to_item(load_item(p, evidence_id).await?)
 }
 
@@ -499,7 +476,7 @@ pub async fn transfer(
                     item.file_name
                 )));
             }
-            Ok(Change {
+            Ok(CustodyChange {
                 summary: format!(
                     "Custody of {} transferred from {} to {to}: {reason}",
                     item.file_name, item.custodian
@@ -508,7 +485,7 @@ pub async fn transfer(
                 to: Some(to.clone()),
                 custodian: to,
                 audit_action: "evidence.transfer",
-                ..Change::on(item, CustodyAction::Transferred, at, &reason)
+                ..CustodyChange::on(item, CustodyAction::Transferred, at, &reason)
             })
         },
     )
@@ -539,13 +516,13 @@ pub async fn receive(
                 from
             };
             let reason = if note.is_empty() { "Received" } else { &note };
-            Ok(Change {
+            Ok(CustodyChange {
                 summary: format!("{me} received {} from {from}", item.file_name),
                 from: Some(from),
                 to: Some(me.clone()),
                 custodian: me.clone(),
                 audit_action: "evidence.receive",
-                ..Change::on(item, CustodyAction::Received, at, reason)
+                ..CustodyChange::on(item, CustodyAction::Received, at, reason)
             })
         },
     )
@@ -585,11 +562,11 @@ pub async fn set_sealed(
             } else {
                 (CustodyAction::Unsealed, "unsealed", "evidence.unseal")
             };
-            Ok(Change {
+            Ok(CustodyChange {
                 summary: format!("{} {verb}: {reason}", item.file_name),
                 sealed,
                 audit_action,
-                ..Change::on(item, action, now, &reason)
+                ..CustodyChange::on(item, action, now, &reason)
             })
         },
     )
@@ -630,12 +607,12 @@ pub async fn request_disposal(
                     item.file_name
                 )));
             }
-            Ok(Change {
+            Ok(CustodyChange {
                 summary: format!("Disposal of {} requested: {reason}", item.file_name),
                 disposal: "requested",
                 disposal_requested_by_user_id: requester,
                 audit_action: "evidence.disposal_request",
-                ..Change::on(item, CustodyAction::DisposalRequested, now, &reason)
+                ..CustodyChange::on(item, CustodyAction::DisposalRequested, now, &reason)
             })
         },
     )
@@ -689,13 +666,13 @@ pub async fn decide_disposal(
                     "evidence.disposal_reject",
                 )
             };
-            Ok(Change {
+            Ok(CustodyChange {
                 summary,
                 disposal,
                 disposal_requested_by_user_id: None,
                 detail: json!({ "requested_by_user_id": item.disposal_requested_by_user_id }),
                 audit_action,
-                ..Change::on(item, action, now, &reason)
+                ..CustodyChange::on(item, action, now, &reason)
             })
         },
     )
@@ -866,9 +843,9 @@ struct Taken<'a> {
 async fn record_taken(p: &Platform, actor: &Actor, item: &ItemRow, t: Taken<'_>) -> Result<()> {
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin_at(p, actor, now).await?;
     custody_event(
-        &mut tx,
+        ch.tx(),
         actor,
         now,
         item,
@@ -882,19 +859,14 @@ async fn record_taken(p: &Platform, actor: &Actor, item: &ItemRow, t: Taken<'_>)
         },
     )
     .await?;
-    audit(
-        &mut tx,
-        actor,
-        now,
-        evidence_audit(
-            t.audit_action,
-            item.evidence_id,
-            json!({ "case_id": item.case_id, "file_name": item.file_name, t.key: t.value,
+    ch.audit(evidence_audit(
+        t.audit_action,
+        item.evidence_id,
+        json!({ "case_id": item.case_id, "file_name": item.file_name, t.key: t.value,
                 "sha256": item.sha256 }),
-        ),
-    )
+    ))
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     Ok(())
 }
 
@@ -920,14 +892,14 @@ async fn record_check(
     outcome: Outcome,
     during: &str,
 ) -> Result<()> {
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let item = lock_item(&mut tx, evidence_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let item = lock_item(ch.tx(), evidence_id).await?;
     match outcome {
         Outcome::Intact => {
-            store::set_integrity(&mut tx, evidence_id, true, now).await?;
+            store::set_integrity(ch.tx(), evidence_id, true, now).await?;
             custody_event(
-                &mut tx,
+                ch.tx(),
                 actor,
                 now,
                 &item,
@@ -941,29 +913,24 @@ async fn record_check(
                 },
             )
             .await?;
-            audit(
-                &mut tx,
-                actor,
-                now,
-                evidence_audit(
-                    "evidence.hash_verified",
-                    evidence_id,
-                    json!({ "during": during, "sha256": item.sha256 }),
-                ),
-            )
+            ch.audit(evidence_audit(
+                "evidence.hash_verified",
+                evidence_id,
+                json!({ "during": during, "sha256": item.sha256 }),
+            ))
             .await?;
-            tx.commit().await?;
+            ch.commit().await?;
         }
         Outcome::Mismatch {
             found_sha256,
             found_len,
         } => {
-            store::set_integrity(&mut tx, evidence_id, false, now).await?;
+            store::set_integrity(ch.tx(), evidence_id, false, now).await?;
             let detail = json!({ "during": during, "expected_sha256": item.sha256,
                 "expected_size_bytes": item.size_bytes, "found_sha256": found_sha256,
                 "found_size_bytes": found_len });
             custody_event(
-                &mut tx,
+                ch.tx(),
                 actor,
                 now,
                 &item,
@@ -981,10 +948,7 @@ async fn record_check(
                 "Integrity failure: {} no longer matches its recorded SHA-256 (found during {during}); the {during} was stopped",
                 item.file_name
             );
-            record(
-                &mut tx,
-                actor,
-                now,
+            ch.record(
                 item.case_id,
                 Happened {
                     kind: EventKind::EvidenceIntegrity,
@@ -999,15 +963,13 @@ async fn record_check(
                 case_id = item.case_id,
                 "evidence integrity failure"
             );
-            finish_change(
-                p,
-                tx,
-                actor,
-                now,
-                item.case_id,
-                evidence_audit("evidence.integrity_failed", evidence_id, detail),
-            )
+            ch.audit(evidence_audit(
+                "evidence.integrity_failed",
+                evidence_id,
+                detail,
+            ))
             .await?;
+            ch.commit().await?;
         }
     }
     Ok(())

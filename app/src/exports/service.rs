@@ -12,7 +12,6 @@ use tokio::io::AsyncWrite;
 
 use super::{BUNDLE_FORMAT, MANIFEST, MANIFEST_SIGNATURE, Manifest, ManifestAudit, bundle::Bundle};
 use crate::{
-    accounts::roles::Permission,
     alerts::{QueueFilter, service as alerts},
     audit::{
         AuditEntry, AuditFilter,
@@ -23,6 +22,7 @@ use crate::{
     components::iso_utc,
     evidence::service as evidence,
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
 };
 
 /// A download: its name, type and body.

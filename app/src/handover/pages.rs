@@ -15,9 +15,10 @@ use super::{
     clock_time,
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{When, action_error, utc},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

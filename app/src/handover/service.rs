@@ -8,13 +8,13 @@ use super::{
     check_shifts, current_shift, store,
 };
 use crate::{
-    accounts::roles::Permission,
-    audit::store::{NewAuditEvent, append as audit},
+    journal::{Change, NewAuditEvent},
     notifications::{
         NotificationKind,
         service::{self as notify, Notice},
     },
     platform::{Actor, Error, Platform, Result, clock::Millis},
+    roles::Permission,
     sla,
     validate::{optional, required},
 };
@@ -136,7 +136,7 @@ pub async fn write(p: &Platform, actor: &Actor, notes: &str) -> Result<Handover>
     let summary_json =
         serde_json::to_string(&summary).map_err(|e| Error::internal(e.to_string()))?;
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
+    let mut ch = Change::begin_at(p, actor, now).await?;
     let h = store::NewHandover {
         shift_name: &window.name,
         shift_start: window.start,
@@ -146,15 +146,15 @@ pub async fn write(p: &Platform, actor: &Actor, notes: &str) -> Result<Handover>
         written_by: &label,
         written_by_user_id: actor.user_id(),
     };
-    let id = store::insert(&mut tx, &h, now).await?;
-    let recipients = store::incoming(&mut tx).await?;
+    let id = store::insert(ch.tx(), &h, now).await?;
+    let recipients = store::incoming(ch.tx()).await?;
     let n = Notice {
         kind: NotificationKind::Handover,
         title: format!("{label} handed over the {} shift", window.name),
         link: format!("/handover/{id}"),
         case_id: None,
     };
-    let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
+    notify::send(&mut ch, &recipients, &n).await?;
     let event = NewAuditEvent {
         action: "handover.written",
         object_type: "handover",
@@ -163,9 +163,8 @@ pub async fn write(p: &Platform, actor: &Actor, notes: &str) -> Result<Handover>
             "shift_end": window.end, "open_investigations": summary.open_investigations.len(),
             "notes_chars": notes.chars().count() }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
-    p.live.inbox_changed(&p.db, &told).await;
+    ch.audit(event).await?;
+    ch.commit().await?;
     get(p, actor, id).await
 }
 
@@ -173,9 +172,9 @@ pub async fn write(p: &Platform, actor: &Actor, notes: &str) -> Result<Handover>
 pub async fn acknowledge(p: &Platform, actor: &Actor, handover_id: i64) -> Result<Handover> {
     actor.require(Permission::HandoverWrite)?;
     let me = actor.require_user()?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let h = store::handover_in_tx(&mut tx, handover_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let h = store::handover_in_tx(ch.tx(), handover_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no handover {handover_id}.")))?;
     if h.written_by_user_id == Some(me) {
@@ -188,15 +187,15 @@ pub async fn acknowledge(p: &Platform, actor: &Actor, handover_id: i64) -> Resul
             "{by} already acknowledged this handover."
         )));
     }
-    store::acknowledge(&mut tx, handover_id, &actor.label(), Some(me), now).await?;
+    store::acknowledge(ch.tx(), handover_id, &actor.label(), Some(me), now).await?;
     let event = NewAuditEvent {
         action: "handover.acknowledged",
         object_type: "handover",
         object_id: Some(handover_id.to_string()),
         detail: json!({ "written_by": h.written_by, "after": { "acknowledged": true } }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     get(p, actor, handover_id).await
 }
 
@@ -229,9 +228,9 @@ pub async fn update_shift(
 ) -> Result<Vec<Shift>> {
     actor.require(Permission::AdminSettings)?;
     let name = required("name", name, 100).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let current = store::shifts_in_tx(&mut tx).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let current = store::shifts_in_tx(ch.tx()).await?;
     let before = current
         .iter()
         .find(|s| s.shift_id == shift_id)
@@ -255,7 +254,7 @@ pub async fn update_shift(
         )));
     }
     store::update_shift(
-        &mut tx,
+        ch.tx(),
         shift_id,
         &name,
         start_minute,
@@ -270,7 +269,7 @@ pub async fn update_shift(
         detail: json!({ "before": before_detail, "after": { "name": name,
             "start_minute": start_minute, "duration_minutes": duration_minutes } }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     shifts(p, actor).await
 }

@@ -9,8 +9,9 @@ use super::{
     api::{MarkRead, SetNotificationEmail, notification_email, notification_inbox, unread_count},
 };
 use crate::{
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{When, action_error},
-    shell::{ErrorBox, RequireUser},
 };
 
 /// Bumps `tick` whenever the signed-in user's inbox changes (browser only), once `active`.

@@ -3,8 +3,8 @@
 
 use super::{Inbox, Notification, NotificationKind, UNREAD_CAP, store};
 use crate::{
-    audit::store::{NewAuditEvent, append as audit},
-    outbox,
+    journal::{Change, NewAuditEvent},
+    outbox::store as outbox_store,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis},
 };
 
@@ -32,23 +32,21 @@ impl Notice {
     }
 }
 
-/// Sends `n` to each recipient (user id, e-mail) except `actor` itself, in `tx`. Returns the
-/// user ids to announce to after the commit.
+/// Sends `n` to each recipient (user id, e-mail) except the change's actor, in the change;
+/// their bells are told after it commits. Returns the user ids told.
 pub(crate) async fn send(
-    p: &Platform,
-    tx: &mut Tx,
-    actor: &Actor,
+    ch: &mut Change<'_>,
     recipients: &[(i64, Option<String>)],
     n: &Notice,
-    now: Millis,
 ) -> Result<Vec<i64>> {
+    let (p, actor, now) = (ch.platform(), ch.actor(), ch.now());
     let mut told = Vec::new();
     for (user_id, email) in recipients {
         if Some(*user_id) == actor.user_id() || told.contains(user_id) {
             continue;
         }
         store::insert(
-            tx,
+            ch.tx(),
             *user_id,
             n.kind.as_str(),
             &n.title,
@@ -58,11 +56,40 @@ pub(crate) async fn send(
         )
         .await?;
         if let (Some(address), Some(_)) = (email, &p.settings.mail) {
-            outbox::service::enqueue_email(p, tx, address, n, now).await?;
+            enqueue_email(p, ch.tx(), address, n, now).await?;
         }
         told.push(*user_id);
     }
+    ch.told(&told);
     Ok(told)
+}
+
+/// Queues an e-mail copy of a notification.
+async fn enqueue_email(
+    p: &Platform,
+    tx: &mut Tx,
+    address: &str,
+    n: &Notice,
+    now: Millis,
+) -> Result<()> {
+    let link = match &p.settings.mail {
+        Some(mail) => format!("{}{}", mail.public_origin, n.link),
+        None => n.link.clone(),
+    };
+    let subject = format!("[Casefile] {}: {}", n.kind.label(), n.title);
+    let body = format!(
+        "{}\n\n{}\n\nOpen: {link}\n\nYou receive this because you have an account on Casefile with this address.\n",
+        n.kind.label(),
+        n.title
+    );
+    let m = outbox_store::NewMessage {
+        channel: "email",
+        webhook_id: None,
+        recipient: Some(address),
+        subject: Some(&subject),
+        payload: &body,
+    };
+    outbox_store::enqueue(tx, &m, now).await
 }
 
 /// The analysts of `tier` (or, above tier 3, the managers) with their addresses.
@@ -128,9 +155,9 @@ pub async fn unread(p: &Platform, actor: &Actor) -> Result<i64> {
 /// Marks one notification (or all, with `None`) of the signed-in user read.
 pub async fn mark_read(p: &Platform, actor: &Actor, notification_id: Option<i64>) -> Result<u64> {
     let user_id = actor.require_user()?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let n = store::mark_read(&mut tx, user_id, notification_id, now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let n = store::mark_read(ch.tx(), user_id, notification_id, now).await?;
     if n > 0 {
         let event = NewAuditEvent {
             action: "notification.read",
@@ -138,10 +165,10 @@ pub async fn mark_read(p: &Platform, actor: &Actor, notification_id: Option<i64>
             object_id: Some(user_id.to_string()),
             detail: serde_json::json!({ "notification_id": notification_id, "marked": n }),
         };
-        audit(&mut tx, actor, now, event).await?;
+        ch.audit(event).await?;
     }
-    tx.commit().await?;
-    p.live.inbox_changed(&p.db, &[user_id]).await;
+    ch.told(&[user_id]);
+    ch.commit().await?;
     Ok(n)
 }
 
@@ -166,16 +193,16 @@ pub async fn set_email(p: &Platform, actor: &Actor, address: &str) -> Result<()>
                 .to_string(),
         ),
     };
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::email_of(&mut tx, user_id).await?;
-    store::set_email(&mut tx, user_id, address.as_deref(), now).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = store::email_of(ch.tx(), user_id).await?;
+    store::set_email(ch.tx(), user_id, address.as_deref(), now).await?;
     let event = NewAuditEvent {
         action: "user.email_changed",
         object_type: "user",
         object_id: Some(user_id.to_string()),
         detail: serde_json::json!({ "before": before, "after": address }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await
+    ch.audit(event).await?;
+    ch.commit().await
 }

@@ -5,7 +5,7 @@
 use mail_parser::{HeaderValue, Host, MessageParser, MimeHeaders};
 use sha2::{Digest, Sha256};
 
-use crate::alerts::{Observable, ObservableInput, check_observables};
+use super::{Observable, ObservableInput, check_observables};
 
 /// Most observables taken from one message.
 const MAX_FROM_ONE_MESSAGE: usize = 500;

@@ -6,6 +6,8 @@ pub mod eml;
 
 use serde::{Deserialize, Serialize};
 
+use crate::validate::check_tags;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ObservableType {
@@ -252,6 +254,46 @@ pub fn hash_algorithm(normalized: &str) -> Option<&'static str> {
         64 => Some("sha256"),
         _ => None,
     }
+}
+
+/// An observable as posted with an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ObservableInput {
+    /// ip, domain, url, email, hash, hostname, user, filename, registry_key or other.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Defanged values (`hxxp`, `[.]`) are accepted.
+    pub value: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// A checked observable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observable {
+    pub kind: ObservableType,
+    pub value: String,
+    pub tags: Vec<String>,
+}
+
+const MAX_OBSERVABLES: usize = 500;
+
+/// Checks observables; the message names the index of the first bad one.
+pub fn check_observables(items: &[ObservableInput]) -> Result<Vec<Observable>, String> {
+    if items.len() > MAX_OBSERVABLES {
+        return Err(format!("At most {MAX_OBSERVABLES} observables per alert."));
+    }
+    let mut out: Vec<Observable> = Vec::with_capacity(items.len());
+    for (i, o) in items.iter().enumerate() {
+        let kind = ObservableType::parse(&o.kind).map_err(|e| format!("observables[{i}]: {e}"))?;
+        let value = normalize(kind, &o.value).map_err(|e| format!("observables[{i}]: {e}"))?;
+        let tags = check_tags(&o.tags).map_err(|e| format!("observables[{i}]: {e}"))?;
+        if !out.iter().any(|x| x.kind == kind && x.value == value) {
+            out.push(Observable { kind, value, tags });
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

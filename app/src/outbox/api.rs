@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use super::{CreatedWebhook, DeliveryPage, Webhook};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
-use {super::service, crate::accounts::session};
+use {super::service, crate::accounts::context};
 
 #[server(prefix = "/rpc", endpoint = "webhooks")]
 pub async fn webhooks() -> AppResult<Vec<Webhook>> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::webhooks(&p, &actor).await?)
 }
 
@@ -20,19 +20,19 @@ pub async fn create_webhook(
     url: String,
     events: String,
 ) -> AppResult<CreatedWebhook> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     let events: Vec<String> = crate::validate::split_list(&events);
     Ok(service::create_webhook(&p, &actor, &name, &url, &events).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "set_webhook_enabled")]
 pub async fn set_webhook_enabled(webhook_id: i64, enabled: bool) -> AppResult<()> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::set_webhook_enabled(&p, &actor, webhook_id, enabled).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "deliveries")]
 pub async fn deliveries(before: Option<i64>) -> AppResult<DeliveryPage> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::deliveries(&p, &actor, None, before).await?)
 }

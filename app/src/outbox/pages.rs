@@ -9,9 +9,10 @@ use super::{
     api::{CreateWebhook, SetWebhookEnabled, deliveries, webhooks},
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{action_error, utc},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

@@ -10,12 +10,10 @@ use super::{
     matches, store, thehive_object_type, thehive_operation,
 };
 use crate::{
-    accounts::roles::Permission,
-    alerts,
-    audit::store::{NewAuditEvent, append as audit},
-    cases,
-    notifications::service::Notice,
-    platform::{Actor, Error, Platform, Result, Tx, clock::Millis, secrets::random_urlsafe},
+    alerts, cases,
+    journal::{Change, NewAuditEvent},
+    platform::{Actor, Error, Platform, Result, Tx, listeners::Audited, secrets::random_urlsafe},
+    roles::Permission,
     thehive::model,
     validate::{required, tags_from_json, tags_to_json},
 };
@@ -99,16 +97,16 @@ pub async fn create_webhook(
         .collect();
     check_patterns(&events).map_err(Error::Invalid)?;
     let secret = random_urlsafe(32);
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    if store::name_taken(&mut tx, &name).await? {
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    if store::name_taken(ch.tx(), &name).await? {
         return Err(Error::conflict(format!(
             "A webhook is already called \u{201c}{name}\u{201d}."
         )));
     }
     let events_json = tags_to_json(&events);
     let id = store::insert_webhook(
-        &mut tx,
+        ch.tx(),
         &name,
         &url,
         &secret,
@@ -123,8 +121,8 @@ pub async fn create_webhook(
         object_id: Some(id.to_string()),
         detail: json!({ "name": name, "url": url, "events": events }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     let row = store::webhook(&p.db, id)
         .await?
         .ok_or_else(|| Error::internal("webhook vanished"))?;
@@ -151,9 +149,9 @@ pub async fn set_webhook_enabled(
     enabled: bool,
 ) -> Result<()> {
     actor.require(Permission::AdminSettings)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    if store::set_enabled(&mut tx, webhook_id, enabled, now).await? == 0 {
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    if store::set_enabled(ch.tx(), webhook_id, enabled, now).await? == 0 {
         return Err(Error::not_found(format!(
             "There is no webhook {webhook_id}."
         )));
@@ -168,8 +166,8 @@ pub async fn set_webhook_enabled(
         object_id: Some(webhook_id.to_string()),
         detail: json!({ "after": { "enabled": enabled } }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await
+    ch.audit(event).await?;
+    ch.commit().await
 }
 
 /// The delivery log (webhooks and e-mail), newest first.
@@ -252,14 +250,10 @@ async fn thehive_object(tx: &mut Tx, object_type: &str, object_id: Option<&str>)
 }
 
 /// Queues a TheHive-shaped message for every enabled webhook whose patterns match this audited
-/// change. Called by the audit log for each entry, in the same transaction.
-pub(crate) async fn enqueue_for_audit(
-    tx: &mut Tx,
-    seq: i64,
-    actor_label: &str,
-    now: Millis,
-    event: &NewAuditEvent<'_>,
-) -> Result<()> {
+/// change, in the change's transaction. Registered in `wiring.rs`.
+pub(crate) async fn on_audited(tx: &mut Tx, event: &Audited<'_>) -> Result<()> {
+    let (seq, now) = (event.seq, event.now);
+    let actor_label = event.actor.label();
     let hooks = store::enabled_webhooks(tx).await?;
     let targets: Vec<i64> = hooks
         .into_iter()
@@ -269,14 +263,10 @@ pub(crate) async fn enqueue_for_audit(
     if targets.is_empty() {
         return Ok(());
     }
-    let object = thehive_object(tx, event.object_type, event.object_id.as_deref()).await?;
+    let object = thehive_object(tx, event.object_type, event.object_id).await?;
     let object_id = match event.object_type {
-        "case" | "alert" => event
-            .object_id
-            .as_deref()
-            .and_then(|s| s.parse().ok())
-            .map(model::id),
-        _ => event.object_id.clone(),
+        "case" | "alert" => event.object_id.and_then(|s| s.parse().ok()).map(model::id),
+        _ => event.object_id.map(str::to_owned),
     };
     let root_id = object.get("_id").cloned().unwrap_or(json!(object_id));
     let message = json!({
@@ -304,32 +294,4 @@ pub(crate) async fn enqueue_for_audit(
         store::enqueue(tx, &m, now).await?;
     }
     Ok(())
-}
-
-/// Queues an e-mail copy of a notification.
-pub(crate) async fn enqueue_email(
-    p: &Platform,
-    tx: &mut Tx,
-    address: &str,
-    n: &Notice,
-    now: Millis,
-) -> Result<()> {
-    let link = match &p.settings.mail {
-        Some(mail) => format!("{}{}", mail.public_origin, n.link),
-        None => n.link.clone(),
-    };
-    let subject = format!("[Casefile] {}: {}", n.kind.label(), n.title);
-    let body = format!(
-        "{}\n\n{}\n\nOpen: {link}\n\nYou receive this because you have an account on Casefile with this address.\n",
-        n.kind.label(),
-        n.title
-    );
-    let m = store::NewMessage {
-        channel: "email",
-        webhook_id: None,
-        recipient: Some(address),
-        subject: Some(&subject),
-        payload: &body,
-    };
-    store::enqueue(tx, &m, now).await
 }

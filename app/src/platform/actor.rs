@@ -1,7 +1,7 @@
 //! Who is acting: a signed-in person, an API token, or the system itself (CLI, background jobs),
 //! and the permission check every service starts with.
 
-use crate::accounts::roles::{Permission, Role, Tier, role_permits, scope_permits};
+use crate::roles::{Permission, Role, Tier, role_permits, scope_permits};
 
 use super::error::{Error, Result};
 

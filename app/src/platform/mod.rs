@@ -1,25 +1,31 @@
 //! Server-side plumbing shared by every capability: database, errors, the acting user and
-//! their permissions, clock, secrets and password hashing, sessions.
+//! their permissions, clock, secrets and password hashing, sessions, the evidence store, the
+//! audit signing key, and the listeners the journal calls.
 
 pub mod actor;
 pub mod clock;
 pub mod db;
+pub mod digests;
 pub mod error;
 pub mod ids;
+pub mod listeners;
 pub mod live;
+pub mod locker;
 pub mod passwords;
 pub mod secrets;
 pub mod session;
+pub mod signing;
 
 pub use actor::Actor;
 pub use clock::Clock;
 pub use db::{Db, Tx};
 pub use error::{Error, Result};
+pub use listeners::Listeners;
 pub use live::Live;
 pub use passwords::Passwords;
 
-pub use crate::audit::signing::AuditKey;
-pub use crate::evidence::locker::Locker;
+pub use locker::Locker;
+pub use signing::AuditKey;
 
 use std::sync::Arc;
 
@@ -93,10 +99,19 @@ pub struct Platform {
     pub locker: Locker,
     /// Signs audit checkpoints; `None` makes no checkpoints (and verifies no signatures).
     pub audit_key: Option<Arc<AuditKey>>,
+    /// What follows every audited change and timeline entry (`wiring.rs` lists them).
+    pub listeners: Arc<Listeners>,
 }
 
 impl Platform {
-    pub fn new(db: Db, clock: Clock, settings: Settings, locker: Locker) -> Self {
+    /// `listeners` is `app::wiring::listeners()` everywhere but in a test that wants none.
+    pub fn new(
+        db: Db,
+        clock: Clock,
+        settings: Settings,
+        locker: Locker,
+        listeners: Listeners,
+    ) -> Self {
         Self {
             db,
             clock,
@@ -105,6 +120,7 @@ impl Platform {
             live: Live::new(),
             locker,
             audit_key: None,
+            listeners: Arc::new(listeners),
         }
     }
 

@@ -5,17 +5,17 @@ use leptos::prelude::*;
 use super::Playbook;
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
-use {super::service, crate::accounts::session};
+use {super::service, crate::accounts::context};
 
 #[server(prefix = "/rpc", endpoint = "playbooks")]
 pub async fn playbooks() -> AppResult<Vec<Playbook>> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::list(&p, &actor).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "apply_playbook")]
 pub async fn apply_playbook(case_id: i64, playbook_id: i64) -> AppResult<usize> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::apply(&p, &actor, case_id, playbook_id).await?)
 }
 
@@ -27,7 +27,7 @@ pub async fn update_playbook(
     description: String,
     tasks: String,
 ) -> AppResult<()> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     service::update(
         &p,
         &actor,

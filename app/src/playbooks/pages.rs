@@ -8,10 +8,11 @@ use super::{
     tasks_to_text,
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
     cases::ContainmentAction,
+    components::ErrorBox,
     components::{action_error, utc},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

@@ -5,10 +5,10 @@ use serde_json::json;
 
 use super::{Playbook, PlaybookTask, store, tasks_from_text};
 use crate::{
-    accounts::roles::Permission,
-    audit::store::{NewAuditEvent, append as audit},
     cases::{self, NewTask},
+    journal::{Change, NewAuditEvent},
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
     validate::{optional, required},
 };
 
@@ -90,18 +90,18 @@ pub async fn update(
     let tasks = tasks_from_text(tasks_text).map_err(Error::Invalid)?;
     let tasks_json =
         serde_json::to_string(&tasks).map_err(|e| Error::internal(format!("tasks: {e}")))?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::get_in_tx(&mut tx, playbook_id)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = store::get_in_tx(ch.tx(), playbook_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no playbook {playbook_id}.")))?;
-    if store::name_taken(&mut tx, &name, playbook_id).await? {
+    if store::name_taken(ch.tx(), &name, playbook_id).await? {
         return Err(Error::conflict(format!(
             "Another playbook is named \u{201c}{name}\u{201d}."
         )));
     }
     if !store::update(
-        &mut tx,
+        ch.tx(),
         playbook_id,
         version,
         &name,
@@ -126,10 +126,10 @@ pub async fn update(
             "after": { "name": name, "tasks": tasks },
         }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    let row = store::get_in_tx(&mut tx, playbook_id)
+    ch.audit(event).await?;
+    let row = store::get_in_tx(ch.tx(), playbook_id)
         .await?
         .ok_or_else(|| Error::internal("playbook vanished"))?;
-    tx.commit().await?;
+    ch.commit().await?;
     to_playbook(row)
 }

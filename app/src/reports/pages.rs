@@ -9,9 +9,10 @@ use super::{
     api::{SaveCaseReview, case_review},
 };
 use crate::{
-    accounts::roles::{Permission, role_permits},
+    accounts::pages::{RequireUser, use_session},
+    components::ErrorBox,
     components::{When, action_error},
-    shell::{ErrorBox, RequireUser, use_session},
+    roles::{Permission, role_permits},
 };
 
 #[component]

@@ -10,14 +10,12 @@ use super::{
     tlp_label,
 };
 use crate::{
-    accounts::roles::Permission,
-    audit::{
-        service::record_read,
-        store::{NewAuditEvent, append},
-    },
+    audit::service::record_read,
     cases::{TimelineFilter, service as cases},
     evidence::service as evidence,
+    journal::{Change, NewAuditEvent},
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
     tiers::service as tiers,
 };
 
@@ -72,9 +70,9 @@ pub async fn save_review(
         serde_json::to_string(&checked.action_items).map_err(|e| Error::internal(e.to_string()))?;
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
+    let (mut ch, _) = Change::on_case_at(p, actor, now, case_id).await?;
     store::save_review(
-        &mut tx,
+        ch.tx(),
         &ReviewWrite {
             case_id,
             executive_summary: &checked.executive_summary,
@@ -88,19 +86,14 @@ pub async fn save_review(
         now,
     )
     .await?;
-    append(
-        &mut tx,
-        actor,
-        now,
-        NewAuditEvent {
-            action: "case.review_updated",
-            object_type: "case",
-            object_id: Some(case.case_id.to_string()),
-            detail: json!({ "number": case.number, "before": before, "after": checked }),
-        },
-    )
+    ch.audit(NewAuditEvent {
+        action: "case.review_updated",
+        object_type: "case",
+        object_id: Some(case.case_id.to_string()),
+        detail: json!({ "number": case.number, "before": before, "after": checked }),
+    })
     .await?;
-    tx.commit().await?;
+    ch.commit().await?;
     review(p, actor, case_id).await
 }
 

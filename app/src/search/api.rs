@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use super::{SearchQuery, SearchResults};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
-use {super::service, crate::accounts::session};
+use {super::service, crate::accounts::context};
 
 #[server(prefix = "/rpc", endpoint = "search_cases")]
 pub async fn search_cases(query: SearchQuery) -> AppResult<SearchResults> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::search(&p, &actor, &query).await?)
 }

@@ -7,10 +7,7 @@ use leptos_router::{
 };
 
 use super::{SearchHit, SearchQuery, api::search_cases};
-use crate::{
-    accounts::roles::Permission,
-    shell::{ErrorBox, RequireUser},
-};
+use crate::{accounts::pages::RequireUser, components::ErrorBox, roles::Permission};
 
 #[component]
 pub fn SearchPage() -> impl IntoView {

@@ -2,9 +2,9 @@
 
 use super::{SearchHit, SearchQuery, SearchResults, store};
 use crate::{
-    accounts::roles::Permission,
     cases::CaseStatus,
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
 };
 
 /// Hits per answer.

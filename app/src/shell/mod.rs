@@ -1,24 +1,23 @@
 //! The page frame: the HTML document, the header and navigation, the theme switch, the
 //! signed-in user's context, and the pages that belong to no capability (home, not found).
 
+mod app;
 mod theme;
+
+pub use app::App;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet};
-use leptos_router::{
-    components::{A, Redirect},
-    hooks::use_location,
-};
+use leptos_router::{components::A, hooks::use_location};
 
 use crate::{
-    App,
     accounts::{
         CurrentUser,
-        api::{Logout, current_user},
-        roles::{Permission, Role, role_permits},
+        api::Logout,
+        pages::{RequireUser, provide_session_context, use_session},
     },
-    errors::AppError,
     notifications::pages::{Bell, Unread},
+    roles::{Permission, Role, role_permits},
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -53,69 +52,6 @@ fn provide_request_nonce() {
     if let Some(CspNonce(value)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(value));
     }
-}
-
-/// The signed-in user for every page: loaded once per navigation, re-fetched after sign-in/out.
-#[derive(Clone, Copy)]
-pub struct Session(pub Resource<Result<Option<CurrentUser>, AppError>>);
-
-/// Re-fetched on every navigation, so signing in or out (both end in a redirect) and a revoked
-/// session show at once; the call is one indexed read.
-fn provide_session_context() {
-    let logout = ServerAction::<Logout>::new();
-    provide_context(logout);
-    let location = use_location();
-    let version = logout.version();
-    let source = move || (location.pathname.get(), version.get());
-    provide_context(Session(Resource::new(source, |_| current_user())));
-}
-
-pub fn use_session() -> Session {
-    expect_context::<Session>()
-}
-
-/// Renders `children` for a signed-in user allowed `permission` (any signed-in user when
-/// `None`); sends everyone else to sign in, or says they may not see the page. The server
-/// refuses the data anyway: this only spares them an empty page.
-#[component]
-pub fn RequireUser(
-    #[prop(optional)] permission: Option<Permission>,
-    children: ChildrenFn,
-) -> impl IntoView {
-    let session = use_session();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match session.0.await {
-                    Ok(Some(user)) => {
-                        let allowed = permission.is_none_or(|p| role_permits(user.role, p));
-                        if user.mfa_enrolment_due && permission.is_some() {
-                            view! { <Redirect path="/account"/> }.into_any()
-                        } else if allowed {
-                            children.with_value(|c| c()).into_any()
-                        } else {
-                            view! {
-                                <section class="panel">
-                                    <h1>"Not available"</h1>
-                                    <p>"Your account does not have access to this page."</p>
-                                </section>
-                            }
-                            .into_any()
-                        }
-                    }
-                    Ok(None) => view! { <Redirect path="/login"/> }.into_any(),
-                    Err(e) => view! { <ErrorBox error=e/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// A user-facing error, announced to screen readers.
-#[component]
-pub fn ErrorBox(error: AppError) -> impl IntoView {
-    view! { <p class="error" role="alert">{error.message}</p> }
 }
 
 /// Header, navigation and the main landmark.
@@ -229,5 +165,17 @@ pub fn NotFoundPage() -> impl IntoView {
             <h1>"Page not found"</h1>
             <p>"There is nothing at this address. " <A href="/">"Go to the start page"</A>"."</p>
         </section>
+    }
+}
+
+/// Browser entry point: attaches the wasm half to the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+    // A marker browser tests wait for before they click (and that shows hydration finished).
+    if let Some(body) = leptos::prelude::document().body() {
+        let _ = body.set_attribute("data-hydrated", "");
     }
 }

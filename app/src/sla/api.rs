@@ -5,23 +5,23 @@ use leptos::prelude::*;
 use super::PolicyRow;
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
-use {super::service, crate::accounts::session};
+use {super::service, crate::accounts::context};
 
 #[server(prefix = "/rpc", endpoint = "pause_sla")]
 pub async fn pause_sla(case_id: i64, reason: String) -> AppResult<()> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::pause(&p, &actor, case_id, &reason).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "resume_sla")]
 pub async fn resume_sla(case_id: i64) -> AppResult<()> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::resume(&p, &actor, case_id).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "sla_policy")]
 pub async fn sla_policy() -> AppResult<Vec<PolicyRow>> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::policy(&p, &actor).await?)
 }
 
@@ -32,7 +32,7 @@ pub async fn set_sla_policy(
     contain_minutes: i64,
     resolve_minutes: i64,
 ) -> AppResult<PolicyRow> {
-    let (p, actor) = session::current_actor().await?;
+    let (p, actor) = context::current_actor().await?;
     Ok(service::set_policy(
         &p,
         &actor,

@@ -8,12 +8,7 @@ use super::{
     api::{SetSlaPolicy, sla_policy},
     most_urgent,
 };
-use crate::{
-    accounts::roles::Permission,
-    components::{action_error, utc},
-    handover::pages::ShiftSettings,
-    shell::{ErrorBox, RequireUser},
-};
+use crate::components::{ErrorBox, action_error, utc};
 
 /// One clock: its name, where it stands, and its deadline on hover.
 #[component]
@@ -46,18 +41,9 @@ pub fn ClockList(clocks: Vec<Clock>) -> impl IntoView {
     }
 }
 
+/// The SLA policy editor (the administrators' settings page shows it with the shift times).
 #[component]
-pub fn AdminSlaPage() -> impl IntoView {
-    view! {
-        <RequireUser permission=Permission::AdminSettings>
-            <SlaPolicy/>
-            <ShiftSettings/>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn SlaPolicy() -> impl IntoView {
+pub fn SlaPolicy() -> impl IntoView {
     let save = ServerAction::<SetSlaPolicy>::new();
     let rows = Resource::new(move || save.version().get(), |_| sla_policy());
     view! {

@@ -1,32 +1,23 @@
-//! SLA use cases: the policy, starting and stopping clocks as a case moves (called by the case
-//! service in its own transactions), pausing with a reason, and the sweep that warns before a
-//! breach and handles each breach exactly once: escalation to the next tier, a notification, a
-//! timeline entry and an audit row, in one transaction.
+//! SLA use cases: the policy, the clocks as the timeline moves them (a listener on every
+//! recorded entry: a new case starts them, a status change stops some, anything a person
+//! records acknowledges the case), and pausing with a reason. The sweep that handles breaches
+//! is the tiers' (a breach moves the case).
 
 use std::collections::HashMap;
 
 use serde_json::json;
 
-use super::{Clock, ClockKind, PolicyRow, check_policy, span, store};
+use super::{Clock, ClockKind, PolicyRow, check_policy, store};
 use crate::{
-    accounts::roles::Permission,
-    alerts::Severity,
-    audit::store::{NewAuditEvent, append as audit},
-    cases::{
-        CaseStatus, EventKind,
-        service::{Happened, case_event, finish_change, load_for_change, record},
+    cases::{CaseStatus, EventKind, service::ensure_open},
+    journal::{Change, Happened, NewAuditEvent, case_event},
+    platform::{
+        Actor, Error, Platform, Result, Tx, actor::Principal, clock::Millis, listeners::Recorded,
     },
-    notifications::{
-        NotificationKind,
-        service::{self as notify, Notice},
-    },
-    platform::{Actor, Error, Platform, Result, Tx, actor::Principal, clock::Millis},
-    tiers,
+    roles::Permission,
+    severity::Severity,
     validate::required,
 };
-
-/// Clocks handled per sweep round (the rest wait for the next round, seconds later).
-const SWEEP_BATCH: i64 = 100;
 
 fn to_policy(r: store::PolicyDbRow) -> Result<PolicyRow> {
     Ok(PolicyRow {
@@ -65,9 +56,9 @@ pub async fn set_policy(
     actor.require(Permission::AdminSettings)?;
     let severity = Severity::parse(severity).map_err(Error::Invalid)?;
     check_policy(acknowledge_minutes, contain_minutes, resolve_minutes).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let before = store::policy_for(&mut tx, severity.level())
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let before = store::policy_for(ch.tx(), severity.level())
         .await?
         .ok_or_else(|| Error::internal("sla_policy row missing"))?;
     let after = store::PolicyDbRow {
@@ -78,7 +69,7 @@ pub async fn set_policy(
         updated_by: actor.label(),
         updated_at: now,
     };
-    store::set_policy(&mut tx, &after, now).await?;
+    store::set_policy(ch.tx(), &after, now).await?;
     let event = NewAuditEvent {
         action: "sla.policy_updated",
         object_type: "sla_policy",
@@ -90,13 +81,36 @@ pub async fn set_policy(
                 "contain_minutes": contain_minutes, "resolve_minutes": resolve_minutes },
         }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     to_policy(after)
 }
 
+/// What a timeline entry means for the clocks. Registered in `wiring.rs`.
+pub(crate) async fn on_recorded(tx: &mut Tx, r: &Recorded<'_>) -> Result<()> {
+    match r.kind {
+        EventKind::CaseOpened => {
+            let severity = r.detail["severity"]
+                .as_str()
+                .map(Severity::parse)
+                .transpose()
+                .map_err(Error::Internal)?
+                .ok_or_else(|| Error::internal("a case opened without its severity"))?;
+            start(tx, r.case_id, severity.level(), r.now).await?;
+        }
+        EventKind::StatusChange => {
+            if let Some(status) = r.detail["after"].as_str() {
+                let status = CaseStatus::parse(status).map_err(Error::Internal)?;
+                reached(tx, r.case_id, status, r.now).await?;
+            }
+        }
+        _ => {}
+    }
+    acted(tx, r.actor, r.case_id, r.now).await
+}
+
 /// Starts the three clocks of a new case from the policy for its severity.
-pub(crate) async fn start(tx: &mut Tx, case_id: i64, severity: i64, now: Millis) -> Result<()> {
+async fn start(tx: &mut Tx, case_id: i64, severity: i64, now: Millis) -> Result<()> {
     let policy = store::policy_for(tx, severity)
         .await?
         .ok_or_else(|| Error::internal("sla_policy row missing"))?;
@@ -109,7 +123,7 @@ pub(crate) async fn start(tx: &mut Tx, case_id: i64, severity: i64, now: Millis)
 }
 
 /// A person (not an integration or Casefile itself) acted on the case: acknowledged.
-pub(crate) async fn acted(tx: &mut Tx, actor: &Actor, case_id: i64, now: Millis) -> Result<()> {
+async fn acted(tx: &mut Tx, actor: &Actor, case_id: i64, now: Millis) -> Result<()> {
     if matches!(actor.principal, Principal::User { .. }) {
         store::meet(tx, case_id, ClockKind::Acknowledge.as_str(), now).await?;
     }
@@ -118,12 +132,7 @@ pub(crate) async fn acted(tx: &mut Tx, actor: &Actor, case_id: i64, now: Millis)
 
 /// The case reached `status`: contained (or later) stops the contain clock, closed the resolve
 /// clock too.
-pub(crate) async fn reached(
-    tx: &mut Tx,
-    case_id: i64,
-    status: CaseStatus,
-    now: Millis,
-) -> Result<()> {
+async fn reached(tx: &mut Tx, case_id: i64, status: CaseStatus, now: Millis) -> Result<()> {
     if status >= CaseStatus::Contained {
         store::meet(tx, case_id, ClockKind::Contain.as_str(), now).await?;
     }
@@ -168,20 +177,16 @@ pub async fn pause(p: &Platform, actor: &Actor, case_id: i64, reason: &str) -> R
     let reason = required("reason", reason, 500).map_err(|_| {
         Error::invalid("Say why the clocks stop (e.g. waiting on the asset owner).")
     })?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let c = load_for_change(&mut tx, case_id).await?;
-    crate::cases::service::ensure_open(&c)?;
-    let paused = store::pause(&mut tx, case_id, &reason, now).await?;
+    let (mut ch, c) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
+    ensure_open(&c)?;
+    let paused = store::pause(ch.tx(), case_id, &reason, now).await?;
     if paused == 0 {
         return Err(Error::conflict(
             "No clock of this case is running (met, breached or already paused).",
         ));
     }
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Sla,
@@ -192,32 +197,22 @@ pub async fn pause(p: &Platform, actor: &Actor, case_id: i64, reason: &str) -> R
     )
     .await?;
     let detail = json!({ "after": { "paused": true }, "reason": reason, "clocks": paused });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.sla_paused", case_id, detail),
-    )
-    .await
+    ch.audit(case_event("case.sla_paused", case_id, detail))
+        .await?;
+    ch.commit().await
 }
 
 /// Resumes the case's paused clocks; their deadlines move later by the pause.
 pub async fn resume(p: &Platform, actor: &Actor, case_id: i64) -> Result<()> {
     actor.require(Permission::CaseEdit)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let c = load_for_change(&mut tx, case_id).await?;
-    crate::cases::service::ensure_open(&c)?;
-    let resumed = store::resume(&mut tx, case_id, now).await?;
+    let (mut ch, c) = Change::on_case(p, actor, case_id).await?;
+    let now = ch.now();
+    ensure_open(&c)?;
+    let resumed = store::resume(ch.tx(), case_id, now).await?;
     if resumed == 0 {
         return Err(Error::conflict("No clock of this case is paused."));
     }
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Sla,
@@ -228,155 +223,7 @@ pub async fn resume(p: &Platform, actor: &Actor, case_id: i64) -> Result<()> {
     )
     .await?;
     let detail = json!({ "after": { "paused": false }, "clocks": resumed });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.sla_resumed", case_id, detail),
-    )
-    .await
-}
-
-/// What one sweep did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Sweep {
-    pub warned: usize,
-    pub breached: usize,
-}
-
-/// Warns about clocks entering their last quarter and handles breached ones. Safe to run in
-/// several processes at once: each breach is handled by exactly one of them.
-pub async fn sweep(p: &Platform) -> Result<Sweep> {
-    let actor = Actor::system("sla");
-    let now = p.clock.now();
-    let mut done = Sweep::default();
-    for (case_id, kind) in store::nearing(&p.db, now, SWEEP_BATCH).await? {
-        if warn(p, &actor, case_id, &kind, now).await? {
-            done.warned += 1;
-        }
-    }
-    for (case_id, kind) in store::due(&p.db, now, SWEEP_BATCH).await? {
-        if breach(p, &actor, case_id, &kind, now).await? {
-            done.breached += 1;
-        }
-    }
-    Ok(done)
-}
-
-async fn warn(p: &Platform, actor: &Actor, case_id: i64, kind: &str, now: Millis) -> Result<bool> {
-    let mut tx = p.db.begin().await?;
-    let Some(c) = store::lock_case_for_sweep(&mut tx, case_id).await? else {
-        return Ok(false);
-    };
-    if !store::mark_warned(&mut tx, case_id, kind, now).await? {
-        return Ok(false);
-    }
-    let kind = ClockKind::parse(kind).map_err(Error::Internal)?;
-    let recipients = notify::holder_or_tier(&mut tx, c.assignee_id, c.tier).await?;
-    let title = format!(
-        "{}: {} runs out soon",
-        c.number,
-        kind.label().to_lowercase()
-    );
-    let n = Notice::about_case(NotificationKind::SlaNearBreach, case_id, &c.number, title);
-    let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
-    let detail = json!({ "clock": kind.as_str(), "notified": told.len() });
-    audit(
-        &mut tx,
-        actor,
-        now,
-        case_event("case.sla_near_breach", case_id, detail),
-    )
-    .await?;
-    tx.commit().await?;
-    p.live.inbox_changed(&p.db, &told).await;
-    Ok(true)
-}
-
-/// Handles one breach: escalation to the next tier (or, at tier 3, the managers are told),
-/// notifications, timeline and audit, all or nothing.
-async fn breach(
-    p: &Platform,
-    actor: &Actor,
-    case_id: i64,
-    kind: &str,
-    now: Millis,
-) -> Result<bool> {
-    let mut tx = p.db.begin().await?;
-    let Some(c) = store::lock_case_for_sweep(&mut tx, case_id).await? else {
-        return Ok(false);
-    };
-    if c.status == CaseStatus::Closed.as_str() {
-        return Ok(false);
-    }
-    let Some(due_at) = store::mark_breached(&mut tx, case_id, kind, now).await? else {
-        return Ok(false);
-    };
-    let (tier, number) = (c.tier, c.number.clone());
-    let kind = ClockKind::parse(kind).map_err(Error::Internal)?;
-    let label = kind.label().to_lowercase();
-    record(
-        &mut tx,
-        actor,
-        now,
-        case_id,
-        Happened {
-            kind: EventKind::Sla,
-            at: due_at,
-            summary: &format!("SLA breached: {label}"),
-            detail: json!({ "clock": kind.as_str(), "due_at": due_at }),
-        },
-    )
-    .await?;
-    let mut told = Vec::new();
-    let mut escalated_to = None;
-    if tier < 3 {
-        let reason = format!("SLA breached: {label} passed");
-        let note = format!(
-            "Automatic escalation by Casefile: the {label} clock of this case ran out{}. Check the timeline for what was done so far.",
-            match c.assignee.as_deref() {
-                Some(who) => format!(" while {who} held it"),
-                None => " while nobody held it".into(),
-            }
-        );
-        let m = tiers::service::Move {
-            to_tier: tier + 1,
-            reason: &reason,
-            note: &note,
-            automatic: true,
-        };
-        let (_, t) = tiers::service::move_in_tx(p, &mut tx, actor, &c, &m, now).await?;
-        told.extend(t);
-        escalated_to = Some(tier + 1);
-    }
-    let mut recipients = match c.assignee_id {
-        Some(id) => vec![notify::user_recipient(&mut tx, id).await?],
-        None => Vec::new(),
-    };
-    if escalated_to.is_none() {
-        recipients.extend(notify::managers(&mut tx).await?);
-        recipients.extend(notify::tier_recipients(&mut tx, tier).await?);
-    }
-    let title = match escalated_to {
-        Some(t) => format!("{number}: {label} breached; escalated to tier {t}"),
-        None => format!("{number}: {label} breached (tier 3)"),
-    };
-    let n = Notice::about_case(NotificationKind::SlaBreached, case_id, &number, title);
-    told.extend(notify::send(p, &mut tx, actor, &recipients, &n, now).await?);
-    let detail = json!({ "clock": kind.as_str(), "before": { "tier": tier },
-        "after": { "tier": escalated_to.unwrap_or(tier) }, "escalated": escalated_to.is_some(),
-        "overdue_by": span(now - due_at) });
-    finish_change(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.sla_breached", case_id, detail),
-    )
-    .await?;
-    p.live.inbox_changed(&p.db, &told).await;
-    Ok(true)
+    ch.audit(case_event("case.sla_resumed", case_id, detail))
+        .await?;
+    ch.commit().await
 }

@@ -1,10 +1,9 @@
-//! SQL for SLA policy and clocks, including the locked read the breach sweep uses so that
-//! several processes on one Postgres never handle the same breach twice.
+//! SQL for SLA policy and clocks. (The breach sweep locks its case through the journal, which
+//! skips a case another process holds, so no breach is handled twice.)
 
 use crate::{
-    cases::store::{CASE_COLUMNS, CaseRow},
     execute_tx, on_pool, on_tx,
-    platform::{Db, Result, Tx, clock::Millis, db::Dialect},
+    platform::{Db, Result, Tx, clock::Millis},
 };
 
 #[derive(sqlx::FromRow)]
@@ -217,21 +216,6 @@ pub async fn mark_warned(tx: &mut Tx, case_id: i64, kind: &str, now: Millis) -> 
         .bind(now)
     )?;
     Ok(n > 0)
-}
-
-/// Locks the case row for the sweep, skipping it if another transaction holds it (another
-/// process handling the same breach, or a person changing the case): the next sweep retries.
-pub async fn lock_case_for_sweep(tx: &mut Tx, case_id: i64) -> Result<Option<CaseRow>> {
-    let sql = match tx.dialect() {
-        Dialect::Sqlite => format!("{CASE_COLUMNS} where c.case_id = $1"),
-        Dialect::Postgres => {
-            format!("{CASE_COLUMNS} where c.case_id = $1 for update of c skip locked")
-        }
-    };
-    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
-        .bind(case_id)
-        .fetch_optional(c)
-        .await)?)
 }
 
 /// Open clocks due within `horizon` of `now` (for the shift handover), soonest first.

@@ -10,10 +10,10 @@ use super::{
     store::{self, Compiled, Piece, Table},
 };
 use crate::{
-    accounts::roles::Permission,
     alerts::{self, store as alerts_store},
     cases::{self, store as cases_store},
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
 };
 
 /// Resolves a case reference: `~12`, `12`, or a case number `CF-2026-000012`.

@@ -9,13 +9,15 @@ pub mod pages;
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod sweep;
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    accounts::roles::{Role, Tier},
     alerts::Severity,
     cases::CaseSummary,
+    roles::{Role, Tier},
     sla::Clock,
 };
 

@@ -15,9 +15,10 @@ use super::{
     },
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::{RequireUser, use_session},
+    components::ErrorBox,
     components::{When, action_error, utc},
-    shell::{ErrorBox, RequireUser, use_session},
+    roles::Permission,
     sla::{
         api::{PauseSla, ResumeSla},
         pages::{ClockList, UrgentClock},

@@ -9,21 +9,19 @@ use super::{
     may_release, may_return, store,
 };
 use crate::{
-    accounts::roles::{Permission, role_permits},
-    alerts::Severity,
     cases::{
         Case, CaseStatus, EventKind,
-        service::{
-            self as cases_service, Happened, case_event, finish_change, load_for_change, record,
-            to_case,
-        },
+        service::{self as cases_service, to_case},
         store::CaseRow,
     },
+    journal::{Change, Happened, case_event},
     notifications::{
         NotificationKind,
         service::{self as notify, Notice},
     },
-    platform::{Actor, Error, Platform, Result, Tx, clock::Millis},
+    platform::{Actor, Error, Platform, Result},
+    roles::{Permission, role_permits},
+    severity::Severity,
     sla,
     validate::{optional, required},
 };
@@ -73,13 +71,13 @@ fn to_escalation(r: store::EscalationRow) -> Result<Escalation> {
     })
 }
 
-/// The case, locked, with what the rules look at and the pending move.
+/// The case, locked for `ch`, with what the rules look at and the pending move.
 async fn load(
-    tx: &mut Tx,
+    ch: &mut Change<'_>,
     case_id: i64,
 ) -> Result<(CaseRow, CaseState, Option<store::EscalationRow>)> {
-    let c = load_for_change(tx, case_id).await?;
-    let pending = store::pending_in_tx(tx, case_id).await?;
+    let c = ch.lock_case(case_id).await?;
+    let pending = store::pending_in_tx(ch.tx(), case_id).await?;
     let state = CaseState {
         tier: c.tier,
         assignee_id: c.assignee_id,
@@ -89,29 +87,13 @@ async fn load(
     Ok((c, state, pending))
 }
 
-/// Commits a case change, then tells open case pages and the notified people's bells.
-async fn finish(
-    p: &Platform,
-    tx: Tx,
-    actor: &Actor,
-    now: Millis,
-    case_id: i64,
-    event: crate::audit::store::NewAuditEvent<'_>,
-    told: &[i64],
-) -> Result<()> {
-    finish_change(p, tx, actor, now, case_id, event).await?;
-    p.live.inbox_changed(&p.db, told).await;
-    Ok(())
-}
-
 /// Marks the pending move accepted by `actor`, with its time to accept on the timeline.
 async fn accept_pending(
-    tx: &mut Tx,
-    actor: &Actor,
-    now: Millis,
+    ch: &mut Change<'_>,
     e: &store::EscalationRow,
     holder: &str,
 ) -> Result<i64> {
+    let (actor, now) = (ch.actor(), ch.now());
     let label = actor.label();
     let d = store::Decision {
         state: "accepted",
@@ -119,12 +101,9 @@ async fn accept_pending(
         by_user_id: actor.user_id(),
         return_reason: None,
     };
-    store::decide(tx, e.escalation_id, &d, now).await?;
+    store::decide(ch.tx(), e.escalation_id, &d, now).await?;
     let waited = now - e.requested_at;
-    record(
-        tx,
-        actor,
-        now,
+    ch.record(
         e.case_id,
         Happened {
             kind: EventKind::Escalation,
@@ -146,20 +125,17 @@ async fn accept_pending(
 pub async fn claim(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
     actor.require(Permission::CaseAssign)?;
     let me = actor.require_user()?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (c, state, pending) = load(&mut tx, case_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let (c, state, pending) = load(&mut ch, case_id).await?;
     may_claim(who(actor), state).map_err(refused)?;
-    store::set_holder(&mut tx, case_id, c.tier, Some(me), now).await?;
+    store::set_holder(ch.tx(), case_id, c.tier, Some(me), now).await?;
     let label = actor.label();
     let waited = match &pending {
-        Some(e) => Some(accept_pending(&mut tx, actor, now, e, &label).await?),
+        Some(e) => Some(accept_pending(&mut ch, e, &label).await?),
         None => None,
     };
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Assignment,
@@ -176,16 +152,8 @@ pub async fn claim(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
     };
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": me }, "tier": c.tier, "time_to_accept_ms": waited });
-    finish(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event(action, case_id, detail),
-        &[],
-    )
-    .await?;
+    ch.audit(case_event(action, case_id, detail)).await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 
@@ -193,32 +161,30 @@ pub async fn claim(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
 pub async fn accept(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
     actor.require(Permission::CaseEscalate)?;
     let me = actor.require_user()?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (_, state, pending) = load(&mut tx, case_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let (_, state, pending) = load(&mut ch, case_id).await?;
     may_accept(who(actor), state).map_err(refused)?;
     let e = pending.ok_or_else(|| Error::internal("pending move vanished"))?;
-    store::set_holder(&mut tx, case_id, e.to_tier, Some(me), now).await?;
-    let waited = accept_pending(&mut tx, actor, now, &e, &actor.label()).await?;
+    store::set_holder(ch.tx(), case_id, e.to_tier, Some(me), now).await?;
+    let waited = accept_pending(&mut ch, &e, &actor.label()).await?;
     let detail = json!({ "escalation_id": e.escalation_id, "tier": e.to_tier,
         "after": { "assignee_id": me }, "time_to_accept_ms": waited });
     let event = case_event("case.escalation_accepted", case_id, detail);
-    finish(p, tx, actor, now, case_id, event, &[]).await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 
 /// Puts the case back in its tier's queue.
 pub async fn release(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> {
     actor.require(Permission::CaseAssign)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (c, state, _) = load(&mut tx, case_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let (c, state, _) = load(&mut ch, case_id).await?;
     may_release(who(actor), state).map_err(refused)?;
-    store::set_holder(&mut tx, case_id, c.tier, None, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    store::set_holder(ch.tx(), case_id, c.tier, None, now).await?;
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Assignment,
@@ -230,16 +196,9 @@ pub async fn release(p: &Platform, actor: &Actor, case_id: i64) -> Result<Case> 
     .await?;
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": null }, "tier": c.tier });
-    finish(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.released", case_id, detail),
-        &[],
-    )
-    .await?;
+    ch.audit(case_event("case.released", case_id, detail))
+        .await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 
@@ -250,10 +209,10 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
     if username.is_empty() {
         return Err(Error::invalid("Choose the analyst to assign the case to."));
     }
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (c, state, pending) = load(&mut tx, case_id).await?;
-    let (assignee, assignee_tier) = store::analyst_by_name(&mut tx, &username)
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let (c, state, pending) = load(&mut ch, case_id).await?;
+    let (assignee, assignee_tier) = store::analyst_by_name(ch.tx(), &username)
         .await?
         .ok_or_else(|| {
             Error::invalid(format!(
@@ -266,14 +225,11 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
             "{username} already holds this case."
         )));
     }
-    store::set_holder(&mut tx, case_id, c.tier, Some(assignee), now).await?;
+    store::set_holder(ch.tx(), case_id, c.tier, Some(assignee), now).await?;
     if let Some(e) = &pending {
-        accept_pending(&mut tx, actor, now, e, &username).await?;
+        accept_pending(&mut ch, e, &username).await?;
     }
-    record(
-        &mut tx,
-        actor,
-        now,
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Assignment,
@@ -283,22 +239,15 @@ pub async fn assign(p: &Platform, actor: &Actor, case_id: i64, username: &str) -
         },
     )
     .await?;
-    let recipient = notify::user_recipient(&mut tx, assignee).await?;
+    let recipient = notify::user_recipient(ch.tx(), assignee).await?;
     let title = format!("{} assigned to you: {}", c.number, c.title);
     let n = Notice::about_case(NotificationKind::Assigned, case_id, &c.number, title);
-    let told = notify::send(p, &mut tx, actor, &[recipient], &n, now).await?;
+    notify::send(&mut ch, &[recipient], &n).await?;
     let detail = json!({ "before": { "assignee_id": c.assignee_id },
         "after": { "assignee_id": assignee, "assignee": username } });
-    finish(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event("case.assigned", case_id, detail),
-        &told,
-    )
-    .await?;
+    ch.audit(case_event("case.assigned", case_id, detail))
+        .await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 
@@ -317,9 +266,8 @@ pub async fn move_tier(
     let reason = required("reason", reason, 2000)
         .map_err(|_| Error::invalid("Give a reason for moving the case to another tier."))?;
     let note = optional("handover note", handover_note, 20_000).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (c, state, _) = load(&mut tx, case_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let (c, state, _) = load(&mut ch, case_id).await?;
     let direction = may_move(who(actor), state, to_tier).map_err(refused)?;
     if direction == Direction::Up && note.trim().is_empty() {
         return Err(Error::invalid(
@@ -332,7 +280,7 @@ pub async fn move_tier(
         note: &note,
         automatic: false,
     };
-    let (escalation_id, told) = move_in_tx(p, &mut tx, actor, &c, &m, now).await?;
+    let escalation_id = move_in(&mut ch, &c, &m).await?;
     let action = match direction {
         Direction::Up => "case.escalated",
         Direction::Down => "case.deescalated",
@@ -340,16 +288,8 @@ pub async fn move_tier(
     let detail = json!({ "escalation_id": escalation_id, "before": { "tier": c.tier,
         "assignee_id": c.assignee_id }, "after": { "tier": to_tier, "assignee_id": null },
         "reason": reason });
-    finish(
-        p,
-        tx,
-        actor,
-        now,
-        case_id,
-        case_event(action, case_id, detail),
-        &told,
-    )
-    .await?;
+    ch.audit(case_event(action, case_id, detail)).await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 
@@ -362,26 +302,20 @@ pub(crate) struct Move<'a> {
     pub automatic: bool,
 }
 
-/// Records a move in `tx`: a pending move it replaces is superseded, the case goes unheld to
+/// Records a move in `ch`: a pending move it replaces is superseded, the case goes unheld to
 /// the target tier, the timeline says why and the tier's analysts are told. Returns the
-/// escalation id and who was told.
-pub(crate) async fn move_in_tx(
-    p: &Platform,
-    tx: &mut Tx,
-    actor: &Actor,
-    c: &CaseRow,
-    m: &Move<'_>,
-    now: Millis,
-) -> Result<(i64, Vec<i64>)> {
+/// escalation id.
+pub(crate) async fn move_in(ch: &mut Change<'_>, c: &CaseRow, m: &Move<'_>) -> Result<i64> {
+    let (actor, now) = (ch.actor(), ch.now());
     let label = actor.label();
-    if let Some(old) = store::pending_in_tx(tx, c.case_id).await? {
+    if let Some(old) = store::pending_in_tx(ch.tx(), c.case_id).await? {
         let d = store::Decision {
             state: "superseded",
             by: &label,
             by_user_id: actor.user_id(),
             return_reason: None,
         };
-        store::decide(tx, old.escalation_id, &d, now).await?;
+        store::decide(ch.tx(), old.escalation_id, &d, now).await?;
     }
     let direction = if m.to_tier > c.tier {
         Direction::Up
@@ -400,17 +334,14 @@ pub(crate) async fn move_in_tx(
         requested_by: &label,
         requested_by_user_id: actor.user_id(),
     };
-    let escalation_id = store::insert_escalation(tx, &e, now).await?;
-    store::set_holder(tx, c.case_id, m.to_tier, None, now).await?;
+    let escalation_id = store::insert_escalation(ch.tx(), &e, now).await?;
+    store::set_holder(ch.tx(), c.case_id, m.to_tier, None, now).await?;
     let verb = match (direction, m.automatic) {
         (Direction::Up, false) => "Escalated",
         (Direction::Up, true) => "Escalated automatically",
         (Direction::Down, _) => "De-escalated",
     };
-    record(
-        tx,
-        actor,
-        now,
+    ch.record(
         c.case_id,
         Happened {
             kind: EventKind::Escalation,
@@ -422,7 +353,7 @@ pub(crate) async fn move_in_tx(
         },
     )
     .await?;
-    let recipients = notify::tier_recipients(tx, m.to_tier).await?;
+    let recipients = notify::tier_recipients(ch.tx(), m.to_tier).await?;
     let title = format!("{} moved to tier {}: {}", c.number, m.to_tier, c.title);
     let n = Notice::about_case(
         NotificationKind::EscalatedToTier,
@@ -430,8 +361,8 @@ pub(crate) async fn move_in_tx(
         &c.number,
         title,
     );
-    let told = notify::send(p, tx, actor, &recipients, &n, now).await?;
-    Ok((escalation_id, told))
+    notify::send(ch, &recipients, &n).await?;
+    Ok(escalation_id)
 }
 
 /// Sends a waiting move back to the tier it came from, with a reason; the case returns to the
@@ -441,9 +372,9 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
     let reason = required("reason", reason, 2000).map_err(|_| {
         Error::invalid("Say why the case goes back (e.g. what is missing for this tier).")
     })?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    let (c, state, pending) = load(&mut tx, case_id).await?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let (c, state, pending) = load(&mut ch, case_id).await?;
     may_return(who(actor), state).map_err(refused)?;
     let e = pending.ok_or_else(|| Error::internal("pending move vanished"))?;
     let label = actor.label();
@@ -453,12 +384,9 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
         by_user_id: actor.user_id(),
         return_reason: Some(&reason),
     };
-    store::decide(&mut tx, e.escalation_id, &d, now).await?;
-    store::set_holder(&mut tx, case_id, e.from_tier, e.previous_assignee_id, now).await?;
-    record(
-        &mut tx,
-        actor,
-        now,
+    store::decide(ch.tx(), e.escalation_id, &d, now).await?;
+    store::set_holder(ch.tx(), case_id, e.from_tier, e.previous_assignee_id, now).await?;
+    ch.record(
         case_id,
         Happened {
             kind: EventKind::Escalation,
@@ -469,15 +397,16 @@ pub async fn return_move(p: &Platform, actor: &Actor, case_id: i64, reason: &str
         },
     )
     .await?;
-    let recipients = notify::holder_or_tier(&mut tx, e.previous_assignee_id, e.from_tier).await?;
+    let recipients = notify::holder_or_tier(ch.tx(), e.previous_assignee_id, e.from_tier).await?;
     let title = format!("{} returned to tier {}: {reason}", c.number, e.from_tier);
     let n = Notice::about_case(NotificationKind::Returned, case_id, &c.number, title);
-    let told = notify::send(p, &mut tx, actor, &recipients, &n, now).await?;
+    notify::send(&mut ch, &recipients, &n).await?;
     let detail = json!({ "escalation_id": e.escalation_id,
         "before": { "tier": c.tier }, "after": { "tier": e.from_tier,
         "assignee_id": e.previous_assignee_id }, "reason": reason });
     let event = case_event("case.escalation_returned", case_id, detail);
-    finish(p, tx, actor, now, case_id, event, &told).await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     cases_service::get(p, actor, case_id).await
 }
 

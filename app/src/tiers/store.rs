@@ -18,8 +18,8 @@ pub async fn set_holder(
     execute_tx!(
         tx,
         sqlx::query(
-            "update incident_case set tier = $2, assignee_id = $3, version = version + 1,
-                 updated_at = $4 where case_id = $1"
+            "update incident_case set tier = $2, assignee_id = $3, updated_at = $4
+             where case_id = $1"
         )
         .bind(case_id)
         .bind(tier)

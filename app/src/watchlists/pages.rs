@@ -7,9 +7,10 @@ use super::{
     api::{CreateWatchlist, ImportWatchlist, watchlists},
 };
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    components::ErrorBox,
     components::{action_error, utc},
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
 };
 
 #[component]

@@ -5,10 +5,10 @@ use serde_json::json;
 
 use super::{ImportReport, Watchlist, WatchlistEntry, store};
 use crate::{
-    accounts::roles::Permission,
-    alerts::{ObservableInput, check_observables},
-    audit::store::{NewAuditEvent, append as audit},
+    journal::{Change, NewAuditEvent},
+    observables::{ObservableInput, check_observables},
     platform::{Actor, Error, Platform, Result},
+    roles::Permission,
     validate::{optional, required},
 };
 
@@ -37,25 +37,25 @@ pub async fn create(
     actor.require(Permission::AdminSettings)?;
     let name = required("name", name, 100).map_err(Error::Invalid)?;
     let description = optional("description", description, 2000).map_err(Error::Invalid)?;
-    let now = p.clock.now();
-    let mut tx = p.db.begin().await?;
-    if store::by_name(&mut tx, &name).await?.is_some() {
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    if store::by_name(ch.tx(), &name).await?.is_some() {
         return Err(Error::conflict(format!(
             "There is already a watchlist named \u{201c}{name}\u{201d}."
         )));
     }
-    let id = store::insert(&mut tx, &name, &description, &actor.label(), now).await?;
+    let id = store::insert(ch.tx(), &name, &description, &actor.label(), now).await?;
     let event = NewAuditEvent {
         action: "watchlist.created",
         object_type: "watchlist",
         object_id: Some(id.to_string()),
         detail: json!({ "name": name }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    let row = store::get_in_tx(&mut tx, id)
+    ch.audit(event).await?;
+    let row = store::get_in_tx(ch.tx(), id)
         .await?
         .ok_or_else(|| Error::internal("watchlist vanished"))?;
-    tx.commit().await?;
+    ch.commit().await?;
     Ok(to_watchlist(row))
 }
 
@@ -106,19 +106,19 @@ pub async fn import_csv(
     let rows = parse_csv(csv_text).map_err(Error::Invalid)?;
     let now = p.clock.now();
     let label = actor.label();
-    let mut tx = p.db.begin().await?;
-    let list = store::get_in_tx(&mut tx, watchlist_id)
+    let mut ch = Change::begin_at(p, actor, now).await?;
+    let list = store::get_in_tx(ch.tx(), watchlist_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no watchlist {watchlist_id}.")))?;
     let mut report = ImportReport::default();
     for (data_type, value, note) in &rows {
-        if store::insert_entry(&mut tx, watchlist_id, data_type, value, note, &label, now).await? {
+        if store::insert_entry(ch.tx(), watchlist_id, data_type, value, note, &label, now).await? {
             report.added += 1;
         } else {
             report.already_listed += 1;
         }
     }
-    store::add_to_count(&mut tx, watchlist_id, report.added as i64, now).await?;
+    store::add_to_count(ch.tx(), watchlist_id, report.added as i64, now).await?;
     let event = NewAuditEvent {
         action: "watchlist.imported",
         object_type: "watchlist",
@@ -126,8 +126,8 @@ pub async fn import_csv(
         detail: json!({ "name": list.name, "rows": rows.len(), "added": report.added,
             "already_listed": report.already_listed }),
     };
-    audit(&mut tx, actor, now, event).await?;
-    tx.commit().await?;
+    ch.audit(event).await?;
+    ch.commit().await?;
     Ok(report)
 }
 

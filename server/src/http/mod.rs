@@ -16,9 +16,8 @@ pub mod security;
 pub mod thehive;
 
 use app::{
-    App,
     platform::{Platform, session::Store},
-    shell,
+    shell::{App, shell},
 };
 use axum::{Router, extract::DefaultBodyLimit, middleware, routing::get};
 use leptos::prelude::provide_context;
@@ -113,7 +112,7 @@ mod test_clock {
         Json(a): Json<Advance>,
     ) -> axum::response::Response {
         p.clock.advance(time::Duration::minutes(a.minutes));
-        match app::sla::service::sweep(&p).await {
+        match app::tiers::sweep::sweep(&p).await {
             Ok(s) => Json(
                 serde_json::json!({ "now": p.clock.now(), "breached": s.breached,
                 "warned": s.warned }),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::action_error;
 use crate::{
     accounts::api::{BeginTotp, ChangePassword, ConfirmTotp},
-    shell::{RequireUser, use_session},
+    accounts::pages::{RequireUser, use_session},
 };
 
 #[component]

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::{action_error, utc};
 use crate::{
+    accounts::pages::RequireUser,
     accounts::{
         UserSummary,
         api::{
@@ -13,7 +14,7 @@ use crate::{
         },
         roles::{Permission, Role},
     },
-    shell::{ErrorBox, RequireUser},
+    components::ErrorBox,
 };
 
 #[derive(Clone, Copy)]

@@ -6,12 +6,13 @@ use leptos::prelude::*;
 use super::{action_error, utc};
 use crate::components::toggle;
 use crate::{
+    accounts::pages::RequireUser,
     accounts::{
         TokenSummary,
         api::{CreateToken, RevokeToken, list_tokens},
         roles::{Permission, TOKEN_SCOPES},
     },
-    shell::{ErrorBox, RequireUser},
+    components::ErrorBox,
 };
 
 #[component]

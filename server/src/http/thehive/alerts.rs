@@ -2,8 +2,8 @@
 //! promote to a case, merge into a case.
 
 use app::{
+    alerts::escalation::{self as escalation, EscalateOverrides},
     alerts::{AlertPatch, IngestOutcome, intake::Intake, service},
-    cases::service::{self as cases, EscalateOverrides},
     platform::{Error, Platform},
     thehive::model,
 };
@@ -170,7 +170,7 @@ pub async fn promote(
             .map_err(Error::Invalid)?,
         tags: b.tags,
     };
-    let case = cases::escalate_alert(&p, &actor, alert_id(&id)?, overrides).await?;
+    let case = escalation::escalate_alert(&p, &actor, alert_id(&id)?, overrides).await?;
     Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
 }
 
@@ -180,7 +180,7 @@ pub async fn merge(
     Path((id, case_ref)): Path<(String, String)>,
 ) -> Result<Json<Value>, HiveError> {
     let case_id = app::thehive::service::case_id(&p, &actor, &case_ref).await?;
-    let case = cases::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
+    let case = escalation::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
     Ok(Json(model::case(&case)))
 }
 
@@ -204,6 +204,6 @@ pub async fn merge_bulk(
         .iter()
         .map(|s| alert_id(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let case = cases::merge_alerts(&p, &actor, &ids, case_id).await?;
+    let case = escalation::merge_alerts(&p, &actor, &ids, case_id).await?;
     Ok(Json(model::case(&case)))
 }

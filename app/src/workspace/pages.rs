@@ -1,4 +1,4 @@
-//! The case workspace: header and lifecycle, ATT&CK techniques by tactic, related cases,
+//! The case page: header and lifecycle, ATT&CK techniques by tactic, related cases,
 //! observables (with watchlist flags and "seen in N cases"), tasks and playbooks, evidence, and the
 //! timeline with its filters, corrections and entry form. It reloads itself when a colleague
 //! changes the case (server-sent events from `/live/cases/{number}`).
@@ -12,17 +12,19 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::{
-    CaseStatus, CaseTask, ClosureVerdict, ContainmentAction, EventInput, EventKind, TaskStatus,
-    TimelineEvent, TimelineFilter,
-    api::{
-        AddCaseEvent, AddCaseObservable, AddCaseTask, CaseWorkspaceData, CloseCase, ImportCaseEml,
-        ObservableForm, ReopenCase, SetCaseStatus, SetLegalHold, SetTaskStatus, case_view,
-    },
-    pages::TLP_NAMES,
-};
+use super::{CaseWorkspaceData, api::case_view};
 use crate::{
-    accounts::roles::Permission,
+    accounts::pages::RequireUser,
+    cases::{
+        CaseStatus, CaseTask, ClosureVerdict, ContainmentAction, EventInput, EventKind, TaskStatus,
+        TimelineEvent, TimelineFilter,
+        api::{
+            AddCaseEvent, AddCaseObservable, AddCaseTask, CloseCase, ImportCaseEml, ObservableForm,
+            ReopenCase, SetCaseStatus, SetLegalHold, SetTaskStatus,
+        },
+        pages::TLP_NAMES,
+    },
+    components::ErrorBox,
     components::{When, action_error, browser_utc_offset_minutes, utc},
     evidence::{
         pages::{EvidenceSection, IntegrityWarning},
@@ -30,7 +32,7 @@ use crate::{
     },
     observables::ObservableType,
     playbooks::api::ApplyPlaybook,
-    shell::{ErrorBox, RequireUser},
+    roles::Permission,
     tiers::pages::{TierActions, TierSection},
     validate::split_list,
 };
@@ -400,7 +402,7 @@ fn Techniques(groups: Vec<crate::attack::TacticTechniques>, number: String) -> i
 }
 
 #[component]
-fn Related(related: Vec<super::RelatedCase>) -> impl IntoView {
+fn Related(related: Vec<crate::cases::RelatedCase>) -> impl IntoView {
     (!related.is_empty()).then(|| {
         view! {
             <section aria-labelledby="related-h">
@@ -546,7 +548,7 @@ fn EmlImport(case_id: i64, actions: CaseActions) -> impl IntoView {
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 let text = raw.get_untracked();
-                match super::check_eml_size(text.len()) {
+                match crate::cases::check_eml_size(text.len()) {
                     Ok(()) => {
                         too_large.set(None);
                         actions.import_eml.dispatch(ImportCaseEml { case_id, raw: text });

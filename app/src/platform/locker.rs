@@ -22,9 +22,9 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::{
     digests::{Digests, Hasher},
-    human_size,
+    error::{Error, Result},
 };
-use crate::platform::{Error, Result};
+use crate::validate::human_size;
 
 /// The evidence store and its upload rules.
 #[derive(Clone)]
