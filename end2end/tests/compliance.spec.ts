@@ -39,7 +39,10 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   expect(pdf.suggestedFilename()).toBe(`${number}-incident-report.pdf`);
   const pdfBytes = readFileSync(await pdf.path());
   expect(pdfBytes.subarray(0, 5).toString()).toBe("%PDF-");
-  const html = await manager.request.get(`/cases/${number}/report.html?tlp=amber`);
+  // Opened as a browser opens a link (a bare API request has no Sec-Fetch-Site and is refused).
+  const html = await manager.request.get(`/cases/${number}/report.html?tlp=amber`, {
+    headers: { "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate" },
+  });
   expect(await html.text()).toContain("Beacon isolated before encryption started.");
 
   // The auditor reads without edit controls and exports the bundle.
