@@ -1,4 +1,6 @@
-//! SQL for alerts: idempotent intake, the keyset-paged queue, triage updates.
+//! SQL for alerts: idempotent intake, the keyset-paged queue, triage updates. Longer than most
+//! files because each statement is spelled out once per dialect where the two differ (batch
+//! upserts, the queue's keyset); it holds SQL only.
 
 use std::collections::HashMap;
 

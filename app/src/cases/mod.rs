@@ -1,5 +1,7 @@
 //! Cases: the investigation record analysts work in. This file holds the shared types and the
-//! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is.
+//! pure rules: the NIST SP 800-61 lifecycle, closure verdicts, what a valid new case is. It is
+//! long because it is the types the pages, server functions and services share (compiled for
+//! the browser too), each with its parsing rule; it holds no I/O.
 
 pub mod api;
 pub mod containment;

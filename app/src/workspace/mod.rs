@@ -4,9 +4,12 @@
 
 pub mod api;
 pub mod new_case;
+mod observables;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod tasks;
+mod timeline;
 
 use serde::{Deserialize, Serialize};
 

@@ -12,29 +12,32 @@ use leptos_router::{
     hooks::{use_params_map, use_query_map},
 };
 
-use super::{CaseWorkspaceData, api::case_view};
+use super::{
+    CaseWorkspaceData,
+    api::case_view,
+    observables::{AddObservable, EmlImport},
+    tasks::{PlaybookForm, TaskForm, TaskItem},
+    timeline::{Entry, EntryForm, TimelineFilters},
+};
 use crate::{
     accounts::pages::RequireUser,
     cases::{
-        CaseStatus, CaseTask, ClosureVerdict, ContainmentAction, EventInput, EventKind, TaskStatus,
-        TimelineEvent, TimelineFilter,
+        CaseStatus, ClosureVerdict, EventKind, TimelineEvent, TimelineFilter,
         api::{
-            AddCaseEvent, AddCaseObservable, AddCaseTask, CloseCase, ImportCaseEml, ObservableForm,
-            ReopenCase, SetCaseStatus, SetLegalHold, SetTaskStatus,
+            AddCaseEvent, AddCaseObservable, AddCaseTask, CloseCase, ImportCaseEml, ReopenCase,
+            SetCaseStatus, SetLegalHold, SetTaskStatus,
         },
         pages::TLP_NAMES,
     },
     components::ErrorBox,
-    components::{When, action_error, browser_utc_offset_minutes, utc},
+    components::{When, action_error},
     evidence::{
         pages::{EvidenceSection, IntegrityWarning},
         upload::UploadQueue,
     },
-    observables::ObservableType,
     playbooks::api::ApplyPlaybook,
     roles::Permission,
     tiers::pages::{TierActions, TierSection},
-    validate::split_list,
 };
 
 #[component]
@@ -48,18 +51,18 @@ pub fn CasePage() -> impl IntoView {
 
 /// Everything an analyst can do on the case page; any of them reloads the case.
 #[derive(Clone, Copy)]
-struct CaseActions {
-    add_event: ServerAction<AddCaseEvent>,
-    set_status: ServerAction<SetCaseStatus>,
-    close: ServerAction<CloseCase>,
-    reopen: ServerAction<ReopenCase>,
-    add_observable: ServerAction<AddCaseObservable>,
-    import_eml: ServerAction<ImportCaseEml>,
-    add_task: ServerAction<AddCaseTask>,
-    set_task: ServerAction<SetTaskStatus>,
-    apply_playbook: ServerAction<ApplyPlaybook>,
-    legal_hold: ServerAction<SetLegalHold>,
-    tier: TierActions,
+pub(super) struct CaseActions {
+    pub(super) add_event: ServerAction<AddCaseEvent>,
+    pub(super) set_status: ServerAction<SetCaseStatus>,
+    pub(super) close: ServerAction<CloseCase>,
+    pub(super) reopen: ServerAction<ReopenCase>,
+    pub(super) add_observable: ServerAction<AddCaseObservable>,
+    pub(super) import_eml: ServerAction<ImportCaseEml>,
+    pub(super) add_task: ServerAction<AddCaseTask>,
+    pub(super) set_task: ServerAction<SetTaskStatus>,
+    pub(super) apply_playbook: ServerAction<ApplyPlaybook>,
+    pub(super) legal_hold: ServerAction<SetLegalHold>,
+    pub(super) tier: TierActions,
 }
 
 impl CaseActions {
@@ -119,14 +122,14 @@ impl CaseActions {
 /// The timeline entry form's fields. They live above the reloading part of the page so a
 /// colleague's change does not wipe a half-written note.
 #[derive(Clone, Copy)]
-struct EntryDraft {
-    kind: RwSignal<String>,
-    occurred_at: RwSignal<String>,
-    summary: RwSignal<String>,
-    body: RwSignal<String>,
-    techniques: RwSignal<String>,
-    tags: RwSignal<String>,
-    supersedes: RwSignal<Option<i64>>,
+pub(super) struct EntryDraft {
+    pub(super) kind: RwSignal<String>,
+    pub(super) occurred_at: RwSignal<String>,
+    pub(super) summary: RwSignal<String>,
+    pub(super) body: RwSignal<String>,
+    pub(super) techniques: RwSignal<String>,
+    pub(super) tags: RwSignal<String>,
+    pub(super) supersedes: RwSignal<Option<i64>>,
 }
 
 impl EntryDraft {
@@ -142,7 +145,7 @@ impl EntryDraft {
         }
     }
 
-    fn clear(&self) {
+    pub(super) fn clear(&self) {
         self.occurred_at.set(String::new());
         self.summary.set(String::new());
         self.body.set(String::new());
@@ -152,7 +155,7 @@ impl EntryDraft {
     }
 
     /// Starts a correction of `e`, prefilled with what it said.
-    fn correct(&self, e: &TimelineEvent) {
+    pub(super) fn correct(&self, e: &TimelineEvent) {
         self.kind.set(e.kind.as_str().to_owned());
         self.summary.set(if e.kind == EventKind::Custom {
             e.summary.clone()
@@ -482,295 +485,4 @@ fn Lifecycle(
         </div>
     }
     .into_any()
-}
-
-/// Adds one observable; from the timeline, `from_event` records which entry it was picked from.
-#[component]
-fn AddObservable(case_id: i64, from_event: Option<i64>, actions: CaseActions) -> impl IntoView {
-    let kind = RwSignal::new(ObservableType::Ip.as_str().to_owned());
-    let value = RwSignal::new(String::new());
-    let ioc = RwSignal::new(false);
-    let tlp = RwSignal::new(String::new());
-    let tags = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        actions.add_observable.dispatch(AddCaseObservable {
-            case_id,
-            observable: ObservableForm {
-                kind: kind.get_untracked(),
-                value: value.get_untracked(),
-                ioc: ioc.get_untracked(),
-                tlp: tlp.get_untracked().parse().ok(),
-                tags: tags.get_untracked(),
-                from_event,
-            },
-        });
-    };
-    view! {
-        <form class="inline-form observable-form" on:submit=submit>
-            <label>"Type "
-                <select on:change=move |ev| kind.set(event_target_value(&ev))>
-                    {ObservableType::ALL.into_iter().map(|t| view! { <option value=t.as_str()>{t.as_str().replace('_', " ")}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Value " <input size="30" bind:value=value/></label>
-            <label><input type="checkbox" bind:checked=ioc/>" IOC"</label>
-            <label>"TLP "
-                <select on:change=move |ev| tlp.set(event_target_value(&ev))>
-                    <option value="">"as the case"</option>
-                    {TLP_NAMES.iter().enumerate().map(|(n, name)| view! { <option value=n.to_string()>{*name}</option> }).collect_view()}
-                </select>
-            </label>
-            <label>"Tags " <input size="14" bind:value=tags/></label>
-            <button type="submit">"Add observable"</button>
-        </form>
-    }
-}
-
-/// Phishing analysis: paste a raw e-mail; its sender, hops, URLs and attachments become observables.
-#[component]
-fn EmlImport(case_id: i64, actions: CaseActions) -> impl IntoView {
-    let raw = RwSignal::new(String::new());
-    let too_large = RwSignal::new(None::<String>);
-    let result = move || {
-        actions.import_eml.value().get().and_then(Result::ok).map(|(found, skipped)| {
-            view! { <p class="notice" role="status">{format!("{found} observables read from the e-mail ({skipped} values skipped as invalid).")}</p> }
-        })
-    };
-    let refused = move || {
-        too_large
-            .get()
-            .map(|message| view! { <p class="error" role="alert">{message}</p> })
-    };
-    view! {
-        <details class="eml-import">
-            <summary>"Read observables from an e-mail (.eml)"</summary>
-            <form on:submit=move |ev| {
-                ev.prevent_default();
-                let text = raw.get_untracked();
-                match crate::cases::check_eml_size(text.len()) {
-                    Ok(()) => {
-                        too_large.set(None);
-                        actions.import_eml.dispatch(ImportCaseEml { case_id, raw: text });
-                    }
-                    Err(message) => too_large.set(Some(message)),
-                }
-            }>
-                <label>"Raw message, headers included"
-                    <textarea rows="6" cols="80" class="mono" bind:value=raw></textarea>
-                </label>
-                <button type="submit">"Read e-mail"</button>
-            </form>
-            {refused}
-            {result}
-        </details>
-    }
-}
-
-/// A task: its status, and for a containment action the asset it was done on.
-#[component]
-fn TaskItem(t: CaseTask, closed: bool, actions: CaseActions) -> impl IntoView {
-    let task_id = t.task_id;
-    let label = format!("Status of {}", t.title);
-    let asset = RwSignal::new(String::new());
-    let action = t.action;
-    let open_containment = action.filter(|_| t.status != TaskStatus::Done && !closed);
-    view! {
-        <li class:containment=action.is_some()>
-            <span class="task-title">{t.title.clone()}</span>" ("{t.group_name.clone()}") "
-            <select aria-label=label disabled=closed
-                on:change=move |ev| { actions.set_task.dispatch(SetTaskStatus { task_id, status: event_target_value(&ev), done_on: None }); }>
-                {TaskStatus::ALL.into_iter().map(|s| view! {
-                    <option value=s.as_str() selected=s == t.status>{s.as_str().replace('_', " ")}</option>
-                }).collect_view()}
-            </select>
-            {t.done_on.clone().map(|d| view! { <span class="muted">" done on "<span class="mono">{d}</span></span> })}
-            {open_containment.map(|a: ContainmentAction| {
-                let asset_label = format!("{} for {}", a.asset_label(), t.title);
-                view! {
-                    <form class="inline-form" on:submit=move |ev| {
-                        ev.prevent_default();
-                        actions.set_task.dispatch(SetTaskStatus { task_id, status: TaskStatus::Done.as_str().into(), done_on: Some(asset.get_untracked()) });
-                    }>
-                        <input size="20" aria-label=asset_label placeholder=a.asset_label() bind:value=asset/>
-                        <button type="submit">"Record done"</button>
-                    </form>
-                }
-            })}
-        </li>
-    }
-}
-
-#[component]
-fn PlaybookForm(
-    case_id: i64,
-    playbooks: Vec<(i64, String)>,
-    actions: CaseActions,
-) -> impl IntoView {
-    let chosen = RwSignal::new(
-        playbooks
-            .first()
-            .map(|(id, _)| id.to_string())
-            .unwrap_or_default(),
-    );
-    view! {
-        <form class="inline-form" on:submit=move |ev| {
-            ev.prevent_default();
-            if let Ok(playbook_id) = chosen.get_untracked().parse() {
-                actions.apply_playbook.dispatch(ApplyPlaybook { case_id, playbook_id });
-            }
-        }>
-            <label>"Playbook "
-                <select on:change=move |ev| chosen.set(event_target_value(&ev))>
-                    {playbooks.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit">"Apply playbook"</button>
-        </form>
-    }
-}
-
-#[component]
-fn TaskForm(case_id: i64, actions: CaseActions) -> impl IntoView {
-    let title = RwSignal::new(String::new());
-    let group = RwSignal::new(String::new());
-    let action = RwSignal::new(String::new());
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        actions.add_task.dispatch(AddCaseTask {
-            case_id,
-            title: title.get_untracked(),
-            group: group.get_untracked(),
-            action: action.get_untracked(),
-        });
-    };
-    view! {
-        <form class="inline-form" on:submit=submit>
-            <label>"Task " <input size="30" bind:value=title/></label>
-            <label>"Group " <input size="14" placeholder="containment" bind:value=group/></label>
-            <label>"Containment action "
-                <select on:change=move |ev| action.set(event_target_value(&ev))>
-                    <option value="">"none"</option>
-                    {ContainmentAction::ALL.into_iter().map(|a| view! { <option value=a.as_str()>{a.as_str().replace('_', " ")}</option> }).collect_view()}
-                </select>
-            </label>
-            <button type="submit">"Add task"</button>
-        </form>
-    }
-}
-
-/// Filters by kind, tag and tactic (a GET form: the filter is in the address, shareable).
-#[component]
-fn TimelineFilters() -> impl IntoView {
-    let query = use_query_map();
-    let current = move |k: &'static str| query.with(|q| q.get(k).unwrap_or_default());
-    view! {
-        <form method="GET" class="filters" aria-label="Filter the timeline">
-            <label>"Kind "
-                <select name="kind">
-                    <option value="">"any"</option>
-                    {EventKind::ALL.into_iter().map(|k| view! {
-                        <option value=k.as_str() selected=move || current("kind") == k.as_str()>{k.label()}</option>
-                    }).collect_view()}
-                </select>
-            </label>
-            <label>"Tag " <input name="tag" size="12" prop:value=move || current("tag")/></label>
-            <label>"Tactic " <input name="tactic" size="16" placeholder="initial-access" prop:value=move || current("tactic")/></label>
-            <button type="submit">"Filter"</button>
-        </form>
-    }
-}
-
-#[component]
-fn Entry(
-    e: TimelineEvent,
-    closed: bool,
-    case_id: i64,
-    actions: CaseActions,
-    draft: EntryDraft,
-) -> impl IntoView {
-    let correctable = !closed
-        && e.superseded_by.is_none()
-        && matches!(e.kind, EventKind::Note | EventKind::Custom);
-    let event_id = e.event_id;
-    let for_correction = e.clone();
-    view! {
-        <li class=format!("event event-{}", e.kind.as_str()) class:superseded=e.superseded_by.is_some()
-            id=format!("event-{event_id}") data-event-id=event_id.to_string()>
-            <span class="when"><When ms=e.occurred_at/></span>
-            " "<span class="kind">{e.kind.label()}</span>
-            " "<span class="summary">{e.summary.clone()}</span>
-            {e.supersedes_event_id.map(|old| view! { <span class="muted">" (corrects entry "{old}")"</span> })}
-            {e.superseded_by.map(|new| view! { <span class="flag">" superseded by entry "{new}</span> })}
-            {(!e.techniques.is_empty()).then(|| view! {
-                <span class="techniques">{e.techniques.iter().map(|t| view! { <span class="technique">{t.clone()}</span> }).collect_view()}</span>
-            })}
-            {(!e.tags.is_empty()).then(|| view! { <span class="tags">{e.tags.join(", ")}</span> })}
-            {(!e.body_html.is_empty()).then(|| view! {
-                // Rendered from Markdown and sanitized by the server (cases::markdown).
-                <div class="note-body" inner_html=e.body_html.clone()></div>
-            })}
-            <span class="muted recorded">" entry "{event_id}", recorded "{utc(e.recorded_at)}" by "{e.recorded_by.clone()}</span>
-            {(!closed).then(|| view! {
-                <details class="quick-add">
-                    <summary>"+ observable"</summary>
-                    <AddObservable case_id from_event=Some(event_id) actions/>
-                </details>
-            })}
-            {correctable.then(|| view! {
-                <button type="button" class="link" on:click=move |_| draft.correct(&for_correction)>"Correct"</button>
-            })}
-        </li>
-    }
-}
-
-/// Adds a note or a custom event, or a correction of one.
-#[component]
-fn EntryForm(case_id: i64, actions: CaseActions, draft: EntryDraft) -> impl IntoView {
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        actions.add_event.dispatch(AddCaseEvent {
-            case_id,
-            event: EventInput {
-                kind: draft.kind.get_untracked(),
-                occurred_at: draft.occurred_at.get_untracked(),
-                utc_offset_minutes: browser_utc_offset_minutes(),
-                summary: draft.summary.get_untracked(),
-                body: draft.body.get_untracked(),
-                techniques: split_list(&draft.techniques.get_untracked()),
-                tags: split_list(&draft.tags.get_untracked()),
-                supersedes: draft.supersedes.get_untracked(),
-            },
-        });
-    };
-    view! {
-        <form class="note-form" on:submit=submit aria-label="Add to the timeline">
-            <h2>{move || match draft.supersedes.get() {
-                Some(id) => format!("Correct entry {id}"),
-                None => "Add to the timeline".to_owned(),
-            }}</h2>
-            <div class="inline-form">
-                <label>"Kind "
-                    <select on:change=move |ev| draft.kind.set(event_target_value(&ev)) prop:value=move || draft.kind.get()>
-                        <option value="note">"Note"</option>
-                        <option value="custom">"Event"</option>
-                    </select>
-                </label>
-                <label>"When it happened (your time) "
-                    <input type="datetime-local" bind:value=draft.occurred_at/>
-                </label>
-                <label>"ATT&CK " <input size="20" placeholder="T1566.001, T1059" bind:value=draft.techniques/></label>
-                <label>"Tags " <input size="14" bind:value=draft.tags/></label>
-            </div>
-            {move || (draft.kind.get() == "custom").then(|| view! {
-                <label>"What happened " <input size="60" bind:value=draft.summary/></label>
-            })}
-            <label for="note">"Add a note (Markdown)"</label>
-            <textarea id="note" rows="4" maxlength="100000" bind:value=draft.body></textarea>
-            <button type="submit" class="primary">{move || if draft.supersedes.get().is_some() { "Save correction" } else { "Add note" }}</button>
-            {move || draft.supersedes.get().map(|_| view! {
-                <button type="button" on:click=move |_| draft.clear()>"Cancel correction"</button>
-            })}
-        </form>
-    }
 }
