@@ -262,7 +262,7 @@ both_databases!(
             "select count(*) from audit_event where action = 'alert.ingested'",
         )
         .await;
-        assert!(audited >= 1 && audited <= 40, "{audited}");
+        assert!((1..=40).contains(&audited), "{audited}");
         let report = app::audit::service::verify(&p, &system()).await.unwrap();
         assert!(report.is_intact(), "the chain holds: {:?}", report.problem);
     }

@@ -124,7 +124,7 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
     let mut announcements = Vec::new();
     let mut per_job: Vec<Result<Vec<IngestOutcome>>> =
         (0..jobs.len()).map(|_| Ok(Vec::new())).collect();
-    for caller in 0..callers.len() {
+    for (caller, (label, _)) in callers.iter().enumerate() {
         let mine: Vec<usize> = (0..jobs.len())
             .filter(|j| caller_of[*j] == caller)
             .collect();
@@ -151,7 +151,7 @@ async fn write(p: &Platform, jobs: &mut [Job]) -> Result<Vec<Result<Vec<IngestOu
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, caller = %callers[caller].0,
+                tracing::warn!(error = %e, caller = %label,
                     "alert intake: the database refused one caller's batch; the others go on");
                 tx.rollback_to("intake_caller").await?;
                 for j in mine {

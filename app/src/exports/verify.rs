@@ -336,8 +336,11 @@ fn check_evidence<R: Read + std::io::Seek>(
 mod tests {
     use super::*;
 
+    /// A member's name and what writes its content.
+    type Member<'a> = (&'a str, &'a dyn Fn(&mut dyn std::io::Write));
+
     /// A zip of `members`, stored uncompressed.
-    fn zip_of(members: &[(&str, &dyn Fn(&mut dyn std::io::Write))]) -> Vec<u8> {
+    fn zip_of(members: &[Member<'_>]) -> Vec<u8> {
         let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Stored)
