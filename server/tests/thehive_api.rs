@@ -72,3 +72,59 @@ both_databases!(
         println!("{stdout}");
     }
 );
+
+fn python_v0() -> PathBuf {
+    if let Ok(p) = std::env::var("CASEFILE_THEHIVE_V0_PYTHON") {
+        return p.into();
+    }
+    let venv =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/thehive4py-v0-venv/bin/python");
+    assert!(
+        venv.exists(),
+        "{} is missing: run .ci/setup to create the thehive4py 1.8.1 venv",
+        venv.display()
+    );
+    venv
+}
+
+both_databases!(
+    thehive4py_1_8_works_unchanged_against_the_bare_url,
+    |p| async move {
+        let full = token(
+            &p,
+            "wazuh",
+            &[
+                "alerts:write",
+                "alerts:read",
+                "alerts:triage",
+                "cases:write",
+            ],
+        )
+        .await;
+        let read_only = token(&p, "dashboard", &["alerts:read", "cases:read"]).await;
+        add_user(&p, "hana", "analyst", Some(2)).await;
+        let url = common::serve(p.clone(), None).await;
+        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py_v0/flow.py");
+        let python = python_v0();
+        let out = tokio::task::spawn_blocking(move || {
+            std::process::Command::new(python)
+                .arg(script)
+                .env("CF_URL", url)
+                .env("CF_TOKEN", full)
+                .env("CF_READONLY_TOKEN", read_only)
+                .env("CF_USER", "hana")
+                .env("CF_PASSWORD", PASSWORD)
+                .output()
+                .expect("run python")
+        })
+        .await
+        .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "thehive4py 1.8.1 flow failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+        );
+        assert!(stdout.contains("thehive4py 1.8.1 flow passed"), "{stdout}");
+    }
+);

@@ -283,6 +283,22 @@ pub async fn set_verdict(
     Ok(())
 }
 
+/// Clears an alert's verdict and puts it back in the queue (in progress if someone holds it).
+pub async fn reopen(tx: &mut Tx, alert_id: i64, now: Millis) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update alert set verdict = null, verdict_reason = null, verdict_at = null,
+                 status = case when assignee_id is null then 'new' else 'in_progress' end,
+                 updated_at = $2
+             where alert_id = $1"
+        )
+        .bind(alert_id)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
 pub async fn set_assignee(
     tx: &mut Tx,
     alert_id: i64,

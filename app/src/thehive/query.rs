@@ -59,6 +59,21 @@ pub enum Filter {
         to: Value,
     },
     Id(Value),
+    /// Records whose parent (`case`, `case_task`, `alert`) matches: TheHive 3/4's `_parent`.
+    Parent {
+        parent_type: String,
+        filter: Box<Filter>,
+    },
+    /// Records with a child (`case_artifact`, `case_task`, `case_task_log`) that matches:
+    /// TheHive 3/4's `_child`.
+    Child {
+        child_type: String,
+        filter: Box<Filter>,
+    },
+    /// The field holds a value: TheHive 3/4's `_contains`.
+    Exists(String),
+    /// Every record: TheHive 3/4's empty query `{}`.
+    All,
 }
 
 #[derive(Debug, Clone, PartialEq)]

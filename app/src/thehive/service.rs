@@ -5,9 +5,9 @@
 use serde_json::{Value, json};
 
 use super::{
-    model,
-    query::{MAX_PAGE, Plan, Source},
-    store::{self, Compiled, Piece, Table},
+    model, model_v0,
+    query::{Filter, MAX_PAGE, Plan, Source},
+    store::{self, ApiVersion, Compiled, Piece, Table},
 };
 use crate::{
     alerts::{self, store as alerts_store},
@@ -49,10 +49,7 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
         Source::CaseAlerts(r) => (Table::Alerts, Some(case_id(p, actor, r).await?), None),
         Source::TaskLogs(r) => (Table::Logs, Some(id(r)?), None),
     };
-    actor.require(match table {
-        Table::Alerts | Table::AlertObservables => Permission::AlertRead,
-        _ => Permission::CaseRead,
-    })?;
+    require_read(actor, table)?;
     let mut conditions = vec![Piece::Sql("1 = 1".into())];
     if let Some(parent_id) = parent {
         let column = table
@@ -63,14 +60,15 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     }
     if let Some(one) = single {
         let mut f = Vec::new();
-        store::compile_filter(table, &super::query::Filter::Id(json!(one)), &mut f)
+        store::compile_filter(table, ApiVersion::V1, &Filter::Id(json!(one)), &mut f)
             .map_err(Error::Invalid)?;
         conditions.push(Piece::Sql(" and ".into()));
         conditions.extend(f);
     }
     if let Some(filter) = &plan.filter {
         conditions.push(Piece::Sql(" and ".into()));
-        store::compile_filter(table, filter, &mut conditions).map_err(Error::Invalid)?;
+        store::compile_filter(table, ApiVersion::V1, filter, &mut conditions)
+            .map_err(Error::Invalid)?;
     }
     let newest_first = matches!(table, Table::Alerts | Table::Cases) && parent.is_none();
     let (offset, limit) = plan
@@ -79,14 +77,15 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     let compiled = Compiled {
         table,
         conditions,
-        order: store::compile_sort(table, &plan.sort, newest_first).map_err(Error::Invalid)?,
+        order: store::compile_sort(table, ApiVersion::V1, &plan.sort, newest_first)
+            .map_err(Error::Invalid)?,
         limit,
         offset,
     };
     if plan.count {
         return Ok(json!(store::count(&p.db, &compiled).await?));
     }
-    let items = fetch_shaped(p, &compiled).await?;
+    let items = fetch_shaped(p, &compiled, ApiVersion::V1).await?;
     if plan.is_single() {
         return items
             .into_iter()
@@ -94,6 +93,57 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
             .ok_or_else(|| Error::not_found(format!("There is no such {}.", table_noun(table))));
     }
     Ok(Value::Array(items))
+}
+
+fn require_read(actor: &Actor, table: Table) -> Result<()> {
+    actor.require(match table {
+        Table::Alerts | Table::AlertObservables => Permission::AlertRead,
+        _ => Permission::CaseRead,
+    })
+}
+
+/// A v0 search (`POST /api/<entity>/_search`): one page, as (offset, limit), of the records
+/// matching `filter` in TheHive 3/4's shapes, and how many match in all (the `X-Total` header).
+pub async fn search_v0(
+    p: &Platform,
+    actor: &Actor,
+    table: Table,
+    filter: &Filter,
+    (offset, limit): (i64, i64),
+    sort: &[(String, bool)],
+) -> Result<(Vec<Value>, i64)> {
+    require_read(actor, table)?;
+    let mut conditions = Vec::new();
+    store::compile_filter(table, ApiVersion::V0, filter, &mut conditions)
+        .map_err(Error::Invalid)?;
+    let newest_first = matches!(table, Table::Alerts | Table::Cases);
+    let compiled = Compiled {
+        table,
+        conditions,
+        order: store::compile_sort(table, ApiVersion::V0, sort, newest_first)
+            .map_err(Error::Invalid)?,
+        limit,
+        offset,
+    };
+    let total = store::count(&p.db, &compiled).await?;
+    let items = if limit == 0 {
+        Vec::new()
+    } else {
+        fetch_shaped(p, &compiled, ApiVersion::V0).await?
+    };
+    Ok((items, total))
+}
+
+/// One record by id in TheHive 3/4's shape.
+pub async fn get_v0(p: &Platform, actor: &Actor, table: Table, id: i64) -> Result<Value> {
+    let (items, _) = search_v0(p, actor, table, &Filter::Id(json!(id)), (0, 1), &[]).await?;
+    items.into_iter().next().ok_or_else(|| {
+        Error::not_found(format!(
+            "There is no {} {}.",
+            table_noun(table),
+            model::id(id)
+        ))
+    })
 }
 
 fn table_noun(t: Table) -> &'static str {
@@ -106,8 +156,28 @@ fn table_noun(t: Table) -> &'static str {
     }
 }
 
-async fn fetch_shaped(p: &Platform, q: &Compiled) -> Result<Vec<Value>> {
+async fn fetch_shaped(p: &Platform, q: &Compiled, api: ApiVersion) -> Result<Vec<Value>> {
+    let v0 = api == ApiVersion::V0;
     Ok(match q.table {
+        Table::Alerts if v0 => {
+            let rows: Vec<alerts_store::AlertRow> = store::fetch(&p.db, q).await?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
+            let artifacts: Vec<alerts::AlertObservable> = store::alert_observables_of(&p.db, &ids)
+                .await?
+                .into_iter()
+                .map(alerts::service::to_alert_observable)
+                .collect();
+            rows.into_iter()
+                .map(|r| {
+                    let mine: Vec<_> = artifacts
+                        .iter()
+                        .filter(|o| o.alert_id == r.alert_id)
+                        .cloned()
+                        .collect();
+                    Ok(model_v0::alert(&alerts::service::to_alert(r)?, &mine))
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
         Table::Alerts => {
             let rows: Vec<alerts_store::AlertRow> = store::fetch(&p.db, q).await?;
             let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
@@ -121,14 +191,16 @@ async fn fetch_shaped(p: &Platform, q: &Compiled) -> Result<Vec<Value>> {
         }
         Table::Cases => {
             let rows: Vec<cases_store::CaseRow> = store::fetch(&p.db, q).await?;
+            let shape = if v0 { model_v0::case } else { model::case };
             rows.into_iter()
-                .map(|r| Ok(model::case(&cases::service::to_case(r)?)))
+                .map(|r| Ok(shape(&cases::service::to_case(r)?)))
                 .collect::<Result<Vec<_>>>()?
         }
         Table::Tasks => {
             let rows: Vec<cases_store::TaskRow> = store::fetch(&p.db, q).await?;
+            let shape = if v0 { model_v0::task } else { model::task };
             rows.into_iter()
-                .map(|r| Ok(model::task(&cases::service::to_task(r)?)))
+                .map(|r| Ok(shape(&cases::service::to_task(r)?)))
                 .collect::<Result<Vec<_>>>()?
         }
         Table::AlertObservables => {
@@ -139,15 +211,21 @@ async fn fetch_shaped(p: &Platform, q: &Compiled) -> Result<Vec<Value>> {
         }
         Table::CaseObservables => {
             let rows: Vec<cases_store::ObservableRow> = store::fetch(&p.db, q).await?;
+            let shape = if v0 {
+                model_v0::artifact
+            } else {
+                model::case_observable
+            };
             rows.into_iter()
-                .map(|r| model::case_observable(&cases::service::to_observable(r)))
+                .map(|r| shape(&cases::service::to_observable(r)))
                 .collect()
         }
         Table::Logs => {
             let rows: Vec<cases_store::TaskLogRow> = store::fetch(&p.db, q).await?;
+            let shape = if v0 { model_v0::log } else { model::log };
             rows.into_iter()
                 .map(|r| {
-                    model::log(&cases::TaskLog {
+                    shape(&cases::TaskLog {
                         task_log_id: r.task_log_id,
                         task_id: r.task_id,
                         message: r.message,

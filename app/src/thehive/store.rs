@@ -15,6 +15,14 @@ use crate::{
     platform::{Db, Result, db::like_literal},
 };
 
+/// Which of TheHive's APIs names the fields: v1 (TheHive 5) or v0 (TheHive 3/4, whose names
+/// differ: `createdAt`, `owner`, `caseId`, and other status names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiVersion {
+    V0,
+    V1,
+}
+
 /// The tables a TheHive query can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Table {
@@ -73,6 +81,42 @@ const CASE_STATUS: &[(&str, &str)] = &[
     ("Duplicated", "c.closure_verdict = 'duplicate'"),
     ("Other", "c.closure_verdict = 'benign'"),
 ];
+// TheHive 3/4's alert statuses: an alert is Imported into a case, Ignored once read (closed
+// by a verdict), otherwise New. Casefile never marks an alert Updated.
+const ALERT_STATUS_V0: &[(&str, &str)] = &[
+    ("New", "(a.status <> 'closed' and a.case_id is null)"),
+    ("Updated", "1 = 0"),
+    ("Ignored", "(a.status = 'closed' and a.case_id is null)"),
+    ("Imported", "a.case_id is not null"),
+];
+const CASE_STATUS_V0: &[(&str, &str)] = &[
+    ("Open", "c.status <> 'closed'"),
+    ("Resolved", "c.status = 'closed'"),
+    ("Deleted", "1 = 0"),
+];
+const RESOLUTION_STATUS_V0: &[(&str, &str)] = &[
+    ("TruePositive", "c.closure_verdict like 'true_positive%'"),
+    ("FalsePositive", "c.closure_verdict = 'false_positive'"),
+    ("Duplicated", "c.closure_verdict = 'duplicate'"),
+    ("Other", "c.closure_verdict = 'benign'"),
+    ("Indeterminate", "1 = 0"),
+];
+const IMPACT_STATUS_V0: &[(&str, &str)] = &[
+    (
+        "WithImpact",
+        "c.closure_verdict = 'true_positive_with_impact'",
+    ),
+    (
+        "NoImpact",
+        "c.closure_verdict = 'true_positive_without_impact'",
+    ),
+    (
+        "NotApplicable",
+        "(c.status = 'closed' and c.closure_verdict not like 'true_positive%')",
+    ),
+];
+const ARTIFACT_STATUS_V0: &[(&str, &str)] = &[("Ok", "1 = 1"), ("Deleted", "1 = 0")];
+
 const TASK_STATUS: &[(&str, &str)] = &[
     ("Waiting", "t.status = 'todo'"),
     ("InProgress", "t.status = 'in_progress'"),
@@ -128,7 +172,69 @@ impl Table {
         }
     }
 
-    fn field(self, name: &str) -> Option<(&'static str, Kind)> {
+    /// TheHive 3/4's type name for the records a `_parent`/`_child` criterion names.
+    fn from_v0_type(name: &str) -> Option<Table> {
+        match name {
+            "alert" => Some(Table::Alerts),
+            "case" => Some(Table::Cases),
+            "case_task" => Some(Table::Tasks),
+            "case_artifact" => Some(Table::CaseObservables),
+            "case_task_log" => Some(Table::Logs),
+            _ => None,
+        }
+    }
+
+    /// The table holding this table's parent rows, as `parent_column` links them.
+    fn parent_table(self) -> Option<Table> {
+        match self {
+            Table::AlertObservables => Some(Table::Alerts),
+            Table::CaseObservables | Table::Tasks | Table::Alerts => Some(Table::Cases),
+            Table::Logs => Some(Table::Tasks),
+            Table::Cases => None,
+        }
+    }
+
+    /// The fields TheHive 3/4 names differently from TheHive 5.
+    fn field_v0(self, name: &str) -> Option<(&'static str, Kind)> {
+        use Kind::*;
+        Some(match (self, name) {
+            (Table::Alerts, "createdAt") => ("a.created_at", Int),
+            (Table::Alerts, "updatedAt" | "lastSyncDate") => ("a.updated_at", Int),
+            (Table::Alerts, "createdBy") => ("a.created_by", Text),
+            (Table::Alerts, "status") => ("", Status(ALERT_STATUS_V0)),
+            (Table::Alerts, "case") => ("a.case_id", Id),
+            (Table::Cases, "createdAt") => ("c.created_at", Int),
+            (Table::Cases, "updatedAt") => ("c.updated_at", Int),
+            (Table::Cases, "createdBy") => ("c.created_by", Text),
+            (Table::Cases, "caseId") => ("c.case_id", Int),
+            (Table::Cases, "owner") => ("u.username", Text),
+            (Table::Cases, "status") => ("", Status(CASE_STATUS_V0)),
+            (Table::Cases, "resolutionStatus") => ("", Status(RESOLUTION_STATUS_V0)),
+            (Table::Cases, "impactStatus") => ("", Status(IMPACT_STATUS_V0)),
+            (Table::Cases, "summary") => ("c.closure_summary", Text),
+            (Table::Tasks, "createdAt" | "startDate") => ("t.created_at", Int),
+            (Table::Tasks, "createdBy") => ("t.created_by", Text),
+            (Table::Tasks, "owner") => ("u.username", Text),
+            (Table::Tasks, "endDate") => ("t.completed_at", Int),
+            (Table::CaseObservables, "createdAt" | "startDate") => ("o.created_at", Int),
+            (Table::CaseObservables, "createdBy") => ("o.created_by", Text),
+            (Table::CaseObservables, "status") => ("", Status(ARTIFACT_STATUS_V0)),
+            (Table::Logs, "createdAt" | "startDate") => ("l.created_at", Int),
+            (Table::Logs, "createdBy" | "owner") => ("l.created_by", Text),
+            _ => return None,
+        })
+    }
+
+    fn field(self, api: ApiVersion, name: &str) -> Option<(&'static str, Kind)> {
+        if api == ApiVersion::V0
+            && let Some(f) = self.field_v0(name)
+        {
+            return Some(f);
+        }
+        self.field_v1(name)
+    }
+
+    fn field_v1(self, name: &str) -> Option<(&'static str, Kind)> {
         use Kind::*;
         let common = match name {
             "_id" => Some((self.id_column(), Id)),
@@ -249,10 +355,55 @@ fn bind_value(field: &str, kind: Kind, v: &Value) -> std::result::Result<Piece, 
 /// Compiles a filter to SQL pieces for `table`.
 pub fn compile_filter(
     table: Table,
+    api: ApiVersion,
     f: &Filter,
     out: &mut Vec<Piece>,
 ) -> std::result::Result<(), String> {
     match f {
+        Filter::All => out.push(sql("1 = 1")),
+        Filter::Exists(field) => {
+            let (column, kind) = table
+                .field(api, field)
+                .ok_or_else(|| format!("`{field}` is not a field Casefile can search here."))?;
+            match kind {
+                Kind::Status(_) => out.push(sql("1 = 1")),
+                Kind::Tags => out.push(sql(format!("{column} <> '[]'"))),
+                _ => out.push(sql(format!("{column} is not null"))),
+            }
+        }
+        Filter::Parent {
+            parent_type,
+            filter,
+        } => {
+            let parent = Table::from_v0_type(parent_type)
+                .filter(|p| table.parent_table() == Some(*p))
+                .ok_or_else(|| format!("These records have no parent of type `{parent_type}`."))?;
+            let column = table
+                .parent_column()
+                .ok_or_else(|| "These records have no parent.".to_owned())?;
+            out.push(sql(format!(
+                "{column} in (select {} {} where ",
+                parent.id_column(),
+                parent.tables()
+            )));
+            compile_filter(parent, api, filter, out)?;
+            out.push(sql(")"));
+        }
+        Filter::Child { child_type, filter } => {
+            let child = Table::from_v0_type(child_type)
+                .filter(|c| c.parent_table() == Some(table))
+                .ok_or_else(|| format!("These records have no children of type `{child_type}`."))?;
+            let column = child
+                .parent_column()
+                .ok_or_else(|| "These records have no children.".to_owned())?;
+            out.push(sql(format!(
+                "{} in (select {column} {} where ",
+                table.id_column(),
+                child.tables()
+            )));
+            compile_filter(child, api, filter, out)?;
+            out.push(sql(")"));
+        }
         Filter::And(parts) | Filter::Or(parts) => {
             if parts.is_empty() {
                 out.push(sql("1 = 1"));
@@ -268,14 +419,14 @@ pub fn compile_filter(
                 if i > 0 {
                     out.push(sql(joiner));
                 }
-                compile_filter(table, part, out)?;
+                compile_filter(table, api, part, out)?;
             }
             out.push(sql(")"));
         }
         Filter::Not(inner) => {
             // SQL's unknown (a NULL column) must count as "not matching", as TheHive does.
             out.push(sql("not coalesce(("));
-            compile_filter(table, inner, out)?;
+            compile_filter(table, api, inner, out)?;
             out.push(sql("), false)"));
         }
         Filter::Id(v) => {
@@ -291,7 +442,7 @@ pub fn compile_filter(
                     value: v.clone(),
                 })
                 .collect();
-            compile_filter(table, &Filter::Or(alternatives), out)?;
+            compile_filter(table, api, &Filter::Or(alternatives), out)?;
         }
         Filter::Between { field, from, to } => {
             let range = Filter::And(vec![
@@ -306,22 +457,23 @@ pub fn compile_filter(
                     value: to.clone(),
                 },
             ]);
-            compile_filter(table, &range, out)?;
+            compile_filter(table, api, &range, out)?;
         }
-        Filter::Cmp { field, op, value } => compile_cmp(table, field, *op, value, out)?,
+        Filter::Cmp { field, op, value } => compile_cmp(table, api, field, *op, value, out)?,
     }
     Ok(())
 }
 
 fn compile_cmp(
     table: Table,
+    api: ApiVersion,
     field: &str,
     op: Op,
     value: &Value,
     out: &mut Vec<Piece>,
 ) -> std::result::Result<(), String> {
     let (column, kind) = table
-        .field(field)
+        .field(api, field)
         .ok_or_else(|| format!("Filtering on `{field}` is not supported here."))?;
     match kind {
         Kind::Status(names) => {
@@ -437,13 +589,14 @@ pub struct Compiled {
 /// Compiles sort fields to an `order by` clause, always ending with the id for a stable order.
 pub fn compile_sort(
     table: Table,
+    api: ApiVersion,
     sort: &[(String, bool)],
     default_desc: bool,
 ) -> std::result::Result<String, String> {
     let mut parts = Vec::new();
     for (field, asc) in sort {
         let (column, kind) = table
-            .field(field)
+            .field(api, field)
             .ok_or_else(|| format!("Sorting by `{field}` is not supported here."))?;
         if matches!(kind, Kind::Tags | Kind::Status(_)) {
             return Err(format!("Sorting by `{field}` is not supported."));
@@ -523,6 +676,30 @@ pub async fn alert_observable_counts(db: &Db, alert_ids: &[i64]) -> Result<Vec<(
     })?)
 }
 
+/// Most artifacts one v0 search answer embeds across its alerts (each alert holds at most 500).
+const MAX_EMBEDDED_ARTIFACTS: i64 = 50_000;
+
+/// The observables of the listed alerts, for v0 answers that embed them as `artifacts`.
+pub async fn alert_observables_of(
+    db: &Db,
+    alert_ids: &[i64],
+) -> Result<Vec<crate::alerts::store::ObservableRow>> {
+    if alert_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head = format!("{OBSERVABLE_COLUMNS} where alert_id in (");
+    Ok(on_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new(head.clone());
+        let mut ids = qb.separated(", ");
+        for id in alert_ids {
+            ids.push_bind(*id);
+        }
+        ids.push_unseparated(") order by alert_id, alert_observable_id limit ");
+        qb.push_bind(MAX_EMBEDDED_ARTIFACTS);
+        qb.build_query_as().fetch_all(pool).await
+    })?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,7 +708,7 @@ mod tests {
 
     fn compile(table: Table, f: Value) -> std::result::Result<Vec<Piece>, String> {
         let mut out = Vec::new();
-        compile_filter(table, &parse_filter(&f)?, &mut out)?;
+        compile_filter(table, ApiVersion::V1, &parse_filter(&f)?, &mut out)?;
         Ok(out)
     }
 

@@ -36,12 +36,11 @@ pub async fn guard(State(policy): State<Policy>, mut req: Request, next: Next) -
             return super::api_error(StatusCode::BAD_REQUEST, "bad_forwarded_for", message);
         }
     }
-    // The REST API under /api/ authenticates only by bearer token, never by the session cookie,
-    // so a forged cross-site request there carries no credentials; it answers 401 itself.
-    let cookie_authenticated = !req.uri().path().starts_with("/api/");
-    if cookie_authenticated
-        && let Err(message) = check_same_origin(&policy, req.method(), req.headers())
-    {
+    // The REST API under /api/ authenticates by bearer token, never by the session cookie, so
+    // a forged cross-site request there carries no credentials; it answers 401 itself. TheHive's
+    // routes at /api/ also take HTTP Basic, which a browser may replay: those are checked.
+    let exempt = req.uri().path().starts_with("/api/") && !basic_authorization(req.headers());
+    if !exempt && let Err(message) = check_same_origin(&policy, req.method(), req.headers()) {
         tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request refused");
         return super::api_error(StatusCode::FORBIDDEN, "cross_origin", message);
     }
@@ -51,6 +50,14 @@ pub async fn guard(State(policy): State<Policy>, mut req: Request, next: Next) -
     let mut res = next.run(req).await;
     set_security_headers(res.headers_mut(), &nonce);
     res
+}
+
+fn basic_authorization(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
 }
 
 /// The client's address: the peer's, or, behind `trusted_proxies` reverse proxies, the

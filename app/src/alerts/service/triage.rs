@@ -69,6 +69,34 @@ pub async fn set_verdict(
     Ok(ids.len())
 }
 
+/// Takes back the verdict on closed alerts and returns them to the queue (TheHive's "mark as
+/// unread"). Alerts that are part of a case stay as they are: the case holds them.
+pub async fn reopen(p: &Platform, actor: &Actor, ids: &[i64]) -> Result<usize> {
+    actor.require(Permission::AlertTriage)?;
+    check_bulk(ids)?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let mut reopened = 0;
+    for id in with_group_members(ch.tx(), ids).await? {
+        let before = store::alert_in_tx(ch.tx(), id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no alert {id}.")))?;
+        if before.case_id.is_some() || before.status != "closed" {
+            continue;
+        }
+        store::reopen(ch.tx(), id, now).await?;
+        let detail = json!({
+            "before": { "status": before.status, "verdict": before.verdict },
+            "after": { "status": if before.assignee_id.is_some() { "in_progress" } else { "new" },
+                "verdict": null },
+        });
+        ch.audit(alert_event("alert.reopened", id, detail)).await?;
+        reopened += 1;
+    }
+    ch.commit().await?;
+    Ok(reopened)
+}
+
 /// Assigns alerts to `assignee` (`me`, a username) or, with `None`, returns them to the queue.
 pub async fn assign(
     p: &Platform,

@@ -4,7 +4,7 @@
 use app::{
     alerts::escalation::{self as escalation, EscalateOverrides},
     alerts::{AlertPatch, IngestOutcome, intake::Intake, service},
-    platform::{Error, Platform},
+    platform::{Actor, Error, Platform},
     thehive::model,
 };
 use axum::{
@@ -21,7 +21,7 @@ use super::{
     input::{self, InputAlert, json_error},
 };
 
-fn alert_id(s: &str) -> Result<i64, Error> {
+pub fn alert_id(s: &str) -> Result<i64, Error> {
     model::parse_id(s).map_err(Error::Invalid)
 }
 
@@ -31,14 +31,14 @@ async fn shaped(p: &Platform, actor: &app::platform::Actor, id: i64) -> Result<V
     Ok(model::alert(&alert, n))
 }
 
-/// `POST /api/v1/alert`. A repeat of (type, source, sourceRef) is refused as TheHive refuses
-/// it (400 CreateError), after bumping the existing alert's occurrence count.
-pub async fn create(
-    Extension(p): Extension<Platform>,
-    Extension(intake): Extension<Intake>,
-    HiveActor(actor): HiveActor,
-    req: Request,
-) -> Result<Response, HiveError> {
+/// What posting one alert came to.
+pub enum Posted {
+    Created(i64),
+    Repeated,
+}
+
+/// Reads a TheHive alert (JSON or multipart) and hands it to intake, which group-commits it.
+pub async fn post_alert(intake: &Intake, actor: &Actor, req: Request) -> Result<Posted, HiveError> {
     let (json, files) = input::json_or_multipart(req).await?;
     let parsed: InputAlert = serde_json::from_str(&json)
         .map_err(|e| Error::invalid(format!("Not a valid TheHive alert: {e}.")))?;
@@ -50,7 +50,31 @@ pub async fn create(
         .next()
         .ok_or_else(|| Error::internal("ingest returned no outcome"))?;
     match outcome {
-        IngestOutcome::Created { id } => {
+        IngestOutcome::Created { id } => Ok(Posted::Created(id)),
+        IngestOutcome::Repeated { .. } => Ok(Posted::Repeated),
+        IngestOutcome::Rejected { error } => Err(Error::Invalid(error).into()),
+    }
+}
+
+/// TheHive's answer to a repeated (type, source, sourceRef).
+pub fn already_exists() -> Response {
+    hive_error(
+        StatusCode::BAD_REQUEST,
+        "CreateError",
+        "Alert already exists",
+    )
+}
+
+/// `POST /api/v1/alert`. A repeat of (type, source, sourceRef) is refused as TheHive refuses
+/// it (400 CreateError), after bumping the existing alert's occurrence count.
+pub async fn create(
+    Extension(p): Extension<Platform>,
+    Extension(intake): Extension<Intake>,
+    HiveActor(actor): HiveActor,
+    req: Request,
+) -> Result<Response, HiveError> {
+    match post_alert(&intake, &actor, req).await? {
+        Posted::Created(id) => {
             let body = match service::get(&p, &actor, id).await {
                 Ok(a) => model::alert(&a, service::observables(&p, &actor, id).await?.len() as i64),
                 // A forwarder token may post without reading: answer with the id alone.
@@ -61,12 +85,7 @@ pub async fn create(
             };
             Ok((StatusCode::CREATED, Json(body)).into_response())
         }
-        IngestOutcome::Repeated { .. } => Ok(hive_error(
-            StatusCode::BAD_REQUEST,
-            "CreateError",
-            "Alert already exists",
-        )),
-        IngestOutcome::Rejected { error } => Err(Error::Invalid(error).into()),
+        Posted::Repeated => Ok(already_exists()),
     }
 }
 
@@ -80,7 +99,7 @@ pub async fn get_one(
 
 /// TheHive's alert PATCH; fields Casefile has no notion of (`follow`, `customFields`,
 /// `externalLink`, `status`, `assignee`, …) are accepted and ignored, as the README says.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateAlert {
     title: Option<String>,
@@ -89,10 +108,29 @@ pub struct UpdateAlert {
     tlp: Option<i64>,
     pap: Option<i64>,
     tags: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::nullable")]
     add_tags: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::nullable")]
     remove_tags: Vec<String>,
+}
+
+impl UpdateAlert {
+    pub fn into_patch(self) -> Result<AlertPatch, Error> {
+        Ok(AlertPatch {
+            title: self.title,
+            description: self.description,
+            severity: self
+                .severity
+                .map(model::severity_from)
+                .transpose()
+                .map_err(Error::Invalid)?,
+            tlp: self.tlp,
+            pap: self.pap,
+            tags: self.tags,
+            add_tags: self.add_tags,
+            remove_tags: self.remove_tags,
+        })
+    }
 }
 
 /// `PATCH /api/v1/alert/{id}`: 204 like TheHive.
@@ -103,21 +141,7 @@ pub async fn update(
     body: Result<Json<UpdateAlert>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
-    let patch = AlertPatch {
-        title: u.title,
-        description: u.description,
-        severity: u
-            .severity
-            .map(model::severity_from)
-            .transpose()
-            .map_err(Error::Invalid)?,
-        tlp: u.tlp,
-        pap: u.pap,
-        tags: u.tags,
-        add_tags: u.add_tags,
-        remove_tags: u.remove_tags,
-    };
-    service::update(&p, &actor, alert_id(&id)?, patch).await?;
+    service::update(&p, &actor, alert_id(&id)?, u.into_patch()?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -152,6 +176,21 @@ pub struct Promote {
     tags: Option<Vec<String>>,
 }
 
+impl Promote {
+    pub fn overrides(self) -> Result<EscalateOverrides, Error> {
+        Ok(EscalateOverrides {
+            title: self.title,
+            description: self.description,
+            severity: self
+                .severity
+                .map(model::severity_from)
+                .transpose()
+                .map_err(Error::Invalid)?,
+            tags: self.tags,
+        })
+    }
+}
+
 /// `POST /api/v1/alert/{id}/case`: escalates the alert into a new case.
 pub async fn promote(
     Extension(p): Extension<Platform>,
@@ -160,17 +199,7 @@ pub async fn promote(
     body: Option<Json<Promote>>,
 ) -> Result<Response, HiveError> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
-    let overrides = EscalateOverrides {
-        title: b.title,
-        description: b.description,
-        severity: b
-            .severity
-            .map(model::severity_from)
-            .transpose()
-            .map_err(Error::Invalid)?,
-        tags: b.tags,
-    };
-    let case = escalation::escalate_alert(&p, &actor, alert_id(&id)?, overrides).await?;
+    let case = escalation::escalate_alert(&p, &actor, alert_id(&id)?, b.overrides()?).await?;
     Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
 }
 

@@ -28,14 +28,14 @@ pub struct InputTask {
     group: Option<String>,
     #[serde(default)]
     description: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::status_text")]
     status: Option<String>,
     #[serde(default)]
     due_date: Option<i64>,
 }
 
 impl InputTask {
-    fn into_casefile(self) -> Result<TaskInput, Error> {
+    pub fn into_casefile(self) -> Result<TaskInput, Error> {
         Ok(TaskInput {
             title: self.title,
             description: self.description.unwrap_or_default(),
@@ -55,16 +55,17 @@ impl InputTask {
 #[serde(rename_all = "camelCase")]
 pub struct InputCase {
     title: String,
-    description: String,
+    #[serde(default)]
+    description: Option<String>,
     #[serde(default)]
     severity: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::nullable")]
     tags: Vec<String>,
     #[serde(default)]
     tlp: Option<i64>,
     #[serde(default)]
     pap: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "input::nullable")]
     tasks: Vec<InputTask>,
 }
 
@@ -75,12 +76,23 @@ pub async fn create(
     body: Result<Json<InputCase>, JsonRejection>,
 ) -> Result<Response, HiveError> {
     let Json(c) = body.map_err(json_error)?;
-    if c.description.trim().is_empty() {
-        return Err(Error::invalid("`description` is required.").into());
+    let case = open_case(&p, &actor, c).await?;
+    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+}
+
+/// Opens a case from TheHive's input, with its tasks, in one transaction.
+pub async fn open_case(
+    p: &Platform,
+    actor: &app::platform::Actor,
+    c: InputCase,
+) -> Result<app::cases::Case, Error> {
+    let description = c.description.unwrap_or_default();
+    if description.trim().is_empty() {
+        return Err(Error::invalid("`description` is required."));
     }
     let input = CaseInput {
         title: c.title,
-        description: c.description,
+        description,
         severity: model::severity_from(c.severity.unwrap_or(2))
             .map_err(Error::Invalid)?
             .as_str()
@@ -97,8 +109,7 @@ pub async fn create(
             .collect::<Result<_, _>>()?,
     };
     let checked = input.check().map_err(Error::Invalid)?;
-    let case = service::open(&p, &actor, checked).await?;
-    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+    service::open(p, actor, checked).await
 }
 
 pub async fn get_one(
@@ -127,7 +138,7 @@ pub struct UpdateCase {
 }
 
 /// TheHive's closing statuses as Casefile verdicts.
-fn closing_verdict(status: &str, impact: Option<&str>) -> Option<ClosureVerdict> {
+pub fn closing_verdict(status: &str, impact: Option<&str>) -> Option<ClosureVerdict> {
     match status {
         "TruePositive" if impact == Some("WithImpact") => {
             Some(ClosureVerdict::TruePositiveWithImpact)
@@ -140,6 +151,60 @@ fn closing_verdict(status: &str, impact: Option<&str>) -> Option<ClosureVerdict>
     }
 }
 
+/// A TheHive case edit, whichever API it came from.
+pub struct CaseEdit {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub severity: Option<i64>,
+    pub tags: Option<Vec<String>>,
+    pub tlp: Option<i64>,
+    pub pap: Option<i64>,
+    /// Starts the investigation of a new case (TheHive's `InProgress`).
+    pub start: bool,
+    /// Closes the case with this verdict and `summary`.
+    pub closing: Option<ClosureVerdict>,
+    pub summary: Option<String>,
+}
+
+/// Applies an edit: field changes first, then the close. A close is checked before anything
+/// is written, so a refused close changes nothing.
+pub async fn apply_edit(
+    p: &Platform,
+    actor: &app::platform::Actor,
+    id: i64,
+    e: CaseEdit,
+) -> Result<(), Error> {
+    let current = service::get(p, actor, id).await?;
+    if e.closing.is_some() {
+        actor.require(app::accounts::roles::Permission::CaseClose)?;
+        if e.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            return Err(Error::invalid(
+                "Write a closing summary: what happened and what was done.",
+            ));
+        }
+    }
+    let patch = CasePatch {
+        title: e.title,
+        description: e.description,
+        severity: e
+            .severity
+            .map(|s| model::severity_from(s).map(|s| s.as_str().to_owned()))
+            .transpose()
+            .map_err(Error::Invalid)?,
+        tlp: e.tlp,
+        pap: e.pap,
+        tags: e.tags,
+        status: (e.start && current.status == app::cases::CaseStatus::New)
+            .then(|| "investigating".to_owned()),
+    };
+    service::update(p, actor, id, None, patch).await?;
+    if let Some(verdict) = e.closing {
+        let summary = e.summary.unwrap_or_default();
+        service::close(p, actor, id, None, verdict.as_str(), &summary).await?;
+    }
+    Ok(())
+}
+
 /// `PATCH /api/v1/case/{id}`: field edits, and TheHive's statuses (`InProgress` starts the
 /// investigation; `TruePositive`, `FalsePositive`, … close the case and need a `summary`).
 pub async fn update(
@@ -150,15 +215,11 @@ pub async fn update(
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
     let id = case_id(&p, &actor, &id).await?;
-    let current = service::get(&p, &actor, id).await?;
-    let (status, closing) = match u.status.as_deref() {
-        None | Some("New") => (None, None),
-        Some("InProgress") => (
-            (current.status == app::cases::CaseStatus::New).then(|| "investigating".to_owned()),
-            None,
-        ),
+    let (start, closing) = match u.status.as_deref() {
+        None | Some("New") => (false, None),
+        Some("InProgress") => (true, None),
         Some(s) => match closing_verdict(s, u.impact_status.as_deref()) {
-            Some(v) => (None, Some(v)),
+            Some(v) => (false, Some(v)),
             None => {
                 return Err(Error::invalid(format!(
                     "Unknown case status \u{201c}{s}\u{201d}: use New, InProgress, TruePositive, FalsePositive, Duplicated, Indeterminate or Other."
@@ -167,34 +228,18 @@ pub async fn update(
             }
         },
     };
-    // Closing is checked before anything is written, so a refused close changes nothing.
-    if closing.is_some() {
-        actor.require(app::accounts::roles::Permission::CaseClose)?;
-        if u.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            return Err(Error::invalid(
-                "Write a closing summary: what happened and what was done.",
-            )
-            .into());
-        }
-    }
-    let patch = CasePatch {
+    let edit = CaseEdit {
         title: u.title,
         description: u.description,
-        severity: u
-            .severity
-            .map(|s| model::severity_from(s).map(|s| s.as_str().to_owned()))
-            .transpose()
-            .map_err(Error::Invalid)?,
+        severity: u.severity,
+        tags: u.tags,
         tlp: u.tlp,
         pap: u.pap,
-        tags: u.tags,
-        status,
+        start,
+        closing,
+        summary: u.summary,
     };
-    service::update(&p, &actor, id, None, patch).await?;
-    if let Some(verdict) = closing {
-        let summary = u.summary.unwrap_or_default();
-        service::close(&p, &actor, id, None, verdict.as_str(), &summary).await?;
-    }
+    apply_edit(&p, &actor, id, edit).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

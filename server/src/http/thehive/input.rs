@@ -1,6 +1,6 @@
 //! TheHive request bodies and their translation into Casefile's checked inputs: alerts,
 //! observables (`data` as a string or a list; `file` observables from multipart parts, hashed
-//! as they stream in), cases and tasks.
+//! as they stream in, or inline as TheHive 3/4's `name;mime;base64`), cases and tasks.
 
 use std::collections::HashMap;
 
@@ -16,6 +16,7 @@ use axum::{
     extract::{FromRequest, Multipart, Request, rejection::JsonRejection},
     http::header,
 };
+use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -26,6 +27,38 @@ pub fn json_error(e: JsonRejection) -> Error {
         "The body is not valid JSON for this request: {}",
         e.body_text()
     ))
+}
+
+/// A JSON body read whatever its `Content-Type` says (TheHive's clients label JSON as form data
+/// or not at all); an empty body is `{}`, as on TheHive's action routes.
+pub fn lenient_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T> {
+    let text =
+        std::str::from_utf8(body).map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    serde_json::from_str(text)
+        .map_err(|e| Error::invalid(format!("Not a valid TheHive {what}: {e}.")))
+}
+
+/// A field that clients send as `null` when they mean "none": read as its default.
+pub fn nullable<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A status sent as a string or, by thehive4py 1.8.1's `TaskStatus.COMPLETED` (a tuple), as a
+/// one-element list.
+pub fn status_text<'de, D>(d: D) -> std::result::Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(match Option::<Data>::deserialize(d)? {
+        None => None,
+        Some(Data::One(s)) => Some(s),
+        Some(Data::Many(v)) => v.into_iter().next(),
+    })
 }
 
 /// `data`: one value or several.
@@ -48,7 +81,7 @@ pub struct InputObservable {
     pub tlp: Option<i64>,
     #[serde(default)]
     pub ioc: Option<bool>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub tags: Vec<String>,
     /// For `file` observables: the multipart part holding the file.
     #[serde(default)]
@@ -74,6 +107,10 @@ impl InputObservable {
             check_level("tlp", t).map_err(at)?;
         }
         if self.data_type.trim().eq_ignore_ascii_case("file") {
+            if let Some(Data::One(inline)) = &self.data {
+                let file = inline_file(inline).map_err(at)?;
+                return Ok(file_observables(&file, tags));
+            }
             let key = match &self.attachment {
                 Some(Value::String(k)) => k.clone(),
                 _ => "attachment".to_owned(),
@@ -83,18 +120,7 @@ impl InputObservable {
                     "a file observable needs a multipart part named \u{201c}{key}\u{201d}."
                 ))
             })?;
-            return Ok(vec![
-                Observable {
-                    kind: ObservableType::Filename,
-                    value: file.file_name.clone(),
-                    tags: tags.clone(),
-                },
-                Observable {
-                    kind: ObservableType::Hash,
-                    value: file.sha256.clone(),
-                    tags,
-                },
-            ]);
+            return Ok(file_observables(file, tags));
         }
         let kind = model::data_type_from(&self.data_type);
         let values = match &self.data {
@@ -117,6 +143,38 @@ impl InputObservable {
             })
             .collect()
     }
+}
+
+/// A file observable as Casefile records it: its name and its SHA-256.
+fn file_observables(file: &FilePart, tags: Vec<String>) -> Vec<Observable> {
+    vec![
+        Observable {
+            kind: ObservableType::Filename,
+            value: file.file_name.clone(),
+            tags: tags.clone(),
+        },
+        Observable {
+            kind: ObservableType::Hash,
+            value: file.sha256.clone(),
+            tags,
+        },
+    ]
+}
+
+/// TheHive 3/4's inline file artifact, `name;mime;base64`, decoded and hashed.
+fn inline_file(data: &str) -> std::result::Result<FilePart, String> {
+    let mut parts = data.splitn(3, ';');
+    let (Some(name), Some(_mime), Some(encoded)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Err("a file artifact's `data` is \u{201c}name;mime;base64\u{201d}.".into());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| "the file artifact's content is not valid base64.".to_owned())?;
+    Ok(FilePart {
+        file_name: optional("file name", name, 255)?,
+        sha256: format!("{:x}", Sha256::digest(&bytes)),
+    })
 }
 
 /// Reads an "add observable" request (JSON, or multipart with `_json` and an `attachment`):
@@ -177,14 +235,17 @@ pub struct InputAlert {
     pub severity: Option<i64>,
     #[serde(default)]
     pub date: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub tags: Vec<String>,
     #[serde(default)]
     pub tlp: Option<i64>,
     #[serde(default)]
     pub pap: Option<i64>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub observables: Vec<InputObservable>,
+    /// TheHive 3/4's name for `observables`.
+    #[serde(default, deserialize_with = "nullable")]
+    pub artifacts: Vec<InputObservable>,
 }
 
 /// The detection rule, when an integration names it in a tag (`rule:5710` or `rule=5710`).
@@ -221,7 +282,7 @@ impl InputAlert {
                     }
                 })
                 .transpose()?,
-            observables: check_observables(&self.observables, files)?,
+            observables: check_observables(&[self.observables, self.artifacts].concat(), files)?,
             tags,
             raw: Some(raw),
         })

@@ -1,11 +1,13 @@
-//! TheHive 5 compatible API under `/thehive`, so TheHive integrations (thehive4py 2.x, Wazuh,
-//! Elastalert, Splunk, Shuffle, n8n) post alerts and work cases in Casefile unchanged. Handlers
+//! TheHive compatible API (TheHive 5's v1 and TheHive 3/4's v0), served at the bare server URL
+//! and under `/thehive`, so TheHive integrations (thehive4py 1.x and 2.x, Wazuh, ElastAlert 2,
+//! Splunk, Shuffle, n8n, Velociraptor) post alerts and work cases in Casefile unchanged. Handlers
 //! translate TheHive's shapes and call the same services as the rest of Casefile.
 
 mod alerts;
 mod auth;
 mod cases;
 mod input;
+mod v0;
 
 use axum::{
     Json, Router,
@@ -26,8 +28,23 @@ pub use auth::hive_error;
 /// Largest request body (a batch of observables with file parts).
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
+/// TheHive's routes twice: under `/thehive` (where unknown paths answer TheHive's 404) and at
+/// the root, for clients that build the URL from host and port. TheHive's paths are singular
+/// (`/api/alert`, `/api/v1/case`), so they never meet Casefile's own plural REST routes.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    let api = Router::new()
+    let api = v1_routes()
+        .merge(v0::routes())
+        .route("/api/status", get(v0::status))
+        .route("/api/v1/status", get(v0::status))
+        .route("/api/health", get(v0::health))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
+    Router::new()
+        .nest("/thehive", api.clone().fallback(not_found))
+        .merge(api)
+}
+
+fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
+    Router::new()
         .route(
             "/api/v1/alert",
             crate::http::api::limit_intake(post(alerts::create), overloaded),
@@ -59,9 +76,6 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/task/{id}/log", post(cases::add_log))
         .route("/api/v1/query", post(run_query))
         .route("/api/v1/user/current", get(current_user))
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES));
-    Router::new().nest("/thehive", api)
 }
 
 /// 503 with `Retry-After` in TheHive's error shape (thehive4py retries 503 by default).
