@@ -696,3 +696,69 @@ pub async fn group_members(db: &Db, leader: i64) -> Result<Vec<(i64, String, Str
         .await
     })?)
 }
+
+// --- Comments and procedures posted on an alert ---
+
+#[derive(sqlx::FromRow)]
+pub struct AlertNoteRow {
+    pub alert_note_id: i64,
+    pub alert_id: i64,
+    pub kind: String,
+    pub message: String,
+    pub technique: String,
+    pub tactic: String,
+    pub occurred_at: i64,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+pub struct NewAlertNote<'a> {
+    pub kind: &'a str,
+    pub message: &'a str,
+    pub technique: &'a str,
+    pub tactic: &'a str,
+    pub occurred_at: Millis,
+}
+
+pub async fn insert_note(
+    tx: &mut Tx,
+    alert_id: i64,
+    n: &NewAlertNote<'_>,
+    created_by: &str,
+    now: Millis,
+) -> Result<i64> {
+    let (id,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into alert_note (alert_id, kind, message, technique, tactic, occurred_at, created_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8) returning alert_note_id",
+        )
+        .bind(alert_id)
+        .bind(n.kind)
+        .bind(n.message)
+        .bind(n.technique)
+        .bind(n.tactic)
+        .bind(n.occurred_at)
+        .bind(created_by)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })?;
+    Ok(id)
+}
+
+/// Most notes one alert keeps; integrations post a handful.
+pub const MAX_ALERT_NOTES: i64 = 1000;
+
+/// An alert's notes in the order they were posted.
+pub async fn notes_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Vec<AlertNoteRow>> {
+    Ok(on_tx!(tx, |c| {
+        sqlx::query_as(
+            "select alert_note_id, alert_id, kind, message, technique, tactic, occurred_at, created_by, created_at
+             from alert_note where alert_id = $1 order by alert_note_id limit $2",
+        )
+        .bind(alert_id)
+        .bind(MAX_ALERT_NOTES)
+        .fetch_all(c)
+        .await
+    })?)
+}

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::{query::Catalog, store::CommentRow};
 use crate::{
     alerts::{Alert, AlertObservable, AlertStatus, Severity, Verdict},
     cases::{Case, CaseObservable, CaseStatus, CaseTask, ClosureVerdict, TaskLog, TaskStatus},
@@ -307,4 +308,83 @@ pub fn log(l: &TaskLog) -> Value {
         "owner": l.created_by,
         "extraData": { "taskId": id(l.task_id) },
     })
+}
+
+/// A case timeline note as a TheHive comment.
+pub fn comment(c: &CommentRow) -> Value {
+    json!({
+        "_id": id(c.event_id),
+        "_type": "Comment",
+        "_createdBy": c.recorded_by,
+        "_createdAt": c.recorded_at,
+        "message": c.body,
+        "isEdited": false,
+        "extraData": { "caseId": id(c.case_id) },
+    })
+}
+
+pub fn user(user_id: i64, login: &str, name: &str, role: &str) -> Value {
+    json!({
+        "_id": id(user_id),
+        "_type": "User",
+        "login": login,
+        "name": if name.is_empty() { login } else { name },
+        "profile": role,
+        "organisation": "casefile",
+        "locked": false,
+    })
+}
+
+/// The fixed lists TheHive clients fill their forms from, in TheHive 5's shapes.
+pub fn catalog(c: Catalog) -> Vec<Value> {
+    let statuses = |kind: &str, list: &[(&str, &str)]| -> Vec<Value> {
+        list.iter()
+            .enumerate()
+            .map(|(order, (value, stage))| {
+                json!({ "_id": format!("~{kind}-{value}"), "_type": kind, "value": value,
+                    "stage": stage, "order": order })
+            })
+            .collect()
+    };
+    match c {
+        Catalog::AlertStatus => statuses(
+            "AlertStatus",
+            &[
+                ("New", "New"),
+                ("InProgress", "InProgress"),
+                ("Imported", "Imported"),
+                ("TruePositive", "Closed"),
+                ("FalsePositive", "Closed"),
+                ("Duplicated", "Closed"),
+                ("Ignored", "Closed"),
+            ],
+        ),
+        Catalog::CaseStatus => statuses(
+            "CaseStatus",
+            &[
+                ("New", "New"),
+                ("InProgress", "InProgress"),
+                ("TruePositive", "Closed"),
+                ("FalsePositive", "Closed"),
+                ("Duplicated", "Closed"),
+                ("Indeterminate", "Closed"),
+                ("Other", "Closed"),
+            ],
+        ),
+        Catalog::ObservableType => {
+            let mut names: Vec<&str> = ObservableType::ALL
+                .iter()
+                .map(|t| data_type_to(t.as_str()))
+                .collect();
+            names.extend(["fqdn", "file"]);
+            names
+                .into_iter()
+                .map(|name| {
+                    json!({ "_id": format!("~type-{name}"), "_type": "ObservableType",
+                        "name": name, "isAttachment": name == "file" })
+                })
+                .collect()
+        }
+        Catalog::CaseTemplate | Catalog::CustomField => Vec::new(),
+    }
 }

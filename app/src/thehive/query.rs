@@ -24,6 +24,23 @@ pub enum Source {
     CaseTasks(String),
     CaseAlerts(String),
     TaskLogs(String),
+    /// A case's comments (its timeline notes), and all comments the caller may read.
+    CaseComments(String),
+    Comments,
+    /// The vocabularies and directory clients fill their forms from (n8n's dropdowns).
+    Catalog(Catalog),
+    Users,
+}
+
+/// A fixed list a `list…` query answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Catalog {
+    AlertStatus,
+    CaseStatus,
+    ObservableType,
+    /// Casefile has no case templates or custom fields yet: these lists are empty.
+    CaseTemplate,
+    CustomField,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +142,13 @@ pub fn parse(ops: &[Value]) -> Result<Plan, String> {
         "getCase" => Source::Case(id_or_name(first)?),
         "getTask" => Source::Task(id_or_name(first)?),
         "getLog" => Source::Log(id_or_name(first)?),
+        "listComment" => Source::Comments,
+        "listUser" => Source::Users,
+        "listAlertStatus" => Source::Catalog(Catalog::AlertStatus),
+        "listCaseStatus" => Source::Catalog(Catalog::CaseStatus),
+        "listObservableType" => Source::Catalog(Catalog::ObservableType),
+        "listCaseTemplate" => Source::Catalog(Catalog::CaseTemplate),
+        "listCustomField" => Source::Catalog(Catalog::CustomField),
         other => return Err(unsupported(other)),
     };
     let mut plan_ops = Vec::new();
@@ -136,7 +160,8 @@ pub fn parse(ops: &[Value]) -> Result<Plan, String> {
             ("tasks", Source::Case(id)) => Source::CaseTasks(id.clone()),
             ("alerts", Source::Case(id)) => Source::CaseAlerts(id.clone()),
             ("logs", Source::Task(id)) => Source::TaskLogs(id.clone()),
-            ("observables" | "tasks" | "alerts" | "logs", _) => {
+            ("comments", Source::Case(id)) => Source::CaseComments(id.clone()),
+            ("observables" | "tasks" | "alerts" | "logs" | "comments", _) => {
                 return Err(format!(
                     "`{n}` cannot follow this operation in Casefile's TheHive API."
                 ));

@@ -31,7 +31,22 @@ fn id(reference: &str) -> Result<i64> {
 
 /// Runs a parsed query.
 pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
+    let listed = match &plan.source {
+        Source::Catalog(c) => Some(model::catalog(*c)),
+        Source::Users => Some(users(p, actor).await?),
+        _ => None,
+    };
+    if let Some(items) = listed {
+        return Ok(if plan.count {
+            json!(items.len())
+        } else {
+            Value::Array(items)
+        });
+    }
     let (table, parent, single) = match &plan.source {
+        Source::Catalog(_) | Source::Users => unreachable!("answered above"),
+        Source::Comments => (Table::Comments, None, None),
+        Source::CaseComments(r) => (Table::Comments, Some(case_id(p, actor, r).await?), None),
         Source::Alerts => (Table::Alerts, None, None),
         Source::Cases => (Table::Cases, None, None),
         Source::Tasks => (Table::Tasks, None, None),
@@ -95,6 +110,20 @@ pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     Ok(Value::Array(items))
 }
 
+/// Most accounts `listUser` names.
+const MAX_USERS: i64 = 1000;
+
+/// The accounts a case or alert can be assigned to (TheHive's `listUser`).
+async fn users(p: &Platform, actor: &Actor) -> Result<Vec<Value>> {
+    actor.require(Permission::CaseRead)?;
+    let rows = crate::accounts::store::list_users(&p.db, "", MAX_USERS).await?;
+    Ok(rows
+        .iter()
+        .filter(|u| !u.disabled && matches!(u.role.as_str(), "analyst" | "manager"))
+        .map(|u| model::user(u.user_id, &u.username, &u.display_name, &u.role))
+        .collect())
+}
+
 fn require_read(actor: &Actor, table: Table) -> Result<()> {
     actor.require(match table {
         Table::Alerts | Table::AlertObservables => Permission::AlertRead,
@@ -146,6 +175,11 @@ pub async fn get_v0(p: &Platform, actor: &Actor, table: Table, id: i64) -> Resul
     })
 }
 
+/// A case timeline note as a TheHive comment.
+pub async fn comment(p: &Platform, actor: &Actor, event_id: i64) -> Result<Value> {
+    get_v0(p, actor, Table::Comments, event_id).await
+}
+
 fn table_noun(t: Table) -> &'static str {
     match t {
         Table::Alerts => "alert",
@@ -153,6 +187,7 @@ fn table_noun(t: Table) -> &'static str {
         Table::Tasks => "task",
         Table::AlertObservables | Table::CaseObservables => "observable",
         Table::Logs => "log",
+        Table::Comments => "comment",
     }
 }
 
@@ -219,6 +254,10 @@ async fn fetch_shaped(p: &Platform, q: &Compiled, api: ApiVersion) -> Result<Vec
             rows.into_iter()
                 .map(|r| shape(&cases::service::to_observable(r)))
                 .collect()
+        }
+        Table::Comments => {
+            let rows: Vec<store::CommentRow> = store::fetch(&p.db, q).await?;
+            rows.iter().map(model::comment).collect()
         }
         Table::Logs => {
             let rows: Vec<cases_store::TaskLogRow> = store::fetch(&p.db, q).await?;

@@ -32,6 +32,18 @@ pub enum Table {
     AlertObservables,
     CaseObservables,
     Logs,
+    /// Case timeline notes, which TheHive clients know as comments.
+    Comments,
+}
+
+/// A comment as read: a case timeline note, its latest correction.
+#[derive(sqlx::FromRow)]
+pub struct CommentRow {
+    pub event_id: i64,
+    pub case_id: i64,
+    pub body: String,
+    pub recorded_by: String,
+    pub recorded_at: i64,
 }
 
 #[derive(Clone, Copy)]
@@ -133,6 +145,7 @@ impl Table {
             Table::AlertObservables => OBSERVABLE_COLUMNS.replace("from alert_observable", "from alert_observable o"),
             Table::CaseObservables => CASE_OBSERVABLE_COLUMNS.to_owned(),
             Table::Logs => "select l.task_log_id, l.task_id, l.message, l.created_by, l.created_at from task_log l".to_owned(),
+            Table::Comments => format!("select e.event_id, e.case_id, e.body, e.recorded_by, e.recorded_at {}", self.tables()),
         }
     }
 
@@ -146,7 +159,25 @@ impl Table {
             Table::AlertObservables => "from alert_observable o",
             Table::CaseObservables => "from case_observable o",
             Table::Logs => "from task_log l",
+            Table::Comments => "from case_event e",
         }
+    }
+
+    /// The condition every query of this table starts from.
+    fn scope(self) -> &'static str {
+        match self {
+            // A corrected note shows as its correction only.
+            Table::Comments => {
+                "e.kind = 'note' and not exists
+                    (select 1 from case_event s where s.supersedes_event_id = e.event_id)"
+            }
+            _ => "1 = 1",
+        }
+    }
+
+    /// `from … where <scope> and `, for the caller's conditions to follow.
+    fn from_where(self) -> String {
+        format!("{} where {} and ", self.tables(), self.scope())
     }
 
     fn id_column(self) -> &'static str {
@@ -157,6 +188,7 @@ impl Table {
             Table::AlertObservables => "o.alert_observable_id",
             Table::CaseObservables => "o.case_observable_id",
             Table::Logs => "l.task_log_id",
+            Table::Comments => "e.event_id",
         }
     }
 
@@ -168,6 +200,7 @@ impl Table {
             Table::Tasks => Some("t.case_id"),
             Table::Logs => Some("l.task_id"),
             Table::Alerts => Some("a.case_id"),
+            Table::Comments => Some("e.case_id"),
             Table::Cases => None,
         }
     }
@@ -190,6 +223,7 @@ impl Table {
             Table::AlertObservables => Some(Table::Alerts),
             Table::CaseObservables | Table::Tasks | Table::Alerts => Some(Table::Cases),
             Table::Logs => Some(Table::Tasks),
+            Table::Comments => Some(Table::Cases),
             Table::Cases => None,
         }
     }
@@ -295,6 +329,9 @@ impl Table {
             (Table::CaseObservables, "tlp") => ("o.tlp", Int),
             (Table::Logs, "_createdAt" | "date") => ("l.created_at", Int),
             (Table::Logs, "message") => ("l.message", Text),
+            (Table::Comments, "_createdAt") => ("e.recorded_at", Int),
+            (Table::Comments, "_createdBy") => ("e.recorded_by", Text),
+            (Table::Comments, "message") => ("e.body", Text),
             _ => return None,
         };
         Some(f)
@@ -382,9 +419,9 @@ pub fn compile_filter(
                 .parent_column()
                 .ok_or_else(|| "These records have no parent.".to_owned())?;
             out.push(sql(format!(
-                "{column} in (select {} {} where ",
+                "{column} in (select {} {}",
                 parent.id_column(),
-                parent.tables()
+                parent.from_where()
             )));
             compile_filter(parent, api, filter, out)?;
             out.push(sql(")"));
@@ -397,9 +434,9 @@ pub fn compile_filter(
                 .parent_column()
                 .ok_or_else(|| "These records have no children.".to_owned())?;
             out.push(sql(format!(
-                "{} in (select {column} {} where ",
+                "{} in (select {column} {}",
                 table.id_column(),
-                child.tables()
+                child.from_where()
             )));
             compile_filter(child, api, filter, out)?;
             out.push(sql(")"));
@@ -636,7 +673,7 @@ where
         + Send
         + Unpin,
 {
-    let head = format!("{} where ", q.table.select());
+    let head = format!("{} where {} and ", q.table.select(), q.table.scope());
     Ok(on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(head.clone());
         push_conditions(&mut qb, &q.conditions);
@@ -649,7 +686,7 @@ where
 
 /// Counts the rows the compiled query matches (TheHive's `count`; an API call, not a page view).
 pub async fn count(db: &Db, q: &Compiled) -> Result<i64> {
-    let head = format!("select count(*) {} where ", q.table.tables());
+    let head = format!("select count(*) {}", q.table.from_where());
     let (n,): (i64,) = on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(head.clone());
         push_conditions(&mut qb, &q.conditions);

@@ -5,10 +5,13 @@
 //! one alert, its group, raw payload and observables, rule feedback.
 
 mod ingest;
+mod notes;
 mod retention;
 mod triage;
 
 pub use ingest::*;
+pub(crate) use notes::carry_to_case;
+pub use notes::{AlertNote, AlertNoteInput, MAX_NOTES_PER_REQUEST, add_notes};
 pub use retention::*;
 pub use triage::*;
 

@@ -236,3 +236,13 @@ pub async fn merge_bulk(
     let case = escalation::merge_alerts(&p, &actor, &ids, case_id).await?;
     Ok(Json(model::case(&case)))
 }
+
+/// `POST /api/v1/alert/{id}/follow` and `/unfollow`: accepted; Casefile counts every repeat of
+/// every alert, followed or not.
+pub async fn follow(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, HiveError> {
+    Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
+}

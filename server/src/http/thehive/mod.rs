@@ -7,6 +7,7 @@ mod alerts;
 mod auth;
 mod cases;
 mod input;
+mod notes;
 mod v0;
 
 use axum::{
@@ -58,6 +59,20 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/alert/{id}/case", post(alerts::promote))
         .route("/api/v1/alert/{id}/merge/{case_id}", post(alerts::merge))
         .route("/api/v1/alert/merge/_bulk", post(alerts::merge_bulk))
+        .route("/api/v1/alert/{id}/comment", post(notes::alert_comment))
+        .route(
+            "/api/v1/alert/{id}/procedure",
+            post(notes::alert_procedures),
+        )
+        .route(
+            "/api/v1/alert/{id}/procedures",
+            post(notes::alert_procedures),
+        )
+        .route("/api/v1/alert/{id}/follow", post(alerts::follow))
+        .route("/api/v1/alert/{id}/unfollow", post(alerts::follow))
+        .route("/api/v1/case/{id}/comment", post(notes::case_comment))
+        .route("/api/v1/case/{id}/procedure", post(notes::case_procedures))
+        .route("/api/v1/case/{id}/procedures", post(notes::case_procedures))
         .route(
             "/api/v1/alert/{id}/observable",
             post(alerts::add_observable),

@@ -1,0 +1,395 @@
+//! HTTP tests for the TheHive API as integrations other than thehive4py call it (issue 19), on
+//! SQLite and PostgreSQL: the bare-URL mount beside Casefile's own `/api/` routes, ElastAlert 2,
+//! Velociraptor, n8n and Splunk requests as their sources build them, v1 status and list
+//! queries, and HTTP Basic refused from another site.
+
+mod common;
+
+use app::{
+    accounts::service,
+    both_databases,
+    platform::Platform,
+    testing::{PASSWORD, add_user, system},
+};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+async fn token(p: &Platform, name: &str, scopes: &[&str]) -> String {
+    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+    service::create_token(p, &system(), name, &scopes)
+        .await
+        .unwrap()
+        .token
+}
+
+const ALL: &[&str] = &[
+    "alerts:write",
+    "alerts:read",
+    "alerts:triage",
+    "cases:write",
+];
+
+both_databases!(
+    the_bare_url_serves_thehive_beside_casefiles_own_api,
+    |p| async move {
+        let t = token(&p, "soar", ALL).await;
+        let base = common::serve(p, None).await;
+        let c = reqwest::Client::new();
+        // Casefile's own REST API keeps its routes.
+        let native = c
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&t)
+            .json(
+                &json!({"source": "suricata", "source_ref": "n-1", "rule": "ET SCAN",
+                "title": "Port scan", "severity": "medium", "occurred_at": "2026-11-21T09:30:00Z",
+                "observables": [], "raw": {}}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(native.status(), StatusCode::CREATED);
+        let whoami: Value = c
+            .get(format!("{base}/api/whoami"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(whoami.to_string().contains("soar"), "{whoami}");
+        // TheHive's, at the root and under /thehive, v0 and v1.
+        for prefix in ["", "/thehive"] {
+            let v0 = c
+                .post(format!("{base}{prefix}/api/alert"))
+                .bearer_auth(&t)
+                .json(&json!({"title": "t", "description": "d", "type": "x",
+                    "source": "velociraptor", "sourceRef": format!("v0{prefix}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(v0.status(), StatusCode::CREATED, "{prefix}/api/alert");
+            let v0: Value = v0.json().await.unwrap();
+            assert_eq!(v0["id"], v0["_id"]);
+            let v1 = c
+                .post(format!("{base}{prefix}/api/v1/alert"))
+                .bearer_auth(&t)
+                .json(&json!({"title": "t", "description": "d", "type": "x",
+                    "source": "splunk", "sourceRef": format!("v1{prefix}")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(v1.status(), StatusCode::CREATED, "{prefix}/api/v1/alert");
+            for path in ["/api/status", "/api/v1/status", "/api/health"] {
+                let res = c.get(format!("{base}{prefix}{path}")).send().await.unwrap();
+                assert_eq!(res.status(), StatusCode::OK, "{prefix}{path}");
+            }
+        }
+        // The alert posted natively is one TheHive clients see too.
+        let found: Value = c
+            .post(format!("{base}/api/alert/_search"))
+            .bearer_auth(&t)
+            .json(&json!({"query": {"_field": "sourceRef", "_value": "n-1"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{found}");
+        // Unknown TheHive paths under /thehive get TheHive's 404.
+        let res = c
+            .get(format!("{base}/thehive/api/organisation"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["type"], "NotFoundError");
+    }
+);
+
+both_databases!(
+    elastalert_velociraptor_n8n_and_splunk_requests_work_as_sent,
+    |p| async move {
+        let t = token(&p, "integrations", ALL).await;
+        add_user(&p, "ana", "analyst", Some(1)).await;
+        let base = common::serve(p, None).await;
+        let c = reqwest::Client::new();
+        // ElastAlert 2: customFields as an object, status, follow, caseTemplate; a JSON body
+        // labelled as nothing in particular; success is any 2xx.
+        let elastalert = json!({
+            "title": "ElastAlert: 5 failed logins", "description": "rule fired", "type": "external",
+            "source": "elastalert", "sourceRef": "ea-1", "severity": 2, "tlp": 3,
+            "tags": ["elastalert"], "status": "New", "follow": true, "caseTemplate": "phishing",
+            "customFields": {"businessUnit": {"order": 0, "string": "retail"}},
+            "artifacts": [{"dataType": "ip", "data": "192.0.2.9", "message": "src", "tags": [],
+                "tlp": 2, "ioc": false, "sighted": false}],
+        });
+        let res = c
+            .post(format!("{base}/api/alert"))
+            .bearer_auth(&t)
+            .header("content-type", "text/plain")
+            .body(elastalert.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let alert: Value = res.json().await.unwrap();
+        assert_eq!(alert["artifacts"][0]["data"], "192.0.2.9");
+        assert_eq!(alert["tlp"], 3);
+        // Velociraptor: a minimal case, then an artifact on it by `_id`.
+        let res = c
+            .post(format!("{base}/api/case"))
+            .bearer_auth(&t)
+            .json(
+                &json!({"title": "Hunt results", "description": "from the hunt",
+                "severity": 2, "tags": []}),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let case: Value = res.json().await.unwrap();
+        let res = c
+            .post(format!(
+                "{base}/api/case/{}/artifact",
+                case["_id"].as_str().unwrap()
+            ))
+            .bearer_auth(&t)
+            .json(&json!({"data": "evil.example", "dataType": "domain", "message": "seen"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let artifacts: Value = res.json().await.unwrap();
+        assert_eq!(artifacts[0]["data"], "evil.example");
+        // n8n: the credential test and its dropdowns.
+        let res = c
+            .get(format!("{base}/api/case"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()["x-total"], "1");
+        for (query, expect) in [
+            ("listAlertStatus", "New"),
+            ("listCaseStatus", "InProgress"),
+            ("listObservableType", "ip"),
+            ("listUser", "ana"),
+        ] {
+            let res = c
+                .post(format!("{base}/api/v1/query?name={query}"))
+                .bearer_auth(&t)
+                .json(&json!({"query": [{"_name": query}]}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "{query}");
+            let body: Value = res.json().await.unwrap();
+            assert!(body.to_string().contains(expect), "{query}: {body}");
+        }
+        for query in ["listCaseTemplate", "listCustomField"] {
+            let body: Value = c
+                .post(format!("{base}/api/v1/query"))
+                .bearer_auth(&t)
+                .json(&json!({"query": [{"_name": query}]}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(body, json!([]), "{query}");
+        }
+        // Splunk's add-on checks the user (it needs `_id`) and the status first.
+        let me: Value = c
+            .get(format!("{base}/api/v1/user/current"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(me["_id"].is_string(), "{me}");
+        let status: Value = c
+            .get(format!("{base}/api/v1/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(status["versions"]["TheHive"].is_string(), "{status}");
+    }
+);
+
+both_databases!(
+    basic_credentials_from_another_site_are_refused_at_the_bare_url,
+    |p| async move {
+        add_user(&p, "ana", "analyst", Some(1)).await;
+        let base = common::serve(p, None).await;
+        let c = reqwest::Client::new();
+        let case = json!({"title": "t", "description": "d"});
+        // A browser replaying cached Basic credentials on a cross-site form post.
+        let res = c
+            .post(format!("{base}/api/case"))
+            .basic_auth("ana", Some(PASSWORD))
+            .header("origin", "https://evil.example")
+            .header("sec-fetch-site", "cross-site")
+            .json(&case)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "cross_origin", "{body}");
+        // A script with the same credentials is served.
+        let res = c
+            .post(format!("{base}/api/case"))
+            .basic_auth("ana", Some(PASSWORD))
+            .json(&case)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
+);
+
+both_databases!(
+    comments_and_procedures_reach_the_case_timeline,
+    |p| async move {
+        let ingest = token(&p, "splunk", &["alerts:write"]).await;
+        let t = token(&p, "soar", ALL).await;
+        let base = common::serve(p.clone(), None).await;
+        let c = reqwest::Client::new();
+        let post = |path: String, key: &str, body: Value| {
+            c.post(format!("{base}{path}"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+        };
+        let alert: Value = post(
+            "/api/v1/alert".into(),
+            &ingest,
+            json!({"title": "Encoded PowerShell", "description": "d", "type": "splunk",
+                "source": "splunk", "sourceRef": "sp-1"}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let alert_id = alert["_id"].as_str().unwrap().to_owned();
+        // Splunk's add-on posts the alert's procedures with its own (ingest-only) token.
+        let res = post(
+            format!("/api/v1/alert/{alert_id}/procedures"),
+            &ingest,
+            json!([{"patternId": "T1059.001", "tactic": "execution",
+                "occurDate": 1_700_000_000_000_i64, "description": "powershell -enc"}]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let procs: Value = res.json().await.unwrap();
+        assert_eq!(procs[0]["patternId"], "T1059.001");
+        // An unknown technique is refused and nothing is kept.
+        let res = post(
+            format!("/api/v1/alert/{alert_id}/procedure"),
+            &t,
+            json!({"patternId": "T9999"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        let res = post(
+            format!("/api/v1/alert/{alert_id}/comment"),
+            &t,
+            json!({"message": "Seen on three hosts"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        // Promoted, the case's timeline holds both.
+        let case: Value = post(format!("/api/v1/alert/{alert_id}/case"), &t, json!({}))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let case_id = app::thehive::model::parse_id(case["_id"].as_str().unwrap()).unwrap();
+        let tactics = app::cases::service::techniques(&p, &system(), case_id)
+            .await
+            .unwrap();
+        let ids: Vec<String> = tactics
+            .iter()
+            .flat_map(|t| t.techniques.iter().map(|x| x.id.to_string()))
+            .collect();
+        assert_eq!(ids, ["T1059.001"], "{tactics:?}");
+        // Comments on the case itself, and the comment carried from the alert.
+        let res = post(
+            format!("/api/v1/case/~{case_id}/comment"),
+            &t,
+            json!({"message": "Contained **web-01**"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let comments: Value = post(
+            "/api/v1/query?name=case-comments".into(),
+            &t,
+            json!({"query": [{"_name": "getCase", "idOrName": format!("~{case_id}")},
+                {"_name": "comments"}]}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let messages: Vec<&str> = comments
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["message"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            messages,
+            ["Seen on three hosts", "Contained **web-01**"],
+            "{comments}"
+        );
+        // A procedure on the case, one object answered with one.
+        let res = post(
+            format!("/api/v1/case/~{case_id}/procedure"),
+            &t,
+            json!({"patternId": "T1021", "tactic": "lateral-movement"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let proc: Value = res.json().await.unwrap();
+        assert_eq!(proc["patternId"], "T1021");
+        // Once the alert is in the case, its new comments go straight to the timeline.
+        let res = post(
+            format!("/api/v1/alert/{alert_id}/comment"),
+            &t,
+            json!({"message": "Late finding"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let n: Value = post(
+            "/api/v1/query".into(),
+            &t,
+            json!({"query": [{"_name": "listComment"}, {"_name": "count"}]}),
+        )
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        assert_eq!(n, json!(3));
+    }
+);
