@@ -18,7 +18,9 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
     data: { title: "Ransomware precursor on FIN-SRV-2", description: "Cobalt Strike beacon seen by EDR", severity: 3 },
   });
   expect(res.status(), await res.text()).toBe(201);
-  const number = (await res.json()).extraData.caseNumber as string;
+  const created = await res.json();
+  const number = created.extraData.caseNumber as string;
+  const caseId = (created._id as string).slice(1);
 
   // The manager writes the review and downloads the report.
   const manager = await (await browser.newContext()).newPage();
@@ -119,4 +121,51 @@ test("a manager reads the dashboard in both themes and downloads a chart's figur
   await manager.evaluate(() => document.documentElement.setAttribute("data-theme", "light"));
   expect(await textFill()).toBe("rgb(27, 31, 36)");
   await checkA11y(manager);
+});
+
+test("an auditor's in-app navigation is on the audit log, view by view", async ({ page, browser }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await createAccount(page, "aurel", "Aurel Auditor", "aurel's long passphrase", "", "auditor");
+  const token = await managerToken(page, browser, "siem-auditor-views", ["cases:write"]);
+  const res = await page.request.post("/thehive/api/v1/case", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { title: "Suspicious OAuth consent grant", description: "Consent to an unknown app", severity: 2 },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const created = await res.json();
+  const number = created.extraData.caseNumber as string;
+  const caseId = (created._id as string).slice(1);
+
+  // Every step after the first page is a client-side navigation: data comes through server
+  // functions, not full-page GETs, and each view must still be recorded where it is read.
+  const auditor = await (await browser.newContext()).newPage();
+  await signIn(auditor, "aurel", "aurel's long passphrase");
+  await expect(auditor.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await hydrated(auditor);
+  const nav = auditor.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Alerts", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Alert queue", level: 1 })).toBeVisible();
+  await nav.getByRole("link", { name: "Cases", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Cases", level: 1 })).toBeVisible();
+  await auditor.locator("main").getByRole("link", { name: number, exact: true }).first().click();
+  await expect(auditor.getByRole("heading", { name: /Suspicious OAuth consent grant/ })).toBeVisible();
+  await nav.getByRole("link", { name: "Dashboard", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Dashboard", level: 1 })).toBeVisible();
+  await nav.getByRole("link", { name: "Handover", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Shift handover", level: 1 })).toBeVisible();
+  await nav.getByRole("link", { name: "Audit log", exact: true }).click();
+  await expect(auditor.getByRole("heading", { name: "Audit log", level: 1 })).toBeVisible();
+
+  await checkA11y(auditor);
+
+  // The administrator reads the auditor's views back.
+  await page.goto("/audit?action=auditor.viewed&actor=aurel");
+  await hydrated(page);
+  const views = page.getByRole("row").filter({ hasText: "auditor.viewed" });
+  for (const object of ["alert_queue", "case_list", "dashboard", "handover_board"]) {
+    await expect(views.filter({ has: page.getByRole("cell", { name: object, exact: true }) }).first()).toBeVisible();
+  }
+  // The case view names the case; its content stays withheld from the administrator.
+  await expect(views.filter({ has: page.getByRole("cell", { name: `case ${caseId}`, exact: true }) }).first()).toBeVisible();
 });
