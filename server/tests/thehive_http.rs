@@ -393,3 +393,84 @@ both_databases!(
         assert_eq!(n, json!(3));
     }
 );
+
+both_databases!(
+    case_attachments_become_evidence_received_from_the_integration,
+    |p| async move {
+        let t = token(
+            &p,
+            "n8n",
+            &["cases:write", "evidence:write", "evidence:read"],
+        )
+        .await;
+        let base = common::serve(p.clone(), None).await;
+        let c = reqwest::Client::new();
+        let case: Value = c
+            .post(format!("{base}/api/v1/case"))
+            .bearer_auth(&t)
+            .json(&json!({"title": "Malware on laptop", "description": "EDR hit"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = case["_id"].as_str().unwrap();
+        let content = b"MZ\x90\x00 not really a PE".to_vec();
+        let form = reqwest::multipart::Form::new().part(
+            "attachments",
+            reqwest::multipart::Part::bytes(content.clone()).file_name("sample.exe"),
+        );
+        let res = c
+            .post(format!("{base}/api/v1/case/{id}/attachments"))
+            .bearer_auth(&t)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        let sha = {
+            use sha2::Digest as _;
+            format!("{:x}", sha2::Sha256::digest(&content))
+        };
+        assert_eq!(body[0]["name"], "sample.exe");
+        assert_eq!(body[0]["id"], sha.as_str());
+        let evidence_id = body[0]["extraData"]["evidenceId"].as_i64().unwrap();
+        let record = app::evidence::service::record_of(&p, &system(), evidence_id)
+            .await
+            .unwrap();
+        assert_eq!(record.item.sha256, sha);
+        assert!(
+            record
+                .item
+                .collected_from
+                .contains("received from integration"),
+            "{:?}",
+            record.item.collected_from
+        );
+        // A request without a file changes nothing and says what to send.
+        let res = c
+            .post(format!("{base}/api/v1/case/{id}/attachments"))
+            .bearer_auth(&t)
+            .multipart(reqwest::multipart::Form::new().text("note", "x"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // Without evidence:write the locker is out of reach.
+        let no_evidence = token(&p, "soar-no-evidence", &["cases:write"]).await;
+        let form = reqwest::multipart::Form::new().part(
+            "attachments",
+            reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.txt"),
+        );
+        let res = c
+            .post(format!("{base}/api/v1/case/{id}/attachments"))
+            .bearer_auth(&no_evidence)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    }
+);

@@ -4,6 +4,7 @@
 //! translate TheHive's shapes and call the same services as the rest of Casefile.
 
 mod alerts;
+mod attachments;
 mod auth;
 mod cases;
 mod input;
@@ -73,6 +74,11 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/case/{id}/comment", post(notes::case_comment))
         .route("/api/v1/case/{id}/procedure", post(notes::case_procedures))
         .route("/api/v1/case/{id}/procedures", post(notes::case_procedures))
+        .route(
+            "/api/v1/case/{id}/attachments",
+            // Files stream into the evidence locker, which holds them to its own limit.
+            post(attachments::case_attachments).layer(DefaultBodyLimit::disable()),
+        )
         .route(
             "/api/v1/alert/{id}/observable",
             post(alerts::add_observable),

@@ -1,0 +1,88 @@
+//! TheHive 5's case attachments (`POST /api/v1/case/{id}/attachments`, multipart parts named
+//! `attachments`): each file is streamed into the evidence locker as evidence of the case, its
+//! chain of custody starting "received from integration <token>".
+
+use app::{
+    evidence::{EvidenceItem, EvidenceKind, EvidenceMeta, service as evidence},
+    platform::{Error, Platform},
+    thehive::{model, service::case_id},
+};
+use axum::{
+    Extension, Json,
+    extract::{FromRequest, Multipart, Path, Request},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Value, json};
+
+use super::auth::{HiveActor, HiveError};
+
+/// Most files one request attaches.
+const MAX_FILES: usize = 20;
+
+fn attachment(e: &EvidenceItem) -> Value {
+    json!({
+        "_id": model::id(e.evidence_id),
+        "_type": "Attachment",
+        "_createdBy": e.uploaded_by,
+        "_createdAt": e.uploaded_at,
+        "name": e.file_name,
+        "size": e.size_bytes,
+        "contentType": "application/octet-stream",
+        "id": e.sha256,
+        "hashes": [e.sha256, e.sha1, e.md5],
+        "extraData": { "caseId": model::id(e.case_id), "evidenceId": e.evidence_id },
+    })
+}
+
+/// `POST /api/v1/case/{id}/attachments`: 201 and the attachments, in the order sent. Each
+/// file is its own evidence item; a refused file stops the request (those before it stay, each
+/// with its complete custody record).
+pub async fn case_attachments(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let case_id = case_id(&p, &actor, &id).await?;
+    let number = app::cases::service::get(&p, &actor, case_id).await?.number;
+    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
+        Error::invalid(format!(
+            "Attachments are sent as multipart form data: {}",
+            e.body_text()
+        ))
+    })?;
+    let mut stored = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        Error::invalid(format!(
+            "The multipart body is malformed: {}",
+            e.body_text()
+        ))
+    })? {
+        let Some(file_name) = field.file_name().map(str::to_owned) else {
+            // Text parts (TheHive clients send none that matter) are skipped.
+            continue;
+        };
+        if stored.len() == MAX_FILES {
+            return Err(
+                Error::invalid(format!("Attach at most {MAX_FILES} files at a time.")).into(),
+            );
+        }
+        let meta = EvidenceMeta {
+            kind: EvidenceKind::guess(&file_name).as_str().to_owned(),
+            file_name,
+            description: "Attached through the TheHive API.".into(),
+            collected_from: format!("received from integration {}", actor.label()),
+            ..Default::default()
+        };
+        stored.push(evidence::upload(&p, &actor, &number, &meta, Box::pin(field)).await?);
+    }
+    if stored.is_empty() {
+        return Err(Error::invalid(
+            "No file in the request: send each as a multipart part named \u{201c}attachments\u{201d}.",
+        )
+        .into());
+    }
+    let body: Vec<Value> = stored.iter().map(attachment).collect();
+    Ok((StatusCode::CREATED, Json(Value::Array(body))).into_response())
+}
