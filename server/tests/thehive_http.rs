@@ -474,3 +474,152 @@ both_databases!(
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
 );
+
+both_databases!(bulk_updates_and_observables_by_id, |p| async move {
+    let t = token(&p, "soar", ALL).await;
+    let base = common::serve(p.clone(), None).await;
+    let c = reqwest::Client::new();
+    let mut alerts = Vec::new();
+    for n in 0..3 {
+        let a: Value = c
+            .post(format!("{base}/api/v1/alert"))
+            .bearer_auth(&t)
+            .json(
+                &json!({"title": format!("a{n}"), "description": "d", "type": "x",
+                    "source": "s", "sourceRef": format!("bulk-{n}")}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        alerts.push(a["_id"].as_str().unwrap().to_owned());
+    }
+    let res = c
+        .patch(format!("{base}/api/v1/alert/_bulk"))
+        .bearer_auth(&t)
+        .json(&json!({"ids": [&alerts[0], &alerts[1]], "severity": 4, "addTags": ["bulk"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    for (i, id) in alerts.iter().enumerate() {
+        let a: Value = c
+            .get(format!("{base}/api/v1/alert/{id}"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(a["severity"], if i < 2 { 4 } else { 2 }, "{a}");
+    }
+    // A bad value is refused before anything is written, naming the field.
+    let res = c
+        .patch(format!("{base}/api/v1/alert/_bulk"))
+        .bearer_auth(&t)
+        .json(&json!({"ids": [&alerts[2]], "severity": 9}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = c
+        .post(format!("{base}/api/v1/alert/delete/_bulk"))
+        .bearer_auth(&t)
+        .json(&json!({"ids": [&alerts[2]]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let res = c
+        .get(format!("{base}/api/v1/alert/{}", alerts[2]))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    // Cases in bulk, then an observable edited by id.
+    let case: Value = c
+        .post(format!("{base}/api/v1/case"))
+        .bearer_auth(&t)
+        .json(&json!({"title": "Bulk", "description": "d"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let case_id = case["_id"].as_str().unwrap().to_owned();
+    let res = c
+        .patch(format!("{base}/api/v1/case/_bulk"))
+        .bearer_auth(&t)
+        .json(&json!({"ids": [&case_id], "status": "InProgress", "tags": ["triaged"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let got: Value = c
+        .get(format!("{base}/api/v1/case/{case_id}"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["status"], "InProgress");
+    assert_eq!(got["tags"], json!(["triaged"]));
+    let obs: Value = c
+        .post(format!("{base}/api/v1/case/{case_id}/observable"))
+        .bearer_auth(&t)
+        .json(&json!({"dataType": "ip", "data": "192.0.2.44"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let obs_id = obs[0]["_id"].as_str().unwrap().to_owned();
+    let res = c
+        .patch(format!("{base}/api/v1/observable/{obs_id}"))
+        .bearer_auth(&t)
+        .json(&json!({"ioc": true, "message": "C2 server", "addTags": ["c2"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let got: Value = c
+        .get(format!("{base}/api/v1/observable/{obs_id}"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["ioc"], true);
+    assert_eq!(got["message"], "C2 server");
+    assert_eq!(got["tags"], json!(["c2"]));
+    let res = c
+        .delete(format!("{base}/api/v1/observable/{obs_id}"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let entries = app::cases::service::timeline(
+        &p,
+        &system(),
+        app::thehive::model::parse_id(&case_id).unwrap(),
+        &Default::default(),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(
+        format!("{entries:?}").contains("Observable edited: ip 192.0.2.44 (IOC)"),
+        "{entries:?}"
+    );
+});

@@ -412,6 +412,45 @@ pub struct ObservableRow {
     pub updated_at: i64,
 }
 
+/// One case observable inside `tx`.
+pub async fn observable_in_tx(tx: &mut Tx, id: i64) -> Result<Option<ObservableRow>> {
+    let sql = format!("{CASE_OBSERVABLE_COLUMNS} where o.case_observable_id = $1");
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// What an analyst may change on an observable: its description, tags, IOC flag and TLP.
+pub struct ObservableEdit<'a> {
+    pub description: &'a str,
+    pub tags: &'a str,
+    pub ioc: bool,
+    pub tlp: i64,
+}
+
+pub async fn update_observable(
+    tx: &mut Tx,
+    id: i64,
+    e: &ObservableEdit<'_>,
+    now: Millis,
+) -> Result<()> {
+    execute_tx!(
+        tx,
+        sqlx::query(
+            "update case_observable set description = $2, tags = $3, ioc = $4, tlp = $5, updated_at = $6
+             where case_observable_id = $1"
+        )
+        .bind(id)
+        .bind(e.description)
+        .bind(e.tags)
+        .bind(i64::from(e.ioc))
+        .bind(e.tlp)
+        .bind(now)
+    )?;
+    Ok(())
+}
+
 /// A case's observables, oldest first, at most `limit`, each with the number of other cases
 /// holding the same value.
 pub async fn observables(db: &Db, case_id: i64, limit: i64) -> Result<Vec<ObservableRow>> {

@@ -105,6 +105,18 @@ impl Error {
         }
     }
 
+    /// The same refusal, its message saying which record it was about (`alert ~4: …`), for
+    /// requests that act on several.
+    pub fn in_context(self, what: &str) -> Self {
+        match self {
+            Self::Forbidden(m) => Self::Forbidden(format!("{what}: {m}")),
+            Self::Invalid(m) => Self::Invalid(format!("{what}: {m}")),
+            Self::NotFound(m) => Self::NotFound(format!("{what}: {m}")),
+            Self::Conflict(m) => Self::Conflict(format!("{what}: {m}")),
+            other => other,
+        }
+    }
+
     /// The text a client may see: the message for client errors, a generic line for ours.
     /// Server faults are logged here, once, with their detail.
     pub fn public_message(&self) -> String {

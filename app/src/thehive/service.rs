@@ -175,6 +175,37 @@ pub async fn get_v0(p: &Platform, actor: &Actor, table: Table, id: i64) -> Resul
     })
 }
 
+/// One record by id in TheHive 5's shape.
+pub async fn get_v1(p: &Platform, actor: &Actor, table: Table, id: i64) -> Result<Value> {
+    require_read(actor, table)?;
+    let mut conditions = Vec::new();
+    store::compile_filter(
+        table,
+        ApiVersion::V1,
+        &Filter::Id(json!(id)),
+        &mut conditions,
+    )
+    .map_err(Error::Invalid)?;
+    let compiled = Compiled {
+        table,
+        conditions,
+        order: store::compile_sort(table, ApiVersion::V1, &[], false).map_err(Error::Invalid)?,
+        limit: 1,
+        offset: 0,
+    };
+    fetch_shaped(p, &compiled, ApiVersion::V1)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            Error::not_found(format!(
+                "There is no {} {}.",
+                table_noun(table),
+                model::id(id)
+            ))
+        })
+}
+
 /// A case timeline note as a TheHive comment.
 pub async fn comment(p: &Platform, actor: &Actor, event_id: i64) -> Result<Value> {
     get_v0(p, actor, Table::Comments, event_id).await

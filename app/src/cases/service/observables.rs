@@ -13,7 +13,7 @@ use crate::{
     observables::Observable,
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
-    validate::{check_level, optional},
+    validate::{check_level, check_tags, optional, tags_from_json, tags_to_json},
 };
 
 /// Adds observables to a case; values it already has are only marked as seen again. Returns the
@@ -96,6 +96,87 @@ pub async fn add_observables(
         .into_iter()
         .filter(|o| wanted.contains(&(o.data_type.as_str(), o.value.as_str())))
         .collect())
+}
+
+/// What an edit of an observable may change; `None` leaves a field alone.
+#[derive(Debug, Clone, Default)]
+pub struct ObservablePatch {
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub ioc: Option<bool>,
+    pub tlp: Option<i64>,
+}
+
+/// Edits one observable of an open case (TheHive's observable PATCH): its description, tags,
+/// IOC flag and TLP. The value and type stay as recorded.
+pub async fn update_observable(
+    p: &Platform,
+    actor: &Actor,
+    observable_id: i64,
+    patch: ObservablePatch,
+) -> Result<CaseObservable> {
+    actor.require(Permission::CaseEdit)?;
+    let mut ch = Change::begin(p, actor).await?;
+    let now = ch.now();
+    let missing = || Error::not_found(format!("There is no observable {observable_id}."));
+    let case_id = store::observable_in_tx(ch.tx(), observable_id)
+        .await?
+        .ok_or_else(missing)?
+        .case_id;
+    let case = ch.lock_case(case_id).await?;
+    ensure_open(&case)?;
+    // Read again under the case's lock, so the edit applies to the latest row.
+    let before = store::observable_in_tx(ch.tx(), observable_id)
+        .await?
+        .ok_or_else(missing)?;
+    let description = match &patch.description {
+        Some(d) => optional("message", d, 10_000).map_err(Error::Invalid)?,
+        None => before.description.clone(),
+    };
+    let tags = match &patch.tags {
+        Some(t) => check_tags(t).map_err(Error::Invalid)?,
+        None => tags_from_json(&before.tags),
+    };
+    let tlp = check_level("tlp", patch.tlp.unwrap_or(before.tlp)).map_err(Error::Invalid)?;
+    let ioc = patch.ioc.unwrap_or(before.ioc != 0);
+    let tags_json = tags_to_json(&tags);
+    let edit = store::ObservableEdit {
+        description: &description,
+        tags: &tags_json,
+        ioc,
+        tlp,
+    };
+    store::update_observable(ch.tx(), observable_id, &edit, now).await?;
+    let body = format!("{} {description} {}", before.value, tags.join(" "));
+    crate::journal::search::index(ch.tx(), case_id, "observable", observable_id, &body).await?;
+    let detail = json!({
+        "case_observable_id": observable_id, "type": before.data_type, "value": before.value,
+        "before": { "ioc": before.ioc != 0, "tlp": before.tlp, "tags": tags_from_json(&before.tags),
+            "description_chars": before.description.chars().count() },
+        "after": { "ioc": ioc, "tlp": tlp, "tags": tags, "description_chars": description.chars().count() },
+    });
+    ch.record(
+        case_id,
+        Happened {
+            kind: EventKind::CaseUpdated,
+            at: now,
+            summary: &format!(
+                "Observable edited: {} {}{}",
+                before.data_type,
+                before.value.chars().take(200).collect::<String>(),
+                if ioc { " (IOC)" } else { "" }
+            ),
+            detail: detail.clone(),
+        },
+    )
+    .await?;
+    ch.audit(case_event("case.observable_updated", case_id, detail))
+        .await?;
+    let after = store::observable_in_tx(ch.tx(), observable_id)
+        .await?
+        .ok_or_else(missing)?;
+    ch.commit().await?;
+    Ok(to_observable(after))
 }
 
 /// A case's observables (at most [`MAX_LISTED`]).

@@ -18,6 +18,7 @@ use serde_json::Value;
 
 use super::{
     auth::{HiveActor, HiveError, hive_error},
+    cases::bulk_ids,
     input::{self, InputAlert, json_error},
 };
 
@@ -99,7 +100,7 @@ pub async fn get_one(
 
 /// TheHive's alert PATCH; fields Casefile has no notion of (`follow`, `customFields`,
 /// `externalLink`, `status`, `assignee`, …) are accepted and ignored, as the README says.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateAlert {
     title: Option<String>,
@@ -245,4 +246,61 @@ pub async fn follow(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HiveError> {
     Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
+}
+
+#[derive(Deserialize)]
+pub struct BulkUpdate {
+    ids: Vec<String>,
+    #[serde(flatten)]
+    update: UpdateAlert,
+}
+
+/// `PATCH /api/v1/alert/_bulk`: the same update on each alert, in order, each in its own
+/// transaction as in TheHive; the first refusal stops the rest and names its alert.
+pub async fn update_bulk(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Result<Json<BulkUpdate>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(b) = body.map_err(json_error)?;
+    bulk_ids(&b.ids)?;
+    let ids = b
+        .ids
+        .iter()
+        .map(|s| alert_id(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in ids {
+        let patch = b.update.clone().into_patch()?;
+        service::update(&p, &actor, id, patch)
+            .await
+            .map_err(|e| e.in_context(&format!("alert {}", model::id(id))))?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+pub struct BulkIds {
+    ids: Vec<String>,
+}
+
+/// `POST /api/v1/alert/delete/_bulk`: deletes each alert, in order; the first refusal (an alert
+/// in a case, or heading a group) stops the rest and names its alert.
+pub async fn delete_bulk(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Result<Json<BulkIds>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(b) = body.map_err(json_error)?;
+    bulk_ids(&b.ids)?;
+    let ids = b
+        .ids
+        .iter()
+        .map(|s| alert_id(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    for id in ids {
+        service::delete(&p, &actor, id)
+            .await
+            .map_err(|e| e.in_context(&format!("alert {}", model::id(id))))?;
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

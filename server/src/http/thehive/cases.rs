@@ -123,7 +123,7 @@ pub async fn get_one(
 
 /// TheHive's case PATCH; fields Casefile has no notion of (`flag`, `customFields`,
 /// `assignee`, …) are accepted and ignored, as the README says.
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateCase {
     title: Option<String>,
@@ -215,6 +215,17 @@ pub async fn update(
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
     let id = case_id(&p, &actor, &id).await?;
+    apply_update(&p, &actor, id, u).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Applies TheHive 5's case update to one case.
+async fn apply_update(
+    p: &Platform,
+    actor: &app::platform::Actor,
+    id: i64,
+    u: UpdateCase,
+) -> Result<(), Error> {
     let (start, closing) = match u.status.as_deref() {
         None | Some("New") => (false, None),
         Some("InProgress") => (true, None),
@@ -223,8 +234,7 @@ pub async fn update(
             None => {
                 return Err(Error::invalid(format!(
                     "Unknown case status \u{201c}{s}\u{201d}: use New, InProgress, TruePositive, FalsePositive, Duplicated, Indeterminate or Other."
-                ))
-                .into());
+                )));
             }
         },
     };
@@ -239,7 +249,44 @@ pub async fn update(
         closing,
         summary: u.summary,
     };
-    apply_edit(&p, &actor, id, edit).await?;
+    apply_edit(p, actor, id, edit).await
+}
+
+/// Most records one `_bulk` request changes.
+pub const MAX_BULK: usize = 100;
+
+/// The ids of a `_bulk` request, checked for count.
+pub fn bulk_ids(ids: &[String]) -> Result<(), Error> {
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(Error::invalid(format!(
+            "`ids` lists 1 to {MAX_BULK} records."
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct BulkCase {
+    ids: Vec<String>,
+    #[serde(flatten)]
+    update: UpdateCase,
+}
+
+/// `PATCH /api/v1/case/_bulk`: the same update on each case, in order. Each case changes in
+/// its own transaction, as in TheHive; the first refusal stops the rest and names its case.
+pub async fn update_bulk(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Result<Json<BulkCase>, JsonRejection>,
+) -> Result<StatusCode, HiveError> {
+    let Json(b) = body.map_err(json_error)?;
+    bulk_ids(&b.ids)?;
+    for reference in &b.ids {
+        let id = case_id(&p, &actor, reference).await?;
+        apply_update(&p, &actor, id, b.update.clone())
+            .await
+            .map_err(|e| e.in_context(&format!("case {reference}")))?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

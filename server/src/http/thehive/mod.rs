@@ -9,12 +9,13 @@ mod auth;
 mod cases;
 mod input;
 mod notes;
+mod observables;
 mod v0;
 
 use axum::{
     Json, Router,
     extract::{DefaultBodyLimit, Query},
-    routing::{get, post},
+    routing::{get, patch, post},
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -60,6 +61,16 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/alert/{id}/case", post(alerts::promote))
         .route("/api/v1/alert/{id}/merge/{case_id}", post(alerts::merge))
         .route("/api/v1/alert/merge/_bulk", post(alerts::merge_bulk))
+        .route("/api/v1/alert/_bulk", patch(alerts::update_bulk))
+        .route("/api/v1/alert/delete/_bulk", post(alerts::delete_bulk))
+        .route("/api/v1/case/_bulk", patch(cases::update_bulk))
+        .route("/api/v1/observable/_bulk", patch(observables::update_bulk))
+        .route(
+            "/api/v1/observable/{id}",
+            get(observables::get_one)
+                .patch(observables::update)
+                .delete(observables::delete),
+        )
         .route("/api/v1/alert/{id}/comment", post(notes::alert_comment))
         .route(
             "/api/v1/alert/{id}/procedure",
