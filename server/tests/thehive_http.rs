@@ -623,3 +623,126 @@ both_databases!(bulk_updates_and_observables_by_id, |p| async move {
         "{entries:?}"
     );
 });
+
+both_databases!(
+    file_observables_and_attachments_keep_their_content_into_the_case,
+    |p| async move {
+        let forwarder = token(&p, "wazuh", &["alerts:write"]).await;
+        let t = token(&p, "soar", ALL).await;
+        let base = common::serve(p.clone(), None).await;
+        let c = reqwest::Client::new();
+        let sha = |b: &[u8]| {
+            use sha2::Digest as _;
+            format!("{:x}", sha2::Sha256::digest(b))
+        };
+        use base64::Engine as _;
+        let sample = b"MZ\x90\x00 dropper".to_vec();
+        let inline = format!(
+            "dropper.exe;application/octet-stream;{}",
+            base64::engine::general_purpose::STANDARD.encode(&sample)
+        );
+        let alert = json!({"title": "Dropper", "description": "d", "type": "wazuh_alert",
+            "source": "wazuh", "sourceRef": "w-77",
+            "artifacts": [{"dataType": "file", "data": inline}]});
+        let res = c
+            .post(format!("{base}/api/alert"))
+            .bearer_auth(&forwarder)
+            .json(&alert)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let id = res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // An attachment posted after the alert, as Splunk's add-on does.
+        let report = b"%PDF-1.7 sandbox report".to_vec();
+        let form = reqwest::multipart::Form::new().part(
+            "attachments",
+            reqwest::multipart::Part::bytes(report.clone()).file_name("report.pdf"),
+        );
+        let res = c
+            .post(format!("{base}/api/v1/alert/{id}/attachments"))
+            .bearer_auth(&forwarder)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let kept: Value = res.json().await.unwrap();
+        assert_eq!(kept[0]["id"], sha(&report).as_str());
+        // The forwarder retries the alert: refused as a repeat, and no file is kept twice.
+        let res = c
+            .post(format!("{base}/api/alert"))
+            .bearer_auth(&forwarder)
+            .json(&alert)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        // Promoted, both files are evidence of the case, custody starting with the forwarder.
+        let case: Value = c
+            .post(format!("{base}/api/v1/alert/{id}/case"))
+            .bearer_auth(&t)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let case_id = app::thehive::model::parse_id(case["_id"].as_str().unwrap()).unwrap();
+        let items = app::evidence::service::list(&p, &system(), case_id, None)
+            .await
+            .unwrap();
+        let mut hashes: Vec<&str> = items.iter().map(|i| i.sha256.as_str()).collect();
+        hashes.sort();
+        let mut want = [sha(&sample), sha(&report)];
+        want.sort();
+        assert_eq!(hashes, want, "{items:?}");
+        for item in &items {
+            assert_eq!(item.collected_from, "received from wazuh with alert w-77");
+            assert_eq!(item.collected_by, "token:wazuh");
+            let record = app::evidence::service::record_of(&p, &system(), item.evidence_id)
+                .await
+                .unwrap();
+            assert!(record.custody.len() >= 2, "collected and received");
+        }
+        // The content itself is in the locker: it downloads byte for byte.
+        let verified = app::evidence::service::verify(&p, &system(), items[0].evidence_id)
+            .await
+            .unwrap();
+        assert!(verified.intact);
+        // A file observable added to a case with evidence rights becomes evidence at once.
+        let analyst = token(
+            &p,
+            "soar-evidence",
+            &["cases:write", "evidence:write", "evidence:read"],
+        )
+        .await;
+        let form = reqwest::multipart::Form::new()
+            .text(
+                "_json",
+                json!({"dataType": "file", "message": "memory strings"}).to_string(),
+            )
+            .part(
+                "attachment",
+                reqwest::multipart::Part::bytes(b"strings output".to_vec())
+                    .file_name("strings.txt"),
+            );
+        let res = c
+            .post(format!("{base}/api/v1/case/~{case_id}/observable"))
+            .bearer_auth(&analyst)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let items = app::evidence::service::list(&p, &system(), case_id, None)
+            .await
+            .unwrap();
+        assert_eq!(items.len(), 3);
+        assert!(items.iter().any(|i| i.file_name == "strings.txt"));
+    }
+);

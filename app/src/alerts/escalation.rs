@@ -97,6 +97,7 @@ pub async fn escalate_alert(
     )
     .await?;
     super::service::carry_to_case(&mut ch, case_id, alert_id).await?;
+    super::service::carry_files_to_case(&mut ch, case_id, &alert).await?;
     let detail = json!({ "case_id": case_id, "number": number,
         "before": { "status": alert.status, "verdict": alert.verdict },
         "after": { "status": "closed", "verdict": "true_positive" } });
@@ -200,6 +201,7 @@ async fn merge_one(ch: &mut Change<'_>, case: &CaseRow, alert_id: i64) -> Result
     )
     .await?;
     super::service::carry_to_case(ch, case_id, alert_id).await?;
+    super::service::carry_files_to_case(ch, case_id, &alert).await?;
     let detail = json!({ "case_id": case_id, "number": case.number,
         "new_observables": added.len(),
         "before": { "status": alert.status, "verdict": alert.verdict },

@@ -762,3 +762,74 @@ pub async fn notes_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Vec<AlertNoteRow>
         .await
     })?)
 }
+
+// --- Files that arrived with an alert ---
+
+#[derive(sqlx::FromRow, Clone)]
+pub struct AlertFileRow {
+    pub alert_file_id: i64,
+    pub alert_id: i64,
+    pub file_name: String,
+    pub sha256: String,
+    pub sha1: String,
+    pub md5: String,
+    pub size_bytes: i64,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// Most files one alert keeps.
+pub const MAX_ALERT_FILES: i64 = 100;
+
+/// Records a file of an alert unless it has it already (same content and name); its id if new.
+pub async fn insert_file(
+    tx: &mut Tx,
+    alert_id: i64,
+    file_name: &str,
+    d: &crate::platform::digests::Digests,
+    created_by: &str,
+    now: Millis,
+) -> Result<Option<i64>> {
+    let size = i64::try_from(d.len).unwrap_or(i64::MAX);
+    let row: Option<(i64,)> = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into alert_file (alert_id, file_name, sha256, sha1, md5, size_bytes, created_by, created_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8)
+             on conflict do nothing returning alert_file_id",
+        )
+        .bind(alert_id)
+        .bind(file_name)
+        .bind(&d.sha256)
+        .bind(&d.sha1)
+        .bind(&d.md5)
+        .bind(size)
+        .bind(created_by)
+        .bind(now)
+        .fetch_optional(c)
+        .await
+    })?;
+    Ok(row.map(|r| r.0))
+}
+
+const FILE_COLUMNS: &str =
+    "select alert_file_id, alert_id, file_name, sha256, sha1, md5, size_bytes,
+    created_by, created_at from alert_file";
+
+pub async fn files_in_tx(tx: &mut Tx, alert_id: i64) -> Result<Vec<AlertFileRow>> {
+    let sql = format!("{FILE_COLUMNS} where alert_id = $1 order by alert_file_id limit $2");
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(alert_id)
+        .bind(MAX_ALERT_FILES)
+        .fetch_all(c)
+        .await)?)
+}
+
+pub async fn count_files(tx: &mut Tx, alert_id: i64) -> Result<i64> {
+    let (n,): (i64,) = on_tx!(tx, |c| sqlx::query_as(
+        "select count(*) from alert_file where alert_id = $1"
+    )
+    .bind(alert_id)
+    .fetch_one(c)
+    .await)?;
+    Ok(n)
+}

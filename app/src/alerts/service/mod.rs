@@ -4,11 +4,14 @@
 //! One file per use case (ingest, triage, retention); this file holds the reads: the queue,
 //! one alert, its group, raw payload and observables, rule feedback.
 
+mod files;
 mod ingest;
 mod notes;
 mod retention;
 mod triage;
 
+pub(crate) use files::carry_files_to_case;
+pub use files::{AlertFile, attach_files};
 pub use ingest::*;
 pub(crate) use notes::carry_to_case;
 pub use notes::{AlertNote, AlertNoteInput, MAX_NOTES_PER_REQUEST, add_notes};

@@ -209,6 +209,7 @@ pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
             "Alert {alert_id} heads a group of alerts; give the group a verdict instead of deleting it."
         )));
     }
+    let references = super::files::file_references(ch.tx(), alert_id).await?;
     store::delete(ch.tx(), alert_id).await?;
     let detail = json!({ "deleted": { "alert_type": before.alert_type, "source": before.source,
         "source_ref": before.source_ref, "title": before.title, "status": before.status,
@@ -216,5 +217,6 @@ pub async fn delete(p: &Platform, actor: &Actor, alert_id: i64) -> Result<()> {
     ch.audit(alert_event("alert.deleted", alert_id, detail))
         .await?;
     ch.commit().await?;
+    super::files::release_references(p, &references).await;
     Ok(())
 }

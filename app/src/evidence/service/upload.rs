@@ -14,6 +14,7 @@ use crate::evidence::{
 use crate::{
     cases::{EventKind, service::ensure_open, store as cases_store},
     journal::{Change, Happened},
+    platform::locker::Staged,
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
 };
@@ -43,9 +44,33 @@ where
         ));
     }
     let staged = p.locker.stage(body).await?;
+    store_staged(p, actor, case.case_id, &meta, staged).await
+}
+
+/// Stores content already staged (a file that came in another request's body) as evidence of
+/// case `case_id`.
+pub async fn upload_staged(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    meta: &EvidenceMeta,
+    staged: Staged,
+) -> Result<EvidenceItem> {
+    actor.require(Permission::EvidenceUpload)?;
+    let meta = meta.check().map_err(Error::Invalid)?;
+    store_staged(p, actor, case_id, &meta, staged).await
+}
+
+async fn store_staged(
+    p: &Platform,
+    actor: &Actor,
+    case_id: i64,
+    meta: &crate::evidence::CheckedMeta,
+    staged: Staged,
+) -> Result<EvidenceItem> {
     let digests = staged.digests.clone();
     content::claim(p, staged).await?;
-    let recorded = record_upload(p, actor, case.case_id, &meta, &digests).await;
+    let recorded = record_upload(p, actor, case_id, meta, &digests).await;
     if recorded.is_err() {
         // The item was not recorded: its reference goes, and the blob with the last one.
         content::release(p, &digests.sha256).await?;
@@ -62,14 +87,29 @@ async fn record_upload(
     digests: &Digests,
 ) -> Result<i64> {
     let now = p.clock.now();
+    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
+    ensure_open(&case)?;
+    let id = record_in(&mut ch, case_id, meta, digests).await?;
+    ch.commit().await?;
+    Ok(id)
+}
+
+/// Records an item whose content the locker holds, with its first custody events, timeline
+/// entry and audit row, inside the caller's change (which holds the case). The item's
+/// reference to the content is the caller's to have taken.
+pub(crate) async fn record_in(
+    ch: &mut Change<'_>,
+    case_id: i64,
+    meta: &crate::evidence::CheckedMeta,
+    digests: &Digests,
+) -> Result<i64> {
+    let (actor, now) = (ch.actor(), ch.now());
     let uploader = actor.label();
     let collected_by = meta
         .collected_by
         .clone()
         .unwrap_or_else(|| uploader.clone());
     let size = i64::try_from(digests.len).map_err(|_| Error::internal("file size overflow"))?;
-    let (mut ch, case) = Change::on_case_at(p, actor, now, case_id).await?;
-    ensure_open(&case)?;
     let id = store::insert_item(
         ch.tx(),
         &NewItem {
@@ -147,6 +187,15 @@ async fn record_upload(
         "collected_by": collected_by, "acquired_at": meta.acquired_at });
     ch.audit(evidence_audit("evidence.upload", id, detail))
         .await?;
-    ch.commit().await?;
     Ok(id)
+}
+
+/// Takes one more reference to content the locker already holds, inside `tx` (an alert's
+/// file becoming evidence: the alert keeps its own reference).
+pub(crate) async fn add_reference(
+    tx: &mut crate::platform::Tx,
+    sha256: &str,
+    now: i64,
+) -> Result<()> {
+    store::add_content_ref(tx, sha256, now).await
 }

@@ -38,23 +38,37 @@ pub enum Posted {
     Repeated,
 }
 
-/// Reads a TheHive alert (JSON or multipart) and hands it to intake, which group-commits it.
-pub async fn post_alert(intake: &Intake, actor: &Actor, req: Request) -> Result<Posted, HiveError> {
-    let (json, files) = input::json_or_multipart(req).await?;
-    let parsed: InputAlert = serde_json::from_str(&json)
+/// Reads a TheHive alert (JSON or multipart) and hands it to intake, which group-commits it;
+/// the content of its file observables is then kept with the alert (a repeat that brings a file
+/// the alert lacks adds it, so a retried post loses nothing).
+pub async fn post_alert(
+    p: &Platform,
+    intake: &Intake,
+    actor: &Actor,
+    req: Request,
+) -> Result<Posted, HiveError> {
+    let (json, mut files) = input::json_or_multipart(req, Some(&p.locker)).await?;
+    let mut parsed: InputAlert = serde_json::from_str(&json)
         .map_err(|e| Error::invalid(format!("Not a valid TheHive alert: {e}.")))?;
+    input::stage_inline(&mut parsed.observables, &p.locker, &mut files).await?;
+    input::stage_inline(&mut parsed.artifacts, &p.locker, &mut files).await?;
     let alert = parsed.check(json, &files)?;
+    let staged = input::staged_files(files);
     let outcome = intake
         .submit(actor.clone(), vec![Ok(alert)])
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| Error::internal("ingest returned no outcome"))?;
-    match outcome {
-        IngestOutcome::Created { id } => Ok(Posted::Created(id)),
-        IngestOutcome::Repeated { .. } => Ok(Posted::Repeated),
-        IngestOutcome::Rejected { error } => Err(Error::Invalid(error).into()),
+    let (posted, id) = match outcome {
+        IngestOutcome::Created { id } => (Posted::Created(id), id),
+        IngestOutcome::Repeated { id, .. } => (Posted::Repeated, id),
+        IngestOutcome::Rejected { error } => return Err(Error::Invalid(error).into()),
+    };
+    if !staged.is_empty() {
+        service::attach_files(p, actor, id, staged).await?;
     }
+    Ok(posted)
 }
 
 /// TheHive's answer to a repeated (type, source, sourceRef).
@@ -74,7 +88,7 @@ pub async fn create(
     HiveActor(actor): HiveActor,
     req: Request,
 ) -> Result<Response, HiveError> {
-    match post_alert(&intake, &actor, req).await? {
+    match post_alert(&p, &intake, &actor, req).await? {
         Posted::Created(id) => {
             let body = match service::get(&p, &actor, id).await {
                 Ok(a) => model::alert(&a, service::observables(&p, &actor, id).await?.len() as i64),
@@ -162,8 +176,12 @@ pub async fn add_observable(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (_, checked) = input::observable_request(req).await?;
-    let stored = service::add_observables(&p, &actor, alert_id(&id)?, &checked).await?;
+    let r = input::observable_request(req, &p.locker).await?;
+    let id = alert_id(&id)?;
+    let stored = service::add_observables(&p, &actor, id, &r.checked).await?;
+    if !r.files.is_empty() {
+        service::attach_files(&p, &actor, id, r.files).await?;
+    }
     let body: Vec<Value> = stored.iter().map(model::alert_observable).collect();
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }

@@ -1,8 +1,10 @@
-//! TheHive 5's case attachments (`POST /api/v1/case/{id}/attachments`, multipart parts named
-//! `attachments`): each file is streamed into the evidence locker as evidence of the case, its
-//! chain of custody starting "received from integration <token>".
+//! TheHive 5's attachments (`POST /api/v1/{case,alert}/{id}/attachments`, multipart parts
+//! named `attachments`). On a case each file is streamed into the evidence locker as evidence
+//! of the case, collected from "received from integration <token>"; on an alert the alert keeps
+//! it, and it becomes evidence of the case the alert is escalated or merged into.
 
 use app::{
+    alerts::service::{AlertFile, attach_files},
     evidence::{EvidenceItem, EvidenceKind, EvidenceMeta, service as evidence},
     platform::{Error, Platform},
     thehive::{model, service::case_id},
@@ -15,7 +17,10 @@ use axum::{
 };
 use serde_json::{Value, json};
 
-use super::auth::{HiveActor, HiveError};
+use super::{
+    alerts::alert_id,
+    auth::{HiveActor, HiveError},
+};
 
 /// Most files one request attaches.
 const MAX_FILES: usize = 20;
@@ -84,5 +89,62 @@ pub async fn case_attachments(
         .into());
     }
     let body: Vec<Value> = stored.iter().map(attachment).collect();
+    Ok((StatusCode::CREATED, Json(Value::Array(body))).into_response())
+}
+
+fn alert_attachment(f: &AlertFile) -> Value {
+    json!({
+        "_id": model::id(f.alert_file_id),
+        "_type": "Attachment",
+        "_createdBy": f.created_by,
+        "_createdAt": f.created_at,
+        "name": f.file_name,
+        "size": f.size_bytes,
+        "contentType": "application/octet-stream",
+        "id": f.sha256,
+        "hashes": [f.sha256],
+        "extraData": { "alertId": model::id(f.alert_id) },
+    })
+}
+
+/// `POST /api/v1/alert/{id}/attachments`: 201 and the files the alert now keeps.
+pub async fn alert_attachments(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, HiveError> {
+    let id = alert_id(&id)?;
+    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
+        Error::invalid(format!(
+            "Attachments are sent as multipart form data: {}",
+            e.body_text()
+        ))
+    })?;
+    let mut staged = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        Error::invalid(format!(
+            "The multipart body is malformed: {}",
+            e.body_text()
+        ))
+    })? {
+        let Some(file_name) = field.file_name().map(str::to_owned) else {
+            continue;
+        };
+        if staged.len() == MAX_FILES {
+            return Err(
+                Error::invalid(format!("Attach at most {MAX_FILES} files at a time.")).into(),
+            );
+        }
+        staged.push((file_name, p.locker.stage(Box::pin(field)).await?));
+    }
+    if staged.is_empty() {
+        return Err(Error::invalid(
+            "No file in the request: send each as a multipart part named \u{201c}attachments\u{201d}.",
+        )
+        .into());
+    }
+    let kept = attach_files(&p, &actor, id, staged).await?;
+    let body: Vec<Value> = kept.iter().map(alert_attachment).collect();
     Ok((StatusCode::CREATED, Json(Value::Array(body))).into_response())
 }

@@ -297,21 +297,51 @@ pub async fn add_observable(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (o, checked) = input::observable_request(req).await?;
+    let r = input::observable_request(req, &p.locker).await?;
     let id = case_id(&p, &actor, &id).await?;
-    let stored = service::add_observables(
-        &p,
-        &actor,
-        id,
-        &checked,
+    let stored = add_case_observables(&p, &actor, id, r).await?;
+    let body: Vec<Value> = stored.iter().map(model::case_observable).collect();
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// Adds a request's observables to a case; the files of `file` observables become evidence of
+/// the case when the caller may upload evidence (otherwise their name and hash are kept).
+pub async fn add_case_observables(
+    p: &Platform,
+    actor: &app::platform::Actor,
+    case_id: i64,
+    r: input::ObservableRequest,
+) -> Result<Vec<app::cases::CaseObservable>, Error> {
+    let o = &r.observable;
+    if !r.files.is_empty()
+        && actor
+            .require(app::accounts::roles::Permission::EvidenceUpload)
+            .is_ok()
+    {
+        for (file_name, staged) in r.files {
+            let meta = app::evidence::EvidenceMeta {
+                kind: app::evidence::EvidenceKind::guess(&file_name)
+                    .as_str()
+                    .to_owned(),
+                file_name,
+                description: o.message.clone().unwrap_or_default(),
+                collected_from: format!("received from integration {}", actor.label()),
+                ..Default::default()
+            };
+            app::evidence::service::upload_staged(p, actor, case_id, &meta, staged).await?;
+        }
+    }
+    service::add_observables(
+        p,
+        actor,
+        case_id,
+        &r.checked,
         o.message.as_deref().unwrap_or_default(),
         o.ioc.unwrap_or(false),
         o.tlp,
         None,
     )
-    .await?;
-    let body: Vec<Value> = stored.iter().map(model::case_observable).collect();
-    Ok((StatusCode::CREATED, Json(body)).into_response())
+    .await
 }
 
 pub async fn add_task(
@@ -372,7 +402,7 @@ pub async fn add_log(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req).await?;
+    let (json, files) = input::json_or_multipart(req, None).await?;
     if !files.is_empty() {
         return Err(Error::invalid(
             "Task log attachments are not supported yet; attach files as case evidence.",

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use app::{
     alerts::{NewAlert, Observable},
     observables::{self, ObservableType},
+    platform::locker::{Locker, Staged},
     platform::{Error, Result},
     thehive::model,
     validate::{check_level, check_tags, optional, required},
@@ -88,10 +89,59 @@ pub struct InputObservable {
     pub attachment: Option<Value>,
 }
 
-/// A file part of a multipart request, hashed while it streamed in.
+/// A file part of a request, hashed while it streamed in and, when a locker was given,
+/// staged there for the caller to keep.
 pub struct FilePart {
     pub file_name: String,
     pub sha256: String,
+    pub staged: Option<Staged>,
+}
+
+/// The files of a request, by part name.
+pub type Files = HashMap<String, FilePart>;
+
+/// Takes the staged files out of a request's files, for the caller to keep.
+pub fn staged_files(files: Files) -> Vec<(String, Staged)> {
+    files
+        .into_values()
+        .filter_map(|f| f.staged.map(|s| (f.file_name, s)))
+        .collect()
+}
+
+/// Moves TheHive 3/4's inline file artifacts (`name;mime;base64`) into `files`, staged in the
+/// locker like multipart parts, so they are checked and kept the same way.
+pub async fn stage_inline(
+    items: &mut [InputObservable],
+    locker: &Locker,
+    files: &mut Files,
+) -> Result<()> {
+    for (i, o) in items.iter_mut().enumerate() {
+        if !o.data_type.trim().eq_ignore_ascii_case("file") {
+            continue;
+        }
+        let Some(Data::One(inline)) = &o.data else {
+            continue;
+        };
+        let (file_name, bytes) =
+            decode_inline(inline).map_err(|e| Error::invalid(format!("observables[{i}]: {e}")))?;
+        let body =
+            futures::stream::once(
+                async move { Ok::<_, std::convert::Infallible>(Bytes::from(bytes)) },
+            );
+        let staged = locker.stage(Box::pin(body)).await?;
+        let key = format!("inline-{i}");
+        files.insert(
+            key.clone(),
+            FilePart {
+                file_name,
+                sha256: staged.digests.sha256.clone(),
+                staged: Some(staged),
+            },
+        );
+        o.data = None;
+        o.attachment = Some(Value::String(key));
+    }
+    Ok(())
 }
 
 impl InputObservable {
@@ -161,8 +211,8 @@ fn file_observables(file: &FilePart, tags: Vec<String>) -> Vec<Observable> {
     ]
 }
 
-/// TheHive 3/4's inline file artifact, `name;mime;base64`, decoded and hashed.
-fn inline_file(data: &str) -> std::result::Result<FilePart, String> {
+/// TheHive 3/4's inline file artifact, `name;mime;base64`, as its name and content.
+fn decode_inline(data: &str) -> std::result::Result<(String, Vec<u8>), String> {
     let mut parts = data.splitn(3, ';');
     let (Some(name), Some(_mime), Some(encoded)) = (parts.next(), parts.next(), parts.next())
     else {
@@ -171,20 +221,39 @@ fn inline_file(data: &str) -> std::result::Result<FilePart, String> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .map_err(|_| "the file artifact's content is not valid base64.".to_owned())?;
+    Ok((optional("file name", name, 255)?, bytes))
+}
+
+/// An inline file artifact hashed without keeping it (no locker at hand).
+fn inline_file(data: &str) -> std::result::Result<FilePart, String> {
+    let (file_name, bytes) = decode_inline(data)?;
     Ok(FilePart {
-        file_name: optional("file name", name, 255)?,
+        file_name,
         sha256: format!("{:x}", Sha256::digest(&bytes)),
+        staged: None,
     })
 }
 
-/// Reads an "add observable" request (JSON, or multipart with `_json` and an `attachment`):
-/// the observable as sent, and its checked values.
-pub async fn observable_request(req: Request) -> Result<(InputObservable, Vec<Observable>)> {
-    let (json, files) = json_or_multipart(req).await?;
-    let o: InputObservable = serde_json::from_str(&json)
+/// An "add observable" request as read: the observable as sent, its checked values, and the
+/// files it carried, staged in the locker.
+pub struct ObservableRequest {
+    pub observable: InputObservable,
+    pub checked: Vec<Observable>,
+    pub files: Vec<(String, Staged)>,
+}
+
+/// Reads an "add observable" request (JSON, or multipart with `_json` and an `attachment`).
+pub async fn observable_request(req: Request, locker: &Locker) -> Result<ObservableRequest> {
+    let (json, mut files) = json_or_multipart(req, Some(locker)).await?;
+    let mut o: InputObservable = serde_json::from_str(&json)
         .map_err(|e| Error::invalid(format!("Not a valid TheHive observable: {e}.")))?;
+    stage_inline(std::slice::from_mut(&mut o), locker, &mut files).await?;
     let checked = check_observables(std::slice::from_ref(&o), &files)?;
-    Ok((o, checked))
+    Ok(ObservableRequest {
+        observable: o,
+        checked,
+        files: staged_files(files),
+    })
 }
 
 /// Most observable values (counting each entry of a `data` list) in one request.
@@ -290,8 +359,9 @@ impl InputAlert {
 }
 
 /// A request that may be JSON or multipart (`_json` part plus file parts): the JSON text and
-/// the files, hashed as they stream so no file is held in memory.
-pub async fn json_or_multipart(req: Request) -> Result<(String, HashMap<String, FilePart>)> {
+/// the files, hashed as they stream so no file is held in memory, and staged in `locker` when
+/// one is given.
+pub async fn json_or_multipart(req: Request, locker: Option<&Locker>) -> Result<(String, Files)> {
     let multipart = req
         .headers()
         .get(header::CONTENT_TYPE)
@@ -330,23 +400,34 @@ pub async fn json_or_multipart(req: Request) -> Result<(String, HashMap<String, 
             continue;
         }
         let file_name = field.file_name().unwrap_or("attachment").to_owned();
-        let mut hasher = Sha256::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| {
-            Error::invalid(format!(
-                "The file part \u{201c}{name}\u{201d} could not be read: {}",
-                e.body_text()
-            ))
-        })? {
-            hasher.update(&chunk);
-        }
         let file_name = optional("file name", &file_name, 255).map_err(Error::Invalid)?;
-        files.insert(
-            name,
-            FilePart {
-                file_name,
-                sha256: format!("{:x}", hasher.finalize()),
-            },
-        );
+        let part = match locker {
+            Some(locker) => {
+                let staged = locker.stage(Box::pin(field)).await?;
+                FilePart {
+                    file_name,
+                    sha256: staged.digests.sha256.clone(),
+                    staged: Some(staged),
+                }
+            }
+            None => {
+                let mut hasher = Sha256::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    Error::invalid(format!(
+                        "The file part \u{201c}{name}\u{201d} could not be read: {}",
+                        e.body_text()
+                    ))
+                })? {
+                    hasher.update(&chunk);
+                }
+                FilePart {
+                    file_name,
+                    sha256: format!("{:x}", hasher.finalize()),
+                    staged: None,
+                }
+            }
+        };
+        files.insert(name, part);
     }
     let json = json.ok_or_else(|| Error::invalid("A multipart request needs a `_json` part."))?;
     Ok((json, files))

@@ -86,6 +86,10 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/case/{id}/procedure", post(notes::case_procedures))
         .route("/api/v1/case/{id}/procedures", post(notes::case_procedures))
         .route(
+            "/api/v1/alert/{id}/attachments",
+            post(attachments::alert_attachments).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
             "/api/v1/case/{id}/attachments",
             // Files stream into the evidence locker, which holds them to its own limit.
             post(attachments::case_attachments).layer(DefaultBodyLimit::disable()),

@@ -35,7 +35,7 @@ pub async fn create(
     HiveActor(actor): HiveActor,
     req: Request,
 ) -> Result<Response, HiveError> {
-    match post_alert(&intake, &actor, req).await? {
+    match post_alert(&p, &intake, &actor, req).await? {
         Posted::Created(id) => match shaped(&p, &actor, id).await {
             Ok(body) => Ok(created(body)),
             // A forwarder token may post without reading: answer with what it needs.
@@ -165,8 +165,12 @@ pub async fn add_artifact(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (_, checked) = input::observable_request(req).await?;
-    let stored = service::add_observables(&p, &actor, alert_id(&id)?, &checked).await?;
+    let r = input::observable_request(req, &p.locker).await?;
+    let id = alert_id(&id)?;
+    let stored = service::add_observables(&p, &actor, id, &r.checked).await?;
+    if !r.files.is_empty() {
+        service::attach_files(&p, &actor, id, r.files).await?;
+    }
     let body: Vec<Value> = stored.iter().map(model_v0::alert_artifact).collect();
     Ok(created(Value::Array(body)))
 }

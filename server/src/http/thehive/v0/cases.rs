@@ -24,7 +24,10 @@ use serde_json::Value;
 use super::{Params, created, list_range, search as run_search, with_total};
 use crate::http::thehive::{
     auth::{HiveActor, HiveError},
-    cases::{CaseEdit, InputCase, InputTask, apply_edit, closing_verdict, open_case},
+    cases::{
+        CaseEdit, InputCase, InputTask, add_case_observables, apply_edit, closing_verdict,
+        open_case,
+    },
     input,
 };
 
@@ -163,19 +166,9 @@ pub async fn add_artifact(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (o, checked) = input::observable_request(req).await?;
+    let r = input::observable_request(req, &p.locker).await?;
     let id = case_id(&p, &actor, &id).await?;
-    let stored = service::add_observables(
-        &p,
-        &actor,
-        id,
-        &checked,
-        o.message.as_deref().unwrap_or_default(),
-        o.ioc.unwrap_or(false),
-        o.tlp,
-        None,
-    )
-    .await?;
+    let stored = add_case_observables(&p, &actor, id, r).await?;
     Ok(created(Value::Array(
         stored.iter().map(model_v0::artifact).collect(),
     )))
@@ -269,7 +262,7 @@ pub async fn add_log(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req).await?;
+    let (json, files) = input::json_or_multipart(req, None).await?;
     if !files.is_empty() {
         return Err(Error::invalid(
             "Task log attachments are not supported yet; attach files as case evidence.",
