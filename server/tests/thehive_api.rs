@@ -98,6 +98,7 @@ both_databases!(
                 "alerts:read",
                 "alerts:triage",
                 "cases:write",
+                "evidence:write",
             ],
         )
         .await;

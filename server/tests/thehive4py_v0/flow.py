@@ -9,6 +9,7 @@ import hashlib
 import io
 import os
 import sys
+import tempfile
 
 import requests
 
@@ -140,8 +141,14 @@ check(task["status"] == "Waiting" and task["_type"] == "case_task", "a Waiting t
 log = answered(api.create_task_log(task["id"], CaseTaskLog(message="Host isolated at 10:02")),
                201, "POST /api/case/task/{id}/log")
 check(log["message"] == "Host isolated at 10:02", "the log")
+with tempfile.NamedTemporaryFile("wb", suffix=".txt", delete=False) as f:
+    f.write(b"netstat -ano output")
+with_file = answered(api.create_task_log(task["id"], CaseTaskLog(message="Connections at isolation",
+                                                                 file=f.name)),
+                     201, "a task log with a file (multipart)")
+check("Attached: " + os.path.basename(f.name) in with_file["message"], "the file is named in the log")
 logs = answered(api.get_task_logs(task["id"]), 200, "the task's logs")
-check([l["id"] for l in logs] == [log["id"]], "one log")
+check([l["id"] for l in logs] == [log["id"], with_file["id"]], "two logs")
 done = answered(api.update_case_task(CaseTask(id=task["id"], status="Completed"), fields=["status"]),
                 200, "PATCH /api/case/task/{id}")
 check(done["status"] == "Completed", "the task is Completed")

@@ -392,6 +392,7 @@ pub async fn update_task(
 
 #[derive(Deserialize)]
 pub struct InputLog {
+    #[serde(default)]
     message: String,
 }
 
@@ -402,15 +403,45 @@ pub async fn add_log(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req, None).await?;
-    if !files.is_empty() {
-        return Err(Error::invalid(
-            "Task log attachments are not supported yet; attach files as case evidence.",
-        )
-        .into());
-    }
-    let l: InputLog = serde_json::from_str(&json)
-        .map_err(|e| Error::invalid(format!("Not a valid TheHive task log: {e}.")))?;
-    let log = service::add_task_log(&p, &actor, task_id(&id)?, &l.message).await?;
+    let log = add_task_log(&p, &actor, task_id(&id)?, req).await?;
     Ok((StatusCode::CREATED, Json(model::log(&log))).into_response())
+}
+
+/// Adds a task log (JSON, or multipart with `_json` and file parts). Attached files become
+/// evidence of the task's case, named in the log; that needs `evidence.upload`, and the log
+/// is written only once its files are stored.
+pub async fn add_task_log(
+    p: &Platform,
+    actor: &app::platform::Actor,
+    task_id: i64,
+    req: Request,
+) -> Result<app::cases::TaskLog, Error> {
+    let (json, files) = input::json_or_multipart(req, Some(&p.locker)).await?;
+    let l: InputLog = input::lenient_json(json.as_bytes(), "task log")?;
+    let files = input::staged_files(files);
+    let mut message = l.message;
+    if !files.is_empty() {
+        actor.require(app::accounts::roles::Permission::EvidenceUpload)?;
+        let task = service::task(p, actor, task_id).await?;
+        let mut names = Vec::new();
+        for (file_name, staged) in files {
+            let meta = app::evidence::EvidenceMeta {
+                kind: app::evidence::EvidenceKind::guess(&file_name)
+                    .as_str()
+                    .to_owned(),
+                description: format!("Attached to a log of task \u{201c}{}\u{201d}.", task.title),
+                collected_from: format!("received from integration {}", actor.label()),
+                file_name,
+                ..Default::default()
+            };
+            let item = app::evidence::service::upload_staged(p, actor, task.case_id, &meta, staged)
+                .await?;
+            names.push(format!(
+                "{} (evidence {}, SHA-256 {})",
+                item.file_name, item.evidence_id, item.sha256
+            ));
+        }
+        message = format!("{message}\n\nAttached: {}", names.join(", "));
+    }
+    service::add_task_log(p, actor, task_id, &message).await
 }

@@ -25,8 +25,8 @@ use super::{Params, created, list_range, search as run_search, with_total};
 use crate::http::thehive::{
     auth::{HiveActor, HiveError},
     cases::{
-        CaseEdit, InputCase, InputTask, add_case_observables, apply_edit, closing_verdict,
-        open_case,
+        CaseEdit, InputCase, InputTask, add_case_observables, add_task_log, apply_edit,
+        closing_verdict, open_case,
     },
     input,
 };
@@ -250,11 +250,6 @@ pub async fn update_task(
     Ok(Json(model_v0::task(&service::task(&p, &actor, id).await?)))
 }
 
-#[derive(Deserialize)]
-struct InputLog {
-    message: String,
-}
-
 /// `POST /api/case/task/{id}/log`: 201 and the log.
 pub async fn add_log(
     Extension(p): Extension<Platform>,
@@ -262,15 +257,7 @@ pub async fn add_log(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
-    let (json, files) = input::json_or_multipart(req, None).await?;
-    if !files.is_empty() {
-        return Err(Error::invalid(
-            "Task log attachments are not supported yet; attach files as case evidence.",
-        )
-        .into());
-    }
-    let l: InputLog = input::lenient_json(json.as_bytes(), "task log")?;
-    let log = service::add_task_log(&p, &actor, id_of(&id)?, &l.message).await?;
+    let log = add_task_log(&p, &actor, id_of(&id)?, req).await?;
     Ok(created(model_v0::log(&log)))
 }
 
