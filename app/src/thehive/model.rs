@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use super::{query::Catalog, store::CommentRow};
+use super::query::Catalog;
 use crate::{
     alerts::{Alert, AlertObservable, AlertStatus, Severity, Verdict},
     cases::{Case, CaseObservable, CaseStatus, CaseTask, ClosureVerdict, TaskLog, TaskStatus},
@@ -311,15 +311,15 @@ pub fn log(l: &TaskLog) -> Value {
 }
 
 /// A case timeline note as a TheHive comment.
-pub fn comment(c: &CommentRow) -> Value {
+pub fn comment(event_id: i64, case_id: i64, message: &str, by: &str, at: i64) -> Value {
     json!({
-        "_id": id(c.event_id),
+        "_id": id(event_id),
         "_type": "Comment",
-        "_createdBy": c.recorded_by,
-        "_createdAt": c.recorded_at,
-        "message": c.body,
+        "_createdBy": by,
+        "_createdAt": at,
+        "message": message,
         "isEdited": false,
-        "extraData": { "caseId": id(c.case_id) },
+        "extraData": { "caseId": id(case_id) },
     })
 }
 

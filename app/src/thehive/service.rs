@@ -288,7 +288,17 @@ async fn fetch_shaped(p: &Platform, q: &Compiled, api: ApiVersion) -> Result<Vec
         }
         Table::Comments => {
             let rows: Vec<store::CommentRow> = store::fetch(&p.db, q).await?;
-            rows.iter().map(model::comment).collect()
+            rows.iter()
+                .map(|c| {
+                    model::comment(
+                        c.event_id,
+                        c.case_id,
+                        &c.body,
+                        &c.recorded_by,
+                        c.recorded_at,
+                    )
+                })
+                .collect()
         }
         Table::Logs => {
             let rows: Vec<cases_store::TaskLogRow> = store::fetch(&p.db, q).await?;

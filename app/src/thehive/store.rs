@@ -176,7 +176,7 @@ impl Table {
     }
 
     /// `from … where <scope> and `, for the caller's conditions to follow.
-    fn from_where(self) -> String {
+    fn scoped_from(self) -> String {
         format!("{} where {} and ", self.tables(), self.scope())
     }
 
@@ -421,7 +421,7 @@ pub fn compile_filter(
             out.push(sql(format!(
                 "{column} in (select {} {}",
                 parent.id_column(),
-                parent.from_where()
+                parent.scoped_from()
             )));
             compile_filter(parent, api, filter, out)?;
             out.push(sql(")"));
@@ -436,7 +436,7 @@ pub fn compile_filter(
             out.push(sql(format!(
                 "{} in (select {column} {}",
                 table.id_column(),
-                child.from_where()
+                child.scoped_from()
             )));
             compile_filter(child, api, filter, out)?;
             out.push(sql(")"));
@@ -686,7 +686,7 @@ where
 
 /// Counts the rows the compiled query matches (TheHive's `count`; an API call, not a page view).
 pub async fn count(db: &Db, q: &Compiled) -> Result<i64> {
-    let head = format!("select count(*) {}", q.table.from_where());
+    let head = format!("select count(*) {}", q.table.scoped_from());
     let (n,): (i64,) = on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(head.clone());
         push_conditions(&mut qb, &q.conditions);
