@@ -2,6 +2,7 @@
 //! observables, tasks, evidence, tier and SLA), and opening a case by hand. It stands above the
 //! features it reads, so `cases` needs none of them to draw its page.
 
+mod actions;
 pub mod api;
 pub mod new_case;
 mod observables;

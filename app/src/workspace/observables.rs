@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::pages::CaseActions;
+use super::actions::CaseActions;
 use crate::{
     cases::{
         api::{AddCaseObservable, ImportCaseEml, ObservableForm},

@@ -14,6 +14,7 @@ use leptos_router::{
 
 use super::{
     CaseWorkspaceData,
+    actions::{CaseActions, EntryDraft},
     api::case_view,
     observables::{AddObservable, EmlImport},
     tasks::{PlaybookForm, TaskForm, TaskItem},
@@ -22,22 +23,17 @@ use super::{
 use crate::{
     accounts::pages::RequireUser,
     cases::{
-        CaseStatus, ClosureVerdict, EventKind, TimelineEvent, TimelineFilter,
-        api::{
-            AddCaseEvent, AddCaseObservable, AddCaseTask, CloseCase, ImportCaseEml, ReopenCase,
-            SetCaseStatus, SetLegalHold, SetTaskStatus,
-        },
+        CaseStatus, ClosureVerdict, TimelineFilter,
+        api::{CloseCase, ReopenCase, SetCaseStatus, SetLegalHold},
         pages::TLP_NAMES,
     },
-    components::ErrorBox,
-    components::{When, action_error},
+    components::{ErrorBox, When},
     evidence::{
         pages::{EvidenceSection, IntegrityWarning},
         upload::UploadQueue,
     },
-    playbooks::api::ApplyPlaybook,
     roles::Permission,
-    tiers::pages::{TierActions, TierSection},
+    tiers::pages::TierSection,
 };
 
 #[component]
@@ -46,126 +42,6 @@ pub fn CasePage() -> impl IntoView {
         <RequireUser permission=Permission::CaseRead>
             <CaseWorkspace/>
         </RequireUser>
-    }
-}
-
-/// Everything an analyst can do on the case page; any of them reloads the case.
-#[derive(Clone, Copy)]
-pub(super) struct CaseActions {
-    pub(super) add_event: ServerAction<AddCaseEvent>,
-    pub(super) set_status: ServerAction<SetCaseStatus>,
-    pub(super) close: ServerAction<CloseCase>,
-    pub(super) reopen: ServerAction<ReopenCase>,
-    pub(super) add_observable: ServerAction<AddCaseObservable>,
-    pub(super) import_eml: ServerAction<ImportCaseEml>,
-    pub(super) add_task: ServerAction<AddCaseTask>,
-    pub(super) set_task: ServerAction<SetTaskStatus>,
-    pub(super) apply_playbook: ServerAction<ApplyPlaybook>,
-    pub(super) legal_hold: ServerAction<SetLegalHold>,
-    pub(super) tier: TierActions,
-}
-
-impl CaseActions {
-    fn new() -> Self {
-        Self {
-            add_event: ServerAction::new(),
-            set_status: ServerAction::new(),
-            close: ServerAction::new(),
-            reopen: ServerAction::new(),
-            add_observable: ServerAction::new(),
-            import_eml: ServerAction::new(),
-            add_task: ServerAction::new(),
-            set_task: ServerAction::new(),
-            apply_playbook: ServerAction::new(),
-            legal_hold: ServerAction::new(),
-            tier: TierActions::new(),
-        }
-    }
-
-    fn versions(&self) -> ([usize; 10], [usize; 8]) {
-        (
-            [
-                self.add_event.version().get(),
-                self.set_status.version().get(),
-                self.close.version().get(),
-                self.reopen.version().get(),
-                self.add_observable.version().get(),
-                self.import_eml.version().get(),
-                self.add_task.version().get(),
-                self.set_task.version().get(),
-                self.apply_playbook.version().get(),
-                self.legal_hold.version().get(),
-            ],
-            self.tier.versions(),
-        )
-    }
-
-    fn errors(&self) -> impl IntoView + use<> {
-        view! {
-            <div class="action-errors">
-                {action_error(self.add_event.value())}
-                {action_error(self.set_status.value())}
-                {action_error(self.close.value())}
-                {action_error(self.reopen.value())}
-                {action_error(self.add_observable.value())}
-                {action_error(self.import_eml.value())}
-                {action_error(self.add_task.value())}
-                {action_error(self.set_task.value())}
-                {action_error(self.apply_playbook.value())}
-                {action_error(self.legal_hold.value())}
-                {self.tier.errors()}
-            </div>
-        }
-    }
-}
-
-/// The timeline entry form's fields. They live above the reloading part of the page so a
-/// colleague's change does not wipe a half-written note.
-#[derive(Clone, Copy)]
-pub(super) struct EntryDraft {
-    pub(super) kind: RwSignal<String>,
-    pub(super) occurred_at: RwSignal<String>,
-    pub(super) summary: RwSignal<String>,
-    pub(super) body: RwSignal<String>,
-    pub(super) techniques: RwSignal<String>,
-    pub(super) tags: RwSignal<String>,
-    pub(super) supersedes: RwSignal<Option<i64>>,
-}
-
-impl EntryDraft {
-    fn new() -> Self {
-        Self {
-            kind: RwSignal::new(EventKind::Note.as_str().to_owned()),
-            occurred_at: RwSignal::new(String::new()),
-            summary: RwSignal::new(String::new()),
-            body: RwSignal::new(String::new()),
-            techniques: RwSignal::new(String::new()),
-            tags: RwSignal::new(String::new()),
-            supersedes: RwSignal::new(None),
-        }
-    }
-
-    pub(super) fn clear(&self) {
-        self.occurred_at.set(String::new());
-        self.summary.set(String::new());
-        self.body.set(String::new());
-        self.techniques.set(String::new());
-        self.tags.set(String::new());
-        self.supersedes.set(None);
-    }
-
-    /// Starts a correction of `e`, prefilled with what it said.
-    pub(super) fn correct(&self, e: &TimelineEvent) {
-        self.kind.set(e.kind.as_str().to_owned());
-        self.summary.set(if e.kind == EventKind::Custom {
-            e.summary.clone()
-        } else {
-            String::new()
-        });
-        self.body.set(e.body.clone());
-        self.techniques.set(e.techniques.join(", "));
-        self.tags.set(e.tags.join(", "));
-        self.supersedes.set(Some(e.event_id));
     }
 }
 

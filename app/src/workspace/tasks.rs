@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::pages::CaseActions;
+use super::actions::CaseActions;
 use crate::{
     cases::{
         CaseTask, ContainmentAction, TaskStatus,

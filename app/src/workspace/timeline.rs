@@ -4,8 +4,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{
+    actions::{CaseActions, EntryDraft},
     observables::AddObservable,
-    pages::{CaseActions, EntryDraft},
 };
 use crate::{
     cases::{EventInput, EventKind, TimelineEvent, api::AddCaseEvent},
