@@ -641,9 +641,16 @@ both_databases!(
             "dropper.exe;application/octet-stream;{}",
             base64::engine::general_purpose::STANDARD.encode(&sample)
         );
+        let config = b"[c2]\nhost=evil.example".to_vec();
+        let inline_config = format!(
+            "beacon.ini;text/plain;{}",
+            base64::engine::general_purpose::STANDARD.encode(&config)
+        );
+        // One inline file under each of TheHive's names for the list.
         let alert = json!({"title": "Dropper", "description": "d", "type": "wazuh_alert",
             "source": "wazuh", "sourceRef": "w-77",
-            "artifacts": [{"dataType": "file", "data": inline}]});
+            "artifacts": [{"dataType": "file", "data": inline}],
+            "observables": [{"dataType": "file", "data": inline_config}]});
         let res = c
             .post(format!("{base}/api/alert"))
             .bearer_auth(&forwarder)
@@ -698,7 +705,7 @@ both_databases!(
             .unwrap();
         let mut hashes: Vec<&str> = items.iter().map(|i| i.sha256.as_str()).collect();
         hashes.sort();
-        let mut want = [sha(&sample), sha(&report)];
+        let mut want = [sha(&sample), sha(&config), sha(&report)];
         want.sort();
         assert_eq!(hashes, want, "{items:?}");
         for item in &items {
@@ -742,7 +749,7 @@ both_databases!(
         let items = app::evidence::service::list(&p, &system(), case_id, None)
             .await
             .unwrap();
-        assert_eq!(items.len(), 3);
+        assert_eq!(items.len(), 4);
         assert!(items.iter().any(|i| i.file_name == "strings.txt"));
     }
 );

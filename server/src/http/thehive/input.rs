@@ -129,7 +129,8 @@ pub async fn stage_inline(
                 async move { Ok::<_, std::convert::Infallible>(Bytes::from(bytes)) },
             );
         let staged = locker.stage(Box::pin(body)).await?;
-        let key = format!("inline-{i}");
+        // Unique across both calls (observables, then artifacts).
+        let key = format!("inline file {}", files.len());
         files.insert(
             key.clone(),
             FilePart {
