@@ -35,6 +35,39 @@ fn python() -> PathBuf {
     venv
 }
 
+/// Runs a flow script with `python` against the server at `url` (the account `hana` signs in
+/// with Basic), failing with its output if it fails; its stdout otherwise.
+async fn run_flow(
+    python: PathBuf,
+    script: &str,
+    url: String,
+    token: String,
+    read_only: String,
+) -> String {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(script);
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python)
+            .arg(path)
+            .env("CF_URL", url)
+            .env("CF_TOKEN", token)
+            .env("CF_READONLY_TOKEN", read_only)
+            .env("CF_USER", "hana")
+            .env("CF_PASSWORD", PASSWORD)
+            .output()
+            .expect("run python")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "{} failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        script
+    );
+    stdout
+}
+
 both_databases!(
     thehive4py_works_unchanged_against_casefile,
     |p| async move {
@@ -47,27 +80,7 @@ both_databases!(
         let read_only = token(&p, "dashboard", &["alerts:read", "cases:read"]).await;
         add_user(&p, "hana", "analyst", Some(2)).await;
         let url = common::serve(p.clone(), None).await;
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py/flow.py");
-        let python = python();
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(python)
-                .arg(script)
-                .env("CF_URL", url)
-                .env("CF_TOKEN", full)
-                .env("CF_READONLY_TOKEN", read_only)
-                .env("CF_USER", "hana")
-                .env("CF_PASSWORD", PASSWORD)
-                .output()
-                .expect("run python")
-        })
-        .await
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "thehive4py flow failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-        );
+        let stdout = run_flow(python(), "tests/thehive4py/flow.py", url, full, read_only).await;
         assert!(stdout.contains("thehive4py flow passed"), "{stdout}");
         println!("{stdout}");
     }
@@ -105,27 +118,14 @@ both_databases!(
         let read_only = token(&p, "dashboard", &["alerts:read", "cases:read"]).await;
         add_user(&p, "hana", "analyst", Some(2)).await;
         let url = common::serve(p.clone(), None).await;
-        let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py_v0/flow.py");
-        let python = python_v0();
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(python)
-                .arg(script)
-                .env("CF_URL", url)
-                .env("CF_TOKEN", full)
-                .env("CF_READONLY_TOKEN", read_only)
-                .env("CF_USER", "hana")
-                .env("CF_PASSWORD", PASSWORD)
-                .output()
-                .expect("run python")
-        })
-        .await
-        .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            out.status.success(),
-            "thehive4py 1.8.1 flow failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
-        );
+        let stdout = run_flow(
+            python_v0(),
+            "tests/thehive4py_v0/flow.py",
+            url,
+            full,
+            read_only,
+        )
+        .await;
         assert!(stdout.contains("thehive4py 1.8.1 flow passed"), "{stdout}");
     }
 );

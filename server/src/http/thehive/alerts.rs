@@ -266,6 +266,12 @@ pub async fn follow(
     Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
 }
 
+/// The alerts a `_bulk` request names, checked for count and form before any is touched.
+fn bulk_alert_ids(ids: &[String]) -> Result<Vec<i64>, Error> {
+    bulk_ids(ids)?;
+    ids.iter().map(|s| alert_id(s)).collect()
+}
+
 #[derive(Deserialize)]
 pub struct BulkUpdate {
     ids: Vec<String>,
@@ -281,12 +287,7 @@ pub async fn update_bulk(
     body: Result<Json<BulkUpdate>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(b) = body.map_err(json_error)?;
-    bulk_ids(&b.ids)?;
-    let ids = b
-        .ids
-        .iter()
-        .map(|s| alert_id(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = bulk_alert_ids(&b.ids)?;
     for id in ids {
         let patch = b.update.clone().into_patch()?;
         service::update(&p, &actor, id, patch)
@@ -309,12 +310,7 @@ pub async fn delete_bulk(
     body: Result<Json<BulkIds>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(b) = body.map_err(json_error)?;
-    bulk_ids(&b.ids)?;
-    let ids = b
-        .ids
-        .iter()
-        .map(|s| alert_id(s))
-        .collect::<Result<Vec<_>, _>>()?;
+    let ids = bulk_alert_ids(&b.ids)?;
     for id in ids {
         service::delete(&p, &actor, id)
             .await

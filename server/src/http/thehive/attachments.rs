@@ -6,7 +6,7 @@
 use app::{
     alerts::service::{AlertFile, attach_files},
     evidence::{EvidenceItem, EvidenceKind, EvidenceMeta, service as evidence},
-    platform::{Error, Platform},
+    platform::{Error, Platform, locker::Staged},
     thehive::{model, service::case_id},
 };
 use axum::{
@@ -40,6 +40,40 @@ fn attachment(e: &EvidenceItem) -> Value {
     })
 }
 
+/// Reads a request's file parts (named `attachments`; text parts are skipped) into the locker's
+/// staging area, at most [`MAX_FILES`], at least one.
+async fn staged_attachments(p: &Platform, req: Request) -> Result<Vec<(String, Staged)>, Error> {
+    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
+        Error::invalid(format!(
+            "Attachments are sent as multipart form data: {}",
+            e.body_text()
+        ))
+    })?;
+    let mut staged = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| {
+        Error::invalid(format!(
+            "The multipart body is malformed: {}",
+            e.body_text()
+        ))
+    })? {
+        let Some(file_name) = field.file_name().map(str::to_owned) else {
+            continue;
+        };
+        if staged.len() == MAX_FILES {
+            return Err(Error::invalid(format!(
+                "Attach at most {MAX_FILES} files at a time."
+            )));
+        }
+        staged.push((file_name, p.locker.stage(Box::pin(field)).await?));
+    }
+    if staged.is_empty() {
+        return Err(Error::invalid(
+            "No file in the request: send each as a multipart part named \u{201c}attachments\u{201d}.",
+        ));
+    }
+    Ok(staged)
+}
+
 /// `POST /api/v1/case/{id}/attachments`: 201 and the attachments, in the order sent. Each
 /// file is its own evidence item; a refused file stops the request (those before it stay, each
 /// with its complete custody record).
@@ -49,30 +83,11 @@ pub async fn case_attachments(
     Path(id): Path<String>,
     req: Request,
 ) -> Result<Response, HiveError> {
+    // Refused before any file is read, not after it has been staged.
+    actor.require(app::accounts::roles::Permission::EvidenceUpload)?;
     let case_id = case_id(&p, &actor, &id).await?;
-    let number = app::cases::service::get(&p, &actor, case_id).await?.number;
-    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
-        Error::invalid(format!(
-            "Attachments are sent as multipart form data: {}",
-            e.body_text()
-        ))
-    })?;
     let mut stored = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|e| {
-        Error::invalid(format!(
-            "The multipart body is malformed: {}",
-            e.body_text()
-        ))
-    })? {
-        let Some(file_name) = field.file_name().map(str::to_owned) else {
-            // Text parts (TheHive clients send none that matter) are skipped.
-            continue;
-        };
-        if stored.len() == MAX_FILES {
-            return Err(
-                Error::invalid(format!("Attach at most {MAX_FILES} files at a time.")).into(),
-            );
-        }
+    for (file_name, staged) in staged_attachments(&p, req).await? {
         let meta = EvidenceMeta {
             kind: EvidenceKind::guess(&file_name).as_str().to_owned(),
             file_name,
@@ -80,13 +95,7 @@ pub async fn case_attachments(
             collected_from: format!("received from integration {}", actor.label()),
             ..Default::default()
         };
-        stored.push(evidence::upload(&p, &actor, &number, &meta, Box::pin(field)).await?);
-    }
-    if stored.is_empty() {
-        return Err(Error::invalid(
-            "No file in the request: send each as a multipart part named \u{201c}attachments\u{201d}.",
-        )
-        .into());
+        stored.push(evidence::upload_staged(&p, &actor, case_id, &meta, staged).await?);
     }
     let body: Vec<Value> = stored.iter().map(attachment).collect();
     Ok((StatusCode::CREATED, Json(Value::Array(body))).into_response())
@@ -115,35 +124,7 @@ pub async fn alert_attachments(
     req: Request,
 ) -> Result<Response, HiveError> {
     let id = alert_id(&id)?;
-    let mut multipart = Multipart::from_request(req, &()).await.map_err(|e| {
-        Error::invalid(format!(
-            "Attachments are sent as multipart form data: {}",
-            e.body_text()
-        ))
-    })?;
-    let mut staged = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|e| {
-        Error::invalid(format!(
-            "The multipart body is malformed: {}",
-            e.body_text()
-        ))
-    })? {
-        let Some(file_name) = field.file_name().map(str::to_owned) else {
-            continue;
-        };
-        if staged.len() == MAX_FILES {
-            return Err(
-                Error::invalid(format!("Attach at most {MAX_FILES} files at a time.")).into(),
-            );
-        }
-        staged.push((file_name, p.locker.stage(Box::pin(field)).await?));
-    }
-    if staged.is_empty() {
-        return Err(Error::invalid(
-            "No file in the request: send each as a multipart part named \u{201c}attachments\u{201d}.",
-        )
-        .into());
-    }
+    let staged = staged_attachments(&p, req).await?;
     let kept = attach_files(&p, &actor, id, staged).await?;
     let body: Vec<Value> = kept.iter().map(alert_attachment).collect();
     Ok((StatusCode::CREATED, Json(Value::Array(body))).into_response())
