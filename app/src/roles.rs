@@ -199,15 +199,21 @@ pub fn role_permits(role: Role, permission: Permission) -> bool {
     }
 }
 
-/// Scopes an API token may carry, and the permissions each grants.
+/// Scopes an API token may carry, and the permissions each grants: one per area and verb.
+/// The README's scope table and the OpenAPI document are written from this list.
 pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("alerts:write", &[AlertIngest]),
     ("alerts:read", &[AlertRead]),
     ("alerts:triage", &[AlertRead, AlertTriage]),
     ("cases:read", &[CaseRead]),
     ("cases:write", &[CaseRead, CaseCreate, CaseEdit, CaseClose]),
+    ("cases:tiers", &[CaseRead, CaseAssign, CaseEscalate]),
     ("evidence:read", &[EvidenceRead, EvidenceDownload]),
     ("evidence:write", &[EvidenceRead, EvidenceUpload]),
+    ("evidence:custody", &[EvidenceRead, EvidenceCustody]),
+    ("reports:read", &[ReportRead]),
+    ("handover:read", &[HandoverRead]),
+    ("handover:write", &[HandoverRead, HandoverWrite]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// Severity, least to most urgent. Stored as 1–5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,

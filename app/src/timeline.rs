@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Timeline event kinds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     CaseOpened,

@@ -448,15 +448,18 @@ both_databases!(
 both_databases!(
     api_tokens_are_scoped_shown_once_and_revocable,
     |p| async move {
-        let err = service::create_token(&p, &system(), "forwarder", &["alerts:delete".into()])
-            .await
-            .unwrap_err();
+        let err =
+            service::create_token(&p, &system(), "forwarder", &["alerts:delete".into()], None)
+                .await
+                .unwrap_err();
         assert!(matches!(err, Error::Invalid(ref m) if m.contains("Unknown scope")));
-        let created = service::create_token(&p, &system(), "forwarder", &["alerts:write".into()])
-            .await
-            .unwrap();
+        let created =
+            service::create_token(&p, &system(), "forwarder", &["alerts:write".into()], None)
+                .await
+                .unwrap();
         assert!(created.token.starts_with("cf_"));
-        let dup = service::create_token(&p, &system(), "forwarder", &["alerts:read".into()]).await;
+        let dup =
+            service::create_token(&p, &system(), "forwarder", &["alerts:read".into()], None).await;
         assert!(matches!(dup, Err(Error::Conflict(_))));
 
         let actor = service::actor_from_token(&p, &created.token, None)

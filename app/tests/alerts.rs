@@ -28,7 +28,7 @@ async fn forwarder(p: &Platform) -> Actor {
 }
 
 async fn service_token(p: &Platform) -> String {
-    app::accounts::service::create_token(p, &system(), "wazuh", &["alerts:write".into()])
+    app::accounts::service::create_token(p, &system(), "wazuh", &["alerts:write".into()], None)
         .await
         .unwrap()
         .token

@@ -28,11 +28,16 @@ async fn post_alert(p: &Platform, source_ref: &str, observables: serde_json::Val
         "severity": "high", "tags": ["ssh"], "observables": observables,
     }))
     .unwrap();
-    let token =
-        app::accounts::service::create_token(p, &system(), source_ref, &["alerts:write".into()])
-            .await
-            .unwrap()
-            .token;
+    let token = app::accounts::service::create_token(
+        p,
+        &system(),
+        source_ref,
+        &["alerts:write".into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     let fw = app::accounts::service::actor_from_token(p, &token, None)
         .await
         .unwrap();

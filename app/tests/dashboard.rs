@@ -32,7 +32,7 @@ fn alert(source: &str, rule: &str, reference: &str) -> NewAlert {
 
 async fn ingest(p: &Platform, items: Vec<NewAlert>) -> Vec<i64> {
     let token =
-        app::accounts::service::create_token(p, &system(), "siem", &["alerts:write".into()])
+        app::accounts::service::create_token(p, &system(), "siem", &["alerts:write".into()], None)
             .await
             .unwrap()
             .token;

@@ -644,11 +644,11 @@ every_store!(tokens_upload_and_read_by_scope, |p| async move {
     let root = person(&p, "mona", "manager").await;
     let alice = person(&p, "alice", "analyst").await;
     let (_, number) = open_case(&p, &alice, "EDR upload").await;
-    let writer = accounts::create_token(&p, &root, "edr", &["evidence:write".into()])
+    let writer = accounts::create_token(&p, &root, "edr", &["evidence:write".into()], None)
         .await
         .unwrap()
         .token;
-    let reader = accounts::create_token(&p, &root, "auditor-tool", &["evidence:read".into()])
+    let reader = accounts::create_token(&p, &root, "auditor-tool", &["evidence:read".into()], None)
         .await
         .unwrap()
         .token;

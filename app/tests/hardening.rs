@@ -11,10 +11,11 @@ use app::{
 };
 
 async fn forwarder(p: &Platform, name: &str) -> Actor {
-    let t = app::accounts::service::create_token(p, &system(), name, &["alerts:write".into()])
-        .await
-        .unwrap()
-        .token;
+    let t =
+        app::accounts::service::create_token(p, &system(), name, &["alerts:write".into()], None)
+            .await
+            .unwrap()
+            .token;
     app::accounts::service::actor_from_token(p, &t, None)
         .await
         .unwrap()
@@ -764,7 +765,7 @@ both_databases!(
         let tom = sign_in(&p, "tom").await.1;
 
         // Tokens reach no further than their maker.
-        accounts::create_token(&p, &root, "wazuh", &["alerts:write".into()])
+        accounts::create_token(&p, &root, "wazuh", &["alerts:write".into()], None)
             .await
             .unwrap();
         for scope in [
@@ -774,7 +775,7 @@ both_databases!(
             "audit:read",
             "alerts:read",
         ] {
-            let err = accounts::create_token(&p, &root, "reader", &[scope.into()])
+            let err = accounts::create_token(&p, &root, "reader", &[scope.into()], None)
                 .await
                 .unwrap_err();
             assert!(
@@ -782,11 +783,11 @@ both_databases!(
                 "{scope}: {err:?}"
             );
         }
-        accounts::create_token(&p, &mona, "soar", &["cases:write".into()])
+        accounts::create_token(&p, &mona, "soar", &["cases:write".into()], None)
             .await
             .unwrap();
         assert!(matches!(
-            accounts::create_token(&p, &mona, "export", &["audit:read".into()]).await,
+            accounts::create_token(&p, &mona, "export", &["audit:read".into()], None).await,
             Err(Error::Forbidden(_))
         ));
         let names: Vec<String> = accounts::list_tokens(&p, &root, None)

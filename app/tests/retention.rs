@@ -23,10 +23,11 @@ async fn person(p: &Platform, name: &str, role: &str) -> Actor {
 }
 
 async fn ingest(p: &Platform, refs: &[&str]) -> Vec<i64> {
-    let token = app::accounts::service::create_token(p, &system(), "edr", &["alerts:write".into()])
-        .await
-        .unwrap()
-        .token;
+    let token =
+        app::accounts::service::create_token(p, &system(), "edr", &["alerts:write".into()], None)
+            .await
+            .unwrap()
+            .token;
     let fw = app::accounts::service::actor_from_token(p, &token, None)
         .await
         .unwrap();

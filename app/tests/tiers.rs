@@ -35,10 +35,11 @@ async fn manager(p: &Platform, name: &str) -> Actor {
 
 /// A case opened by an integration (a token), so no person has acknowledged it yet.
 async fn integration_case(p: &Platform, title: &str, severity: &str) -> app::cases::Case {
-    let token = app::accounts::service::create_token(p, &system(), title, &["cases:write".into()])
-        .await
-        .unwrap()
-        .token;
+    let token =
+        app::accounts::service::create_token(p, &system(), title, &["cases:write".into()], None)
+            .await
+            .unwrap()
+            .token;
     let siem = app::accounts::service::actor_from_token(p, &token, None)
         .await
         .unwrap();

@@ -102,7 +102,7 @@ async fn bench(kind: &str, queue_size: usize) {
         TestDb::postgres().await
     };
     let p = platform(&url).await;
-    let token = accounts::create_token(&p, &system(), "bench", &["alerts:write".into()])
+    let token = accounts::create_token(&p, &system(), "bench", &["alerts:write".into()], None)
         .await
         .unwrap()
         .token;

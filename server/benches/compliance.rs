@@ -118,11 +118,16 @@ async fn bundle_bench(kind: &str) {
     let size = mib << 20;
     let (tdb, url) = fresh(kind).await;
     let p = platform(&url, size + (1 << 20)).await;
-    let token =
-        app::accounts::service::create_token(&p, &system(), "bench", &["evidence:write".into()])
-            .await
-            .unwrap()
-            .token;
+    let token = app::accounts::service::create_token(
+        &p,
+        &system(),
+        "bench",
+        &["evidence:write".into()],
+        None,
+    )
+    .await
+    .unwrap()
+    .token;
     let case = cases::open(
         &p,
         &system(),

@@ -54,6 +54,7 @@ async fn main() {
         &system(),
         "bench",
         &["evidence:write".into(), "evidence:read".into()],
+        None,
     )
     .await
     .unwrap()

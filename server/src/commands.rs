@@ -52,10 +52,17 @@ pub async fn run(cli: Cli) -> Result<()> {
             println!("Password of {username} reset; their sessions have ended.");
             Ok(())
         }
-        Command::Token(TokenCommand::Create { db, name, scopes }) => {
+        Command::Token(TokenCommand::Create {
+            db,
+            name,
+            scopes,
+            acts_for,
+        }) => {
             let platform =
                 startup::open(&db, Default::default(), startup::default_locker(&db)?).await?;
-            let created = service::create_token(&platform, &cli_actor(), &name, &scopes).await?;
+            let created =
+                service::create_token(&platform, &cli_actor(), &name, &scopes, acts_for.as_deref())
+                    .await?;
             println!("{}", created.token);
             eprintln!(
                 "Token \u{201c}{}\u{201d} created with scopes {}. It is shown only this once.",

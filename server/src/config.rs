@@ -152,6 +152,10 @@ pub struct ServeArgs {
         default_value = "Casefile <casefile@localhost>"
     )]
     pub mail_from: String,
+    /// Requests each API token may make per minute on `/api/v1/` (then 429 with
+    /// `Retry-After`). Alert intake (`/api/alerts`) is bounded by concurrency instead.
+    #[arg(long, env = "CASEFILE_API_REQUESTS_PER_MINUTE", default_value_t = 1200, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub api_requests_per_minute: u32,
 }
 
 impl ServeArgs {
@@ -215,9 +219,13 @@ pub enum TokenCommand {
         /// A name that says what the token is for, e.g. "splunk-forwarder".
         #[arg(long)]
         name: String,
-        /// Repeat for several: alerts:write, alerts:read, cases:read, cases:write,
-        /// evidence:read, evidence:write, audit:read.
+        /// Repeat for several; the README's scope table lists them (alerts:write,
+        /// cases:write, cases:tiers, …).
         #[arg(long = "scope", required = true)]
         scopes: Vec<String>,
+        /// The account the token acts for (its role, tier and name on the timeline), narrowed
+        /// to the scopes; a playbook that claims and accepts escalations needs one.
+        #[arg(long = "for")]
+        acts_for: Option<String>,
     },
 }

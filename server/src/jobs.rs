@@ -85,6 +85,16 @@ pub fn spawn(platform: Platform, store: Store, courier: Courier) {
             }
         }
     });
+    let p = platform.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(RETENTION_EVERY);
+        loop {
+            tick.tick().await;
+            if let Err(e) = app::accounts::idempotency::purge(&p).await {
+                tracing::warn!(error = %e, "forgetting old idempotency keys failed");
+            }
+        }
+    });
     if let Some(keep) = platform.settings.alert_payload_retention {
         let p = platform.clone();
         tokio::spawn(async move {

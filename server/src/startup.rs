@@ -113,7 +113,8 @@ pub async fn router(platform: Platform, args: &ServeArgs) -> Result<Router> {
         public_origin: origin,
         trusted_proxies: args.trusted_proxies_count(),
     };
-    Ok(http::router(platform, store, sessions, security))
+    let rates = http::api::conventions::RateLimits::per_minute(args.api_requests_per_minute);
+    Ok(http::router(platform, store, sessions, security).layer(axum::Extension(rates)))
 }
 
 /// `casefile serve`.

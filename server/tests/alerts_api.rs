@@ -10,7 +10,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 async fn token(p: &Platform, scope: &str) -> String {
-    service::create_token(p, &system(), &format!("t-{scope}"), &[scope.into()])
+    service::create_token(p, &system(), &format!("t-{scope}"), &[scope.into()], None)
         .await
         .unwrap()
         .token

@@ -55,7 +55,7 @@ fn form(file_name: &str, content: Vec<u8>) -> multipart::Form {
 
 async fn token(p: &Platform, name: &str, scope: &str) -> String {
     add_user(p, &format!("admin-{name}"), "admin", None).await;
-    accounts::create_token(p, &system(), name, &[scope.to_owned()])
+    accounts::create_token(p, &system(), name, &[scope.to_owned()], None)
         .await
         .unwrap()
         .token

@@ -252,6 +252,7 @@ both_databases!(
             &app::testing::system(),
             "splunk",
             &["alerts:write".into()],
+            None,
         )
         .await
         .unwrap();

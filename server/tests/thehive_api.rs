@@ -15,7 +15,7 @@ use app::{
 
 async fn token(p: &Platform, name: &str, scopes: &[&str]) -> String {
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    service::create_token(p, &system(), name, &scopes)
+    service::create_token(p, &system(), name, &scopes, None)
         .await
         .unwrap()
         .token

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 async fn token(p: &Platform, name: &str, scopes: &[&str]) -> String {
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-    service::create_token(p, &system(), name, &scopes)
+    service::create_token(p, &system(), name, &scopes, None)
         .await
         .unwrap()
         .token

@@ -159,9 +159,13 @@ pub async fn list_tokens(before: Option<i64>) -> AppResult<Vec<TokenSummary>> {
 }
 
 #[server(prefix = "/rpc", endpoint = "create_token")]
-pub async fn create_token(name: String, scopes: Vec<String>) -> AppResult<CreatedToken> {
+pub async fn create_token(
+    name: String,
+    scopes: Vec<String>,
+    #[server(default)] acts_for: String,
+) -> AppResult<CreatedToken> {
     let (p, actor) = context::current_actor().await?;
-    Ok(service::create_token(&p, &actor, &name, &scopes).await?)
+    Ok(service::create_token(&p, &actor, &name, &scopes, Some(&acts_for)).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_token")]

@@ -4,6 +4,8 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod context;
+#[cfg(feature = "ssr")]
+pub mod idempotency;
 pub mod pages;
 pub use crate::roles;
 #[cfg(feature = "ssr")]
@@ -62,6 +64,8 @@ pub struct TokenSummary {
     pub name: String,
     pub token_prefix: String,
     pub scopes: Vec<String>,
+    /// The account the token acts for: it works as that account, narrowed to its scopes.
+    pub acts_for: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,

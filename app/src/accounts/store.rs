@@ -312,6 +312,8 @@ pub struct TokenRow {
     pub name: String,
     pub token_prefix: String,
     pub scopes: String,
+    /// The account the token acts for, if any.
+    pub acts_for: Option<String>,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
@@ -324,6 +326,7 @@ impl From<TokenRow> for TokenSummary {
             name: r.name,
             token_prefix: r.token_prefix,
             scopes: r.scopes.split_whitespace().map(str::to_owned).collect(),
+            acts_for: r.acts_for,
             created_at: r.created_at,
             last_used_at: r.last_used_at,
             revoked_at: r.revoked_at,
@@ -331,8 +334,9 @@ impl From<TokenRow> for TokenSummary {
     }
 }
 
-const TOKEN_COLUMNS: &str =
-    "api_token_id, name, token_prefix, scopes, created_at, last_used_at, revoked_at";
+const TOKEN_SELECT: &str = "select t.api_token_id, t.name, t.token_prefix, t.scopes,
+    u.username as acts_for, t.created_at, t.last_used_at, t.revoked_at
+    from api_token t left join app_user u on u.user_id = t.acts_for_user_id";
 
 pub struct InsertToken<'a> {
     pub name: &'a str,
@@ -340,31 +344,37 @@ pub struct InsertToken<'a> {
     pub hash: &'a str,
     pub scopes: &'a str,
     pub created_by: Option<i64>,
+    pub acts_for_user_id: Option<i64>,
 }
 
 pub async fn insert_token(tx: &mut Tx, t: InsertToken<'_>, now: Millis) -> Result<TokenRow> {
-    let sql = format!(
-        "insert into api_token (name, token_prefix, token_hash, scopes, created_by, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $6) returning {TOKEN_COLUMNS}"
-    );
-    Ok(on_tx!(tx, |c| {
-        sqlx::query_as(&sql)
-            .bind(t.name)
-            .bind(t.prefix)
-            .bind(t.hash)
-            .bind(t.scopes)
-            .bind(t.created_by)
-            .bind(now)
-            .fetch_one(c)
-            .await
-    })?)
+    let (id,): (i64,) = on_tx!(tx, |c| {
+        sqlx::query_as(
+            "insert into api_token (name, token_prefix, token_hash, scopes, created_by,
+                 acts_for_user_id, created_at, updated_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $7) returning api_token_id",
+        )
+        .bind(t.name)
+        .bind(t.prefix)
+        .bind(t.hash)
+        .bind(t.scopes)
+        .bind(t.created_by)
+        .bind(t.acts_for_user_id)
+        .bind(now)
+        .fetch_one(c)
+        .await
+    })?;
+    let sql = format!("{TOKEN_SELECT} where t.api_token_id = $1");
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_one(c)
+        .await)?)
 }
 
 /// Tokens, newest first, before `before` (keyset on id).
 pub async fn list_tokens(db: &Db, before: i64, limit: i64) -> Result<Vec<TokenRow>> {
-    let sql = format!(
-        "select {TOKEN_COLUMNS} from api_token where api_token_id < $1 order by api_token_id desc limit $2"
-    );
+    let sql =
+        format!("{TOKEN_SELECT} where t.api_token_id < $1 order by t.api_token_id desc limit $2");
     Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
         .bind(before)
         .bind(limit)
@@ -372,9 +382,32 @@ pub async fn list_tokens(db: &Db, before: i64, limit: i64) -> Result<Vec<TokenRo
         .await)?)
 }
 
-pub async fn token_by_hash(db: &Db, hash: &str) -> Result<Option<TokenRow>> {
-    let sql = format!("select {TOKEN_COLUMNS} from api_token where token_hash = $1");
-    Ok(on_pool!(db, |pool| sqlx::query_as(&sql)
+/// A token as authentication needs it: whether it still works, and the account it acts for.
+#[derive(sqlx::FromRow)]
+pub struct TokenAuthRow {
+    pub api_token_id: i64,
+    pub name: String,
+    pub scopes: String,
+    pub last_used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    /// The account that made it, or the one it acts for, is disabled.
+    pub account_disabled: bool,
+    pub acts_for_user_id: Option<i64>,
+    pub acts_for_username: Option<String>,
+    pub acts_for_role: Option<String>,
+    pub acts_for_tier: Option<i64>,
+}
+
+pub async fn token_by_hash(db: &Db, hash: &str) -> Result<Option<TokenAuthRow>> {
+    let sql = "select t.api_token_id, t.name, t.scopes, t.last_used_at, t.revoked_at,
+            (coalesce(m.disabled, false) or coalesce(u.disabled, false)) as account_disabled,
+            u.user_id as acts_for_user_id, u.username as acts_for_username,
+            u.role as acts_for_role, u.tier as acts_for_tier
+        from api_token t
+        left join app_user m on m.user_id = t.created_by
+        left join app_user u on u.user_id = t.acts_for_user_id
+        where t.token_hash = $1";
+    Ok(on_pool!(db, |pool| sqlx::query_as(sql)
         .bind(hash)
         .fetch_optional(pool)
         .await)?)

@@ -34,6 +34,7 @@ pub const DEFAULT_MAX_BYTES: u64 = 4 << 30;
 
 /// What kind of artefact an item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum EvidenceKind {
     DiskImage,
@@ -128,6 +129,7 @@ impl EvidenceKind {
 
 /// One step in an item's chain of custody.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CustodyAction {
     Collected,
@@ -204,6 +206,7 @@ impl CustodyAction {
 
 /// An item as shown on the case page and the item page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EvidenceItem {
     pub evidence_id: i64,
     pub case_id: i64,
@@ -237,6 +240,7 @@ impl EvidenceItem {
 
 /// One custody event as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CustodyEvent {
     pub custody_event_id: i64,
     pub evidence_id: i64,
@@ -253,6 +257,7 @@ pub struct CustodyEvent {
 
 /// An item with its whole chain of custody (the item page and the custody form).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EvidenceRecord {
     pub item: EvidenceItem,
     pub custody: Vec<CustodyEvent>,

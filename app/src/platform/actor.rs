@@ -20,9 +20,21 @@ pub enum Principal {
         token_id: i64,
         name: String,
         scopes: Vec<String>,
+        /// The account the token works as, narrowed to its scopes; `None` for a machine token
+        /// (a forwarder), which belongs to no one.
+        acts_for: Option<Account>,
     },
     /// The operator on the host (CLI) or a background job; trusted with everything.
     System { label: &'static str },
+}
+
+/// The account a token acts for.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub user_id: i64,
+    pub username: String,
+    pub role: Role,
+    pub tier: Option<Tier>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,7 +64,18 @@ impl Actor {
                 ));
             }
             Principal::User { role, .. } => role_permits(*role, permission),
-            Principal::Token { scopes, .. } => scopes.iter().any(|s| scope_permits(s, permission)),
+            Principal::Token {
+                scopes, acts_for, ..
+            } => {
+                // Posting alerts reads nothing and no role holds it: the scope alone grants it.
+                let role_allows = match acts_for {
+                    Some(a) => {
+                        permission == Permission::AlertIngest || role_permits(a.role, permission)
+                    }
+                    None => true,
+                };
+                role_allows && scopes.iter().any(|s| scope_permits(s, permission))
+            }
             Principal::System { .. } => true,
         };
         match allowed {
@@ -64,17 +87,18 @@ impl Actor {
         }
     }
 
-    /// The signed-in user's id; `Unauthenticated` for tokens and the system.
+    /// The acting account's id (a signed-in user, or the account a token acts for);
+    /// `Unauthenticated` for machine tokens and the system.
     pub fn require_user(&self) -> Result<i64> {
-        match &self.principal {
-            Principal::User { user_id, .. } => Ok(*user_id),
-            _ => Err(Error::Unauthenticated),
-        }
+        self.user_id().ok_or(Error::Unauthenticated)
     }
 
     pub fn user_id(&self) -> Option<i64> {
         match &self.principal {
             Principal::User { user_id, .. } => Some(*user_id),
+            Principal::Token {
+                acts_for: Some(a), ..
+            } => Some(a.user_id),
             _ => None,
         }
     }
@@ -82,6 +106,9 @@ impl Actor {
     pub fn role(&self) -> Option<Role> {
         match &self.principal {
             Principal::User { role, .. } => Some(*role),
+            Principal::Token {
+                acts_for: Some(a), ..
+            } => Some(a.role),
             _ => None,
         }
     }
@@ -89,14 +116,31 @@ impl Actor {
     pub fn tier(&self) -> Option<Tier> {
         match &self.principal {
             Principal::User { tier, .. } => *tier,
+            Principal::Token {
+                acts_for: Some(a), ..
+            } => a.tier,
             _ => None,
         }
     }
 
-    /// How the actor is named on the audit log: `alice`, `token:splunk-forwarder`, `system:cli`.
+    /// The API token behind this actor, if any (rate limits and idempotency keys are per token).
+    pub fn token_id(&self) -> Option<i64> {
+        match &self.principal {
+            Principal::Token { token_id, .. } => Some(*token_id),
+            _ => None,
+        }
+    }
+
+    /// How the actor is named on the audit log: `alice`, `token:splunk-forwarder`,
+    /// `alice via token:soar` (a token acting for alice), `system:cli`.
     pub fn label(&self) -> String {
         match &self.principal {
             Principal::User { username, .. } => username.clone(),
+            Principal::Token {
+                name,
+                acts_for: Some(a),
+                ..
+            } => format!("{} via token:{name}", a.username),
             Principal::Token { name, .. } => format!("token:{name}"),
             Principal::System { label } => format!("system:{label}"),
         }

@@ -15,6 +15,7 @@ use crate::alerts::Severity;
 
 /// The three clocks of a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClockKind {
     /// Opened → first action by an analyst.
@@ -98,6 +99,7 @@ pub fn check_policy(ack: i64, contain: i64, resolve: i64) -> Result<(), String> 
 
 /// Where a clock stands, for colour and wording.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ClockState {
     /// Running with more than a quarter of its budget left.

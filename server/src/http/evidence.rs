@@ -20,6 +20,10 @@ use axum::{
     routing::{get, post},
 };
 use serde::Deserialize;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt as _},
+    routes,
+};
 
 use super::{
     api::{ApiActor, ApiError},
@@ -40,16 +44,19 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
                 .layer(DefaultBodyLimit::disable())
                 .layer(middleware::map_response(close_after_refusal)),
         )
-        .route(
-            "/api/cases/{number}/evidence",
-            post(upload_from_api)
-                .layer(DefaultBodyLimit::disable())
-                .layer(middleware::map_response(close_after_refusal)),
-        )
         .route("/evidence/{id}/download", get(download_from_page))
-        .route("/api/evidence/{id}/download", get(download_from_api))
-        .route("/api/evidence/{id}", get(record_from_api))
         .route("/evidence/{id}/custody-form", get(custody_form))
+}
+
+/// The evidence routes of the REST API (`/api/…`), with their OpenAPI descriptions.
+pub fn api_routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_from_api).map(|r| {
+            r.layer(DefaultBodyLimit::disable())
+                .layer(middleware::map_response(close_after_refusal))
+        }))
+        .routes(routes!(download_from_api))
+        .routes(routes!(record_from_api))
 }
 
 /// A refused upload is answered before its body has been read; the connection then cannot
@@ -74,6 +81,41 @@ async fn upload_from_page(
     upload(p, actor, number, headers, multipart).await
 }
 
+/// An upload as `multipart/form-data`: the metadata fields first, then the part `file`.
+#[derive(utoipa::ToSchema)]
+#[allow(
+    dead_code,
+    reason = "describes the multipart form for the OpenAPI document"
+)]
+struct UploadForm {
+    /// Defaults to the file part's own name.
+    file_name: Option<String>,
+    /// `disk_image`, `memory_dump`, `pcap`, `log`, `email`, `malware_sample`, `screenshot`,
+    /// `document` or `other`.
+    kind: String,
+    description: Option<String>,
+    /// The host or person it was taken from.
+    collected_from: Option<String>,
+    /// When it was acquired (local time read with `utc_offset_minutes`, or RFC 3339).
+    acquired_at: Option<String>,
+    collected_by: Option<String>,
+    utc_offset_minutes: Option<i32>,
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// Uploads evidence to a case, streamed: its SHA-256, SHA-1 and MD5 are computed on the way
+/// in and its chain of custody starts with the uploader.
+#[utoipa::path(post, path = "/api/cases/{number}/evidence", tag = "evidence",
+    security(("bearer" = ["evidence:write"])),
+    params(("number" = String, Path, description = "The case number or id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = EvidenceItem),
+        (status = 400, body = super::api::ErrorBody), (status = 401, body = super::api::ErrorBody),
+        (status = 403, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody),
+        (status = 413, description = "Over the configured evidence size limit", body = super::api::ErrorBody),
+    ))]
 async fn upload_from_api(
     Extension(p): Extension<Platform>,
     actor: Result<ApiActor, ApiError>,
@@ -232,6 +274,18 @@ async fn download_from_page(
     download(p, actor, id, q).await
 }
 
+/// Downloads an item's content after checking its hashes (recorded on its chain of
+/// custody); `format=zip` packs a malware sample in an encrypted zip (password `infected`).
+#[utoipa::path(get, path = "/api/evidence/{id}/download", tag = "evidence",
+    security(("bearer" = ["evidence:read"])),
+    params(("id" = i64, Path, description = "The evidence id"),
+        ("format" = Option<String>, Query, description = "`original` (default) or `zip`")),
+    responses(
+        (status = 200, description = "The content", content_type = "application/octet-stream"),
+        (status = 400, body = super::api::ErrorBody), (status = 401, body = super::api::ErrorBody),
+        (status = 403, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody),
+        (status = 409, description = "Disposed of, or its content no longer matches its hashes", body = super::api::ErrorBody),
+    ))]
 async fn download_from_api(
     Extension(p): Extension<Platform>,
     ApiActor(actor): ApiActor,
@@ -285,6 +339,15 @@ pub fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{exact}")
 }
 
+/// One item with its whole chain of custody.
+#[utoipa::path(get, path = "/api/evidence/{id}", tag = "evidence",
+    security(("bearer" = ["evidence:read"])),
+    params(("id" = i64, Path, description = "The evidence id")),
+    responses(
+        (status = 200, body = EvidenceRecord),
+        (status = 401, body = super::api::ErrorBody), (status = 403, body = super::api::ErrorBody),
+        (status = 404, body = super::api::ErrorBody),
+    ))]
 async fn record_from_api(
     Extension(p): Extension<Platform>,
     ApiActor(actor): ApiActor,

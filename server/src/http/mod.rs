@@ -81,9 +81,23 @@ pub fn api_error(
     code: &str,
     message: impl Into<String>,
 ) -> axum::response::Response {
+    api_error_with_field(status, code, None, message)
+}
+
+/// The REST error body naming the request field it is about:
+/// `{"error": {"code": "invalid", "message": "...", "field": "title"}}`.
+pub fn api_error_with_field(
+    status: axum::http::StatusCode,
+    code: &str,
+    field: Option<String>,
+    message: impl Into<String>,
+) -> axum::response::Response {
     use axum::response::IntoResponse as _;
-    let body = serde_json::json!({ "error": { "code": code, "message": message.into() } });
-    (status, axum::Json(body)).into_response()
+    let mut error = serde_json::json!({ "code": code, "message": message.into() });
+    if let Some(field) = field {
+        error["field"] = field.into();
+    }
+    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 #[cfg(feature = "test-clock")]

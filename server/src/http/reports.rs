@@ -4,7 +4,7 @@
 
 use app::{
     cases::service as cases,
-    platform::{Error, Platform},
+    platform::{Actor, Error, Platform},
     reports::{TlpCeiling, service as reports},
 };
 use axum::{
@@ -47,36 +47,44 @@ async fn report(
     Query(o): Query<Options>,
     format: Format,
 ) -> Response {
-    let result = async {
-        let ceiling = TlpCeiling::parse(o.tlp.as_deref().unwrap_or("")).map_err(Error::Invalid)?;
-        let case = cases::find(&p, &actor, &number).await?;
-        let report = reports::build(&p, &actor, case.case_id, ceiling).await?;
-        let bytes = render(&report, format)
-            .map_err(|e| Error::internal(format!("rendering the report: {e}")))?;
-        let sha256 = hex::encode(Sha256::digest(&bytes));
-        reports::record_generated(&p, &actor, &report, format.extension(), &sha256).await?;
-        Ok::<_, Error>((case.number, bytes, sha256))
-    };
-    match result.await {
-        Ok((number, bytes, sha256)) => {
-            let mut res = bytes.into_response();
-            let h = res.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(format.content_type()),
-            );
-            if format != Format::Html {
-                let name = format!("{number}-incident-report.{}", format.extension());
-                if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
-                    h.insert(header::CONTENT_DISPOSITION, v);
-                }
-            }
-            if let Ok(v) = HeaderValue::from_str(&sha256) {
-                h.insert("x-content-sha256", v);
-            }
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            res
-        }
+    match generate(&p, &actor, &number, o.tlp.as_deref(), format).await {
+        Ok(res) => res,
         Err(e) => ApiError(e).into_response(),
     }
+}
+
+/// Builds a case's report under the TLP ceiling (`clear`, `green`, `amber`, `amber+strict`,
+/// `red`; the viewer's full view when empty), records its SHA-256 on the audit log and answers
+/// it as a download (HTML inline). Pages and the REST API both serve reports through this.
+pub async fn generate(
+    p: &Platform,
+    actor: &Actor,
+    reference: &str,
+    tlp: Option<&str>,
+    format: Format,
+) -> Result<Response, Error> {
+    let ceiling = TlpCeiling::parse(tlp.unwrap_or("")).map_err(Error::Invalid)?;
+    let case = cases::find(p, actor, reference).await?;
+    let report = reports::build(p, actor, case.case_id, ceiling).await?;
+    let bytes = render(&report, format)
+        .map_err(|e| Error::internal(format!("rendering the report: {e}")))?;
+    let sha256 = hex::encode(Sha256::digest(&bytes));
+    reports::record_generated(p, actor, &report, format.extension(), &sha256).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if format != Format::Html {
+        let name = format!("{}-incident-report.{}", case.number, format.extension());
+        if let Ok(v) = HeaderValue::from_str(&content_disposition(&name)) {
+            h.insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    if let Ok(v) = HeaderValue::from_str(&sha256) {
+        h.insert("x-content-sha256", v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
 }

@@ -41,6 +41,7 @@ pub async fn serve_with(
         evidence_max_mib: 4096,
         smtp_url: None,
         mail_from: "Casefile <casefile@localhost>".into(),
+        api_requests_per_minute: 100_000,
     };
     let mut args = args;
     adjust(&mut args);

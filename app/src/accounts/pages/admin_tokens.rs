@@ -34,11 +34,13 @@ fn AdminTokens() -> impl IntoView {
     );
     let name = RwSignal::new(String::new());
     let scopes = RwSignal::new(vec!["alerts:write".to_owned()]);
+    let acts_for = RwSignal::new(String::new());
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         create.dispatch(CreateToken {
             name: name.get_untracked(),
             scopes: scopes.get_untracked(),
+            acts_for: acts_for.get_untracked(),
         });
     };
     view! {
@@ -49,6 +51,9 @@ fn AdminTokens() -> impl IntoView {
             <form class="stack" on:submit=submit>
                 <label for="token-name">"Name (e.g. the forwarder it is for)"</label>
                 <input id="token-name" required maxlength="64" bind:value=name/>
+                <label for="token-acts-for">"Acts for account (optional)"</label>
+                <input id="token-acts-for" maxlength="64" aria-describedby="token-acts-for-hint" bind:value=acts_for/>
+                <p id="token-acts-for-hint" class="muted">"A token acting for an account works as that account (its tier, its name on the timeline), narrowed to the scopes: a playbook that claims and accepts escalations needs one. Leave empty for a forwarder."</p>
                 <fieldset>
                     <legend>"Scopes"</legend>
                     {TOKEN_SCOPES.iter().map(|(scope, _)| {
@@ -100,6 +105,7 @@ fn TokenTable(tokens: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> i
                     <th scope="col">"Name"</th>
                     <th scope="col">"Starts with"</th>
                     <th scope="col">"Scopes"</th>
+                    <th scope="col">"Acts for"</th>
                     <th scope="col">"Created"</th>
                     <th scope="col">"Last used"</th>
                     <th scope="col">"Status"</th>
@@ -114,6 +120,7 @@ fn TokenTable(tokens: Vec<TokenSummary>, revoke: ServerAction<RevokeToken>) -> i
                             <td>{t.name.clone()}</td>
                             <td><code>{t.token_prefix.clone()}"…"</code></td>
                             <td>{t.scopes.join(", ")}</td>
+                            <td>{t.acts_for.clone().unwrap_or_else(|| "\u{2014}".to_owned())}</td>
                             <td>{utc(t.created_at)}</td>
                             <td>{t.last_used_at.map_or_else(|| "never".to_owned(), utc)}</td>
                             <td>

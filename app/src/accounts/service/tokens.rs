@@ -13,7 +13,7 @@ use crate::{
     journal::{Change, NewAuditEvent},
     platform::{
         Actor, Error, Platform, Result,
-        actor::Principal,
+        actor::{Account, Principal},
         error::ResultExt as _,
         secrets::{random_urlsafe, sha256_hex},
     },
@@ -27,6 +27,7 @@ pub async fn create_token(
     actor: &Actor,
     name: &str,
     scopes: &[String],
+    acts_for: Option<&str>,
 ) -> Result<CreatedToken> {
     actor.require(Permission::AdminTokens)?;
     let name = normalize_token_name(name).map_err(Error::Invalid)?;
@@ -40,7 +41,33 @@ pub async fn create_token(
         .map_err(Error::Invalid)?;
     checked.sort_unstable();
     checked.dedup();
-    if let Some(role) = actor.role()
+    // A token reaches no further than the role it works with: its maker's, or the role of
+    // the account it acts for. Acting for someone else is an administrator's to set up (they
+    // manage that account anyway); anyone who makes tokens may make one acting for themselves.
+    let account = match acts_for.map(str::trim).filter(|a| !a.is_empty()) {
+        None => None,
+        Some(username) => {
+            let row = store::user_by_name(&p.db, &username.to_lowercase())
+                .await?
+                .filter(|u| !u.disabled)
+                .ok_or_else(|| {
+                    Error::invalid(format!(
+                        "`acts_for`: there is no active account named \u{201c}{username}\u{201d}."
+                    ))
+                })?;
+            if actor.user_id() != Some(row.user_id) {
+                actor.require(Permission::AdminUsers).map_err(|_| {
+                    Error::forbidden(
+                        "Only an administrator may make a token that acts for another account.",
+                    )
+                })?;
+            }
+            let role = roles::Role::parse(&row.role).map_err(Error::internal)?;
+            Some((row.user_id, role))
+        }
+    };
+    let granting_role = account.map(|(_, role)| role).or(actor.role());
+    if let Some(role) = granting_role
         && let Some(beyond) = checked.iter().find(|s| !roles::role_may_grant(role, s))
     {
         let who = role.label().to_lowercase();
@@ -49,8 +76,13 @@ pub async fn create_token(
         } else {
             "A"
         };
+        let whose = if account.is_some() {
+            "the account it acts for"
+        } else {
+            "its maker's role"
+        };
         return Err(Error::forbidden(format!(
-            "{article} {who} cannot give a token the scope {beyond}: a token may only do what its maker's role may. Tokens that read or work cases are created by a manager."
+            "{article} {who} cannot give a token the scope {beyond}: a token may only do what {whose} may. Tokens that read or work cases are created by a manager, or act for an analyst."
         )));
     }
     let token = format!("cf_{}", random_urlsafe(32));
@@ -64,6 +96,7 @@ pub async fn create_token(
             hash: &sha256_hex(token.as_bytes()),
             scopes: &checked.join(" "),
             created_by: actor.user_id(),
+            acts_for_user_id: account.map(|(id, _)| id),
         },
         now,
     )
@@ -77,7 +110,7 @@ pub async fn create_token(
         action: "token.created",
         object_type: "api_token",
         object_id: Some(row.api_token_id.to_string()),
-        detail: json!({ "name": name, "scopes": checked }),
+        detail: json!({ "name": name, "scopes": checked, "acts_for": row.acts_for }),
     };
     ch.audit(event).await?;
     ch.commit().await?;
@@ -125,7 +158,7 @@ pub async fn actor_from_token(p: &Platform, token: &str, ip: Option<String>) -> 
     }
     let row = store::token_by_hash(&p.db, &sha256_hex(token.as_bytes()))
         .await?
-        .filter(|r| r.revoked_at.is_none())
+        .filter(|r| r.revoked_at.is_none() && !r.account_disabled)
         .ok_or(Error::Unauthenticated)?;
     let now = p.clock.now();
     if row.last_used_at.is_none_or(|t| now - t > 60_000) {
@@ -134,11 +167,29 @@ pub async fn actor_from_token(p: &Platform, token: &str, ip: Option<String>) -> 
         store::touch_token(&mut tx, row.api_token_id, now).await?;
         tx.commit().await?;
     }
+    let acts_for = match (
+        row.acts_for_user_id,
+        row.acts_for_username,
+        row.acts_for_role,
+    ) {
+        (Some(user_id), Some(username), Some(role)) => Some(Account {
+            user_id,
+            username,
+            role: roles::Role::parse(&role).map_err(Error::internal)?,
+            tier: row
+                .acts_for_tier
+                .map(roles::Tier::new)
+                .transpose()
+                .map_err(Error::internal)?,
+        }),
+        _ => None,
+    };
     Ok(Actor {
         principal: Principal::Token {
             token_id: row.api_token_id,
             name: row.name,
             scopes: row.scopes.split_whitespace().map(str::to_owned).collect(),
+            acts_for,
         },
         ip,
     })

@@ -27,15 +27,51 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = crate::http::api_error(status, self.0.code(), self.0.public_message());
+        let message = self.0.public_message();
+        let mut res = crate::http::api_error_with_field(
+            status,
+            self.0.code(),
+            field_named_in(&message),
+            message.clone(),
+        );
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
                 header::HeaderValue::from_static("Bearer"),
             );
         }
+        if let Error::TooManyRequests {
+            retry_after_secs, ..
+        } = &self.0
+            && let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         res
     }
+}
+
+/// The field a validation message is about: messages name it first in backticks
+/// (`` `title` is required. ``), and serde's say "missing field `title`".
+fn field_named_in(message: &str) -> Option<String> {
+    let quoted = |s: &str| {
+        let rest = s.split_once('`')?.1;
+        let name = rest.split_once('`')?.0;
+        let plain = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '[' | ']' | '-'));
+        plain.then(|| name.to_owned())
+    };
+    if message.starts_with('`') {
+        return quoted(message);
+    }
+    ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|marker| {
+            let at = message.find(marker)?;
+            quoted(&message[at + marker.len() - 1..])
+        })
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ApiActor {

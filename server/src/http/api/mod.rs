@@ -1,9 +1,13 @@
-//! The REST API for machines (`/api/…`): token authentication and JSON errors. Capabilities
-//! add their routes here.
+//! The REST API for machines (`/api/…`): alert intake, evidence transfer, and the native API
+//! under `/api/v1/`; token authentication, JSON errors, and the OpenAPI document of them all.
 
 mod alerts;
 mod auth;
-mod openapi;
+pub mod conventions;
+mod docs;
+pub mod idempotency;
+pub mod openapi;
+pub mod v1;
 
 use std::time::Duration;
 
@@ -11,10 +15,15 @@ use axum::{
     Json, Router,
     error_handling::HandleErrorLayer,
     http::{HeaderValue, StatusCode, header},
-    routing::{MethodRouter, get, post},
+    routing::MethodRouter,
 };
 use serde::Serialize;
 use tower::ServiceBuilder;
+use utoipa::OpenApi as _;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt as _},
+    routes,
+};
 
 pub use auth::{ApiActor, ApiError};
 
@@ -23,15 +32,32 @@ use app::platform::actor::Principal;
 /// Intake requests handled at once; more are refused with 503 rather than queued without bound.
 const INTAKE_CONCURRENCY: usize = 32;
 
+/// Every documented API route, with the document built from them.
+pub fn documented<S: Clone + Send + Sync + 'static>() -> (Router<S>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(whoami))
+        // The handler reads the body within its own limit.
+        .routes(routes!(alerts::post_alerts).map(|r| limit_intake(r, overloaded)))
+        .merge(crate::http::evidence::api_routes())
+        .nest("/api/v1", v1::routes())
+        .split_for_parts()
+}
+
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
-    Router::new()
-        .route("/api/whoami", get(whoami))
-        .route("/api/openapi.json", get(openapi::openapi_json))
-        .route(
-            "/api/alerts",
-            // The handler reads the body within its own limit.
-            limit_intake(post(alerts::post_alerts), overloaded),
-        )
+    let (routes, doc) = documented();
+    routes
+        // Serves the document at /api/openapi.json too.
+        .merge(docs::routes(doc))
+        .route("/api/v1/{*rest}", axum::routing::any(not_found))
+}
+
+/// An unknown `/api/` path: the API's error shape, not a page.
+async fn not_found() -> axum::response::Response {
+    crate::http::api_error(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "There is no such API route; the OpenAPI document at /api/openapi.json lists them.",
+    )
 }
 
 /// Bounds an intake route: at most [`INTAKE_CONCURRENCY`] requests at once, each within 60 s;
@@ -70,9 +96,11 @@ pub struct WhoAmI {
     kind: &'static str,
     name: String,
     scopes: Vec<String>,
+    /// The account the token acts for, if any.
+    acts_for: Option<String>,
 }
 
-/// Every REST error: `{"error": {"code": "...", "message": "..."}}`.
+/// Every REST error: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     error: ErrorDetail,
@@ -80,26 +108,50 @@ pub struct ErrorBody {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
-    /// invalid, unauthenticated, forbidden, not_found, conflict, too_large, overloaded, internal.
+    /// invalid, unauthenticated, forbidden, not_found, conflict, too_large,
+    /// too_many_requests, overloaded, internal.
+    #[schema(example = "invalid")]
     code: String,
     /// A sentence a person can act on.
+    #[schema(example = "`title` is required.")]
     message: String,
+    /// The request field the error is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "title")]
+    field: Option<String>,
+}
+
+impl ErrorDetail {
+    pub fn new(code: &str, message: String) -> Self {
+        Self {
+            code: code.into(),
+            message,
+            field: None,
+        }
+    }
 }
 
 /// Who the credentials belong to: lets an integrator check a token before wiring it up.
-#[utoipa::path(get, path = "/api/whoami", responses(
+#[utoipa::path(get, path = "/api/whoami", tag = "intake", responses(
     (status = 200, body = WhoAmI),
     (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
 ))]
 pub async fn whoami(ApiActor(actor): ApiActor) -> Json<WhoAmI> {
-    let (kind, scopes) = match &actor.principal {
-        Principal::Token { scopes, .. } => ("token", scopes.clone()),
-        Principal::User { .. } => ("user", Vec::new()),
-        Principal::System { .. } => ("system", Vec::new()),
+    let (kind, scopes, acts_for) = match &actor.principal {
+        Principal::Token {
+            scopes, acts_for, ..
+        } => (
+            "token",
+            scopes.clone(),
+            acts_for.as_ref().map(|a| a.username.clone()),
+        ),
+        Principal::User { .. } => ("user", Vec::new(), None),
+        Principal::System { .. } => ("system", Vec::new(), None),
     };
     Json(WhoAmI {
         kind,
         name: actor.label(),
         scopes,
+        acts_for,
     })
 }

@@ -1,30 +1,30 @@
-//! The OpenAPI document of the REST API, served at `/api/openapi.json`; generated from the
-//! handlers' annotations and the request and response types, so it follows the code.
+//! The OpenAPI 3.1 document of the REST API, served at `/api/openapi.json` and browsable at
+//! `/api/docs`; generated from the handlers' annotations as they are registered, so it follows
+//! the code.
 
-use axum::Json;
 use utoipa::{
     Modify, OpenApi,
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::alerts;
+use app::roles::TOKEN_SCOPES;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Casefile REST API", description = "Alert intake and machine access. Authenticate with `Authorization: Bearer <API token>`."),
-    paths(alerts::post_alerts, super::whoami),
-    components(schemas(
-        app::alerts::AlertInput,
-        app::alerts::ObservableInput,
-        app::alerts::IngestOutcome,
-        alerts::BatchResult,
-        alerts::ItemResult,
-        super::WhoAmI,
-        super::ErrorBody,
-        super::ErrorDetail,
-    )),
+    info(
+        title = "Casefile REST API",
+        description = "Alert intake and everything an analyst does in the browser, for SIEM forwarders and SOAR playbooks. Authenticate with `Authorization: Bearer <API token>`; each route names the token scope it needs. Times are RFC 3339; lists page by keyset (`next`); errors are `{\"error\": {\"code\", \"message\", \"field\"?}}`; creates accept `Idempotency-Key`; case edits take the case's `ETag` in `If-Match`."
+    ),
+    tags(
+        (name = "intake", description = "Posting alerts (forwarders)"),
+        (name = "alerts", description = "The triage queue"),
+        (name = "cases"), (name = "timeline"), (name = "observables"), (name = "tasks"),
+        (name = "tiers", description = "Claiming, escalating and accepting cases between tiers"),
+        (name = "sla"), (name = "evidence"), (name = "reports"), (name = "search"),
+        (name = "audit"), (name = "handover"),
+    ),
+    components(schemas(super::ErrorBody, super::ErrorDetail)),
     modifiers(&BearerAuth),
-    security(("bearer" = []))
 )]
 pub struct ApiDoc;
 
@@ -32,14 +32,25 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let scopes: Vec<String> = TOKEN_SCOPES
+            .iter()
+            .map(|(name, perms)| {
+                let perms: Vec<&str> = perms.iter().map(|p| p.name()).collect();
+                format!("`{name}` ({})", perms.join(", "))
+            })
+            .collect();
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(format!(
+                        "An API token (`cf_…`). Scopes: {}. A token acting for an account is further limited to what that account's role may do.",
+                        scopes.join("; ")
+                    )))
+                    .build(),
+            ),
         );
     }
-}
-
-pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
 }

@@ -1,0 +1,46 @@
+//! The native REST API, `/api/v1/`: everything an analyst does in the browser, over the same
+//! services (authorization, audit and transactions exactly as for the pages). Each route is
+//! registered together with its OpenAPI description, so the router and the document cannot
+//! drift apart.
+
+pub mod alerts;
+pub mod cases;
+pub mod records;
+pub mod tiers;
+pub mod views;
+
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
+    OpenApiRouter::new()
+        .routes(routes!(alerts::list_alerts))
+        .routes(routes!(alerts::merge_alerts))
+        .routes(routes!(alerts::get_alert))
+        .routes(routes!(alerts::set_verdict))
+        .routes(routes!(alerts::assign_alert))
+        .routes(routes!(alerts::escalate_alert))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::get_case, cases::patch_case))
+        .routes(routes!(cases::close_case))
+        .routes(routes!(cases::reopen_case))
+        .routes(routes!(cases::list_timeline, cases::add_entry))
+        .routes(routes!(cases::list_observables, cases::add_observables))
+        .routes(routes!(cases::list_tasks, cases::add_task))
+        .routes(routes!(cases::set_task_status))
+        .routes(routes!(tiers::tier_state))
+        .routes(routes!(tiers::claim))
+        .routes(routes!(tiers::release))
+        .routes(routes!(tiers::accept))
+        .routes(routes!(tiers::assign))
+        .routes(routes!(tiers::escalate))
+        .routes(routes!(tiers::return_escalation))
+        .routes(routes!(tiers::pause_sla))
+        .routes(routes!(tiers::resume_sla))
+        .routes(routes!(records::report))
+        .routes(routes!(records::search_cases))
+        .routes(routes!(records::list_evidence))
+        .routes(routes!(records::audit_log))
+        .routes(routes!(records::verify_audit))
+        .routes(routes!(records::board, records::write_handover))
+        .routes(routes!(records::acknowledge_handover))
+}
