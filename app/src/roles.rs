@@ -211,7 +211,8 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("evidence:read", &[EvidenceRead, EvidenceDownload]),
     ("evidence:write", &[EvidenceRead, EvidenceUpload]),
     ("evidence:custody", &[EvidenceRead, EvidenceCustody]),
-    ("reports:read", &[ReportRead]),
+    // A report shows the case and its evidence records, so reading one reads them.
+    ("reports:read", &[ReportRead, CaseRead, EvidenceRead]),
     ("handover:read", &[HandoverRead]),
     ("handover:write", &[HandoverRead, HandoverWrite]),
     ("audit:read", &[AuditRead, AuditExport]),

@@ -121,10 +121,20 @@ async fn upload_from_api(
     actor: Result<ApiActor, ApiError>,
     Path(number): Path<String>,
     headers: HeaderMap,
-    multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let actor = actor.map(|a| a.0).map_err(|e| e.0);
-    upload(p, actor, number, headers, multipart).await
+    // Who is asking is answered before what was sent: no token is a 401 whatever the body.
+    let actor = match actor {
+        Ok(a) => a.0,
+        Err(e) => return e.into_response(),
+    };
+    match multipart {
+        Ok(multipart) => upload(p, Ok(actor), number, headers, multipart).await,
+        Err(e) => ApiError(Error::invalid(format!(
+            "Send the evidence as multipart/form-data ({e})."
+        )))
+        .into_response(),
+    }
 }
 
 /// Answers an upload. A refusal (credentials, permission, input, size) is sent after reading

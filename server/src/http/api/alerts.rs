@@ -54,7 +54,8 @@ fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
 
 /// Posts one alert (an object) or a batch (an array of up to 1000). A repeat of the same
 /// (`source`, `source_ref`) never creates a second alert: it returns the existing id.
-#[utoipa::path(post, path = "/api/alerts",
+#[utoipa::path(post, path = "/api/alerts", tag = "intake",
+    security(("bearer" = ["alerts:write"])),
     request_body(content = AlertInput, description = "One alert, or an array of up to 1000 (each as AlertInput)"),
     responses(
         (status = 201, description = "A single alert was created", body = IngestOutcome),

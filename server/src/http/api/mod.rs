@@ -132,7 +132,8 @@ impl ErrorDetail {
 }
 
 /// Who the credentials belong to: lets an integrator check a token before wiring it up.
-#[utoipa::path(get, path = "/api/whoami", tag = "intake", responses(
+#[utoipa::path(get, path = "/api/whoami", tag = "intake",
+    security(("bearer" = [])), responses(
     (status = 200, body = WhoAmI),
     (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
 ))]
