@@ -836,3 +836,117 @@ fn no_api_route_is_added_outside_the_document() {
         "undocumented API routes: {offenders:#?}"
     );
 }
+
+both_databases!(evidence_custody_and_exports_work_by_token, |p| async move {
+    let t = token(
+        &p,
+        "soar",
+        &[
+            "cases:write",
+            "evidence:write",
+            "evidence:custody",
+            "evidence:read",
+            "audit:read",
+        ],
+        None,
+    )
+    .await;
+    let base = serve(p.clone(), None).await;
+    let api = Api::new(&base, &t).await;
+    let case = api
+        .post(
+            "/api/v1/cases",
+            "/api/v1/cases",
+            json!({"title": "Beacon from WS-114", "severity": "high",
+                    "observables": [{"type": "ip", "value": "203.0.113.9"}]}),
+            StatusCode::CREATED,
+        )
+        .await;
+    let number = case["number"].as_str().unwrap().to_owned();
+    let form = reqwest::multipart::Form::new()
+        .text("kind", "pcap")
+        .text("collected_from", "WS-114")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"pcap bytes".to_vec()).file_name("beacon.pcap"),
+        );
+    let uploaded = api
+        .call(
+            api.req(Method::POST, &format!("/api/cases/{number}/evidence"))
+                .multipart(form),
+            "/api/cases/{number}/evidence",
+            "post",
+            StatusCode::CREATED,
+        )
+        .await;
+    let evidence_id = uploaded["evidence_id"].as_i64().unwrap();
+    let listed = api
+        .get(
+            &format!("/api/v1/cases/{number}/evidence"),
+            "/api/v1/cases/{case}/evidence",
+        )
+        .await;
+    assert_eq!(listed["items"][0]["sha256"], uploaded["sha256"]);
+    let moved = api
+        .post(
+            &format!("/api/v1/evidence/{evidence_id}/custody"),
+            "/api/v1/evidence/{id}/custody",
+            json!({"action": "transfer", "party": "Forensics lab", "reason": "Analysis"}),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(moved["custodian"], "Forensics lab");
+    let bad = api
+        .post(
+            &format!("/api/v1/evidence/{evidence_id}/custody"),
+            "/api/v1/evidence/{id}/custody",
+            json!({"action": "lose"}),
+            StatusCode::BAD_REQUEST,
+        )
+        .await;
+    assert_eq!(bad["error"]["field"], "action");
+    let record = api
+        .get(
+            &format!("/api/evidence/{evidence_id}"),
+            "/api/evidence/{id}",
+        )
+        .await;
+    assert!(record["custody"].as_array().unwrap().len() >= 2, "{record}");
+
+    let stix = api
+        .req(Method::GET, &format!("/api/v1/cases/{number}/stix"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stix.status(), StatusCode::OK);
+    let stix: Value = stix.json().await.unwrap();
+    assert_eq!(stix["type"], "bundle");
+    let csv = api
+        .req(Method::GET, "/api/v1/exports/cases.csv?status=open")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().contains(&number));
+    let bundle = api
+        .req(
+            Method::GET,
+            &format!("/api/v1/cases/{number}/bundle?evidence=true"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bundle.status(), StatusCode::OK);
+    assert!(bundle.bytes().await.unwrap().starts_with(b"PK"));
+    let audit = api
+        .req(Method::GET, "/api/v1/exports/audit?format=jsonl")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(audit.status(), StatusCode::OK);
+    let lines = audit.text().await.unwrap();
+    assert!(
+        lines.contains("evidence.transferred") || lines.contains("custody"),
+        "{lines}"
+    );
+});

@@ -5,6 +5,7 @@
 
 pub mod alerts;
 pub mod cases;
+pub mod exports;
 pub mod records;
 pub mod tiers;
 pub mod views;
@@ -43,4 +44,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(records::verify_audit))
         .routes(routes!(records::board, records::write_handover))
         .routes(routes!(records::acknowledge_handover))
+        .routes(routes!(exports::cases_csv))
+        .routes(routes!(exports::alerts_csv))
+        .routes(routes!(exports::audit_export))
+        .routes(routes!(exports::case_stix))
+        .routes(routes!(exports::case_bundle))
+        .routes(routes!(exports::custody))
 }
