@@ -505,3 +505,97 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    a_token_acting_for_an_account_works_as_it_within_both_limits,
+    |p| async move {
+        let tara = add_user(&p, "tara", "analyst", Some(2)).await;
+        add_user(&p, "mona", "manager", None).await;
+        add_user(&p, "root", "admin", None).await;
+        let (_, mona) = sign_in(&p, "mona").await;
+        let (_, root) = sign_in(&p, "root").await;
+
+        // Acting for someone else is an administrator's to set up; the scopes must be
+        // within that account's role.
+        let err = service::create_token(&p, &mona, "t2-bot", &["cases:write".into()], Some("tara"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(ref m) if m.contains("administrator")),
+            "{err:?}"
+        );
+        let err = service::create_token(&p, &root, "t2-bot", &["audit:read".into()], Some("tara"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Forbidden(ref m) if m.contains("audit:read")),
+            "{err:?}"
+        );
+        let err =
+            service::create_token(&p, &root, "t2-bot", &["cases:read".into()], Some("nobody"))
+                .await
+                .unwrap_err();
+        assert!(
+            matches!(err, Error::Invalid(ref m) if m.contains("nobody")),
+            "{err:?}"
+        );
+        let created = service::create_token(
+            &p,
+            &root,
+            "t2-bot",
+            &["cases:write".into(), "cases:tiers".into()],
+            Some("tara"),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.summary.acts_for.as_deref(), Some("tara"));
+
+        let bot = service::actor_from_token(&p, &created.token, None)
+            .await
+            .unwrap();
+        assert_eq!(bot.user_id(), Some(tara));
+        assert_eq!(bot.tier().map(|t| t.get()), Some(2));
+        assert_eq!(bot.label(), "tara via token:t2-bot");
+        assert!(bot.require(Permission::CaseEscalate).is_ok());
+        // The scopes narrow the account: no evidence, no alert triage.
+        assert!(bot.require(Permission::EvidenceUpload).is_err());
+        assert!(bot.require(Permission::AlertTriage).is_err());
+
+        // A personal token: a manager may make one for herself.
+        let own =
+            service::create_token(&p, &mona, "mona-cli", &["cases:read".into()], Some("mona"))
+                .await
+                .unwrap();
+        let mona_bot = service::actor_from_token(&p, &own.token, None)
+            .await
+            .unwrap();
+        assert_eq!(mona_bot.role(), Some(app::accounts::roles::Role::Manager));
+
+        // Disabling the account stops its tokens, and those it made.
+        service::set_disabled(&p, &system(), tara, true)
+            .await
+            .unwrap();
+        let refused = service::actor_from_token(&p, &created.token, None).await;
+        assert!(
+            matches!(refused, Err(Error::Unauthenticated)),
+            "{refused:?}"
+        );
+        let mona_id = user_id(&mona);
+        let made_by_mona =
+            service::create_token(&p, &mona, "mona-fwd", &["alerts:write".into()], None)
+                .await
+                .unwrap();
+        service::set_disabled(&p, &system(), mona_id, true)
+            .await
+            .unwrap();
+        for t in [&own.token, &made_by_mona.token] {
+            let refused = service::actor_from_token(&p, t, None).await;
+            assert!(
+                matches!(refused, Err(Error::Unauthenticated)),
+                "{refused:?}"
+            );
+        }
+        let audit = audit_actions(&p).await;
+        assert!(audit.iter().filter(|a| *a == "token.created").count() >= 3);
+    }
+);
