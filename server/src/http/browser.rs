@@ -8,7 +8,7 @@ use app::{
 use axum::{extract::FromRequestParts, http::request::Parts};
 use tower_sessions::Session;
 
-use super::api::ApiError;
+use super::rest::ApiError;
 
 /// The signed-in person making the request; 401 (JSON) without a valid session.
 pub struct BrowserActor(pub Actor);

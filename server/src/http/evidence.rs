@@ -26,8 +26,8 @@ use utoipa_axum::{
 };
 
 use super::{
-    api::{ApiActor, ApiError},
     browser::BrowserActor,
+    rest::{ApiActor, ApiError},
     security::FromOurPages,
 };
 
@@ -112,9 +112,9 @@ struct UploadForm {
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = EvidenceItem),
-        (status = 400, body = super::api::ErrorBody), (status = 401, body = super::api::ErrorBody),
-        (status = 403, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody),
-        (status = 413, description = "Over the configured evidence size limit", body = super::api::ErrorBody),
+        (status = 400, body = super::rest::ErrorBody), (status = 401, body = super::rest::ErrorBody),
+        (status = 403, body = super::rest::ErrorBody), (status = 404, body = super::rest::ErrorBody),
+        (status = 413, description = "Over the configured evidence size limit", body = super::rest::ErrorBody),
     ))]
 async fn upload_from_api(
     Extension(p): Extension<Platform>,
@@ -292,9 +292,9 @@ async fn download_from_page(
         ("format" = Option<String>, Query, description = "`original` (default) or `zip`")),
     responses(
         (status = 200, description = "The content", content_type = "application/octet-stream"),
-        (status = 400, body = super::api::ErrorBody), (status = 401, body = super::api::ErrorBody),
-        (status = 403, body = super::api::ErrorBody), (status = 404, body = super::api::ErrorBody),
-        (status = 409, description = "Disposed of, or its content no longer matches its hashes", body = super::api::ErrorBody),
+        (status = 400, body = super::rest::ErrorBody), (status = 401, body = super::rest::ErrorBody),
+        (status = 403, body = super::rest::ErrorBody), (status = 404, body = super::rest::ErrorBody),
+        (status = 409, description = "Disposed of, or its content no longer matches its hashes", body = super::rest::ErrorBody),
     ))]
 async fn download_from_api(
     Extension(p): Extension<Platform>,
@@ -355,8 +355,8 @@ pub fn content_disposition(name: &str) -> String {
     params(("id" = i64, Path, description = "The evidence id")),
     responses(
         (status = 200, body = EvidenceRecord),
-        (status = 401, body = super::api::ErrorBody), (status = 403, body = super::api::ErrorBody),
-        (status = 404, body = super::api::ErrorBody),
+        (status = 401, body = super::rest::ErrorBody), (status = 403, body = super::rest::ErrorBody),
+        (status = 404, body = super::rest::ErrorBody),
     ))]
 async fn record_from_api(
     Extension(p): Extension<Platform>,

@@ -22,7 +22,7 @@ use axum::{
 use serde::Deserialize;
 
 use super::{
-    api::ApiError, browser::BrowserActor, evidence::content_disposition, security::FromOurPages,
+    browser::BrowserActor, evidence::content_disposition, rest::ApiError, security::FromOurPages,
 };
 
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {

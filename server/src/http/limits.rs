@@ -50,7 +50,7 @@ pub async fn server_function_bodies(req: Request, next: Next) -> Response {
                 limit >> 20
             ),
         };
-        return super::api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message);
+        return super::rest::api_error(StatusCode::PAYLOAD_TOO_LARGE, "too_large", message);
     }
     next.run(req.map(|body| Body::new(Limited::new(body, limit))))
         .await

@@ -28,7 +28,7 @@ use futures::{Stream, StreamExt as _};
 use tokio_stream::wrappers::BroadcastStream;
 use tower_sessions::Session;
 
-use super::{api::ApiError, browser::BrowserActor};
+use super::{browser::BrowserActor, rest::ApiError};
 
 /// How often an open stream checks that its session still holds.
 const SESSION_CHECK_EVERY: Duration = Duration::from_secs(10);

@@ -12,6 +12,7 @@ pub mod health;
 pub mod limits;
 pub mod live;
 pub mod reports;
+pub mod rest;
 pub mod security;
 pub mod thehive;
 
@@ -73,31 +74,6 @@ pub fn router(
         .layer(axum::Extension(store))
         .layer(axum::Extension(live::OpenStreams::default()))
         .layer(axum::Extension(platform))
-}
-
-/// The REST error body: `{"error": {"code": "...", "message": "..."}}`.
-pub fn api_error(
-    status: axum::http::StatusCode,
-    code: &str,
-    message: impl Into<String>,
-) -> axum::response::Response {
-    api_error_with_field(status, code, None, message)
-}
-
-/// The REST error body naming the request field it is about:
-/// `{"error": {"code": "invalid", "message": "...", "field": "title"}}`.
-pub fn api_error_with_field(
-    status: axum::http::StatusCode,
-    code: &str,
-    field: Option<String>,
-    message: impl Into<String>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse as _;
-    let mut error = serde_json::json!({ "code": code, "message": message.into() });
-    if let Some(field) = field {
-        error["field"] = field.into();
-    }
-    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
 }
 
 #[cfg(feature = "test-clock")]

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use sha2::{Digest as _, Sha256};
 
 use super::{
-    api::ApiError, browser::BrowserActor, evidence::content_disposition, security::FromOurPages,
+    browser::BrowserActor, evidence::content_disposition, rest::ApiError, security::FromOurPages,
 };
 use crate::render::{Format, render};
 

@@ -33,7 +33,7 @@ pub async fn guard(State(policy): State<Policy>, mut req: Request, next: Next) -
                 path = req.uri().path(),
                 "unreadable X-Forwarded-For refused"
             );
-            return super::api_error(StatusCode::BAD_REQUEST, "bad_forwarded_for", message);
+            return super::rest::api_error(StatusCode::BAD_REQUEST, "bad_forwarded_for", message);
         }
     }
     // The REST API under /api/ authenticates by bearer token, never by the session cookie, so
@@ -42,7 +42,7 @@ pub async fn guard(State(policy): State<Policy>, mut req: Request, next: Next) -
     let exempt = req.uri().path().starts_with("/api/") && !basic_authorization(req.headers());
     if !exempt && let Err(message) = check_same_origin(&policy, req.method(), req.headers()) {
         tracing::warn!(method = %req.method(), path = req.uri().path(), "cross-origin request refused");
-        return super::api_error(StatusCode::FORBIDDEN, "cross_origin", message);
+        return super::rest::api_error(StatusCode::FORBIDDEN, "cross_origin", message);
     }
     let nonce = random_urlsafe(16);
     req.extensions_mut().insert(CspNonce(nonce.clone()));
@@ -178,13 +178,13 @@ impl<S: Send + Sync> FromRequestParts<S> for FromOurPages {
             Some(Ok(())) => Ok(Self),
             Some(Err(message)) => {
                 tracing::warn!(path = parts.uri.path(), "cross-site download refused");
-                Err(super::api_error(
+                Err(super::rest::api_error(
                     StatusCode::FORBIDDEN,
                     "cross_origin",
                     message,
                 ))
             }
-            None => Err(super::api_error(
+            None => Err(super::rest::api_error(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
                 "The request could not be checked.",

@@ -15,7 +15,7 @@ use axum::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::{ApiActor, auth::ApiError};
+use crate::http::rest::{ApiActor, ApiError, ErrorBody};
 
 /// Largest single alert, and largest batch body.
 pub const MAX_ALERT_BYTES: usize = 1024 * 1024;
@@ -60,11 +60,11 @@ fn check_item(raw: &RawValue) -> Result<NewAlert, String> {
     responses(
         (status = 201, description = "A single alert was created", body = IngestOutcome),
         (status = 200, description = "A single alert repeated an existing one, or a batch was processed (BatchResult)", body = BatchResult),
-        (status = 400, description = "The body or the single alert is invalid", body = super::ErrorBody),
-        (status = 401, description = "Missing, unknown or revoked token", body = super::ErrorBody),
-        (status = 403, description = "The token lacks the alerts:write scope", body = super::ErrorBody),
-        (status = 413, description = "An alert over 1 MiB or a batch over 16 MiB", body = super::ErrorBody),
-        (status = 503, description = "Overloaded; retry after the Retry-After seconds", body = super::ErrorBody),
+        (status = 400, description = "The body or the single alert is invalid", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "The token lacks the alerts:write scope", body = ErrorBody),
+        (status = 413, description = "An alert over 1 MiB or a batch over 16 MiB", body = ErrorBody),
+        (status = 503, description = "Overloaded; retry after the Retry-After seconds", body = ErrorBody),
     ))]
 pub async fn post_alerts(
     Extension(intake): Extension<Intake>,
@@ -104,7 +104,7 @@ pub async fn post_alerts(
         return Ok(Json(result).into_response());
     }
     if body.len() > MAX_ALERT_BYTES {
-        return Ok(crate::http::api_error(
+        return Ok(crate::http::rest::api_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "too_large",
             format!(

@@ -13,7 +13,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Serialize, de::DeserializeOwned};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
 
-use super::{ApiActor, ApiError};
+use crate::http::rest::{ApiActor, ApiError};
 
 /// Largest JSON body a v1 route reads (evidence has its own streamed upload route).
 const MAX_JSON_BYTES: usize = 2 << 20;

@@ -16,7 +16,7 @@ use axum::{
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-use super::ApiError;
+use crate::http::rest::ApiError;
 
 pub const HEADER: &str = "idempotency-key";
 

@@ -2,7 +2,6 @@
 //! under `/api/v1/`; token authentication, JSON errors, and the OpenAPI document of them all.
 
 mod alerts;
-mod auth;
 pub mod conventions;
 mod docs;
 pub mod idempotency;
@@ -25,7 +24,7 @@ use utoipa_axum::{
     routes,
 };
 
-pub use auth::{ApiActor, ApiError};
+use crate::http::rest::{ApiActor, ErrorBody};
 
 use app::platform::actor::Principal;
 
@@ -53,7 +52,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 
 /// An unknown `/api/` path: the API's error shape, not a page.
 async fn not_found() -> axum::response::Response {
-    crate::http::api_error(
+    crate::http::rest::api_error(
         StatusCode::NOT_FOUND,
         "not_found",
         "There is no such API route; the OpenAPI document at /api/openapi.json lists them.",
@@ -79,7 +78,7 @@ pub fn limit_intake<S: Clone + Send + Sync + 'static>(
 
 /// 503 with `Retry-After`, for forwarders to back off and resend (intake is idempotent).
 fn overloaded() -> axum::response::Response {
-    let mut res = crate::http::api_error(
+    let mut res = crate::http::rest::api_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "overloaded",
         "Casefile is busy ingesting; retry this request shortly.",
@@ -98,37 +97,6 @@ pub struct WhoAmI {
     scopes: Vec<String>,
     /// The account the token acts for, if any.
     acts_for: Option<String>,
-}
-
-/// Every REST error: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorBody {
-    error: ErrorDetail,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    /// invalid, unauthenticated, forbidden, not_found, conflict, too_large,
-    /// too_many_requests, overloaded, internal.
-    #[schema(example = "invalid")]
-    code: String,
-    /// A sentence a person can act on.
-    #[schema(example = "`title` is required.")]
-    message: String,
-    /// The request field the error is about, when it is about one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(example = "title")]
-    field: Option<String>,
-}
-
-impl ErrorDetail {
-    pub fn new(code: &str, message: String) -> Self {
-        Self {
-            code: code.into(),
-            message,
-            field: None,
-        }
-    }
 }
 
 /// Who the credentials belong to: lets an integrator check a token before wiring it up.

@@ -24,7 +24,7 @@ use app::roles::TOKEN_SCOPES;
         (name = "audit"), (name = "handover"),
         (name = "exports", description = "CSV, STIX 2.1 and case bundles; each recorded on the audit log"),
     ),
-    components(schemas(super::ErrorBody, super::ErrorDetail)),
+    components(schemas(crate::http::rest::ErrorBody, crate::http::rest::ErrorDetail)),
     modifiers(&BearerAuth),
 )]
 pub struct ApiDoc;

@@ -18,10 +18,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{AlertListItem, AlertView, CaseView};
 use crate::http::api::{
-    ApiError, ErrorBody,
     conventions::{ApiJson, Page, V1Actor},
     idempotency::run_once,
 };
+use crate::http::rest::{ApiError, ErrorBody};
 use app::platform::Error;
 
 /// Queue filters; all optional. `cursor` is the `next_cursor` of the previous page.

@@ -21,10 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{CaseListItem, CaseView, ObservableView, TaskView, TimelineEntryView};
 use crate::http::api::{
-    ApiError, ErrorBody,
     conventions::{ApiJson, Page, V1Actor, etag, expected_version, parse_at},
     idempotency::run_once,
 };
+use crate::http::rest::{ApiError, ErrorBody};
 
 /// Case list filters. `cursor` is the `next_cursor` of the previous page.
 #[derive(Deserialize, IntoParams)]
@@ -177,7 +177,7 @@ pub async fn get_case(
 /// A refused stale edit: the error and the case as it is now.
 #[derive(Serialize, ToSchema)]
 pub struct StaleBody {
-    error: crate::http::api::ErrorDetail,
+    error: crate::http::rest::ErrorDetail,
     current: CaseView,
 }
 
@@ -195,7 +195,7 @@ async fn edit(
             let mut res = (
                 StatusCode::CONFLICT,
                 Json(StaleBody {
-                    error: crate::http::api::ErrorDetail::new("conflict", message),
+                    error: crate::http::rest::ErrorDetail::new("conflict", message),
                     current: current.clone().into(),
                 }),
             )

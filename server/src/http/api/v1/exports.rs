@@ -19,11 +19,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::EvidenceView;
 use crate::http::{
-    api::{
-        ApiError, ErrorBody,
-        conventions::{ApiJson, V1Actor, parse_at},
-    },
+    api::conventions::{ApiJson, V1Actor, parse_at},
     exports::attachment,
+    rest::{ApiError, ErrorBody},
 };
 
 #[derive(Deserialize, IntoParams)]

@@ -20,9 +20,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{AuditEntryView, EvidenceView, HandoverView, SearchHitView};
 use crate::{
-    http::api::{
-        ApiError, ErrorBody,
-        conventions::{ApiJson, Page, V1Actor},
+    http::{
+        api::conventions::{ApiJson, Page, V1Actor},
+        rest::{ApiError, ErrorBody},
     },
     render::Format,
 };

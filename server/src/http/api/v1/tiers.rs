@@ -8,10 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::views::{CaseView, TierStateView};
-use crate::http::api::{
-    ApiError, ErrorBody,
-    conventions::{ApiJson, V1Actor},
-};
+use crate::http::api::conventions::{ApiJson, V1Actor};
+use crate::http::rest::{ApiError, ErrorBody};
 
 /// A case's tier, holder, SLA clocks and moves between tiers.
 #[utoipa::path(get, path = "/cases/{case}/tier", tag = "tiers",

@@ -1,5 +1,6 @@
-//! Authentication for the REST API: `Authorization: Bearer <API token>`. Browser sessions are
-//! not accepted here, so the API has no ambient credentials to forge.
+//! What every REST answer shares: the caller authenticated by `Authorization: Bearer <API
+//! token>` (browser sessions are not accepted, so the API has no ambient credentials to
+//! forge) and the one JSON error shape. Below the API and the download routes that use them.
 
 use app::{
     accounts::service,
@@ -10,6 +11,7 @@ use axum::{
     http::{StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
+use serde::Serialize;
 
 /// The authenticated caller of an API request.
 pub struct ApiActor(pub Actor);
@@ -28,7 +30,7 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let message = self.0.public_message();
-        let mut res = crate::http::api_error_with_field(
+        let mut res = api_error_with_field(
             status,
             self.0.code(),
             field_named_in(&message),
@@ -96,5 +98,61 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiActor {
         Ok(Self(
             service::actor_from_token(&platform, token.trim(), ip).await?,
         ))
+    }
+}
+
+/// The REST error body: `{"error": {"code": "...", "message": "..."}}`.
+pub fn api_error(
+    status: axum::http::StatusCode,
+    code: &str,
+    message: impl Into<String>,
+) -> axum::response::Response {
+    api_error_with_field(status, code, None, message)
+}
+
+/// The REST error body naming the request field it is about:
+/// `{"error": {"code": "invalid", "message": "...", "field": "title"}}`.
+pub fn api_error_with_field(
+    status: axum::http::StatusCode,
+    code: &str,
+    field: Option<String>,
+    message: impl Into<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let mut error = serde_json::json!({ "code": code, "message": message.into() });
+    if let Some(field) = field {
+        error["field"] = field.into();
+    }
+    (status, axum::Json(serde_json::json!({ "error": error }))).into_response()
+}
+
+/// Every REST error: `{"error": {"code": "...", "message": "...", "field": "..."}}`.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// invalid, unauthenticated, forbidden, not_found, conflict, too_large,
+    /// too_many_requests, overloaded, internal.
+    #[schema(example = "invalid")]
+    code: String,
+    /// A sentence a person can act on.
+    #[schema(example = "`title` is required.")]
+    message: String,
+    /// The request field the error is about, when it is about one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "title")]
+    field: Option<String>,
+}
+
+impl ErrorDetail {
+    pub fn new(code: &str, message: String) -> Self {
+        Self {
+            code: code.into(),
+            message,
+            field: None,
+        }
     }
 }
