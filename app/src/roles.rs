@@ -107,6 +107,7 @@ pub enum Permission {
     AuditExport,
     HandoverRead,
     HandoverWrite,
+    WatchlistWrite,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -138,6 +139,7 @@ impl Permission {
             AuditExport => "audit.export",
             HandoverRead => "handover.read",
             HandoverWrite => "handover.write",
+            WatchlistWrite => "watchlist.write",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -184,7 +186,13 @@ const AUDITOR: &[Permission] = &[
     AuditExport,
     HandoverRead,
 ];
-const ADMIN: &[Permission] = &[AdminUsers, AdminTokens, AdminSettings, AuditRead];
+const ADMIN: &[Permission] = &[
+    AdminUsers,
+    AdminTokens,
+    AdminSettings,
+    AuditRead,
+    WatchlistWrite,
+];
 
 /// The permission table: the only place a role turns into rights.
 ///
@@ -215,6 +223,8 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("reports:read", &[ReportRead, CaseRead, EvidenceRead]),
     ("handover:read", &[HandoverRead]),
     ("handover:write", &[HandoverRead, HandoverWrite]),
+    // A threat-intelligence feed keeps watchlists up to date.
+    ("watchlists:write", &[WatchlistWrite]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

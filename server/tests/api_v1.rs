@@ -950,3 +950,88 @@ both_databases!(evidence_custody_and_exports_work_by_token, |p| async move {
         "{lines}"
     );
 });
+
+both_databases!(
+    a_feed_keeps_a_watchlist_that_flags_observables,
+    |p| async move {
+        let feed = token(&p, "ti-feed", &["watchlists:write"], None).await;
+        let soar = token(&p, "soar", &["cases:write"], None).await;
+        let base = serve(p.clone(), None).await;
+        let api = Api::new(&base, &feed).await;
+        let list = api
+            .post(
+                "/api/v1/watchlists",
+                "/api/v1/watchlists",
+                json!({"name": "Phishing kits", "description": "From the TI feed"}),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = list["id"].as_i64().unwrap();
+        let path = format!("/api/v1/watchlists/{id}/import");
+        let imported = api
+            .post(
+                &path,
+                "/api/v1/watchlists/{id}/import",
+                json!({"csv": "type,value,note\ndomain,examp1e-invoices[.]test,kit\n"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(imported["added"], 1);
+        let again = api
+            .post(
+                &path,
+                "/api/v1/watchlists/{id}/import",
+                json!({"csv": "domain,examp1e-invoices.test\n"}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(again["already_listed"], 1);
+        let bad = api
+            .post(
+                &path,
+                "/api/v1/watchlists/{id}/import",
+                json!({"csv": "ip,not-an-ip\n"}),
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        assert!(bad["error"]["message"].as_str().unwrap().len() > 10);
+
+        let analyst = api.as_token(&soar);
+        let entries = analyst
+            .get(
+                &format!("/api/v1/watchlists/{id}/entries"),
+                "/api/v1/watchlists/{id}/entries",
+            )
+            .await;
+        assert_eq!(entries["items"][0]["value"], "examp1e-invoices.test");
+        let refused = analyst
+            .req(Method::POST, &path)
+            .json(&json!({"csv": "domain,other.test\n"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let case = analyst
+            .post(
+                "/api/v1/cases",
+                "/api/v1/cases",
+                json!({"title": "Lure", "severity": "medium",
+                    "observables": [{"type": "domain", "value": "examp1e-invoices.test"}]}),
+                StatusCode::CREATED,
+            )
+            .await;
+        let observables = analyst
+            .get(
+                &format!(
+                    "/api/v1/cases/{}/observables",
+                    case["number"].as_str().unwrap()
+                ),
+                "/api/v1/cases/{case}/observables",
+            )
+            .await;
+        assert_eq!(
+            observables["items"][0]["watchlist"], "Phishing kits",
+            "{observables}"
+        );
+    }
+);

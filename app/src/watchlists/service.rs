@@ -34,7 +34,7 @@ pub async fn create(
     name: &str,
     description: &str,
 ) -> Result<Watchlist> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WatchlistWrite)?;
     let name = required("name", name, 100).map_err(Error::Invalid)?;
     let description = optional("description", description, 2000).map_err(Error::Invalid)?;
     let mut ch = Change::begin(p, actor).await?;
@@ -63,7 +63,7 @@ pub async fn create(
 pub async fn list(p: &Platform, actor: &Actor) -> Result<Vec<Watchlist>> {
     actor
         .require(Permission::CaseRead)
-        .or_else(|_| actor.require(Permission::AdminSettings))?;
+        .or_else(|_| actor.require(Permission::WatchlistWrite))?;
     Ok(store::list(&p.db)
         .await?
         .into_iter()
@@ -102,7 +102,7 @@ pub async fn import_csv(
     watchlist_id: i64,
     csv_text: &str,
 ) -> Result<ImportReport> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WatchlistWrite)?;
     let rows = parse_csv(csv_text).map_err(Error::Invalid)?;
     let now = p.clock.now();
     let label = actor.label();

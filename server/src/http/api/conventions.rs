@@ -69,6 +69,18 @@ pub fn parse_at(field: &str, value: &str) -> Result<i64, Error> {
         })
 }
 
+/// A time the services read as text (they also take a person's local time): checked as
+/// RFC 3339 here, since a machine has no local time to be read in; empty means now.
+pub fn checked_time_text(field: &str, value: Option<&str>) -> Result<String, Error> {
+    match value {
+        Some(t) => {
+            parse_at(field, t)?;
+            Ok(t.trim().to_owned())
+        }
+        None => Ok(String::new()),
+    }
+}
+
 /// One page of a list: the items and, when there are more, the link (and cursor) to the next.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct Page<T> {

@@ -22,6 +22,7 @@ use app::roles::TOKEN_SCOPES;
         (name = "tiers", description = "Claiming, escalating and accepting cases between tiers"),
         (name = "sla"), (name = "evidence"), (name = "reports"), (name = "search"),
         (name = "audit"), (name = "handover"),
+        (name = "watchlists", description = "Known-bad values that flag observables and alerts"),
         (name = "exports", description = "CSV, STIX 2.1 and case bundles; each recorded on the audit log"),
     ),
     components(schemas(crate::http::rest::ErrorBody, crate::http::rest::ErrorDetail)),

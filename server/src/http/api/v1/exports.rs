@@ -19,7 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::EvidenceView;
 use crate::http::{
-    api::conventions::{ApiJson, V1Actor, parse_at},
+    api::conventions::{ApiJson, V1Actor, checked_time_text},
     exports::attachment,
     rest::{ApiError, ErrorBody},
 };
@@ -204,13 +204,7 @@ pub async fn custody(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<CustodyBody>,
 ) -> Result<Json<EvidenceView>, ApiError> {
-    let occurred_at = match body.occurred_at.as_deref() {
-        Some(t) => {
-            parse_at("occurred_at", t)?;
-            t.trim().to_owned()
-        }
-        None => String::new(),
-    };
+    let occurred_at = checked_time_text("occurred_at", body.occurred_at.as_deref())?;
     let input = CustodyInput {
         party: body.party,
         reason: body.reason.clone(),

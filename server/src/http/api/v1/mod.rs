@@ -6,9 +6,11 @@
 pub mod alerts;
 pub mod cases;
 pub mod exports;
+pub mod investigation;
 pub mod records;
 pub mod tiers;
 pub mod views;
+pub mod watchlists;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -24,10 +26,16 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(cases::get_case, cases::patch_case))
         .routes(routes!(cases::close_case))
         .routes(routes!(cases::reopen_case))
-        .routes(routes!(cases::list_timeline, cases::add_entry))
-        .routes(routes!(cases::list_observables, cases::add_observables))
-        .routes(routes!(cases::list_tasks, cases::add_task))
-        .routes(routes!(cases::set_task_status))
+        .routes(routes!(
+            investigation::list_timeline,
+            investigation::add_entry
+        ))
+        .routes(routes!(
+            investigation::list_observables,
+            investigation::add_observables
+        ))
+        .routes(routes!(investigation::list_tasks, investigation::add_task))
+        .routes(routes!(investigation::set_task_status))
         .routes(routes!(tiers::tier_state))
         .routes(routes!(tiers::claim))
         .routes(routes!(tiers::release))
@@ -50,4 +58,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(exports::case_stix))
         .routes(routes!(exports::case_bundle))
         .routes(routes!(exports::custody))
+        .routes(routes!(
+            watchlists::list_watchlists,
+            watchlists::create_watchlist
+        ))
+        .routes(routes!(watchlists::list_entries))
+        .routes(routes!(watchlists::import_entries))
 }
