@@ -1,6 +1,7 @@
 // Account administration: an admin creates an analyst, who then signs in and sees the pages an
-// analyst may see (and not the admin ones); the account and token pages pass axe.
-import { ADMIN, checkA11y, expect, hydrated, signIn, test } from "./fixtures";
+// analyst may see (and not the admin ones); the account and token pages pass axe; a token
+// acting for an account works as it, and the API reference page is served from here.
+import { ADMIN, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
 
 test("an admin creates an analyst who then signs in", async ({ page, browser }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -64,4 +65,37 @@ test("an admin creates an API token that is shown once", async ({ page }) => {
   await checkA11y(page);
   await page.getByRole("button", { name: "Revoke wazuh-forwarder" }).click();
   await expect(page.getByText(/^Revoked /)).toBeVisible();
+});
+
+test("an admin makes a playbook token acting for an analyst; the API reference is browsable", async ({ page }) => {
+  await signIn(page, ADMIN.username, ADMIN.password);
+  await expect(page.getByRole("heading", { name: /Welcome/ })).toBeVisible();
+  await createAccount(page, "soar-bot", "SOAR playbooks", "soar-bot's long passphrase", "2");
+  await page.goto("/admin/tokens");
+  await hydrated(page);
+  await page.getByLabel("Name (e.g. the forwarder it is for)").fill("soar");
+  await page.getByLabel("Acts for account (optional)").fill("soar-bot");
+  await page.getByLabel("alerts:write").uncheck();
+  await page.getByLabel("cases:write").check();
+  await page.getByLabel("cases:tiers").check();
+  await page.getByRole("button", { name: "Create token" }).click();
+  const token = (await page.getByTestId("new-token").textContent())!.trim();
+  expect(token).toMatch(/^cf_/);
+  await expect(page.getByRole("cell", { name: "soar-bot", exact: true })).toBeVisible();
+  await checkA11y(page);
+
+  // The token works as soar-bot, narrowed to its scopes.
+  const who = await page.request.get("/api/whoami", { headers: { Authorization: `Bearer ${token}` } });
+  expect(await who.json()).toMatchObject({ kind: "token", acts_for: "soar-bot", name: "soar-bot via token:soar" });
+  const opened = await page.request.post("/api/v1/cases", {
+    headers: { Authorization: `Bearer ${token}` },
+    data: { title: "Opened by a playbook", severity: "medium" },
+  });
+  expect(opened.status()).toBe(201);
+  expect((await opened.json()).created_by).toBe("soar-bot via token:soar");
+
+  // The reference is served by Casefile itself and lists the routes.
+  await page.goto("/api/docs/");
+  await expect(page.getByRole("heading", { name: /Casefile REST API/ })).toBeVisible();
+  await expect(page.getByText("/api/v1/cases/{case}/escalate")).toBeVisible();
 });
