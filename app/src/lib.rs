@@ -14,6 +14,7 @@ pub mod components;
 pub mod dashboard;
 pub mod errors;
 pub mod evidence;
+pub mod fields;
 pub mod exports;
 pub mod handover;
 #[cfg(feature = "ssr")]

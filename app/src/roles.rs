@@ -108,6 +108,7 @@ pub enum Permission {
     HandoverRead,
     HandoverWrite,
     WatchlistWrite,
+    FieldsDefine,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -140,6 +141,7 @@ impl Permission {
             HandoverRead => "handover.read",
             HandoverWrite => "handover.write",
             WatchlistWrite => "watchlist.write",
+            FieldsDefine => "fields.define",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -192,6 +194,7 @@ const ADMIN: &[Permission] = &[
     AdminSettings,
     AuditRead,
     WatchlistWrite,
+    FieldsDefine,
 ];
 
 /// The permission table: the only place a role turns into rights.
@@ -225,6 +228,8 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("handover:write", &[HandoverRead, HandoverWrite]),
     // A threat-intelligence feed keeps watchlists up to date.
     ("watchlists:write", &[WatchlistWrite]),
+    // Shaping Casefile to the SOC's process: custom field definitions.
+    ("fields:write", &[FieldsDefine]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

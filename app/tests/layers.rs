@@ -27,6 +27,7 @@ const LAYERS: &[&str] = &[
     "accounts",
     "audit",
     "watchlists",
+    "fields",
     "cases",
     "playbooks",
     "evidence",

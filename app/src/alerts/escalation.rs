@@ -29,6 +29,8 @@ pub struct EscalateOverrides {
     pub description: Option<String>,
     pub severity: Option<Severity>,
     pub tags: Option<Vec<String>>,
+    /// Custom field values for the case, over those carried from the alert.
+    pub custom_fields: crate::fields::ValueMap,
 }
 
 /// Escalates an alert into a new case: title, description, severity, tags and observables are
@@ -75,6 +77,7 @@ pub async fn escalate_alert(
         },
         tasks: Vec::new(),
         playbook: None,
+        custom_fields: overrides.custom_fields,
         detection_source: if alert.rule.is_empty() {
             alert.source.clone()
         } else {
@@ -82,8 +85,8 @@ pub async fn escalate_alert(
         },
         observables,
     };
-    let (case_id, number) =
-        cases_service::insert_new_case(&mut ch, &new_case, Some(alert_id)).await?;
+    let opened = cases_service::insert_new_case(&mut ch, &new_case, Some(alert_id)).await?;
+    let (case_id, number) = (opened.case_id, opened.number);
     let reason = format!("Escalated to case {number}.");
     store::link_to_case(ch.tx(), alert_id, case_id, &reason, now).await?;
     ch.record(
@@ -119,7 +122,7 @@ pub async fn escalate_alert(
         }
     }
     let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
-        "observables": new_case.observables.len() });
+        "observables": new_case.observables.len(), "custom_fields": opened.fields });
     ch.audit(case_event("case.opened", case_id, detail)).await?;
     ch.commit().await?;
     cases_service::get(p, actor, case_id).await

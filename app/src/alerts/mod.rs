@@ -138,6 +138,11 @@ pub struct AlertInput {
     #[serde(default)]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
     pub raw: Option<serde_json::Value>,
+    /// Custom field values by field name (`{"business_unit": "Finance"}`); a name that is not
+    /// a field on alerts, or a value of the wrong type, refuses this alert with the reason.
+    #[serde(default, alias = "customFields")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    pub custom_fields: crate::fields::ValueMap,
 }
 
 /// A checked alert, ready to store.
@@ -158,6 +163,8 @@ pub struct NewAlert {
     pub observables: Vec<Observable>,
     /// The raw payload, serialized.
     pub raw: Option<String>,
+    /// Custom field values by name, checked against the definitions at intake.
+    pub custom_fields: crate::fields::ValueMap,
 }
 
 /// Byte limits of the duplicate key. One b-tree entry holds `alert_type`, `source` and
@@ -234,6 +241,7 @@ impl AlertInput {
             tags: check_tags(&self.tags)?,
             observables: check_observables(&self.observables)?,
             raw: self.raw.map(|r| r.to_string()),
+            custom_fields: self.custom_fields,
         })
     }
 }

@@ -19,6 +19,7 @@ pub use crate::timeline::EventKind;
 pub use containment::ContainmentAction;
 
 use crate::{
+    fields::ValueMap,
     observables::{Observable, ObservableInput, check_observables},
     severity::Severity,
     validate::{check_level, check_tags, optional, required},
@@ -218,6 +219,9 @@ pub struct CaseInput {
     /// Tasks to open the case with (a playbook, or TheHive's `tasks`).
     #[serde(default)]
     pub tasks: Vec<TaskInput>,
+    /// Custom field values by field name.
+    #[serde(default)]
+    pub custom_fields: ValueMap,
 }
 
 /// A checked new case.
@@ -234,6 +238,8 @@ pub struct NewCase {
     pub tasks: Vec<NewTask>,
     /// The playbook the tasks came from, if any (named on the timeline).
     pub playbook: Option<String>,
+    /// Custom field values by name, checked against the definitions when the case is opened.
+    pub custom_fields: ValueMap,
 }
 
 /// Most tasks a case is opened with.
@@ -261,6 +267,7 @@ impl CaseInput {
                     .collect::<Result<_, _>>()?
             },
             playbook: None,
+            custom_fields: self.custom_fields,
         })
     }
 }
@@ -538,6 +545,30 @@ pub struct CaseFilter {
     pub status: Option<String>,
     /// Matches the number or the title.
     pub text: Option<String>,
+    /// A custom field to filter by (its name) ...
+    #[serde(default)]
+    pub field: Option<String>,
+    /// ... equal to this (string, enum, boolean) ...
+    #[serde(default)]
+    pub field_value: Option<String>,
+    /// ... or within these bounds, inclusive (integer, float, date).
+    #[serde(default)]
+    pub field_from: Option<String>,
+    #[serde(default)]
+    pub field_to: Option<String>,
+}
+
+impl CaseFilter {
+    /// The custom field filter, if one is asked for.
+    pub fn field_filter(&self) -> Option<crate::fields::FieldFilter> {
+        let f = crate::fields::FieldFilter {
+            name: self.field.clone().unwrap_or_default(),
+            equals: self.field_value.clone(),
+            from: self.field_from.clone(),
+            to: self.field_to.clone(),
+        };
+        (!f.is_empty()).then_some(f)
+    }
 }
 
 /// One page of cases, newest first; `next` is the last case id for the following page.

@@ -4,6 +4,7 @@
 use super::{NewCase, NewTask};
 use crate::{
     execute_tx,
+    fields::{FieldMatch, Target, store as fields_store},
     observables::Observable,
     on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::like_contains},
@@ -154,6 +155,8 @@ pub struct CaseQuery {
     /// `None`: all; `Some("open")`: not closed; otherwise that status.
     pub status: Option<String>,
     pub text: Option<String>,
+    /// A custom field value the case must have.
+    pub field: Option<FieldMatch>,
     pub before_id: Option<i64>,
     pub limit: i64,
 }
@@ -178,6 +181,9 @@ pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
                 .push(" escape '\\' or lower(c.title) like ")
                 .push_bind(like)
                 .push(" escape '\\')");
+        }
+        if let Some(m) = &q.field {
+            fields_store::push_match(&mut qb, Target::Case, "c.case_id", m);
         }
         if let Some(id) = q.before_id {
             qb.push(" and c.case_id < ").push_bind(id);

@@ -12,6 +12,7 @@ use crate::{
         },
     },
     components::action_error,
+    fields::api::SetCaseFields,
     playbooks::api::ApplyPlaybook,
     tiers::pages::TierActions,
 };
@@ -29,6 +30,7 @@ pub(super) struct CaseActions {
     pub(super) set_task: ServerAction<SetTaskStatus>,
     pub(super) apply_playbook: ServerAction<ApplyPlaybook>,
     pub(super) legal_hold: ServerAction<SetLegalHold>,
+    pub(super) set_fields: ServerAction<SetCaseFields>,
     pub(super) tier: TierActions,
 }
 
@@ -45,11 +47,12 @@ impl CaseActions {
             set_task: ServerAction::new(),
             apply_playbook: ServerAction::new(),
             legal_hold: ServerAction::new(),
+            set_fields: ServerAction::new(),
             tier: TierActions::new(),
         }
     }
 
-    pub(super) fn versions(&self) -> ([usize; 10], [usize; 8]) {
+    pub(super) fn versions(&self) -> ([usize; 11], [usize; 8]) {
         (
             [
                 self.add_event.version().get(),
@@ -62,6 +65,7 @@ impl CaseActions {
                 self.set_task.version().get(),
                 self.apply_playbook.version().get(),
                 self.legal_hold.version().get(),
+                self.set_fields.version().get(),
             ],
             self.tier.versions(),
         )
@@ -80,6 +84,7 @@ impl CaseActions {
                 {action_error(self.set_task.value())}
                 {action_error(self.apply_playbook.value())}
                 {action_error(self.legal_hold.value())}
+                {action_error(self.set_fields.value())}
                 {self.tier.errors()}
             </div>
         }

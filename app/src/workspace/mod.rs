@@ -4,6 +4,7 @@
 
 mod actions;
 pub mod api;
+mod fields;
 pub mod new_case;
 mod observables;
 pub mod pages;
@@ -44,4 +45,7 @@ pub struct CaseWorkspaceData {
     pub can_edit: bool,
     /// Holder, tier moves and SLA clocks, with what the viewer may do about them.
     pub tier: crate::tiers::TierPanel,
+    /// Custom fields on cases, not retired (the form's), and the case's values.
+    pub fields: Vec<crate::fields::FieldDef>,
+    pub field_values: Vec<crate::fields::FieldValue>,
 }

@@ -16,6 +16,7 @@ use super::{
     CaseWorkspaceData,
     actions::{CaseActions, EntryDraft},
     api::case_view,
+    fields::CaseFields,
     observables::{AddObservable, EmlImport},
     tasks::{PlaybookForm, TaskForm, TaskItem},
     timeline::{Entry, EntryForm, TimelineFilters},
@@ -170,6 +171,7 @@ fn CaseDetail(
         {v.can_set_legal_hold.then(|| view! { <LegalHoldForm case_id held=c.legal_hold actions/> })}
         <TierSection case_id tier=c.tier panel=v.tier actions=actions.tier/>
         {v.can_edit.then(|| view! { <Lifecycle case_id version=c.version current=c.status actions/> })}
+        <CaseFields case_id version=c.version fields=v.fields values=v.field_values read_only actions/>
         <section aria-labelledby="desc-h">
             <h2 id="desc-h">"Description"</h2>
             <p class="prewrap">{c.description.clone()}</p>

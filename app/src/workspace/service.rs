@@ -34,7 +34,14 @@ pub async fn workspace(
         Err(_) => Vec::new(),
     };
     let tier = crate::tiers::service::panel(p, actor, &case).await?;
+    let fields = crate::fields::service::definitions(p, actor)
+        .await?
+        .into_iter()
+        .filter(|d| d.on_cases && !d.retired)
+        .collect();
     Ok(CaseWorkspaceData {
+        fields,
+        field_values: crate::fields::service::case_values(p, actor, case.case_id).await?,
         tier,
         evidence,
         can_upload_evidence: actor.require(Permission::EvidenceUpload).is_ok(),

@@ -9,6 +9,7 @@ use crate::alerts::{
     store::{self},
 };
 use crate::{
+    fields::{Checked, Target, service as fields_service, store as fields_store},
     journal::{Change, NewAuditEvent},
     observables::ObservableType,
     platform::{Actor, Error, Platform, Result},
@@ -63,16 +64,27 @@ pub(crate) async fn write_batch(
     let (p, actor, now) = (ch.platform(), ch.actor(), ch.now());
     let tx = ch.tx();
     let by = actor.label();
-    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).collect();
+    // Custom fields are checked against the definitions as they are in this transaction; an
+    // alert with a bad value is refused on its own, like any other bad alert.
+    let defs = fields_service::definitions_in_tx(tx).await?;
+    let items: Vec<std::result::Result<(&NewAlert, Vec<(i64, Checked)>), String>> = items
+        .iter()
+        .map(|i| {
+            let a = i.as_ref().map_err(Clone::clone)?;
+            Ok((a, fields_service::check_for_intake(&defs, &a.custom_fields)?))
+        })
+        .collect();
+    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.0).collect();
     let stored = store::upsert_batch(tx, &valid, &by, now).await?;
     let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
     let (mut raws, mut observables) = (Vec::new(), Vec::new());
+    let mut field_values: Vec<(i64, &(i64, Checked))> = Vec::new();
     let mut new_alerts: Vec<(i64, &NewAlert)> = Vec::new();
     let mut outcomes = Vec::with_capacity(items.len());
-    for item in items {
-        let alert = match item {
-            Ok(a) => a,
+    for item in &items {
+        let (alert, values) = match item {
+            Ok((a, values)) => (*a, values),
             Err(error) => {
                 outcomes.push(IngestOutcome::Rejected {
                     error: error.clone(),
@@ -88,6 +100,7 @@ pub(crate) async fn write_batch(
                 raws.push((id, raw.as_str()));
             }
             observables.extend(alert.observables.iter().map(|o| (id, o)));
+            field_values.extend(values.iter().map(|v| (id, v)));
             new_alerts.push((id, alert));
             created.push(id);
             outcomes.push(IngestOutcome::Created { id });
@@ -98,6 +111,9 @@ pub(crate) async fn write_batch(
     }
     store::insert_raws(tx, &raws, now).await?;
     store::insert_observables_batch(tx, &observables, now).await?;
+    for (id, (field_id, value)) in field_values {
+        fields_store::put(tx, Target::Alert, id, *field_id, value, now).await?;
+    }
     if let (Some(first), Some(last)) = (created.iter().min(), created.iter().max()) {
         crate::watchlists::store::flag_alerts(tx, *first, *last).await?;
     }

@@ -1,6 +1,8 @@
 //! Opening a case, editing it with conflict detection, and its lifecycle: phases, closing
 //! with a verdict, reopening with a reason, legal hold.
 
+use std::collections::BTreeMap;
+
 use serde_json::json;
 
 use super::{get, to_case};
@@ -9,6 +11,7 @@ use crate::cases::{
     store::{self, CaseRow, CaseWrite, NewCaseObservable},
 };
 use crate::{
+    fields::service as fields_service,
     journal::{Change, Happened, case_event},
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis, ids},
     roles::Permission,
@@ -21,29 +24,42 @@ fn opening_tier(actor: &Actor) -> i64 {
     actor.tier().map_or(1, |t| i64::from(t.get()))
 }
 
-/// Inserts the case row, its opening timeline entry (which starts its SLA clocks) and its
-/// observables, tasks and playbook.
+/// A case just inserted by [`insert_new_case`].
+pub(crate) struct Opened {
+    pub case_id: i64,
+    pub number: String,
+    /// The custom field values it opened with (given, carried from the alert, defaults).
+    pub fields: BTreeMap<String, serde_json::Value>,
+}
+
+/// Inserts the case row, its custom field values, its opening timeline entry (which starts
+/// its SLA clocks) and its observables, tasks and playbook.
 pub(crate) async fn insert_new_case(
     ch: &mut Change<'_>,
     c: &NewCase,
     alert_id: Option<i64>,
-) -> Result<(i64, String)> {
+) -> Result<Opened> {
     let (actor, now) = (ch.actor(), ch.now());
     let number = ids::next_case_number(ch.tx(), ids::year_of(now), now).await?;
     let label = actor.label();
     let case_id = store::insert_case(ch.tx(), c, &number, opening_tier(actor), &label, now).await?;
     ch.opened_case(case_id);
+    let fields = fields_service::on_open(ch, case_id, &c.custom_fields, alert_id).await?;
     let summary = match alert_id {
         Some(a) => format!("Case opened from alert {a}: {}", c.title),
         None => format!("Case opened: {}", c.title),
     };
+    let mut detail = json!({ "alert_id": alert_id, "severity": c.severity.as_str() });
+    if !fields.is_empty() {
+        detail["custom_fields"] = json!(fields);
+    }
     ch.record(
         case_id,
         Happened {
             kind: EventKind::CaseOpened,
             at: now,
             summary: &summary,
-            detail: json!({ "alert_id": alert_id, "severity": c.severity.as_str() }),
+            detail,
         },
     )
     .await?;
@@ -82,16 +98,24 @@ pub(crate) async fn insert_new_case(
         )
         .await?;
     }
-    Ok((case_id, number))
+    Ok(Opened {
+        case_id,
+        number,
+        fields,
+    })
 }
 
 /// Opens a case by hand (threat hunting, a user's report, an integration).
 pub async fn open(p: &Platform, actor: &Actor, c: NewCase) -> Result<Case> {
     actor.require(Permission::CaseCreate)?;
     let mut ch = Change::begin(p, actor).await?;
-    let (case_id, number) = insert_new_case(&mut ch, &c, None).await?;
+    let Opened {
+        case_id,
+        number,
+        fields,
+    } = insert_new_case(&mut ch, &c, None).await?;
     let detail = json!({ "number": number, "title": c.title, "severity": c.severity.as_str(),
-        "observables": c.observables.len(), "tasks": c.tasks.len() });
+        "observables": c.observables.len(), "tasks": c.tasks.len(), "custom_fields": fields });
     ch.audit(case_event("case.opened", case_id, detail)).await?;
     ch.commit().await?;
     get(p, actor, case_id).await
@@ -308,6 +332,7 @@ pub async fn close(
             before.number
         )));
     }
+    fields_service::check_before_close(ch.tx(), case_id, &before.number).await?;
     let mut w = current_write(&before);
     w.status = CaseStatus::Closed.as_str();
     w.closure_verdict = Some(verdict.as_str());

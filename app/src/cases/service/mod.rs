@@ -20,6 +20,7 @@ use super::{
     store::{self, CaseQuery, CaseRow},
 };
 use crate::{
+    fields::Target,
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
     severity::Severity,
@@ -152,6 +153,7 @@ pub async fn find_for_merge(p: &Platform, actor: &Actor, reference: &str) -> Res
     let filter = CaseFilter {
         status: Some("open".into()),
         text: Some(reference.to_owned()),
+        ..Default::default()
     };
     let mut hits = list(p, actor, &filter, None).await?.cases;
     match hits.len() {
@@ -212,9 +214,16 @@ pub(crate) async fn list_page(
         .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(|t| t.chars().take(200).collect());
+    let field = match filter.field_filter() {
+        Some(f) => crate::fields::service::check_filters(p, Target::Case, &[f])
+            .await?
+            .pop(),
+        None => None,
+    };
     let q = CaseQuery {
         status,
         text,
+        field,
         before_id: before,
         limit: LIST_PAGE + 1,
     };

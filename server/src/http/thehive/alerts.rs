@@ -52,6 +52,7 @@ pub async fn post_alert(
         .map_err(|e| Error::invalid(format!("Not a valid TheHive alert: {e}.")))?;
     input::stage_inline(&mut parsed.observables, &p.locker, &mut files).await?;
     input::stage_inline(&mut parsed.artifacts, &p.locker, &mut files).await?;
+    input::known_custom_fields(p, app::fields::Target::Alert, &parsed.custom_fields).await?;
     let alert = parsed.check(json, &files)?;
     let staged = input::staged_files(files);
     let outcome = intake
@@ -193,6 +194,8 @@ pub struct Promote {
     description: Option<String>,
     severity: Option<i64>,
     tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "input::custom_fields")]
+    custom_fields: app::fields::ValueMap,
 }
 
 impl Promote {
@@ -206,6 +209,7 @@ impl Promote {
                 .transpose()
                 .map_err(Error::Invalid)?,
             tags: self.tags,
+            custom_fields: self.custom_fields,
         })
     }
 }

@@ -67,6 +67,8 @@ pub struct InputCase {
     pap: Option<i64>,
     #[serde(default, deserialize_with = "input::nullable")]
     tasks: Vec<InputTask>,
+    #[serde(default, deserialize_with = "input::custom_fields")]
+    custom_fields: app::fields::ValueMap,
 }
 
 /// `POST /api/v1/case`: opens a case, with its tasks, in one transaction.
@@ -90,6 +92,7 @@ pub async fn open_case(
     if description.trim().is_empty() {
         return Err(Error::invalid("`description` is required."));
     }
+    input::known_custom_fields(p, app::fields::Target::Case, &c.custom_fields).await?;
     let input = CaseInput {
         title: c.title,
         description,
@@ -107,6 +110,7 @@ pub async fn open_case(
             .into_iter()
             .map(InputTask::into_casefile)
             .collect::<Result<_, _>>()?,
+        custom_fields: c.custom_fields,
     };
     let checked = input.check().map_err(Error::Invalid)?;
     service::open(p, actor, checked).await

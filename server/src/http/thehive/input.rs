@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use app::{
     alerts::{NewAlert, Observable},
+    fields::ValueMap,
     observables::{self, ObservableType},
     platform::locker::{Locker, Staged},
     platform::{Error, Result},
@@ -316,6 +317,80 @@ pub struct InputAlert {
     /// TheHive 3/4's name for `observables`.
     #[serde(default, deserialize_with = "nullable")]
     pub artifacts: Vec<InputObservable>,
+    #[serde(default, deserialize_with = "custom_fields")]
+    pub custom_fields: ValueMap,
+}
+
+/// TheHive's answer to a custom field it does not know: 404, `CustomField <name> not found`.
+pub async fn known_custom_fields(
+    p: &app::platform::Platform,
+    target: app::fields::Target,
+    values: &ValueMap,
+) -> Result<()> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let unknown =
+        app::fields::service::unknown_names(p, target, values.keys().map(String::as_str)).await?;
+    match unknown.first() {
+        Some(name) => Err(Error::not_found(format!("CustomField {name} not found"))),
+        None => Ok(()),
+    }
+}
+
+/// `customFields` in each shape TheHive takes: a list of `{name, value, order}` (TheHive 5,
+/// thehive4py 2), an object of values `{name: value}` (n8n), or an object of typed values
+/// `{name: {order, string: value}}` (TheHive 3/4, ElastAlert). Read as values by name.
+pub fn custom_fields<'de, D>(d: D) -> std::result::Result<ValueMap, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error as _;
+    let typed = |name: &str, v: Value| -> std::result::Result<Value, D::Error> {
+        let Value::Object(mut o) = v else {
+            return Ok(v);
+        };
+        if let Some(v) = o.remove("value") {
+            return Ok(v);
+        }
+        o.remove("order");
+        match o.into_iter().next() {
+            Some((_, v)) => Ok(v),
+            None => Err(D::Error::custom(format!(
+                "customFields.{name}: no value (expected {{\"string\": \"…\"}} or a plain value)"
+            ))),
+        }
+    };
+    let mut out = ValueMap::new();
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            for (i, item) in items.into_iter().enumerate() {
+                let Value::Object(mut o) = item else {
+                    return Err(D::Error::custom(format!(
+                        "customFields[{i}] must be an object with `name` and `value`"
+                    )));
+                };
+                let Some(Value::String(name)) = o.remove("name") else {
+                    return Err(D::Error::custom(format!("customFields[{i}] has no `name`")));
+                };
+                let v = o.remove("value").unwrap_or(Value::Null);
+                out.insert(name, v);
+            }
+        }
+        Some(Value::Object(o)) => {
+            for (name, v) in o {
+                let v = typed(&name, v)?;
+                out.insert(name, v);
+            }
+        }
+        Some(_) => {
+            return Err(D::Error::custom(
+                "customFields must be a list of {name, value} or an object of values by name",
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The detection rule, when an integration names it in a tag (`rule:5710` or `rule=5710`).
@@ -355,6 +430,7 @@ impl InputAlert {
             observables: check_observables(&[self.observables, self.artifacts].concat(), files)?,
             tags,
             raw: Some(raw),
+            custom_fields: self.custom_fields,
         })
     }
 }

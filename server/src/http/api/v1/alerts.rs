@@ -166,6 +166,10 @@ pub struct EscalateBody {
     /// info, low, medium, high or critical.
     severity: Option<String>,
     tags: Option<Vec<String>>,
+    /// Custom field values for the case, over those the alert carries.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    custom_fields: app::fields::ValueMap,
 }
 
 /// Escalates an alert into a new case (its observables come along); answers the case.
@@ -200,6 +204,7 @@ pub async fn escalate_alert(
             description: body.description,
             severity,
             tags: body.tags,
+            custom_fields: body.custom_fields,
         };
         let case = escalation::escalate_alert(&p, &actor, id, overrides).await?;
         Ok((StatusCode::CREATED, CaseView::from(case)))

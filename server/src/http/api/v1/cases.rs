@@ -34,6 +34,12 @@ pub struct CaseQuery {
     status: Option<String>,
     /// Matches the number or the title.
     q: Option<String>,
+    /// A custom field's name, to filter by its value: `field_value` for string, enum and
+    /// boolean fields, `field_from`/`field_to` (inclusive) for integer, float and date fields.
+    field: Option<String>,
+    field_value: Option<String>,
+    field_from: Option<String>,
+    field_to: Option<String>,
     cursor: Option<String>,
 }
 
@@ -62,6 +68,10 @@ pub async fn list_cases(
     let filter = CaseFilter {
         status: q.status,
         text: q.q,
+        field: q.field,
+        field_value: q.field_value,
+        field_from: q.field_from,
+        field_to: q.field_to,
     };
     let before = parse_id_cursor(q.cursor.as_deref())?;
     let page = cases::list(&p, &actor, &filter, before).await?;
@@ -94,6 +104,10 @@ pub struct NewCaseBody {
     #[serde(default)]
     tasks: Vec<TaskBody>,
     playbook_id: Option<i64>,
+    /// Custom field values by field name (see `GET /api/v1/fields`).
+    #[serde(default)]
+    #[schema(value_type = Object, example = json!({"business_unit": "Finance"}))]
+    custom_fields: app::fields::ValueMap,
 }
 
 /// Opens a case. Send `Idempotency-Key` so a retried step never opens two.
@@ -128,6 +142,7 @@ pub async fn create_case(
             detection_source: body.detection_source,
             observables: body.observables,
             tasks,
+            custom_fields: body.custom_fields,
         };
         let new = input.check().map_err(Error::Invalid)?;
         if let Some(id) = body.playbook_id {

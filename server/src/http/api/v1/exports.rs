@@ -29,6 +29,11 @@ pub struct CaseExportQuery {
     /// A status, or `open`.
     status: Option<String>,
     q: Option<String>,
+    /// A custom field filter, as on `GET /api/v1/cases`.
+    field: Option<String>,
+    field_value: Option<String>,
+    field_from: Option<String>,
+    field_to: Option<String>,
 }
 
 /// The case list as CSV (every matching case, streamed).
@@ -46,6 +51,10 @@ pub async fn cases_csv(
     let filter = CaseFilter {
         status: q.status,
         text: q.q,
+        field: q.field,
+        field_value: q.field_value,
+        field_from: q.field_from,
+        field_to: q.field_to,
     };
     Ok(attachment(exports::cases_csv(&p, &actor, filter).await?))
 }
