@@ -211,8 +211,9 @@ pub async fn alert_values(p: &Platform, actor: &Actor, alert_id: i64) -> Result<
     Ok(shown(&defs, store::values(&p.db, Target::Alert, alert_id).await?))
 }
 
-/// Values of many records at once, by record id: for list pages and exports.
-pub(crate) async fn values_of(
+/// Values of many records at once, by record id: for list pages, exports and TheHive lists.
+/// Callers have checked the reader may see the records.
+pub async fn values_of(
     p: &Platform,
     target: Target,
     ids: &[i64],

@@ -7,6 +7,7 @@ use super::query::Catalog;
 use crate::{
     alerts::{Alert, AlertObservable, AlertStatus, Severity, Verdict},
     cases::{Case, CaseObservable, CaseStatus, CaseTask, ClosureVerdict, TaskLog, TaskStatus},
+    fields::{FieldDef, FieldType, FieldValue},
     observables::ObservableType,
 };
 
@@ -24,6 +25,91 @@ pub fn parse_id(s: &str) -> Result<i64, String> {
         .ok()
         .filter(|n| *n > 0)
         .ok_or_else(|| format!("\u{201c}{s}\u{201d} is not a valid id."))
+}
+
+/// A custom field's TheHive type and value: dates as Unix milliseconds, text and enums as
+/// strings (TheHive keeps options on string fields).
+fn hive_field(v: &FieldValue) -> (&'static str, Value) {
+    let ty = hive_type(v.field_type);
+    let value = match v.field_type {
+        FieldType::Date => {
+            let rule = crate::fields::Rule {
+                name: &v.name,
+                field_type: FieldType::Date,
+                options: &[],
+            };
+            crate::fields::check_value(&rule, &v.value)
+                .ok()
+                .and_then(|c| c.number)
+                .map_or(Value::Null, |n| json!(n as i64))
+        }
+        _ => v.value.clone(),
+    };
+    (ty, value)
+}
+
+/// TheHive's type name for a field definition.
+fn hive_type(t: FieldType) -> &'static str {
+    match t {
+        FieldType::Integer => "integer",
+        FieldType::Float => "float",
+        FieldType::Boolean => "boolean",
+        FieldType::Date => "date",
+        FieldType::Url => "url",
+        FieldType::String | FieldType::Text | FieldType::Enum => "string",
+    }
+}
+
+/// A custom field definition as TheHive 5 lists it (`listCustomField`, `GET /api/v1/customField`).
+pub fn custom_field_def(d: &FieldDef) -> Value {
+    json!({
+        "_id": id(d.field_id),
+        "_type": "CustomField",
+        "_updatedAt": d.updated_at,
+        "name": d.name,
+        "displayName": d.label,
+        "description": if d.description.is_empty() { &d.label } else { &d.description },
+        "type": hive_type(d.field_type),
+        "options": d.options,
+        "mandatory": d.mandatory != crate::fields::Mandatory::Never,
+    })
+}
+
+/// A custom field definition as TheHive 3/4 lists it (`/api/list/custom_fields`).
+pub fn custom_field_def_v0(d: &FieldDef) -> Value {
+    json!({
+        "_id": id(d.field_id),
+        "id": id(d.field_id),
+        "name": d.name,
+        "reference": d.name,
+        "description": if d.description.is_empty() { &d.label } else { &d.description },
+        "type": hive_type(d.field_type),
+        "options": d.options,
+        "mandatory": d.mandatory != crate::fields::Mandatory::Never,
+    })
+}
+
+/// `customFields` as TheHive 5 answers them: a list in the fields' order.
+pub fn custom_fields(values: &[FieldValue]) -> Value {
+    values
+        .iter()
+        .enumerate()
+        .map(|(order, v)| {
+            let (ty, value) = hive_field(v);
+            json!({ "name": v.name, "description": v.label, "type": ty, "value": value,
+                "order": order })
+        })
+        .collect()
+}
+
+/// `customFields` as TheHive 3/4 answers them: `{name: {order, <type>: value}}`.
+pub fn custom_fields_v0(values: &[FieldValue]) -> Value {
+    let mut out = serde_json::Map::new();
+    for (order, v) in values.iter().enumerate() {
+        let (ty, value) = hive_field(v);
+        out.insert(v.name.clone(), json!({ "order": order, ty: value }));
+    }
+    Value::Object(out)
 }
 
 /// TheHive's severity (1 low, 2 medium, 3 high, 4 critical) to Casefile's.
@@ -385,6 +471,7 @@ pub fn catalog(c: Catalog) -> Vec<Value> {
                 })
                 .collect()
         }
+        // Custom fields are read from the database by the query runner.
         Catalog::CaseTemplate | Catalog::CustomField => Vec::new(),
     }
 }

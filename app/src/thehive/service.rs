@@ -6,12 +6,13 @@ use serde_json::{Value, json};
 
 use super::{
     model, model_v0,
-    query::{Filter, MAX_PAGE, Plan, Source},
+    query::{Catalog, Filter, MAX_PAGE, Plan, Source},
     store::{self, ApiVersion, Compiled, Piece, Table},
 };
 use crate::{
     alerts::{self, store as alerts_store},
     cases::{self, store as cases_store},
+    fields::{Target, service as fields_service},
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
 };
@@ -32,6 +33,7 @@ fn id(reference: &str) -> Result<i64> {
 /// Runs a parsed query.
 pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     let listed = match &plan.source {
+        Source::Catalog(Catalog::CustomField) => Some(custom_field_defs(p, actor, false).await?),
         Source::Catalog(c) => Some(model::catalog(*c)),
         Source::Users => Some(users(p, actor).await?),
         _ => None,
@@ -222,7 +224,82 @@ fn table_noun(t: Table) -> &'static str {
     }
 }
 
+/// Fills `customFields` of TheHive-shaped cases or alerts (`_id` `~n`) with their values.
+pub async fn attach_custom_fields(
+    p: &Platform,
+    target: Target,
+    v0: bool,
+    items: &mut [Value],
+) -> Result<()> {
+    let ids: Vec<i64> = items
+        .iter()
+        .filter_map(|i| model::parse_id(i["_id"].as_str()?).ok())
+        .collect();
+    let mut values = fields_service::values_of(p, target, &ids).await?;
+    for item in items.iter_mut() {
+        let Some(id) = item["_id"].as_str().and_then(|s| model::parse_id(s).ok()) else {
+            continue;
+        };
+        let mine = values.remove(&id).unwrap_or_default();
+        item["customFields"] = if v0 {
+            model::custom_fields_v0(&mine)
+        } else {
+            model::custom_fields(&mine)
+        };
+    }
+    Ok(())
+}
+
+/// The custom field definitions in use, as TheHive lists them (v0: TheHive 3/4's shape).
+pub async fn custom_field_defs(p: &Platform, actor: &Actor, v0: bool) -> Result<Vec<Value>> {
+    Ok(fields_service::definitions(p, actor)
+        .await?
+        .iter()
+        .filter(|d| !d.retired)
+        .map(|d| {
+            if v0 {
+                model::custom_field_def_v0(d)
+            } else {
+                model::custom_field_def(d)
+            }
+        })
+        .collect())
+}
+
+/// One case as TheHive shapes it (v1, or v0 for TheHive 3/4), with its custom fields.
+pub async fn shaped_case(p: &Platform, case: &cases::Case, v0: bool) -> Result<Value> {
+    let mut v = [if v0 {
+        model_v0::case(case)
+    } else {
+        model::case(case)
+    }];
+    attach_custom_fields(p, Target::Case, v0, &mut v).await?;
+    let [v] = v;
+    Ok(v)
+}
+
+/// Fills `customFields` of one TheHive-shaped alert.
+pub async fn with_alert_fields(p: &Platform, v0: bool, alert: Value) -> Result<Value> {
+    let mut v = [alert];
+    attach_custom_fields(p, Target::Alert, v0, &mut v).await?;
+    let [v] = v;
+    Ok(v)
+}
+
 async fn fetch_shaped(p: &Platform, q: &Compiled, api: ApiVersion) -> Result<Vec<Value>> {
+    let mut items = fetch_rows_shaped(p, q, api).await?;
+    let target = match q.table {
+        Table::Alerts => Some(Target::Alert),
+        Table::Cases => Some(Target::Case),
+        _ => None,
+    };
+    if let Some(t) = target {
+        attach_custom_fields(p, t, api == ApiVersion::V0, &mut items).await?;
+    }
+    Ok(items)
+}
+
+async fn fetch_rows_shaped(p: &Platform, q: &Compiled, api: ApiVersion) -> Result<Vec<Value>> {
     let v0 = api == ApiVersion::V0;
     Ok(match q.table {
         Table::Alerts if v0 => {

@@ -29,7 +29,7 @@ pub fn alert_id(s: &str) -> Result<i64, Error> {
 async fn shaped(p: &Platform, actor: &app::platform::Actor, id: i64) -> Result<Value, Error> {
     let alert = service::get(p, actor, id).await?;
     let n = service::observables(p, actor, id).await?.len() as i64;
-    Ok(model::alert(&alert, n))
+    Ok(app::thehive::service::with_alert_fields(p, false, model::alert(&alert, n)).await?)
 }
 
 /// What posting one alert came to.
@@ -92,7 +92,10 @@ pub async fn create(
     match post_alert(&p, &intake, &actor, req).await? {
         Posted::Created(id) => {
             let body = match service::get(&p, &actor, id).await {
-                Ok(a) => model::alert(&a, service::observables(&p, &actor, id).await?.len() as i64),
+                Ok(a) => {
+                    let n = service::observables(&p, &actor, id).await?.len() as i64;
+                    app::thehive::service::with_alert_fields(&p, false, model::alert(&a, n)).await?
+                }
                 // A forwarder token may post without reading: answer with the id alone.
                 Err(Error::Forbidden(_)) => {
                     serde_json::json!({ "_id": model::id(id), "_type": "Alert" })
@@ -223,7 +226,8 @@ pub async fn promote(
 ) -> Result<Response, HiveError> {
     let b = body.map(|Json(b)| b).unwrap_or_default();
     let case = escalation::escalate_alert(&p, &actor, alert_id(&id)?, b.overrides()?).await?;
-    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+    let body = app::thehive::service::shaped_case(&p, &case, false).await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 pub async fn merge(
@@ -233,7 +237,7 @@ pub async fn merge(
 ) -> Result<Json<Value>, HiveError> {
     let case_id = app::thehive::service::case_id(&p, &actor, &case_ref).await?;
     let case = escalation::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
-    Ok(Json(model::case(&case)))
+    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
 }
 
 #[derive(Deserialize)]
@@ -257,7 +261,7 @@ pub async fn merge_bulk(
         .map(|s| alert_id(s))
         .collect::<Result<Vec<_>, _>>()?;
     let case = escalation::merge_alerts(&p, &actor, &ids, case_id).await?;
-    Ok(Json(model::case(&case)))
+    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
 }
 
 /// `POST /api/v1/alert/{id}/follow` and `/unfollow`: accepted; Casefile counts every repeat of

@@ -79,7 +79,8 @@ pub async fn create(
 ) -> Result<Response, HiveError> {
     let Json(c) = body.map_err(json_error)?;
     let case = open_case(&p, &actor, c).await?;
-    Ok((StatusCode::CREATED, Json(model::case(&case))).into_response())
+    let body = app::thehive::service::shaped_case(&p, &case, false).await?;
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Opens a case from TheHive's input, with its tasks, in one transaction.
@@ -122,11 +123,12 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HiveError> {
     let id = case_id(&p, &actor, &id).await?;
-    Ok(Json(model::case(&service::get(&p, &actor, id).await?)))
+    let case = service::get(&p, &actor, id).await?;
+    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
 }
 
-/// TheHive's case PATCH; fields Casefile has no notion of (`flag`, `customFields`,
-/// `assignee`, …) are accepted and ignored, as the README says.
+/// TheHive's case PATCH; fields Casefile has no notion of (`flag`, `assignee`, …) are
+/// accepted and ignored, as the README says. `customFields` set the case's custom fields.
 #[derive(Deserialize, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateCase {
@@ -139,6 +141,8 @@ pub struct UpdateCase {
     status: Option<String>,
     summary: Option<String>,
     impact_status: Option<String>,
+    #[serde(default, deserialize_with = "input::custom_fields")]
+    custom_fields: app::fields::ValueMap,
 }
 
 /// TheHive's closing statuses as Casefile verdicts.
@@ -168,6 +172,8 @@ pub struct CaseEdit {
     /// Closes the case with this verdict and `summary`.
     pub closing: Option<ClosureVerdict>,
     pub summary: Option<String>,
+    /// Custom field values to set (before a close, so a required one can come with it).
+    pub custom_fields: app::fields::ValueMap,
 }
 
 /// Applies an edit: field changes first, then the close. A close is checked before anything
@@ -201,7 +207,11 @@ pub async fn apply_edit(
         status: (e.start && current.status == app::cases::CaseStatus::New)
             .then(|| "investigating".to_owned()),
     };
+    input::known_custom_fields(p, app::fields::Target::Case, &e.custom_fields).await?;
     service::update(p, actor, id, None, patch).await?;
+    if !e.custom_fields.is_empty() {
+        app::fields::service::set_case_values(p, actor, id, None, &e.custom_fields).await?;
+    }
     if let Some(verdict) = e.closing {
         let summary = e.summary.unwrap_or_default();
         service::close(p, actor, id, None, verdict.as_str(), &summary).await?;
@@ -252,6 +262,7 @@ async fn apply_update(
         start,
         closing,
         summary: u.summary,
+        custom_fields: u.custom_fields,
     };
     apply_edit(p, actor, id, edit).await
 }

@@ -112,6 +112,17 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/task/{id}/log", post(cases::add_log))
         .route("/api/v1/query", post(run_query))
         .route("/api/v1/user/current", get(current_user))
+        .route("/api/v1/customField", get(custom_fields))
+}
+
+/// `GET /api/v1/customField`: the custom field definitions, TheHive 5's shape.
+async fn custom_fields(
+    axum::Extension(p): axum::Extension<app::platform::Platform>,
+    HiveActor(actor): HiveActor,
+) -> Result<Json<serde_json::Value>, HiveError> {
+    Ok(Json(serde_json::Value::Array(
+        app::thehive::service::custom_field_defs(&p, &actor, false).await?,
+    )))
 }
 
 /// 503 with `Retry-After` in TheHive's error shape (thehive4py retries 503 by default).

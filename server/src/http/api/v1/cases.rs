@@ -196,6 +196,12 @@ pub struct StaleBody {
     current: CaseView,
 }
 
+impl StaleBody {
+    pub fn new(error: crate::http::rest::ErrorDetail, current: CaseView) -> Self {
+        Self { error, current }
+    }
+}
+
 /// Runs an edit based on a version; a conflict answers 409 with the current case.
 async fn edit(
     p: &Platform,

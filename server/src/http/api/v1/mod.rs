@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod cases;
 pub mod exports;
+pub mod fields;
 pub mod investigation;
 pub mod records;
 pub mod tiers;
@@ -64,4 +65,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         ))
         .routes(routes!(watchlists::list_entries))
         .routes(routes!(watchlists::import_entries))
+        .routes(routes!(fields::list_fields, fields::define_field))
+        .routes(routes!(fields::patch_field))
+        .routes(routes!(fields::retire_field))
+        .routes(routes!(fields::restore_field))
+        .routes(routes!(fields::case_fields, fields::set_case_fields))
+        .routes(routes!(fields::alert_fields, fields::set_alert_fields))
 }

@@ -55,7 +55,7 @@ pub async fn create(
 ) -> Result<Response, HiveError> {
     let c: InputCase = input::lenient_json(&body, "case")?;
     let case = open_case(&p, &actor, c).await?;
-    Ok(created(model_v0::case(&case)))
+    Ok(created(app::thehive::service::shaped_case(&p, &case, true).await?))
 }
 
 pub async fn get_one(
@@ -64,11 +64,12 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, HiveError> {
     let id = case_id(&p, &actor, &id).await?;
-    Ok(Json(model_v0::case(&service::get(&p, &actor, id).await?)))
+    let case = service::get(&p, &actor, id).await?;
+    Ok(Json(app::thehive::service::shaped_case(&p, &case, true).await?))
 }
 
-/// TheHive 3/4's case PATCH. `flag`, `owner`, `customFields`, `metrics` are accepted and
-/// ignored.
+/// TheHive 3/4's case PATCH. `flag`, `owner`, `metrics` are accepted and ignored;
+/// `customFields` set the case's custom fields.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateCase {
@@ -82,6 +83,8 @@ pub struct UpdateCase {
     resolution_status: Option<String>,
     impact_status: Option<String>,
     summary: Option<String>,
+    #[serde(default, deserialize_with = "input::custom_fields")]
+    custom_fields: app::fields::ValueMap,
 }
 
 /// `PATCH /api/case/{id}`: edits; `status: Resolved` with a `resolutionStatus` (and, for a
@@ -123,9 +126,11 @@ pub async fn update(
         start: false,
         closing,
         summary: u.summary,
+        custom_fields: u.custom_fields,
     };
     apply_edit(&p, &actor, id, edit).await?;
-    Ok(Json(model_v0::case(&service::get(&p, &actor, id).await?)))
+    let case = service::get(&p, &actor, id).await?;
+    Ok(Json(app::thehive::service::shaped_case(&p, &case, true).await?))
 }
 
 /// `DELETE /api/case/{id}`: refused. A case is a record of what happened; close it instead.

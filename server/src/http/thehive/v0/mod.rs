@@ -71,9 +71,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/case/task/log/{id}", get(cases::get_log))
         .route("/api/case/template/_search", post(empty_list))
         .route("/api/case/template", get(empty_list))
-        .route("/api/list/custom_fields", get(empty_object))
-        .route("/api/list/custom_fields/_exists", post(not_found_in_list))
-        .route("/api/customField", get(empty_list))
+        .route("/api/list/custom_fields", get(custom_field_list))
+        .route("/api/list/custom_fields/_exists", post(custom_field_exists))
+        .route("/api/customField", get(custom_field_defs))
         .route("/api/user/current", get(current_user))
 }
 
@@ -156,13 +156,40 @@ async fn empty_list() -> Json<Value> {
     Json(json!([]))
 }
 
-async fn empty_object() -> Json<Value> {
-    Json(json!({}))
+/// `GET /api/customField`: the custom field definitions, TheHive 3/4's shape.
+pub async fn custom_field_defs(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+) -> Result<Json<Value>, HiveError> {
+    Ok(Json(Value::Array(
+        app::thehive::service::custom_field_defs(&p, &actor, true).await?,
+    )))
 }
 
-/// Casefile has no custom fields yet: none exists.
-async fn not_found_in_list() -> Json<Value> {
-    Json(json!({ "found": false }))
+/// `GET /api/list/custom_fields`: TheHive 3's list, an object of definitions by id.
+async fn custom_field_list(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+) -> Result<Json<Value>, HiveError> {
+    let defs = app::thehive::service::custom_field_defs(&p, &actor, true).await?;
+    let by_id: serde_json::Map<String, Value> = defs
+        .into_iter()
+        .map(|d| (d["_id"].as_str().unwrap_or_default().to_owned(), d))
+        .collect();
+    Ok(Json(Value::Object(by_id)))
+}
+
+/// `POST /api/list/custom_fields/_exists` with `{key: "reference", value: name}`.
+async fn custom_field_exists(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, HiveError> {
+    let q: Value = super::input::lenient_json(&body, "query")?;
+    let name = q["value"].as_str().unwrap_or_default();
+    let defs = app::thehive::service::custom_field_defs(&p, &actor, true).await?;
+    let found = defs.iter().any(|d| d["reference"] == name);
+    Ok(Json(json!({ "found": found })))
 }
 
 /// `GET /api/user/current`: integrations call it to check their credentials.
