@@ -753,3 +753,115 @@ both_databases!(
         assert!(items.iter().any(|i| i.file_name == "strings.txt"));
     }
 );
+
+both_databases!(
+    elastalert_and_n8n_custom_fields_arrive_and_read_back_in_each_apis_shape,
+    |p| async move {
+        add_user(&p, "root", "admin", None).await;
+        let root = app::testing::sign_in(&p, "root").await.1;
+        for (name, ty, options) in [
+            ("business_unit", "enum", json!(["Finance", "HR"])),
+            ("detected_on", "date", json!([])),
+            ("score", "float", json!([])),
+        ] {
+            let input: app::fields::FieldInput = serde_json::from_value(json!({
+                "name": name, "label": name, "field_type": ty, "options": options, "on_alerts": true,
+            }))
+            .unwrap();
+            app::fields::service::define(&p, &root, &input).await.unwrap();
+        }
+        let t = token(&p, "elastalert", ALL).await;
+        let base = common::serve(p, None).await;
+        let c = reqwest::Client::new();
+        // ElastAlert 2 posts typed values to the v0 route: {name: {order, <type>: value}}.
+        let res = c
+            .post(format!("{base}/api/alert"))
+            .bearer_auth(&t)
+            .json(&json!({
+                "type": "elastalert", "source": "elastalert", "sourceRef": "ea-1",
+                "title": "Brute force", "description": "many failures", "severity": 2,
+                "artifacts": [],
+                "customFields": {
+                    "business_unit": {"order": 0, "string": "HR"},
+                    "detected_on": {"order": 1, "date": 1_796_342_400_000_i64},
+                    "score": {"order": 2, "float": 7.5},
+                },
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        let created: Value = res.json().await.unwrap();
+        let id = created["_id"].as_str().unwrap().to_owned();
+        let v0: Value = c
+            .get(format!("{base}/api/alert/{id}"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v0["customFields"]["business_unit"]["string"], "HR", "{v0}");
+        assert_eq!(v0["customFields"]["detected_on"]["date"], 1_796_342_400_000_i64, "{v0}");
+        assert_eq!(v0["customFields"]["score"]["float"], 7.5, "{v0}");
+        let v1: Value = c
+            .get(format!("{base}/api/v1/alert/{id}"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let list = v1["customFields"].as_array().unwrap();
+        assert!(
+            list.iter().any(|f| f["name"] == "business_unit" && f["value"] == "HR" && f["type"] == "string"),
+            "{v1}"
+        );
+        // n8n sends plain values by name; an unknown name is TheHive's 404.
+        let res = c
+            .post(format!("{base}/api/v1/alert"))
+            .bearer_auth(&t)
+            .json(&json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-1", "title": "t",
+                "description": "d", "customFields": {"business_unit": "Finance", "score": "9"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        let res = c
+            .post(format!("{base}/api/v1/alert"))
+            .bearer_auth(&t)
+            .json(&json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-2", "title": "t",
+                "description": "d", "customFields": {"tenant": "acme"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["type"], "NotFoundError", "{body}");
+        assert_eq!(body["message"], "CustomField tenant not found", "{body}");
+        // The v0 definitions lists.
+        let defs: Value = c
+            .get(format!("{base}/api/list/custom_fields"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(defs.as_object().unwrap().len(), 3, "{defs}");
+        let exists: Value = c
+            .post(format!("{base}/api/list/custom_fields/_exists"))
+            .bearer_auth(&t)
+            .json(&json!({"key": "reference", "value": "score"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(exists["found"], true);
+    }
+);

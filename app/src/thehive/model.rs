@@ -65,8 +65,12 @@ pub fn custom_field_def(d: &FieldDef) -> Value {
     json!({
         "_id": id(d.field_id),
         "_type": "CustomField",
+        "_createdBy": "casefile",
+        "_createdAt": d.updated_at,
         "_updatedAt": d.updated_at,
         "name": d.name,
+        "group": "",
+        "extraData": { "onCases": d.on_cases, "onAlerts": d.on_alerts, "retired": d.retired },
         "displayName": d.label,
         "description": if d.description.is_empty() { &d.label } else { &d.description },
         "type": hive_type(d.field_type),
@@ -96,8 +100,8 @@ pub fn custom_fields(values: &[FieldValue]) -> Value {
         .enumerate()
         .map(|(order, v)| {
             let (ty, value) = hive_field(v);
-            json!({ "name": v.name, "description": v.label, "type": ty, "value": value,
-                "order": order })
+            json!({ "_id": format!("~{}-{}", v.name, order), "name": v.name,
+                "description": v.label, "type": ty, "value": value, "order": order })
         })
         .collect()
 }

@@ -112,7 +112,70 @@ fn v1_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/v1/task/{id}/log", post(cases::add_log))
         .route("/api/v1/query", post(run_query))
         .route("/api/v1/user/current", get(current_user))
-        .route("/api/v1/customField", get(custom_fields))
+        .route(
+            "/api/v1/customField",
+            get(custom_fields).post(create_custom_field),
+        )
+}
+
+/// TheHive 5's custom field input. Its fields apply to alerts and cases alike; a string
+/// field with options is an enum; a mandatory one is required before a case closes.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct InputCustomField {
+    name: String,
+    display_name: Option<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "type")]
+    field_type: String,
+    #[serde(default)]
+    mandatory: bool,
+    #[serde(default)]
+    options: Vec<serde_json::Value>,
+}
+
+/// `POST /api/v1/customField`: defines a custom field (administrators).
+async fn create_custom_field(
+    axum::Extension(p): axum::Extension<app::platform::Platform>,
+    HiveActor(actor): HiveActor,
+    body: axum::body::Bytes,
+) -> Result<(axum::http::StatusCode, Json<serde_json::Value>), HiveError> {
+    let c: InputCustomField = input::lenient_json(&body, "custom field")?;
+    let options: Vec<String> = c
+        .options
+        .iter()
+        .map(|o| match o {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+        .collect();
+    let field_type = match c.field_type.as_str() {
+        "string" if !options.is_empty() => "enum".to_owned(),
+        other => other.to_owned(),
+    };
+    let label = c.display_name.unwrap_or_else(|| c.name.clone());
+    let def = app::fields::service::define(
+        &p,
+        &actor,
+        &app::fields::FieldInput {
+            name: c.name,
+            label,
+            description: c.description,
+            field_type,
+            options,
+            on_cases: true,
+            on_alerts: true,
+            mandatory: if c.mandatory { "before_close" } else { "never" }.into(),
+            default: None,
+            position: 0,
+        },
+    )
+    .await?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(app::thehive::model::custom_field_def(&def)),
+    ))
 }
 
 /// `GET /api/v1/customField`: the custom field definitions, TheHive 5's shape.
