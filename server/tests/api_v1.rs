@@ -1035,3 +1035,138 @@ both_databases!(
         );
     }
 );
+
+both_databases!(
+    custom_fields_are_defined_set_and_filtered_through_the_api,
+    |p| async move {
+        let admin_t = token(&p, "fields-admin", &["fields:write"], None).await;
+        let soar = token(&p, "soar", &["cases:write", "alerts:triage", "alerts:write"], None).await;
+        let base = serve(p.clone(), None).await;
+        let admin = Api::new(&base, &admin_t).await;
+        let api = admin.as_token(&soar);
+
+        let bu = admin
+            .post(
+                "/api/v1/fields",
+                "/api/v1/fields",
+                json!({"name": "business_unit", "label": "Business unit", "field_type": "enum",
+                    "options": ["Finance", "HR"], "on_alerts": true, "mandatory": "before_close"}),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(bu["type"], "enum");
+        let refused = api
+            .post(
+                "/api/v1/fields",
+                "/api/v1/fields",
+                json!({"name": "x", "label": "x", "field_type": "string"}),
+                StatusCode::FORBIDDEN,
+            )
+            .await;
+        assert_eq!(refused["error"]["code"], "forbidden");
+        let listed = api.get("/api/v1/fields", "/api/v1/fields").await;
+        assert_eq!(listed["items"][0]["name"], "business_unit");
+
+        let case = api
+            .post(
+                "/api/v1/cases",
+                "/api/v1/cases",
+                json!({"title": "Lost laptop", "severity": "medium",
+                    "custom_fields": {"business_unit": "HR"}}),
+                StatusCode::CREATED,
+            )
+            .await;
+        let number = case["number"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/cases/{number}/fields");
+        let got = api.get(&path, "/api/v1/cases/{case}/fields").await;
+        assert_eq!(got["custom_fields"][0]["value"], "HR");
+        let version = got["version"].as_i64().unwrap();
+
+        // A bad value names the field; nothing changes.
+        let bad = api
+            .call(
+                api.req(Method::PATCH, &path)
+                    .json(&json!({"custom_fields": {"business_unit": "Legal"}})),
+                "/api/v1/cases/{case}/fields",
+                "patch",
+                StatusCode::BAD_REQUEST,
+            )
+            .await;
+        assert_eq!(bad["error"]["field"], "business_unit", "{bad}");
+        let set = api
+            .call(
+                api.req(Method::PATCH, &path)
+                    .header("If-Match", format!("\"{version}\""))
+                    .json(&json!({"custom_fields": {"business_unit": "Finance"}})),
+                "/api/v1/cases/{case}/fields",
+                "patch",
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(set["custom_fields"][0]["value"], "Finance");
+        assert_eq!(set["version"], version + 1);
+        let stale = api
+            .call(
+                api.req(Method::PATCH, &path)
+                    .header("If-Match", format!("\"{version}\""))
+                    .json(&json!({"custom_fields": {"business_unit": "HR"}})),
+                "/api/v1/cases/{case}/fields",
+                "patch",
+                StatusCode::CONFLICT,
+            )
+            .await;
+        assert_eq!(stale["current"]["version"], version + 1, "{stale}");
+
+        let filtered = api
+            .get(
+                "/api/v1/cases?field=business_unit&field_value=Finance",
+                "/api/v1/cases",
+            )
+            .await;
+        assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
+        let none = api
+            .get("/api/v1/cases?field=business_unit&field_value=HR", "/api/v1/cases")
+            .await;
+        assert!(none["items"].as_array().unwrap().is_empty());
+
+        // Alerts carry values from intake and take edits.
+        let res = Client::new()
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&soar)
+            .json(&json!({"source": "edr", "source_ref": "cf-1", "title": "Beacon",
+                "severity": "high", "custom_fields": {"business_unit": "HR"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let outcome: Value = res.json().await.unwrap();
+        let alert_id = outcome["results"][0]["id"]
+            .as_i64()
+            .or_else(|| outcome["id"].as_i64())
+            .unwrap_or_else(|| panic!("{outcome}"));
+        let apath = format!("/api/v1/alerts/{alert_id}/fields");
+        let got = api.get(&apath, "/api/v1/alerts/{id}/fields").await;
+        assert_eq!(got["custom_fields"][0]["value"], "HR");
+        let set = api
+            .call(
+                api.req(Method::PATCH, &apath)
+                    .json(&json!({"custom_fields": {"business_unit": null}})),
+                "/api/v1/alerts/{id}/fields",
+                "patch",
+                StatusCode::OK,
+            )
+            .await;
+        assert!(set["custom_fields"].as_array().unwrap().is_empty());
+
+        // Closing waits for the required field.
+        let closed = api
+            .post(
+                &format!("/api/v1/cases/{number}/close"),
+                "/api/v1/cases/{case}/close",
+                json!({"verdict": "benign", "summary": "Found in the office."}),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(closed["status"], "closed");
+    }
+);

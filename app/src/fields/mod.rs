@@ -145,7 +145,7 @@ pub struct FieldDef {
     pub on_alerts: bool,
     pub mandatory: Mandatory,
     /// Given to a new case (or alert) that does not say otherwise.
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<serde_json::Value>))]
     pub default: Option<Value>,
     /// Forms and lists show fields by this, then by name.
     pub position: i64,
@@ -217,7 +217,7 @@ pub struct FieldInput {
     #[serde(default = "never")]
     pub mandatory: String,
     #[serde(default)]
-    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<serde_json::Value>))]
     pub default: Option<Value>,
     #[serde(default)]
     pub position: i64,
@@ -545,7 +545,7 @@ pub struct FieldValue {
     pub name: String,
     pub label: String,
     pub field_type: FieldType,
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
+    #[cfg_attr(feature = "ssr", schema(value_type = serde_json::Value))]
     pub value: Value,
     /// The field was retired: shown, no longer edited.
     pub retired: bool,

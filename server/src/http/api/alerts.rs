@@ -124,6 +124,9 @@ pub async fn post_alerts(
         .next();
     Ok(match outcome {
         Some(o @ IngestOutcome::Created { .. }) => (StatusCode::CREATED, Json(o)).into_response(),
+        // A single alert refused at the last check (a value a database cannot hold, a bad
+        // custom field) is a bad request, as one refused by the first check is.
+        Some(IngestOutcome::Rejected { error }) => return Err(Error::Invalid(error).into()),
         Some(o) => (StatusCode::OK, Json(o)).into_response(),
         None => return Err(Error::internal("ingest returned no outcome").into()),
     })

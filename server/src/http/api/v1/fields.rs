@@ -36,7 +36,7 @@ pub struct FieldView {
     on_cases: bool,
     on_alerts: bool,
     mandatory: Mandatory,
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<serde_json::Value>)]
     default: Option<Value>,
     position: i64,
     /// Hidden from forms and no longer required; values are kept.
