@@ -298,6 +298,26 @@ pub struct QueueFilter {
     /// `me`, a username, or `none` for unassigned.
     pub assignee: Option<String>,
     pub text: Option<String>,
+    /// A custom field on alerts and its value or range, as for cases.
+    #[serde(default)]
+    pub field: Option<String>,
+    #[serde(default)]
+    pub field_value: Option<String>,
+    #[serde(default)]
+    pub field_from: Option<String>,
+    #[serde(default)]
+    pub field_to: Option<String>,
+}
+
+impl QueueFilter {
+    pub fn field_filter(&self) -> Option<crate::fields::FieldFilter> {
+        crate::fields::FieldFilter::from_params(
+            &self.field,
+            &self.field_value,
+            &self.field_from,
+            &self.field_to,
+        )
+    }
 }
 
 /// Keyset position: the last row of the previous page.

@@ -18,6 +18,10 @@ use crate::{
     accounts::pages::RequireUser,
     components::ErrorBox,
     components::{When, action_error, toggle, utc},
+    fields::{
+        Target,
+        pages::{AlertFields, FieldFilterInputs},
+    },
     roles::Permission,
 };
 
@@ -49,6 +53,10 @@ fn AlertQueue() -> impl IntoView {
         rule: param("rule"),
         assignee: param("assignee"),
         text: param("q"),
+        field: param("field"),
+        field_value: param("value"),
+        field_from: param("from"),
+        field_to: param("to"),
     });
     let after = Memo::new(move |_| param("after").as_deref().and_then(cursor_of));
     let verdict = ServerAction::<SetAlertVerdict>::new();
@@ -187,6 +195,7 @@ fn AlertQueue() -> impl IntoView {
             <label>"Source " <input name="source" size="12" prop:value=move || current("source")/></label>
             <label>"Rule " <input name="rule" size="12" prop:value=move || current("rule")/></label>
             <label>"Title contains " <input name="q" size="18" prop:value=move || current("q")/></label>
+            <FieldFilterInputs target=Target::Alert/>
             <button type="submit">"Filter"</button>
         </Form>
         <p class="muted hint">"Keyboard: j/k move, x select, ? all shortcuts"</p>
@@ -310,6 +319,7 @@ fn AlertRow(alert: AlertSummary, index: usize) -> impl IntoView {
             <td>
                 {alert.title.clone()}
                 <RawPayload alert_id=id/>
+                <AlertFields alert_id=id/>
             </td>
             <td>{alert.source.clone()}</td>
             <td>{alert.rule.clone()}</td>

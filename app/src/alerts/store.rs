@@ -160,6 +160,8 @@ pub struct QueueQuery {
     /// `Some(None)`: unassigned only.
     pub assignee_id: Option<Option<i64>>,
     pub text: Option<String>,
+    /// A custom field value the alert must have.
+    pub field: Option<crate::fields::FieldMatch>,
     /// Keyset: (severity, alert_id) of the last row shown.
     pub after: Option<(i64, i64)>,
     pub limit: i64,
@@ -194,6 +196,9 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
                 qb.push(" and a.assignee_id is null");
             }
             None => {}
+        }
+        if let Some(m) = &q.field {
+            crate::fields::store::push_match(&mut qb, crate::fields::Target::Alert, "a.alert_id", m);
         }
         if let Some(t) = &q.text {
             // A substring match on the title; full-text search across alerts and cases is its own seam.

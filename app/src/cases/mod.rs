@@ -561,13 +561,12 @@ pub struct CaseFilter {
 impl CaseFilter {
     /// The custom field filter, if one is asked for.
     pub fn field_filter(&self) -> Option<crate::fields::FieldFilter> {
-        let f = crate::fields::FieldFilter {
-            name: self.field.clone().unwrap_or_default(),
-            equals: self.field_value.clone(),
-            from: self.field_from.clone(),
-            to: self.field_to.clone(),
-        };
-        (!f.is_empty()).then_some(f)
+        crate::fields::FieldFilter::from_params(
+            &self.field,
+            &self.field_value,
+            &self.field_from,
+            &self.field_to,
+        )
     }
 }
 

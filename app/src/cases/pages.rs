@@ -10,7 +10,7 @@ use super::{CaseFilter, CaseStatus, CaseSummary, api::case_list};
 use crate::{
     accounts::pages::RequireUser,
     components::{ErrorBox, utc},
-    fields::{FieldDef, api::custom_fields},
+    fields::{Target, pages::FieldFilterInputs},
     roles::Permission,
 };
 
@@ -35,7 +35,6 @@ fn CaseList() -> impl IntoView {
         field_from: param("from"),
         field_to: param("to"),
     });
-    let fields = Resource::new(|| (), |_| custom_fields());
     let before = Memo::new(move |_| param("before").and_then(|b| b.parse::<i64>().ok()));
     let page = Resource::new(
         move || (filter.get(), before.get()),
@@ -60,27 +59,7 @@ fn CaseList() -> impl IntoView {
                 </select>
             </label>
             <label>"Number or title " <input name="q" size="24" prop:value=move || current("q")/></label>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let filterable: Vec<FieldDef> = fields.await.unwrap_or_default().into_iter()
-                        .filter(|d| d.on_cases && (d.field_type.is_keyed() || d.field_type.is_numeric()))
-                        .collect();
-                    (!filterable.is_empty()).then(|| view! {
-                        <label>"Custom field "
-                            <select name="field">
-                                <option value="">"—"</option>
-                                {filterable.into_iter().map(|d| {
-                                    let name = d.name.clone();
-                                    view! { <option value=d.name.clone() selected=move || current("field") == name>{d.label.clone()}</option> }
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        <label>"is " <input name="value" size="14" prop:value=move || current("value")/></label>
-                        <label>"from " <input name="from" size="10" prop:value=move || current("from")/></label>
-                        <label>"to " <input name="to" size="10" prop:value=move || current("to")/></label>
-                    })
-                })}
-            </Transition>
+            <FieldFilterInputs target=Target::Case/>
             <button type="submit">"Filter"</button>
         </Form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{FieldDef, FieldValue};
+use super::{FieldDef, FieldValue, RecordFields};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
 use {
@@ -136,10 +136,23 @@ pub async fn set_case_fields(
     Ok(service::set_case_values(&p, &actor, case_id, Some(version), &values).await?)
 }
 
+/// An alert's fields panel in the queue.
 #[server(prefix = "/rpc", endpoint = "alert_fields")]
-pub async fn alert_fields(alert_id: i64) -> AppResult<Vec<FieldValue>> {
+pub async fn alert_fields(alert_id: i64) -> AppResult<RecordFields> {
     let (p, actor) = context::current_actor().await?;
-    Ok(service::alert_values(&p, &actor, alert_id).await?)
+    let values = service::alert_values(&p, &actor, alert_id).await?;
+    let fields = service::definitions(&p, &actor)
+        .await?
+        .into_iter()
+        .filter(|d| d.on_alerts && !d.retired)
+        .collect();
+    Ok(RecordFields {
+        fields,
+        values,
+        can_edit: actor
+            .require(crate::roles::Permission::AlertTriage)
+            .is_ok(),
+    })
 }
 
 #[server(prefix = "/rpc", endpoint = "set_alert_fields")]

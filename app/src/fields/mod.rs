@@ -563,6 +563,15 @@ impl FieldValue {
     }
 }
 
+/// What a record's fields panel shows: the fields a form offers, the values, and whether the
+/// viewer may change them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordFields {
+    pub fields: Vec<FieldDef>,
+    pub values: Vec<FieldValue>,
+    pub can_edit: bool,
+}
+
 /// Values to set, by field name; `null` clears a value.
 pub type ValueMap = BTreeMap<String, Value>;
 
@@ -588,6 +597,23 @@ pub enum FieldMatch {
 }
 
 impl FieldFilter {
+    /// The filter a list's query parameters ask for (`field`, `field_value`, `field_from`,
+    /// `field_to`), or `None`.
+    pub fn from_params(
+        name: &Option<String>,
+        equals: &Option<String>,
+        from: &Option<String>,
+        to: &Option<String>,
+    ) -> Option<Self> {
+        let f = Self {
+            name: name.clone().unwrap_or_default(),
+            equals: equals.clone(),
+            from: from.clone(),
+            to: to.clone(),
+        };
+        (!f.is_empty()).then_some(f)
+    }
+
     /// True when the filter asks for nothing.
     pub fn is_empty(&self) -> bool {
         let blank = |s: &Option<String>| s.as_deref().is_none_or(|s| s.trim().is_empty());

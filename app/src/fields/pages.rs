@@ -1,11 +1,14 @@
 //! Custom fields administration: define fields, change their label, options and rules, retire
-//! them (hidden from forms, values kept) or bring them back.
+//! them (hidden from forms, values kept) or bring them back; and the pieces the record pages
+//! share: one input per field type, the list filter inputs, an alert's fields panel.
 
 use leptos::prelude::*;
 
+use leptos_router::hooks::use_query_map;
+
 use super::{
-    FieldDef, FieldType, Mandatory,
-    api::{DefineField, RedefineField, RetireField, custom_fields},
+    FieldDef, FieldType, FieldValue, Mandatory, Target,
+    api::{DefineField, RedefineField, RetireField, SetAlertFields, alert_fields, custom_fields},
 };
 use crate::{
     accounts::pages::RequireUser,
@@ -225,5 +228,170 @@ fn EditField(f: FieldDef, redefine: ServerAction<RedefineField>) -> impl IntoVie
                 <button type="submit">"Save"</button>
             </form>
         </details>
+    }
+}
+
+/// A value as its input holds it.
+pub fn input_text(v: &FieldValue) -> String {
+    match (&v.value, v.field_type) {
+        (serde_json::Value::String(s), FieldType::Date) => s.chars().take(10).collect(),
+        (serde_json::Value::String(s), _) => s.clone(),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// The inputs whose text differs from what they started with, as the JSON object of values
+/// a save sends (an emptied input clears its value).
+pub fn changed_values(inputs: &[(FieldDef, String, RwSignal<String>)]) -> String {
+    let changed: serde_json::Map<String, serde_json::Value> = inputs
+        .iter()
+        .filter(|(_, before, s)| *before != s.get_untracked())
+        .map(|(d, _, s)| {
+            let text = s.get_untracked();
+            let v = if text.trim().is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::Value::String(text)
+            };
+            (d.name.clone(), v)
+        })
+        .collect();
+    serde_json::Value::Object(changed).to_string()
+}
+
+/// Each field with its current text and a signal for its input.
+pub fn inputs_for(
+    fields: Vec<FieldDef>,
+    values: &[FieldValue],
+) -> Vec<(FieldDef, String, RwSignal<String>)> {
+    fields
+        .into_iter()
+        .map(|d| {
+            let current = values
+                .iter()
+                .find(|v| v.name == d.name)
+                .map(input_text)
+                .unwrap_or_default();
+            let signal = RwSignal::new(current.clone());
+            (d, current, signal)
+        })
+        .collect()
+}
+
+/// The list filter by one custom field: `field`, `value`, `from`, `to` in the URL query.
+#[component]
+pub fn FieldFilterInputs(target: Target) -> impl IntoView {
+    let query = use_query_map();
+    let current = move |k: &'static str| query.with(|q| q.get(k).unwrap_or_default());
+    let fields = Resource::new(|| (), |_| custom_fields());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let filterable: Vec<FieldDef> = fields.await.unwrap_or_default().into_iter()
+                    .filter(|d| d.applies_to(target) && (d.field_type.is_keyed() || d.field_type.is_numeric()))
+                    .collect();
+                (!filterable.is_empty()).then(|| view! {
+                    <label>"Custom field "
+                        <select name="field">
+                            <option value="">"—"</option>
+                            {filterable.into_iter().map(|d| {
+                                let name = d.name.clone();
+                                view! { <option value=d.name.clone() selected=move || current("field") == name>{d.label.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label>"is " <input name="value" size="12" prop:value=move || current("value")/></label>
+                    <label>"from " <input name="from" size="10" prop:value=move || current("from")/></label>
+                    <label>"to " <input name="to" size="10" prop:value=move || current("to")/></label>
+                })
+            })}
+        </Transition>
+    }
+}
+
+/// An alert's custom fields in the queue, read when opened; triagers edit them there.
+#[component]
+pub fn AlertFields(alert_id: i64) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let save = ServerAction::<SetAlertFields>::new();
+    let data = Resource::new(
+        move || (open.get(), save.version().get()),
+        move |(o, _)| async move {
+            match o {
+                true => alert_fields(alert_id).await.map(Some),
+                false => Ok(None),
+            }
+        },
+    );
+    view! {
+        <details class="fields" on:toggle=move |_| open.set(true)>
+            <summary>"Fields"</summary>
+            {action_error(save.value())}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(Some(r)) => {
+                            let shown = r.values.clone();
+                            let inputs = inputs_for(r.fields, &r.values);
+                            let form_inputs = inputs.clone();
+                            let submit = move |ev: leptos::ev::SubmitEvent| {
+                                ev.prevent_default();
+                                save.dispatch(SetAlertFields { alert_id, values: changed_values(&form_inputs) });
+                            };
+                            view! {
+                                <dl class="facts">
+                                    {shown.into_iter().map(|v| view! { <dt>{v.label.clone()}</dt><dd>{v.shown()}</dd> }).collect_view()}
+                                </dl>
+                                {(r.can_edit && !inputs.is_empty()).then(|| view! {
+                                    <form class="stacked" on:submit=submit>
+                                        {inputs.into_iter().map(|(d, _, s)| view! { <FieldInput d s/> }).collect_view()}
+                                        <button type="submit">"Save fields"</button>
+                                    </form>
+                                })}
+                            }.into_any()
+                        }
+                        Ok(None) => ().into_any(),
+                        Err(error) => view! { <ErrorBox error/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </details>
+    }
+}
+
+/// One field's input, of its type.
+#[component]
+pub fn FieldInput(d: FieldDef, s: RwSignal<String>) -> impl IntoView {
+    let label = if d.mandatory == Mandatory::Never {
+        d.label.clone()
+    } else {
+        format!("{} ({})", d.label, d.mandatory.label().to_lowercase())
+    };
+    let input = match d.field_type {
+        FieldType::Enum => view! {
+            <select bind:value=s>
+                <option value="">"—"</option>
+                {d.options.iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        FieldType::Boolean => view! {
+            <select bind:value=s>
+                <option value="">"—"</option>
+                <option value="true">"Yes"</option>
+                <option value="false">"No"</option>
+            </select>
+        }
+        .into_any(),
+        FieldType::Text => view! { <textarea rows="3" cols="50" bind:value=s></textarea> }.into_any(),
+        FieldType::Date => view! { <input type="date" bind:value=s/> }.into_any(),
+        FieldType::Integer => view! { <input type="number" step="1" bind:value=s/> }.into_any(),
+        FieldType::Float => view! { <input type="number" step="any" bind:value=s/> }.into_any(),
+        FieldType::Url => view! { <input type="url" size="50" bind:value=s/> }.into_any(),
+        FieldType::String => view! { <input type="text" size="40" bind:value=s/> }.into_any(),
+    };
+    view! {
+        <label>{label}" "{input}</label>
+        {(!d.description.is_empty()).then(|| view! { <small class="muted">{d.description.clone()}</small> })}
     }
 }

@@ -114,7 +114,14 @@ pub(crate) async fn queue_page(
             })?))
         }
     };
+    let field = match filter.field_filter() {
+        Some(f) => crate::fields::service::check_filters(p, crate::fields::Target::Alert, &[f])
+            .await?
+            .pop(),
+        None => None,
+    };
     let q = QueueQuery {
+        field,
         status: nonempty(&filter.status)
             .map(|s| AlertStatus::parse(&s).map(|s| s.as_str().to_owned()))
             .transpose()

@@ -36,6 +36,11 @@ pub struct AlertQuery {
     assignee: Option<String>,
     /// Words in the title or an observable value.
     q: Option<String>,
+    /// A custom field on alerts to filter by, as on `GET /api/v1/cases`.
+    field: Option<String>,
+    field_value: Option<String>,
+    field_from: Option<String>,
+    field_to: Option<String>,
     cursor: Option<String>,
 }
 
@@ -69,6 +74,10 @@ pub async fn list_alerts(
         rule: q.rule,
         assignee: q.assignee,
         text: q.q,
+        field: q.field,
+        field_value: q.field_value,
+        field_from: q.field_from,
+        field_to: q.field_to,
     };
     let after = q.cursor.as_deref().map(parse_queue_cursor).transpose()?;
     let page = alerts::queue(&p, &actor, &filter, after).await?;

@@ -67,6 +67,11 @@ pub struct AlertExportQuery {
     rule: Option<String>,
     assignee: Option<String>,
     q: Option<String>,
+    /// A custom field filter, as on `GET /api/v1/alerts`.
+    field: Option<String>,
+    field_value: Option<String>,
+    field_from: Option<String>,
+    field_to: Option<String>,
 }
 
 /// The alert queue as CSV.
@@ -88,6 +93,10 @@ pub async fn alerts_csv(
         rule: q.rule,
         assignee: q.assignee,
         text: q.q,
+        field: q.field,
+        field_value: q.field_value,
+        field_from: q.field_from,
+        field_to: q.field_to,
     };
     Ok(attachment(exports::alerts_csv(&p, &actor, filter).await?))
 }
