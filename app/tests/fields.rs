@@ -166,6 +166,11 @@ both_databases!(case_values_are_a_versioned_edit_on_the_timeline_and_audit_log, 
     assert!(field_entries.iter().any(|s| s.contains("business_unit \u{2192} Finance")), "{field_entries:?}");
     let changes = audit_actions(&p).await.into_iter().filter(|a| a == "case.fields_changed").count();
     assert_eq!(changes, 2);
+
+    // Values are in full-text search.
+    let q = app::search::SearchQuery { q: "finance".into(), ..Default::default() };
+    let hits = app::search::service::search(&p, &tara, &q).await.unwrap().hits;
+    assert!(hits.iter().any(|h| h.case_id == case.case_id && h.kind == "case"), "{hits:?}");
 });
 
 both_databases!(required_fields_hold_back_opening_and_closing_until_filled, |p| async move {

@@ -1158,6 +1158,54 @@ both_databases!(
             .await;
         assert!(set["custom_fields"].as_array().unwrap().is_empty());
 
+        // CSV exports carry a column per field; reports show the values under the ceiling.
+        let csv = api
+            .req(Method::GET, "/api/v1/exports/cases.csv")
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().ends_with(",business_unit"), "{csv}");
+        assert!(lines.next().unwrap().ends_with(",Finance"), "{csv}");
+        let red = api
+            .req(Method::POST, &format!("/api/v1/cases/{number}/observables"))
+            .json(&json!({"observables": [{"type": "ip", "value": "198.51.100.9"}], "tlp": 3}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(red.status(), StatusCode::CREATED, "{}", red.text().await.unwrap());
+        admin
+            .req(Method::POST, "/api/v1/fields")
+            .json(&json!({"name": "contact", "label": "Contact", "field_type": "string"}))
+            .send()
+            .await
+            .unwrap();
+        let set = api
+            .req(Method::PATCH, &path)
+            .json(&json!({"custom_fields": {"contact": "seen from 198.51.100[.]9"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(set.status(), StatusCode::OK, "{}", set.text().await.unwrap());
+        let reports_t = token(&p, "reports", &["reports:read"], None).await;
+        let reports = api.as_token(&reports_t);
+        for format in ["json", "md", "html"] {
+            let body = reports
+                .req(Method::GET, &format!("/api/v1/cases/{number}/report?format={format}&tlp=amber"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            assert!(body.contains("Finance"), "{format}: {body}");
+            assert!(!body.contains("198.51.100"), "{format} leaks a TLP:RED value: {body}");
+            assert!(body.contains("withheld"), "{format}: {body}");
+        }
+
         // Closing waits for the required field.
         let closed = api
             .post(

@@ -42,24 +42,8 @@ pub async fn insert_case(
         .fetch_one(conn)
         .await
     })?;
-    reindex_case(tx, id).await?;
+    crate::journal::search::index_case_header(tx, id).await?;
     Ok(id)
-}
-
-/// Rewrites the case header's search document from the row.
-async fn reindex_case(tx: &mut Tx, case_id: i64) -> Result<()> {
-    execute_tx!(
-        tx,
-        sqlx::query(
-            "insert into search_doc (case_id, kind, ref_id, body)
-             select case_id, 'case', case_id,
-                    number || ' ' || title || ' ' || description || ' ' || tags || ' ' || detection_source
-             from incident_case where case_id = $1
-             on conflict (kind, ref_id) do update set body = excluded.body"
-        )
-        .bind(case_id)
-    )?;
-    Ok(())
 }
 
 /// A case by id or by number (`CF-2026-000123`).
@@ -131,7 +115,7 @@ pub async fn write_case(
         .bind(now)
     )?;
     if n == 1 {
-        reindex_case(tx, id).await?;
+        crate::journal::search::index_case_header(tx, id).await?;
     }
     Ok(n == 1)
 }

@@ -21,6 +21,7 @@ use crate::{
     cases::{CaseFilter, TimelineFilter, service as cases},
     components::iso_utc,
     evidence::service as evidence,
+    fields::{FieldValue, Target, service as fields},
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
 };
@@ -69,6 +70,41 @@ where
 /// One page of rows as CSV, every cell escaped ([`super::csv`]).
 fn csv_page<R: Serialize>(rows: impl IntoIterator<Item = R>, header: bool) -> Result<Vec<u8>> {
     super::csv::rows_to_csv(rows, header)
+}
+
+/// The custom fields a CSV of `target` has a column for, in their order: every field on
+/// that record kind, retired ones too (their values are kept).
+async fn field_columns(p: &Platform, actor: &Actor, target: Target) -> Result<Vec<String>> {
+    Ok(fields::definitions(p, actor)
+        .await?
+        .into_iter()
+        .filter(|d| d.applies_to(target))
+        .map(|d| d.name)
+        .collect())
+}
+
+fn header(fixed: &[&str], columns: &[String]) -> Vec<String> {
+    fixed
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(columns.iter().cloned())
+        .collect()
+}
+
+/// A record's custom field cells, one per column (empty when it has no value).
+fn field_cells(columns: &[String], values: Option<&Vec<FieldValue>>) -> Vec<String> {
+    columns
+        .iter()
+        .map(|name| {
+            values
+                .and_then(|vs| vs.iter().find(|v| v.name == *name))
+                .map(|v| match &v.value {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// The audit log, filtered, as JSON lines or CSV.
@@ -164,31 +200,38 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
         json!({ "filter": filter, "format": "csv" }),
     )
     .await?;
+    let columns = field_columns(p, actor, Target::Case).await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
         move |(before, first): (Option<i64>, bool)| {
-            let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
+            let (p, actor, filter, columns) =
+                (p.clone(), actor.clone(), filter.clone(), columns.clone());
             async move {
                 let page = cases::list_page(&p, &actor, &filter, before).await?;
-                let rows = page.cases.iter().map(|c| {
-                    (
-                        c.number.as_str(),
-                        &c.title,
-                        c.severity.as_str(),
-                        c.status.as_str(),
-                        c.tier,
-                        c.assignee.as_deref().unwrap_or(""),
+                let ids: Vec<i64> = page.cases.iter().map(|c| c.case_id).collect();
+                let values = fields::values_of(&p, Target::Case, &ids).await?;
+                let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.cases.len() + 1);
+                if first {
+                    rows.push(header(
+                        &["number", "title", "severity", "status", "tier", "assignee", "opened_at", "updated_at"],
+                        &columns,
+                    ));
+                }
+                rows.extend(page.cases.iter().map(|c| {
+                    let mut row = vec![
+                        c.number.clone(),
+                        c.title.clone(),
+                        c.severity.as_str().to_owned(),
+                        c.status.as_str().to_owned(),
+                        c.tier.to_string(),
+                        c.assignee.clone().unwrap_or_default(),
                         iso_utc(c.opened_at),
                         iso_utc(c.updated_at),
-                    )
-                });
-                let mut bytes = Vec::new();
-                if first {
-                    bytes.extend_from_slice(
-                        b"number,title,severity,status,tier,assignee,opened_at,updated_at\n",
-                    );
-                }
-                bytes.extend(csv_page(rows, false)?);
+                    ];
+                    row.extend(field_cells(&columns, values.get(&c.case_id)));
+                    row
+                }));
+                let bytes = csv_page(rows, false)?;
                 Ok((bytes, page.next.map(|n| (Some(n), false))))
             }
         },
@@ -215,33 +258,43 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
         json!({ "filter": filter, "format": "csv" }),
     )
     .await?;
+    let columns = field_columns(p, actor, Target::Alert).await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
         move |(after, first)| {
-            let (p, actor, filter) = (p.clone(), actor.clone(), filter.clone());
+            let (p, actor, filter, columns) =
+                (p.clone(), actor.clone(), filter.clone(), columns.clone());
             async move {
                 let page = alerts::queue_page(&p, &actor, &filter, after).await?;
-                let rows = page.alerts.iter().map(|a| {
-                    (
-                        a.alert_id,
-                        &a.source,
-                        &a.rule,
-                        &a.title,
-                        a.severity.as_str(),
-                        a.status.as_str(),
-                        a.verdict.map(|v| v.as_str()).unwrap_or(""),
-                        a.assignee.as_deref().unwrap_or(""),
-                        a.occurrence_count,
+                let ids: Vec<i64> = page.alerts.iter().map(|a| a.alert_id).collect();
+                let values = fields::values_of(&p, Target::Alert, &ids).await?;
+                let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.alerts.len() + 1);
+                if first {
+                    rows.push(header(
+                        &["alert_id", "source", "rule", "title", "severity", "status", "verdict",
+                            "assignee", "occurrences", "first_seen_at", "last_seen_at", "observables"],
+                        &columns,
+                    ));
+                }
+                rows.extend(page.alerts.iter().map(|a| {
+                    let mut row = vec![
+                        a.alert_id.to_string(),
+                        a.source.clone(),
+                        a.rule.clone(),
+                        a.title.clone(),
+                        a.severity.as_str().to_owned(),
+                        a.status.as_str().to_owned(),
+                        a.verdict.map(|v| v.as_str()).unwrap_or("").to_owned(),
+                        a.assignee.clone().unwrap_or_default(),
+                        a.occurrence_count.to_string(),
                         iso_utc(a.first_seen_at),
                         iso_utc(a.last_seen_at),
                         a.observables_preview.join(" "),
-                    )
-                });
-                let mut bytes = Vec::new();
-                if first {
-                    bytes.extend_from_slice(b"alert_id,source,rule,title,severity,status,verdict,assignee,occurrences,first_seen_at,last_seen_at,observables\n");
-                }
-                bytes.extend(csv_page(rows, false)?);
+                    ];
+                    row.extend(field_cells(&columns, values.get(&a.alert_id)));
+                    row
+                }));
+                let bytes = csv_page(rows, false)?;
                 Ok((bytes, page.next.map(|n| (Some(n), false))))
             }
         },
@@ -352,8 +405,10 @@ impl BundleJob {
         let mut zip = Bundle::new(out);
 
         let tasks = cases::tasks(p, actor, case_id).await?;
+        let custom_fields = fields::case_values(p, actor, case_id).await?;
         let case_json = serde_json::to_vec_pretty(&json!({
-            "case": self.case, "tasks": tasks, "evidence": self.items,
+            "case": self.case, "custom_fields": custom_fields, "tasks": tasks,
+            "evidence": self.items,
         }))
         .map_err(|e| Error::internal(e.to_string()))?;
         let mut f = zip.file("case.json", true).await?;

@@ -11,7 +11,7 @@ use super::{
     Target, ValueMap, store,
 };
 use crate::{
-    journal::{Change, Happened, NewAuditEvent, case_event},
+    journal::{Change, Happened, NewAuditEvent, case_event, search},
     platform::{Actor, Error, Platform, Result, Tx},
     roles::Permission,
     timeline::EventKind,
@@ -307,6 +307,7 @@ pub async fn set_case_values(
     let assignments = check_values(&defs, Target::Case, values)?;
     let changes = apply(&mut ch, Target::Case, case_id, &assignments).await?;
     if !changes.is_empty() {
+        search::index_case_header(ch.tx(), case_id).await?;
         let names: Vec<&str> = changes.iter().map(|c| c.0.as_str()).collect();
         let summary = format!(
             "Custom fields: {}",
@@ -467,6 +468,7 @@ pub(crate) async fn on_open(
             missing.push(d);
         }
     }
+    search::index_case_header(ch.tx(), case_id).await?;
     if !missing.is_empty() {
         return Err(Error::invalid(format!(
             "A case needs {} to be opened: {}.",

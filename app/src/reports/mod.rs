@@ -219,6 +219,8 @@ pub struct IncidentReport {
     pub generated_by: String,
     pub tlp_ceiling: TlpCeiling,
     pub case: Case,
+    /// The case's custom field values (redacted like every other text).
+    pub custom_fields: Vec<crate::fields::FieldValue>,
     pub review: Review,
     pub timeline: Vec<TimelineEvent>,
     /// Set when the timeline was longer than [`MAX_REPORT_EVENTS`].

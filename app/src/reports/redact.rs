@@ -10,7 +10,8 @@ use crate::platform::{Error, Result};
 
 /// Fields that hold one of a fixed set of names (serde enums), not text anyone wrote; a
 /// withheld value inside one could only break the report, never leak through it.
-const NAME_FIELDS: [&str; 7] = [
+const NAME_FIELDS: [&str; 8] = [
+    "field_type",
     "severity",
     "status",
     "kind",

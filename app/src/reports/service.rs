@@ -161,6 +161,7 @@ pub async fn build(
         generated_by: actor.label(),
         tlp_ceiling: ceiling,
         review: review(p, actor, case_id).await?,
+        custom_fields: crate::fields::service::case_values(p, actor, case_id).await?,
         timeline,
         timeline_truncated: truncated,
         observables_withheld: total - observables.len(),
