@@ -344,3 +344,41 @@ both_databases!(the_case_list_filters_by_a_field_value_or_range, |p| async move 
         .unwrap_err();
     assert!(err.to_string().contains("`hosts_hit`"), "{err}");
 });
+
+both_databases!(the_dashboard_breaks_cases_down_by_an_enum_field, |p| async move {
+    let root = admin(&p).await;
+    let tara = analyst(&p, "tara").await;
+    add_user(&p, "mona", "manager", None).await;
+    let mona = sign_in(&p, "mona").await.1;
+    fields::define(&p, &root, &field("business_unit", "enum", json!({ "options": ["Finance", "HR"] })))
+        .await
+        .unwrap();
+    fields::define(&p, &root, &field("ticket", "string", json!({})))
+        .await
+        .unwrap();
+    for (title, bu) in [("a", "Finance"), ("b", "Finance"), ("c", "HR")] {
+        open(&p, &tara, title, json!({ "business_unit": bu })).await.unwrap();
+    }
+    let closed = open(&p, &tara, "d", json!({ "business_unit": "HR" })).await.unwrap();
+    cases::close(&p, &tara, closed.case_id, None, "benign", "done").await.unwrap();
+    open(&p, &tara, "e", json!({})).await.unwrap();
+
+    let q = app::dashboard::PeriodQuery { days: Some("7".into()), by: Some("business_unit".into()), ..Default::default() };
+    let d = app::dashboard::service::dashboard(&p, &mona, &q).await.unwrap();
+    let chart = d
+        .charts
+        .iter()
+        .find(|c| c.id == app::dashboard::ChartId::ByField)
+        .expect("the breakdown chart");
+    let row = |label: &str| chart.rows.iter().find(|r| r.label == label).unwrap().values.clone();
+    assert_eq!(row("Finance")[..2], [Some(2.0), Some(0.0)]);
+    assert_eq!(row("HR")[..2], [Some(1.0), Some(1.0)]);
+    assert_eq!(row("(not set)")[0], Some(1.0));
+    assert!(row("HR")[2].is_some(), "a mean time to resolve");
+    let bad = app::dashboard::PeriodQuery { by: Some("ticket".into()), ..Default::default() };
+    let err = app::dashboard::service::dashboard(&p, &mona, &bad).await.unwrap_err();
+    assert!(err.to_string().contains("enum custom field"), "{err}");
+    let plain = app::dashboard::PeriodQuery::default();
+    let d = app::dashboard::service::dashboard(&p, &mona, &plain).await.unwrap();
+    assert!(!d.charts.iter().any(|c| c.id == app::dashboard::ChartId::ByField));
+});

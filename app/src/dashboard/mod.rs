@@ -12,7 +12,7 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
-const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 /// The period when none is chosen: the last 30 days, today included.
 pub const DEFAULT_DAYS: i64 = 30;
 /// The longest period: three years of daily aggregates.
@@ -30,6 +30,9 @@ pub struct PeriodQuery {
     /// The last so many days up to `to` (or today), when `from` is not given.
     #[serde(default)]
     pub days: Option<String>,
+    /// An enum custom field on cases to break open cases and time to resolve down by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
 }
 
 impl PeriodQuery {
@@ -113,6 +116,7 @@ impl Period {
             from: Some(date_of(self.first)),
             to: Some(date_of(self.last)),
             days: None,
+            by: None,
         }
     }
 }
@@ -184,6 +188,9 @@ pub enum ChartId {
     FalsePositivesByRule,
     Workload,
     Trend,
+    /// Open cases and time to resolve per option of an enum custom field (`by`); drawn only
+    /// when asked for.
+    ByField,
 }
 
 impl ChartId {
@@ -212,12 +219,14 @@ impl ChartId {
             Self::FalsePositivesByRule => "false-positives-by-rule",
             Self::Workload => "workload",
             Self::Trend => "trend",
+            Self::ByField => "by-field",
         }
     }
 
     pub fn parse(s: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
+            .chain([Self::ByField])
             .find(|c| c.slug() == s)
             .ok_or_else(|| format!("There is no dashboard chart called \u{201c}{s}\u{201d}."))
     }
@@ -337,6 +346,7 @@ mod tests {
             from: Some(from.into()),
             to: Some(to.into()),
             days: None,
+            by: None,
         }
     }
 

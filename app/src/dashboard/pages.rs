@@ -30,6 +30,7 @@ fn Charts() -> impl IntoView {
             from: q.get("from"),
             to: q.get("to"),
             days: q.get("days"),
+            by: q.get("by").filter(|b| !b.is_empty()),
         })
     });
     let data = Resource::new(move || period.get(), manager_dashboard);
@@ -37,7 +38,7 @@ fn Charts() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(d) => view! { <Loaded d/> }.into_any(),
+                    Ok(d) => view! { <Loaded d by=period.get_untracked().by/> }.into_any(),
                     Err(error) => view! { <PeriodForm from=String::new() to=String::new()/> <ErrorBox error/> }.into_any(),
                 }
             })}
@@ -46,8 +47,10 @@ fn Charts() -> impl IntoView {
 }
 
 #[component]
-fn Loaded(d: Dashboard) -> impl IntoView {
-    let q = d.period.query();
+fn Loaded(d: Dashboard, by: Option<String>) -> impl IntoView {
+    let mut q = d.period.query();
+    // The CSV links of the breakdown chart name its field.
+    q.by = by;
     let (from, to) = (date_of(d.period.first), date_of(d.period.last));
     let summary = format!(
         "{from} to {to} (UTC), {} days, trends per {}.",
@@ -82,6 +85,7 @@ fn PeriodForm(from: String, to: String) -> impl IntoView {
             <Form method="GET" action="" attr:class="filters">
                 <label>"From " <input type="date" name="from" value=from/></label>
                 <label>"To " <input type="date" name="to" value=to/></label>
+                <BreakdownSelect/>
                 <button type="submit">"Show"</button>
             </Form>
             <ul class="presets">
@@ -91,5 +95,33 @@ fn PeriodForm(from: String, to: String) -> impl IntoView {
                 {preset(365, "Last year")}
             </ul>
         </section>
+    }
+}
+
+/// Picks an enum custom field on cases to break the cases down by (`by` in the URL).
+#[component]
+fn BreakdownSelect() -> impl IntoView {
+    let query = use_query_map();
+    let current = move || query.with(|q| q.get("by").unwrap_or_default());
+    let fields = Resource::new(|| (), |_| crate::fields::api::custom_fields());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let enums: Vec<crate::fields::FieldDef> = fields.await.unwrap_or_default().into_iter()
+                    .filter(|d| d.on_cases && d.field_type == crate::fields::FieldType::Enum)
+                    .collect();
+                (!enums.is_empty()).then(|| view! {
+                    <label>"Break cases down by "
+                        <select name="by">
+                            <option value="">"—"</option>
+                            {enums.into_iter().map(|d| {
+                                let name = d.name.clone();
+                                view! { <option value=d.name.clone() selected=move || current() == name>{d.label.clone()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
+                })
+            })}
+        </Transition>
     }
 }

@@ -8,7 +8,7 @@ use futures::StreamExt as _;
 
 use super::{
     Bucket, Chart, ChartId, ChartKind, ChartRow, Dashboard, MAX_ROWS, Period, PeriodQuery, Series,
-    Unit, date_of,
+    DAY_MS, Unit, date_of,
     store::{self, AlertStatsRow, CaseStatsRow},
 };
 use crate::{
@@ -16,6 +16,7 @@ use crate::{
     audit::service::record_read,
     cases::CaseStatus,
     exports::{csv::SafeCsv, service::Export},
+    fields::{FieldType, service as fields},
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
     tiers::service as tiers,
@@ -61,10 +62,13 @@ pub async fn dashboard(p: &Platform, actor: &Actor, q: &PeriodQuery) -> Result<D
     let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
     let detail = serde_json::json!({ "view": "dashboard", "period": q });
     crate::audit::service::record_auditor_view(p, actor, "dashboard", None, detail).await?;
-    let mut inputs = Inputs::new(p, actor, period);
-    let mut charts = Vec::with_capacity(ChartId::ALL.len());
+    let mut inputs = Inputs::new(p, actor, period, q.by.clone());
+    let mut charts = Vec::with_capacity(ChartId::ALL.len() + 1);
     for id in ChartId::ALL {
         charts.push(inputs.chart(id).await?);
+    }
+    if q.by.as_deref().is_some_and(|b| !b.trim().is_empty()) {
+        charts.push(inputs.chart(ChartId::ByField).await?);
     }
     Ok(Dashboard {
         period,
@@ -84,7 +88,7 @@ pub async fn chart_csv(
 ) -> Result<Export> {
     actor.require(Permission::DashboardRead)?;
     let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
-    let chart = Inputs::new(p, actor, period).chart(id).await?;
+    let chart = Inputs::new(p, actor, period, q.by.clone()).chart(id).await?;
     let mut w = SafeCsv::default();
     let mut header = vec![chart.label.clone()];
     header.extend(chart.series.iter().map(Series::heading));
@@ -119,19 +123,68 @@ struct Inputs<'a> {
     p: &'a Platform,
     actor: &'a Actor,
     period: Period,
+    /// The custom field of the breakdown chart.
+    by: Option<String>,
     open: Option<Vec<OpenRow>>,
     cases: Option<Vec<CaseStatsRow>>,
 }
 
 impl<'a> Inputs<'a> {
-    fn new(p: &'a Platform, actor: &'a Actor, period: Period) -> Self {
+    fn new(p: &'a Platform, actor: &'a Actor, period: Period, by: Option<String>) -> Self {
         Self {
             p,
             actor,
             period,
+            by,
             open: None,
             cases: None,
         }
+    }
+
+    /// Open cases and mean time to resolve per option of the enum field `by`.
+    async fn by_field(&self) -> Result<Chart> {
+        let name = self.by.as_deref().map(str::trim).unwrap_or_default();
+        let def = fields::definitions(self.p, self.actor)
+            .await?
+            .into_iter()
+            .find(|d| d.name == name && d.on_cases)
+            .filter(|d| d.field_type == FieldType::Enum)
+            .ok_or_else(|| {
+                Error::invalid(format!(
+                    "`by` names an enum custom field on cases; \u{201c}{name}\u{201d} is not one."
+                ))
+            })?;
+        let (from, to) = (self.period.first * DAY_MS, (self.period.last + 1) * DAY_MS);
+        let counted = store::by_field(&self.p.db, def.field_id, from, to).await?;
+        let labels = def.options.iter().map(|o| Some(o.clone())).chain([None]);
+        let rows = labels
+            .map(|key| {
+                let (open, resolved, ms) = counted
+                    .iter()
+                    .find(|r| r.0 == key)
+                    .map_or((0, 0, 0), |r| (r.1, r.2, r.3));
+                ChartRow {
+                    label: key.unwrap_or_else(|| "(not set)".into()),
+                    values: vec![count(open), count(resolved), mean(ms, resolved)],
+                }
+            })
+            .collect();
+        Ok(Chart {
+            id: ChartId::ByField,
+            title: format!("Cases by {}", def.label),
+            note: format!(
+                "Open cases now, and cases resolved in the period with their mean time to resolve, per {}.",
+                def.label
+            ),
+            label: def.label,
+            kind: ChartKind::Bars,
+            series: vec![
+                Series::new("Open", Unit::Count, true),
+                Series::new("Resolved", Unit::Count, false),
+                Series::new("Mean time to resolve", Unit::Duration, false),
+            ],
+            rows,
+        })
     }
 
     async fn open(&mut self) -> Result<&[OpenRow]> {
@@ -172,6 +225,7 @@ impl<'a> Inputs<'a> {
                 let period = self.period;
                 trend(period, self.cases().await?, &days)
             }
+            ChartId::ByField => self.by_field().await?,
         })
     }
 }

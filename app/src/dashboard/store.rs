@@ -236,3 +236,30 @@ struct DayRow {
     #[sqlx(flatten)]
     stats: AlertStatsRow,
 }
+
+/// Per value of custom field `field_id` (`None`: cases without one): open cases now, and the
+/// cases resolved in `from..to` with their total time to resolve. Reads open cases (by the
+/// status index) and those closed in the period; run only when a breakdown is asked for.
+pub async fn by_field(
+    db: &Db,
+    field_id: i64,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<(Option<String>, i64, i64, i64)>> {
+    Ok(on_pool!(db, |pool| sqlx::query_as(
+        "select v.value_key,
+                cast(sum(case when c.status <> 'closed' then 1 else 0 end) as bigint),
+                cast(sum(case when c.closed_at >= $2 and c.closed_at < $3 then 1 else 0 end) as bigint),
+                cast(sum(case when c.closed_at >= $2 and c.closed_at < $3
+                         then c.closed_at - c.opened_at else 0 end) as bigint)
+         from incident_case c
+         left join case_field_value v on v.case_id = c.case_id and v.field_id = $1
+         where c.status <> 'closed' or (c.closed_at >= $2 and c.closed_at < $3)
+         group by v.value_key"
+    )
+    .bind(field_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)?)
+}
