@@ -220,7 +220,7 @@ pub struct CaseInput {
     #[serde(default)]
     pub tasks: Vec<TaskInput>,
     /// Custom field values by field name.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "ValueMap::is_empty")]
     pub custom_fields: ValueMap,
 }
 

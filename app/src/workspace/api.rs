@@ -26,10 +26,19 @@ pub async fn case_view(
 }
 
 /// Opens a case by hand (a hunt, a user's report), optionally with a playbook's tasks; returns
-/// the case number.
+/// the case number. `custom_fields` is a JSON object of values by field name (forms send text).
 #[server(prefix = "/rpc", endpoint = "open_case")]
-pub async fn open_case(input: CaseInput, playbook_id: Option<i64>) -> AppResult<String> {
+pub async fn open_case(
+    input: CaseInput,
+    playbook_id: Option<i64>,
+    custom_fields: String,
+) -> AppResult<String> {
     let (p, actor) = context::current_actor().await?;
+    let mut input = input;
+    if !custom_fields.trim().is_empty() {
+        input.custom_fields = serde_json::from_str(&custom_fields)
+            .map_err(|_| Error::invalid("The field values were not readable; reload the page."))?;
+    }
     let mut new_case = input.check().map_err(Error::Invalid)?;
     if let Some(id) = playbook_id {
         let (name, tasks) = crate::playbooks::service::tasks_of(&p, &actor, id).await?;

@@ -9,6 +9,11 @@ use crate::{
     accounts::pages::RequireUser,
     cases::{CaseInput, pages::TLP_NAMES},
     components::action_error,
+    fields::{
+        FieldDef,
+        api::custom_fields,
+        pages::{FieldInput, changed_values, inputs_for},
+    },
     playbooks::api::playbooks,
     roles::Permission,
     severity::Severity,
@@ -36,6 +41,9 @@ fn NewCase() -> impl IntoView {
     let tags = RwSignal::new(String::new());
     let source = RwSignal::new(String::new());
     let playbook = RwSignal::new(String::new());
+    let field_defs = Resource::new(|| (), |_| custom_fields());
+    // One input per case field, made once the definitions arrive.
+    let inputs = StoredValue::new(Vec::<(FieldDef, String, RwSignal<String>)>::new());
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(number)) = open.value().get() {
@@ -55,6 +63,7 @@ fn NewCase() -> impl IntoView {
                 ..Default::default()
             },
             playbook_id: playbook.get_untracked().parse().ok(),
+            custom_fields: inputs.with_value(|i| changed_values(i)),
         });
     };
     view! {
@@ -91,6 +100,21 @@ fn NewCase() -> impl IntoView {
                     </Transition>
                 </select>
             </label>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let defs: Vec<FieldDef> = field_defs.await.unwrap_or_default().into_iter()
+                        .filter(|d| d.on_cases && !d.retired)
+                        .collect();
+                    let made = inputs_for(defs, &[]);
+                    inputs.set_value(made.clone());
+                    (!made.is_empty()).then(|| view! {
+                        <fieldset>
+                            <legend>"Custom fields"</legend>
+                            {made.into_iter().map(|(d, _, s)| view! { <FieldInput d s/> }).collect_view()}
+                        </fieldset>
+                    })
+                })}
+            </Transition>
             <button type="submit" class="primary">"Open case"</button>
         </form>
     }
