@@ -116,8 +116,9 @@ pub async fn get_one(
     Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
 }
 
-/// TheHive's alert PATCH; fields Casefile has no notion of (`follow`, `customFields`,
-/// `externalLink`, `status`, `assignee`, …) are accepted and ignored, as the README says.
+/// TheHive's alert PATCH; fields Casefile has no notion of (`follow`, `externalLink`,
+/// `status`, `assignee`, …) are accepted and ignored, as the README says. `customFields` set
+/// the alert's custom fields.
 #[derive(Deserialize, Default, Clone)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdateAlert {
@@ -131,10 +132,23 @@ pub struct UpdateAlert {
     add_tags: Vec<String>,
     #[serde(default, deserialize_with = "input::nullable")]
     remove_tags: Vec<String>,
+    #[serde(default, deserialize_with = "input::custom_fields")]
+    custom_fields: app::fields::ValueMap,
 }
 
 impl UpdateAlert {
-    pub fn into_patch(self) -> Result<AlertPatch, Error> {
+    /// Applies the edit to alert `id`: its fields, then its custom fields.
+    pub async fn apply(self, p: &Platform, actor: &Actor, id: i64) -> Result<(), Error> {
+        let fields = self.custom_fields.clone();
+        input::known_custom_fields(p, app::fields::Target::Alert, &fields).await?;
+        service::update(p, actor, id, self.into_patch()?).await?;
+        if !fields.is_empty() {
+            app::fields::service::set_alert_values(p, actor, id, &fields).await?;
+        }
+        Ok(())
+    }
+
+    fn into_patch(self) -> Result<AlertPatch, Error> {
         Ok(AlertPatch {
             title: self.title,
             description: self.description,
@@ -160,7 +174,7 @@ pub async fn update(
     body: Result<Json<UpdateAlert>, JsonRejection>,
 ) -> Result<StatusCode, HiveError> {
     let Json(u) = body.map_err(json_error)?;
-    service::update(&p, &actor, alert_id(&id)?, u.into_patch()?).await?;
+    u.apply(&p, &actor, alert_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -297,8 +311,9 @@ pub async fn update_bulk(
     let Json(b) = body.map_err(json_error)?;
     let ids = bulk_alert_ids(&b.ids)?;
     for id in ids {
-        let patch = b.update.clone().into_patch()?;
-        service::update(&p, &actor, id, patch)
+        b.update
+            .clone()
+            .apply(&p, &actor, id)
             .await
             .map_err(|e| e.in_context(&format!("alert {}", model::id(id))))?;
     }

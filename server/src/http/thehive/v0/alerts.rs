@@ -59,8 +59,8 @@ pub async fn get_one(
     Ok(Json(shaped(&p, &actor, alert_id(&id)?).await?))
 }
 
-/// `PATCH /api/alert/{id}`: the updated alert. `artifacts`, `follow`, `customFields`,
-/// `caseTemplate` and `status` are accepted and ignored.
+/// `PATCH /api/alert/{id}`: the updated alert. `artifacts`, `follow`, `caseTemplate` and
+/// `status` are accepted and ignored; `customFields` set the alert's custom fields.
 pub async fn update(
     Extension(p): Extension<Platform>,
     HiveActor(actor): HiveActor,
@@ -69,7 +69,7 @@ pub async fn update(
 ) -> Result<Json<Value>, HiveError> {
     let u: UpdateAlert = input::lenient_json(&body, "alert update")?;
     let id = alert_id(&id)?;
-    service::update(&p, &actor, id, u.into_patch()?).await?;
+    u.apply(&p, &actor, id).await?;
     Ok(Json(shaped(&p, &actor, id).await?))
 }
 
