@@ -31,6 +31,7 @@ pub mod search;
 pub mod severity;
 pub mod shell;
 pub mod sla;
+pub mod templates;
 #[cfg(feature = "test-support")]
 pub mod testing;
 #[cfg(feature = "ssr")]

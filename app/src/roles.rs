@@ -109,6 +109,7 @@ pub enum Permission {
     HandoverWrite,
     WatchlistWrite,
     FieldsDefine,
+    TemplatesWrite,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -142,6 +143,7 @@ impl Permission {
             HandoverWrite => "handover.write",
             WatchlistWrite => "watchlist.write",
             FieldsDefine => "fields.define",
+            TemplatesWrite => "templates.write",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -195,6 +197,7 @@ const ADMIN: &[Permission] = &[
     AuditRead,
     WatchlistWrite,
     FieldsDefine,
+    TemplatesWrite,
 ];
 
 /// The permission table: the only place a role turns into rights.
@@ -230,6 +233,7 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("watchlists:write", &[WatchlistWrite]),
     // Shaping Casefile to the SOC's process: custom field definitions.
     ("fields:write", &[FieldsDefine]),
+    ("templates:write", &[TemplatesWrite]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

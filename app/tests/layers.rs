@@ -30,6 +30,7 @@ const LAYERS: &[&str] = &[
     "fields",
     "cases",
     "playbooks",
+    "templates",
     "evidence",
     "alerts",
     "search",

@@ -57,8 +57,9 @@ pub async fn alert_group(leader: i64) -> AppResult<Vec<super::GroupMember>> {
 }
 
 /// Escalates one alert into a new case; returns the case number.
+/// Escalates one alert into a new case, shaped by `template` (its id) when one is picked.
 #[server(prefix = "/rpc", endpoint = "escalate_alert")]
-pub async fn escalate_alert(ids: Vec<i64>) -> AppResult<String> {
+pub async fn escalate_alert(ids: Vec<i64>, template: Option<String>) -> AppResult<String> {
     let (p, actor) = context::current_actor().await?;
     let [id] = ids[..] else {
         return Err(Error::invalid(
@@ -66,7 +67,11 @@ pub async fn escalate_alert(ids: Vec<i64>) -> AppResult<String> {
         )
         .into());
     };
-    let case = escalation::escalate_alert(&p, &actor, id, Default::default()).await?;
+    let overrides = escalation::EscalateOverrides {
+        template: template.filter(|t| !t.trim().is_empty()),
+        ..Default::default()
+    };
+    let case = escalation::escalate_alert(&p, &actor, id, overrides).await?;
     Ok(case.number)
 }
 

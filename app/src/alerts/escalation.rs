@@ -16,6 +16,7 @@ use crate::{
     platform::{Actor, Error, Platform, Result, Tx},
     roles::Permission,
     severity::Severity,
+    templates::{AlertContext, service as templates},
     validate::{check_tags, optional, required, tags_from_json},
 };
 
@@ -31,6 +32,8 @@ pub struct EscalateOverrides {
     pub tags: Option<Vec<String>>,
     /// Custom field values for the case, over those carried from the alert.
     pub custom_fields: crate::fields::ValueMap,
+    /// A case template (id or name) to shape the case with.
+    pub template: Option<String>,
 }
 
 /// Escalates an alert into a new case: title, description, severity, tags and observables are
@@ -55,7 +58,14 @@ pub async fn escalate_alert(
         )));
     }
     let observables = alert_observables(ch.tx(), alert_id).await?;
-    let new_case = NewCase {
+    let given = templates::Given {
+        description: overrides.description.is_some(),
+        severity: overrides.severity.is_some(),
+        tlp: false,
+        pap: false,
+    };
+    let template = overrides.template.clone();
+    let mut new_case = NewCase {
         title: match overrides.title {
             Some(t) => required("title", &t, 500).map_err(Error::Invalid)?,
             None => alert.title.clone(),
@@ -78,6 +88,8 @@ pub async fn escalate_alert(
         tasks: Vec::new(),
         playbook: None,
         custom_fields: overrides.custom_fields,
+        template: None,
+        tier: None,
         detection_source: if alert.rule.is_empty() {
             alert.source.clone()
         } else {
@@ -85,6 +97,24 @@ pub async fn escalate_alert(
         },
         observables,
     };
+    if let Some(t) = template.as_deref().filter(|t| !t.trim().is_empty()) {
+        let context = AlertContext {
+            title: alert.title.clone(),
+            description: alert.description.clone(),
+            source: alert.source.clone(),
+            rule: alert.rule.clone(),
+            source_ref: alert.source_ref.clone(),
+            severity: Severity::from_level(alert.severity)
+                .map_or("", Severity::as_str)
+                .to_owned(),
+            observables: new_case
+                .observables
+                .iter()
+                .map(|o| format!("{}:{}", o.kind.as_str(), o.value))
+                .collect(),
+        };
+        templates::shape(p, actor, t, &mut new_case, Some(&context), given).await?;
+    }
     let opened = cases_service::insert_new_case(&mut ch, &new_case, Some(alert_id)).await?;
     let (case_id, number) = (opened.case_id, opened.number);
     let reason = format!("Escalated to case {number}.");

@@ -22,6 +22,7 @@ use crate::{
         Target,
         pages::{AlertFields, FieldFilterInputs},
     },
+    templates::pages::TemplatePicker,
     roles::Permission,
 };
 
@@ -64,6 +65,8 @@ fn AlertQueue() -> impl IntoView {
     let escalate = ServerAction::<EscalateAlert>::new();
     let merge = ServerAction::<MergeAlerts>::new();
     let merge_target = RwSignal::new(String::new());
+    // The case template an escalation opens its case with ("" for none).
+    let template = RwSignal::new(String::new());
     let assignee_name = RwSignal::new(String::new());
     let tick = RwSignal::new(0u64);
     #[cfg(feature = "hydrate")]
@@ -155,6 +158,7 @@ fn AlertQueue() -> impl IntoView {
             reason_input,
             assign,
             escalate,
+            template,
         };
         let handle = window_event_listener(leptos::ev::keydown, move |ev| keys.on_key(&ev));
         on_cleanup(move || handle.remove());
@@ -226,8 +230,9 @@ fn AlertQueue() -> impl IntoView {
             <button type="button" class="primary" on:click=move |_| apply_verdict(()) disabled=move || selected.with(Vec::is_empty)>
                 "Apply verdict"
             </button>
+            <TemplatePicker template/>
             <button type="button" disabled=move || selected.with(Vec::len) != 1
-                on:click=move |_| { escalate.dispatch(EscalateAlert { ids: selected.get_untracked() }); }>
+                on:click=move |_| { escalate.dispatch(EscalateAlert { ids: selected.get_untracked(), template: Some(template.get_untracked()) }); }>
                 "Escalate to new case"
             </button>
             <label>"Case "
@@ -500,6 +505,7 @@ struct Keys {
     reason_input: NodeRef<leptos::html::Input>,
     assign: ServerAction<AssignAlerts>,
     escalate: ServerAction<EscalateAlert>,
+    template: RwSignal<String>,
 }
 
 #[cfg(feature = "hydrate")]
@@ -548,6 +554,7 @@ impl Keys {
             "e" if self.selected.with_untracked(Vec::len) == 1 => {
                 self.escalate.dispatch(EscalateAlert {
                     ids: self.selected.get_untracked(),
+                    template: Some(self.template.get_untracked()),
                 });
             }
             "f" => verdict(Verdict::FalsePositive),

@@ -240,6 +240,10 @@ pub struct NewCase {
     pub playbook: Option<String>,
     /// Custom field values by name, checked against the definitions when the case is opened.
     pub custom_fields: ValueMap,
+    /// The template the case was shaped by, if any (named on the timeline).
+    pub template: Option<String>,
+    /// The tier it opens in; `None`: the opener's.
+    pub tier: Option<i64>,
 }
 
 /// Most tasks a case is opened with.
@@ -268,6 +272,8 @@ impl CaseInput {
             },
             playbook: None,
             custom_fields: self.custom_fields,
+            template: None,
+            tier: None,
         })
     }
 }

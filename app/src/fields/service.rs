@@ -263,6 +263,15 @@ pub(crate) fn check_values(
     Ok(out)
 }
 
+/// Checks values a template (or a rule) will give a case or an alert, before keeping them.
+pub async fn check_stored_values(p: &Platform, target: Target, values: &ValueMap) -> Result<()> {
+    if values.is_empty() {
+        return Ok(());
+    }
+    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
+    check_values(&defs, target, values).map(|_| ())
+}
+
 /// Names in `names` that are not fields applying to `target` (TheHive answers those 404).
 pub async fn unknown_names(
     p: &Platform,

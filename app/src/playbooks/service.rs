@@ -65,6 +65,14 @@ pub async fn tasks_of(
     Ok((playbook.name, tasks))
 }
 
+/// The checked tasks of the playbook named `name` (templates name their playbooks).
+pub async fn tasks_named(p: &Platform, actor: &Actor, name: &str) -> Result<Vec<NewTask>> {
+    let row = store::by_name(&p.db, name)
+        .await?
+        .ok_or_else(|| Error::invalid(format!("There is no playbook named \u{201c}{name}\u{201d}.")))?;
+    Ok(tasks_of(p, actor, row.playbook_id).await?.1)
+}
+
 /// Adds a playbook's tasks to an open case.
 pub async fn apply(p: &Platform, actor: &Actor, case_id: i64, playbook_id: i64) -> Result<usize> {
     actor.require(Permission::CaseEdit)?;

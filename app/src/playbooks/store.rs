@@ -35,6 +35,13 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<PlaybookRow>> {
     })?)
 }
 
+pub async fn by_name(db: &Db, name: &str) -> Result<Option<PlaybookRow>> {
+    let sql = format!("{COLUMNS} where name = $1");
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(&sql).bind(name).fetch_optional(pool).await
+    })?)
+}
+
 pub async fn get_in_tx(tx: &mut Tx, id: i64) -> Result<Option<PlaybookRow>> {
     let sql = format!("{COLUMNS} where playbook_id = $1");
     Ok(on_tx!(tx, |c| {

@@ -11,7 +11,7 @@ use super::{HomePage, Layout, NotFoundPage};
 use crate::{
     accounts, accounts::pages::RequireUser, alerts, audit, cases, dashboard, evidence, fields,
     handover,
-    notifications, outbox, playbooks, reports, roles::Permission, search, sla, tiers, watchlists,
+    notifications, outbox, playbooks, reports, roles::Permission, search, sla, templates, tiers, watchlists,
     workspace,
 };
 
@@ -47,6 +47,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/playbooks") view=playbooks::pages::AdminPlaybooksPage/>
                     <Route path=path!("/admin/watchlists") view=watchlists::pages::AdminWatchlistsPage/>
                     <Route path=path!("/admin/fields") view=fields::pages::AdminFieldsPage/>
+                    <Route path=path!("/admin/templates") view=templates::pages::AdminTemplatesPage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>
                     <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
                     <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>

@@ -99,6 +99,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <li><A href="/admin/playbooks">"Playbooks"</A></li>
                                         <li><A href="/admin/watchlists">"Watchlists"</A></li>
                                         <li><A href="/admin/fields">"Custom fields"</A></li>
+                                        <li><A href="/admin/templates">"Case templates"</A></li>
                                         <li><A href="/admin/sla">"SLA and shifts"</A></li>
                                         <li><A href="/admin/webhooks">"Webhooks"</A></li>
                                     })}

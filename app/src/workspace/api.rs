@@ -32,6 +32,7 @@ pub async fn open_case(
     input: CaseInput,
     playbook_id: Option<i64>,
     custom_fields: String,
+    template: Option<String>,
 ) -> AppResult<String> {
     let (p, actor) = context::current_actor().await?;
     let mut input = input;
@@ -39,7 +40,18 @@ pub async fn open_case(
         input.custom_fields = serde_json::from_str(&custom_fields)
             .map_err(|_| Error::invalid("The field values were not readable; reload the page."))?;
     }
+    // The form shows the template's severity and TLP once it is picked, so what it sends is
+    // the analyst's choice.
+    let given = crate::templates::service::Given {
+        description: !input.description.trim().is_empty(),
+        severity: true,
+        tlp: true,
+        pap: input.pap.is_some(),
+    };
     let mut new_case = input.check().map_err(Error::Invalid)?;
+    if let Some(t) = template.as_deref().filter(|t| !t.trim().is_empty()) {
+        crate::templates::service::shape(&p, &actor, t, &mut new_case, None, given).await?;
+    }
     if let Some(id) = playbook_id {
         let (name, tasks) = crate::playbooks::service::tasks_of(&p, &actor, id).await?;
         new_case.tasks.extend(tasks);

@@ -15,6 +15,7 @@ use crate::{
         pages::{FieldInput, changed_values, inputs_for},
     },
     playbooks::api::playbooks,
+    templates::{api::case_templates, pages::TemplatePicker},
     roles::Permission,
     severity::Severity,
     validate::split_list,
@@ -41,6 +42,22 @@ fn NewCase() -> impl IntoView {
     let tags = RwSignal::new(String::new());
     let source = RwSignal::new(String::new());
     let playbook = RwSignal::new(String::new());
+    let template = RwSignal::new(String::new());
+    let templates = Resource::new(|| (), |_| case_templates());
+    // Picking a template shows its severity and TLP, which the analyst may still change.
+    Effect::new(move |_| {
+        let chosen = template.get();
+        if let Some(Ok(list)) = templates.get()
+            && let Some(t) = list.iter().find(|t| t.template_id.to_string() == chosen)
+        {
+            if let Some(s) = t.severity {
+                severity.set(s.as_str().to_owned());
+            }
+            if let Some(n) = t.tlp {
+                tlp.set(n.to_string());
+            }
+        }
+    });
     let field_defs = Resource::new(|| (), |_| custom_fields());
     // One input per case field, made once the definitions arrive.
     let inputs = StoredValue::new(Vec::<(FieldDef, String, RwSignal<String>)>::new());
@@ -64,6 +81,7 @@ fn NewCase() -> impl IntoView {
             },
             playbook_id: playbook.get_untracked().parse().ok(),
             custom_fields: inputs.with_value(|i| changed_values(i)),
+            template: Some(template.get_untracked()).filter(|t| !t.is_empty()),
         });
     };
     view! {
@@ -72,17 +90,18 @@ fn NewCase() -> impl IntoView {
         <form class="stacked" on:submit=submit>
             <label>"Title" <input size="60" required bind:value=title/></label>
             <label>"Description" <textarea rows="5" cols="60" bind:value=description></textarea></label>
+            <TemplatePicker template/>
             <label>"Severity "
                 <select on:change=move |ev| severity.set(event_target_value(&ev))>
                     {Severity::ALL.into_iter().map(|s| view! {
-                        <option value=s.as_str() selected=s.as_str() == "medium">{s.as_str()}</option>
+                        <option value=s.as_str() selected=s.as_str() == "medium" prop:selected=move || severity.get() == s.as_str()>{s.as_str()}</option>
                     }).collect_view()}
                 </select>
             </label>
             <label>"TLP "
                 <select on:change=move |ev| tlp.set(event_target_value(&ev))>
                     {TLP_NAMES.iter().enumerate().map(|(n, name)| view! {
-                        <option value=n.to_string() selected=n == 2>{*name}</option>
+                        <option value=n.to_string() selected=n == 2 prop:selected=move || tlp.get() == n.to_string()>{*name}</option>
                     }).collect_view()}
                 </select>
             </label>

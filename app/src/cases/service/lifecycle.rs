@@ -42,14 +42,21 @@ pub(crate) async fn insert_new_case(
     let (actor, now) = (ch.actor(), ch.now());
     let number = ids::next_case_number(ch.tx(), ids::year_of(now), now).await?;
     let label = actor.label();
-    let case_id = store::insert_case(ch.tx(), c, &number, opening_tier(actor), &label, now).await?;
+    let tier = c.tier.unwrap_or_else(|| opening_tier(actor));
+    let case_id = store::insert_case(ch.tx(), c, &number, tier, &label, now).await?;
     ch.opened_case(case_id);
     let fields = fields_service::on_open(ch, case_id, &c.custom_fields, alert_id).await?;
-    let summary = match alert_id {
+    let mut summary = match alert_id {
         Some(a) => format!("Case opened from alert {a}: {}", c.title),
         None => format!("Case opened: {}", c.title),
     };
+    if let Some(t) = &c.template {
+        summary.push_str(&format!(" (template {t})"));
+    }
     let mut detail = json!({ "alert_id": alert_id, "severity": c.severity.as_str() });
+    if let Some(t) = &c.template {
+        detail["template"] = json!(t);
+    }
     if !fields.is_empty() {
         detail["custom_fields"] = json!(fields);
     }

@@ -213,6 +213,8 @@ pub struct Promote {
     tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "input::custom_fields")]
     custom_fields: app::fields::ValueMap,
+    /// A case template's name (or id).
+    case_template: Option<String>,
 }
 
 impl Promote {
@@ -227,6 +229,7 @@ impl Promote {
                 .map_err(Error::Invalid)?,
             tags: self.tags,
             custom_fields: self.custom_fields,
+            template: self.case_template,
         })
     }
 }

@@ -69,6 +69,9 @@ pub struct InputCase {
     tasks: Vec<InputTask>,
     #[serde(default, deserialize_with = "input::custom_fields")]
     custom_fields: app::fields::ValueMap,
+    /// A case template's name (or id); TheHive 3/4 send it as `template` too.
+    #[serde(alias = "template")]
+    case_template: Option<String>,
 }
 
 /// `POST /api/v1/case`: opens a case, with its tasks, in one transaction.
@@ -89,10 +92,17 @@ pub async fn open_case(
     actor: &app::platform::Actor,
     c: InputCase,
 ) -> Result<app::cases::Case, Error> {
+    let template = c.case_template.clone().filter(|t| !t.trim().is_empty());
     let description = c.description.unwrap_or_default();
-    if description.trim().is_empty() {
+    if description.trim().is_empty() && template.is_none() {
         return Err(Error::invalid("`description` is required."));
     }
+    let given = app::templates::service::Given {
+        description: !description.trim().is_empty(),
+        severity: c.severity.is_some(),
+        tlp: c.tlp.is_some(),
+        pap: c.pap.is_some(),
+    };
     input::known_custom_fields(p, app::fields::Target::Case, &c.custom_fields).await?;
     let input = CaseInput {
         title: c.title,
@@ -113,7 +123,10 @@ pub async fn open_case(
             .collect::<Result<_, _>>()?,
         custom_fields: c.custom_fields,
     };
-    let checked = input.check().map_err(Error::Invalid)?;
+    let mut checked = input.check().map_err(Error::Invalid)?;
+    if let Some(t) = &template {
+        app::templates::service::shape(p, actor, t, &mut checked, None, given).await?;
+    }
     service::open(p, actor, checked).await
 }
 

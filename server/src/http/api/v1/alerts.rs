@@ -179,6 +179,9 @@ pub struct EscalateBody {
     #[serde(default)]
     #[schema(value_type = Object)]
     custom_fields: app::fields::ValueMap,
+    /// A case template (its id or name) to shape the case with.
+    #[schema(example = "Phishing")]
+    template: Option<String>,
 }
 
 /// Escalates an alert into a new case (its observables come along); answers the case.
@@ -214,6 +217,7 @@ pub async fn escalate_alert(
             severity,
             tags: body.tags,
             custom_fields: body.custom_fields,
+            template: body.template,
         };
         let case = escalation::escalate_alert(&p, &actor, id, overrides).await?;
         Ok((StatusCode::CREATED, CaseView::from(case)))

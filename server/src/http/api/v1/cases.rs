@@ -89,7 +89,8 @@ pub struct NewCaseBody {
     title: String,
     #[serde(default)]
     description: String,
-    /// info, low, medium, high or critical.
+    /// info, low, medium, high or critical; may be left out with a `template` that sets one.
+    #[serde(default)]
     #[schema(example = "high")]
     severity: String,
     /// 0 clear … 4 red; 2 (amber) when left out.
@@ -108,6 +109,9 @@ pub struct NewCaseBody {
     #[serde(default)]
     #[schema(value_type = Object, example = json!({"business_unit": "Finance"}))]
     custom_fields: app::fields::ValueMap,
+    /// A case template (its id or name): it fills what the request leaves out.
+    #[schema(example = "Phishing")]
+    template: Option<String>,
 }
 
 /// Opens a case. Send `Idempotency-Key` so a retried step never opens two.
@@ -132,10 +136,22 @@ pub async fn create_case(
             .into_iter()
             .map(TaskBody::into_input)
             .collect::<Result<Vec<_>, _>>()?;
+        let template = body.template.filter(|t| !t.trim().is_empty());
+        let given = app::templates::service::Given {
+            description: !body.description.trim().is_empty(),
+            severity: !body.severity.trim().is_empty(),
+            tlp: body.tlp.is_some(),
+            pap: body.pap.is_some(),
+        };
+        let severity = match (body.severity.trim().is_empty(), &template) {
+            // Stands in until the template gives its own (or keeps it).
+            (true, Some(_)) => "medium".to_owned(),
+            _ => body.severity,
+        };
         let input = CaseInput {
             title: body.title,
             description: body.description,
-            severity: body.severity,
+            severity,
             tlp: body.tlp,
             pap: body.pap,
             tags: body.tags,
@@ -144,7 +160,10 @@ pub async fn create_case(
             tasks,
             custom_fields: body.custom_fields,
         };
-        let new = input.check().map_err(Error::Invalid)?;
+        let mut new = input.check().map_err(Error::Invalid)?;
+        if let Some(t) = &template {
+            app::templates::service::shape(&p, &actor, t, &mut new, None, given).await?;
+        }
         if let Some(id) = body.playbook_id {
             playbooks::get(&p, &actor, id).await?;
         }
