@@ -58,11 +58,12 @@ pub async fn escalate_alert(
         )));
     }
     let observables = alert_observables(ch.tx(), alert_id).await?;
+    // The alert's severity, TLP and PAP are this incident's; a template adds to them.
     let given = templates::Given {
         description: overrides.description.is_some(),
-        severity: overrides.severity.is_some(),
-        tlp: false,
-        pap: false,
+        severity: true,
+        tlp: true,
+        pap: true,
     };
     let template = overrides.template.clone();
     let mut new_case = NewCase {
@@ -88,6 +89,7 @@ pub async fn escalate_alert(
         tasks: Vec::new(),
         playbook: None,
         custom_fields: overrides.custom_fields,
+        field_defaults: Default::default(),
         template: None,
         tier: None,
         detection_source: if alert.rule.is_empty() {

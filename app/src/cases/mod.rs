@@ -240,6 +240,9 @@ pub struct NewCase {
     pub playbook: Option<String>,
     /// Custom field values by name, checked against the definitions when the case is opened.
     pub custom_fields: ValueMap,
+    /// Custom field values a template gives, used where neither the opener nor the alert
+    /// gave one.
+    pub field_defaults: ValueMap,
     /// The template the case was shaped by, if any (named on the timeline).
     pub template: Option<String>,
     /// The tier it opens in; `None`: the opener's.
@@ -272,6 +275,7 @@ impl CaseInput {
             },
             playbook: None,
             custom_fields: self.custom_fields,
+            field_defaults: Default::default(),
             template: None,
             tier: None,
         })

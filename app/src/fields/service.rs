@@ -437,16 +437,17 @@ async fn apply(
 }
 
 /// Gives a new case its values: those `given`, then the alert's (when opened from one), then
-/// the defaults; refuses the opening if a field required to open a case has none. Returns the
-/// values set, for the opening's audit row.
+/// a template's, then the fields' defaults; refuses the opening if a field required to open
+/// a case has none. Returns the values set, for the opening's audit row.
 pub(crate) async fn on_open(
     ch: &mut Change<'_>,
     case_id: i64,
     given: &ValueMap,
     from_alert: Option<i64>,
+    template: &ValueMap,
 ) -> Result<BTreeMap<String, Value>> {
     let defs = definitions_in_tx(ch.tx()).await?;
-    if defs.is_empty() && given.is_empty() {
+    if defs.is_empty() && given.is_empty() && template.is_empty() {
         return Ok(BTreeMap::new());
     }
     let now = ch.now();
@@ -464,6 +465,12 @@ pub(crate) async fn on_open(
         .into_iter()
         .filter_map(|r| Some((r.field_id, serde_json::from_str(&r.value).ok()?)))
         .collect();
+    for a in check_values(&defs, Target::Case, template)? {
+        if let (Some(c), false) = (&a.value, set.contains_key(&a.def.field_id)) {
+            store::put(ch.tx(), Target::Case, case_id, a.def.field_id, c, now).await?;
+            set.insert(a.def.field_id, c.value.clone());
+        }
+    }
     let mut missing = Vec::new();
     for d in defs.iter().filter(|d| d.on_cases && !d.retired) {
         if set.contains_key(&d.field_id) {

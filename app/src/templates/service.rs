@@ -226,10 +226,10 @@ pub struct Given {
     pub pap: bool,
 }
 
-/// Shapes a new case with template `reference` (id or name): what the opener gave wins, the
-/// template fills the rest, and the alert (for an escalation) fills what neither says. The
-/// title gets the prefix, the description the filled body, tags and custom field values are
-/// added, the playbooks' tasks come along, and the case opens in the template's tier.
+/// Shapes a new case with template `reference` (id or name): what the opener (or, for an
+/// escalation, the alert) gave wins and the template fills the rest. The title gets the
+/// prefix, the description the filled body, tags are added, custom field values fill those
+/// left empty, the playbooks' tasks come along, and the case opens in the template's tier.
 pub async fn shape(
     p: &Platform,
     actor: &Actor,
@@ -263,7 +263,7 @@ pub async fn shape(
         }
     }
     for (name, value) in &t.custom_fields {
-        case.custom_fields
+        case.field_defaults
             .entry(name.clone())
             .or_insert_with(|| value.clone());
     }

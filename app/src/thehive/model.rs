@@ -93,6 +93,50 @@ pub fn custom_field_def_v0(d: &FieldDef) -> Value {
     })
 }
 
+/// A case template as TheHive lists it (`listCaseTemplate`, `/api/case/template/_search`),
+/// with the tasks of its playbooks.
+pub fn case_template(t: &crate::templates::Template, tasks: &[crate::cases::NewTask], v0: bool) -> Value {
+    let fields: Vec<Value> = t
+        .custom_fields
+        .iter()
+        .enumerate()
+        .map(|(order, (name, value))| json!({ "name": name, "value": value, "order": order }))
+        .collect();
+    let custom_fields = if v0 {
+        Value::Object(
+            t.custom_fields
+                .iter()
+                .enumerate()
+                .map(|(order, (name, value))| (name.clone(), json!({ "order": order, "string": value })))
+                .collect(),
+        )
+    } else {
+        Value::Array(fields)
+    };
+    json!({
+        "_id": id(t.template_id),
+        "id": id(t.template_id),
+        "_type": "CaseTemplate",
+        "_createdBy": "casefile",
+        "_createdAt": t.updated_at,
+        "_updatedAt": t.updated_at,
+        "name": t.name,
+        "displayName": t.name,
+        "titlePrefix": t.title_prefix,
+        "description": t.body,
+        "severity": t.severity.map(severity_to),
+        "tags": t.tags,
+        "flag": false,
+        "tlp": t.tlp,
+        "pap": t.pap,
+        "customFields": custom_fields,
+        "tasks": tasks.iter().enumerate().map(|(order, task)| json!({
+            "title": task.title, "group": task.group_name, "description": task.description,
+            "order": order,
+        })).collect::<Vec<_>>(),
+    })
+}
+
 /// `customFields` as TheHive 5 answers them: a list in the fields' order.
 pub fn custom_fields(values: &[FieldValue]) -> Value {
     values
@@ -475,7 +519,7 @@ pub fn catalog(c: Catalog) -> Vec<Value> {
                 })
                 .collect()
         }
-        // Custom fields are read from the database by the query runner.
+        // Templates and custom fields are read from the database by the query runner.
         Catalog::CaseTemplate | Catalog::CustomField => Vec::new(),
     }
 }

@@ -34,6 +34,7 @@ fn id(reference: &str) -> Result<i64> {
 pub async fn run(p: &Platform, actor: &Actor, plan: &Plan) -> Result<Value> {
     let listed = match &plan.source {
         Source::Catalog(Catalog::CustomField) => Some(custom_field_defs(p, actor, false).await?),
+        Source::Catalog(Catalog::CaseTemplate) => Some(case_templates(p, actor, false).await?),
         Source::Catalog(c) => Some(model::catalog(*c)),
         Source::Users => Some(users(p, actor).await?),
         _ => None,
@@ -248,6 +249,19 @@ pub async fn attach_custom_fields(
         };
     }
     Ok(())
+}
+
+/// The case templates, as TheHive lists them (v0: TheHive 3/4's shape).
+pub async fn case_templates(p: &Platform, actor: &Actor, v0: bool) -> Result<Vec<Value>> {
+    let mut out = Vec::new();
+    for t in crate::templates::service::list(p, actor).await? {
+        let mut tasks = Vec::new();
+        for name in &t.playbooks {
+            tasks.extend(crate::playbooks::service::tasks_named(p, actor, name).await?);
+        }
+        out.push(model::case_template(&t, &tasks, v0));
+    }
+    Ok(out)
 }
 
 /// The custom field definitions in use, as TheHive lists them (v0: TheHive 3/4's shape).

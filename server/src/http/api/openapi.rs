@@ -24,6 +24,7 @@ use app::roles::TOKEN_SCOPES;
         (name = "audit"), (name = "handover"),
         (name = "watchlists", description = "Known-bad values that flag observables and alerts"),
         (name = "fields", description = "Custom fields: definitions, and the values on cases and alerts"),
+        (name = "templates", description = "Case templates: a case's defaults for one kind of incident"),
         (name = "exports", description = "CSV, STIX 2.1 and case bundles; each recorded on the audit log"),
     ),
     components(schemas(crate::http::rest::ErrorBody, crate::http::rest::ErrorDetail)),

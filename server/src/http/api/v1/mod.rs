@@ -9,6 +9,7 @@ pub mod exports;
 pub mod fields;
 pub mod investigation;
 pub mod records;
+pub mod templates;
 pub mod tiers;
 pub mod views;
 pub mod watchlists;
@@ -71,4 +72,12 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(fields::restore_field))
         .routes(routes!(fields::case_fields, fields::set_case_fields))
         .routes(routes!(fields::alert_fields, fields::set_alert_fields))
+        .routes(routes!(templates::export_templates))
+        .routes(routes!(templates::import_templates))
+        .routes(routes!(templates::list_templates, templates::create_template))
+        .routes(routes!(
+            templates::get_template,
+            templates::replace_template,
+            templates::delete_template
+        ))
 }

@@ -69,8 +69,8 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/api/case/task/{id}/log", post(cases::add_log))
         .route("/api/case/task/log/_search", post(cases::search_logs))
         .route("/api/case/task/log/{id}", get(cases::get_log))
-        .route("/api/case/template/_search", post(empty_list))
-        .route("/api/case/template", get(empty_list))
+        .route("/api/case/template/_search", post(case_templates))
+        .route("/api/case/template", get(case_templates))
         .route("/api/list/custom_fields", get(custom_field_list))
         .route("/api/list/custom_fields/_exists", post(custom_field_exists))
         .route("/api/customField", get(custom_field_defs))
@@ -152,8 +152,26 @@ fn created(body: Value) -> Response {
     (StatusCode::CREATED, Json(body)).into_response()
 }
 
-async fn empty_list() -> Json<Value> {
-    Json(json!([]))
+/// `GET /api/case/template`, `POST /api/case/template/_search`: the case templates; a search
+/// by name (`{"query": {"_field": "name", "_value": …}}` or `{"query": {"name": …}}`, as
+/// thehive4py's `get_case_template` sends) answers that one.
+async fn case_templates(
+    Extension(p): Extension<Platform>,
+    HiveActor(actor): HiveActor,
+    body: Bytes,
+) -> Result<Json<Value>, HiveError> {
+    let q: Value = input::lenient_json(&body, "query")?;
+    let query = &q["query"];
+    let name = match query["_field"].as_str() {
+        Some("name") => query["_value"].as_str(),
+        _ => query["name"].as_str(),
+    };
+    let all = app::thehive::service::case_templates(&p, &actor, true).await?;
+    Ok(Json(Value::Array(
+        all.into_iter()
+            .filter(|t| name.is_none_or(|n| t["name"] == n))
+            .collect(),
+    )))
 }
 
 /// `GET /api/customField`: the custom field definitions, TheHive 3/4's shape.
