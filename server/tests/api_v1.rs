@@ -1218,3 +1218,87 @@ both_databases!(
         assert_eq!(closed["status"], "closed");
     }
 );
+
+both_databases!(
+    templates_are_kept_shared_and_applied_through_the_api,
+    |p| async move {
+        let admin_t = token(&p, "templates-admin", &["templates:write"], None).await;
+        let soar = token(&p, "soar", &["cases:write", "alerts:triage", "alerts:write"], None).await;
+        let base = serve(p.clone(), None).await;
+        let admin = Api::new(&base, &admin_t).await;
+        let api = admin.as_token(&soar);
+        let created = admin
+            .post(
+                "/api/v1/templates",
+                "/api/v1/templates",
+                json!({"name": "Insider threat", "title_prefix": "[Insider] ", "severity": "high",
+                    "tags": ["insider"], "playbooks": ["Data exfiltration"],
+                    "body": "Raised by {{alert.source}}"}),
+                StatusCode::CREATED,
+            )
+            .await;
+        let id = created["id"].as_i64().unwrap();
+        let listed = api.get("/api/v1/templates", "/api/v1/templates").await;
+        assert!(listed["items"].as_array().unwrap().iter().any(|t| t["name"] == "Insider threat"));
+        let stale = admin
+            .call(
+                admin
+                    .req(Method::PUT, &format!("/api/v1/templates/{id}"))
+                    .header("If-Match", format!("\"{}\"", created["version"].as_i64().unwrap() + 5))
+                    .json(&json!({"name": "Insider threat"})),
+                "/api/v1/templates/{template}",
+                "put",
+                StatusCode::CONFLICT,
+            )
+            .await;
+        assert_eq!(stale["error"]["code"], "conflict");
+        let exported = admin.get("/api/v1/templates/export", "/api/v1/templates/export").await;
+        assert!(exported.as_array().unwrap().iter().any(|t| t["name"] == "Insider threat"));
+        let imported = admin
+            .post(
+                "/api/v1/templates/import",
+                "/api/v1/templates/import",
+                exported.clone(),
+                StatusCode::OK,
+            )
+            .await;
+        assert_eq!(imported["updated"], exported.as_array().unwrap().len());
+
+        // Applied to a case opened through the API and to an escalation.
+        let case = api
+            .post(
+                "/api/v1/cases",
+                "/api/v1/cases",
+                json!({"title": "USB copy", "template": "Insider threat"}),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(case["title"], "[Insider] USB copy");
+        assert_eq!(case["severity"], "high");
+        let res = Client::new()
+            .post(format!("{base}/api/alerts"))
+            .bearer_auth(&soar)
+            .json(&json!({"source": "dlp", "source_ref": "d-1", "title": "Bulk download", "severity": "medium"}))
+            .send()
+            .await
+            .unwrap();
+        let alert_id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let escalated = api
+            .post(
+                &format!("/api/v1/alerts/{alert_id}/escalate"),
+                "/api/v1/alerts/{id}/escalate",
+                json!({"template": id.to_string()}),
+                StatusCode::CREATED,
+            )
+            .await;
+        assert_eq!(escalated["title"], "[Insider] Bulk download");
+        assert_eq!(escalated["severity"], "medium", "the alert's severity");
+        assert_eq!(escalated["description"], "Raised by dlp");
+        let deleted = admin
+            .req(Method::DELETE, &format!("/api/v1/templates/{id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
+    }
+);

@@ -73,4 +73,17 @@ c2 = hive.case.create({"title": "Lost laptop", "description": "Reported by HR", 
 check(values(c2) == {"businessUnit": "HR"}, "a case created with customFields")
 found = hive.case.find()
 check(any(values(c) == {"businessUnit": "HR"} for c in found), "cases found carry their custom fields")
+# Case templates: the shipped playbooks are templates, applied on create and on promotion.
+templates = hive.query.run([{"_name": "listCaseTemplate"}])
+phishing = [t for t in templates if t["name"] == "Phishing"]
+check(len(phishing) == 1 and phishing[0]["titlePrefix"] == "[Phishing] " and phishing[0]["tasks"], "listCaseTemplate lists the shipped templates with their tasks")
+c3 = hive.case.create({"title": "Invoice lure", "description": "Reported by finance", "severity": 3,
+                       "caseTemplate": "Phishing", "customFields": {"businessUnit": "Finance"}})
+check(c3["title"] == "[Phishing] Invoice lure" and c3["severity"] == 3, "caseTemplate shapes a new case; what was sent wins")
+check(len(hive.case.find_tasks(c3["_id"])) == len(phishing[0]["tasks"]), "with the template's tasks")
+a3 = hive.alert.create(alert("cf-5", customFields={"businessUnit": "HR"}))
+promoted = hive.alert.promote_to_case(a3["_id"], {"caseTemplate": "Phishing"})
+check(promoted["title"] == "[Phishing] Impossible travel cf-5", "caseTemplate on promotion")
+missing = fails(lambda: hive.case.create({"title": "x", "description": "y", "caseTemplate": "Nope"}), "NotFoundError")
+check(missing.startswith("NotFoundError"), f"an unknown template is refused ({missing})")
 print("thehive4py fields flow passed")

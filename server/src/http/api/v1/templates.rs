@@ -10,7 +10,7 @@ use axum::{
     extract::{OriginalUri, Path},
     http::{HeaderMap, StatusCode},
 };
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::api::conventions::{ApiJson, Page, V1Actor, at, expected_version};
@@ -20,9 +20,19 @@ use crate::http::rest::{ApiError, ErrorBody};
 #[derive(Serialize, ToSchema)]
 pub struct TemplateView {
     id: i64,
-    #[serde(flatten)]
-    template: TemplateInput,
-    /// Send it back as `If-Match` (or `version`) with an edit.
+    name: String,
+    description: String,
+    title_prefix: String,
+    body: String,
+    severity: Option<String>,
+    tlp: Option<i64>,
+    pap: Option<i64>,
+    tier: Option<i64>,
+    tags: Vec<String>,
+    playbooks: Vec<String>,
+    #[schema(value_type = Object)]
+    custom_fields: app::fields::ValueMap,
+    /// Send it back as `If-Match` with an edit.
     version: i64,
     #[schema(format = DateTime)]
     updated_at: String,
@@ -30,9 +40,20 @@ pub struct TemplateView {
 
 impl From<Template> for TemplateView {
     fn from(t: Template) -> Self {
+        let i = t.to_input();
         Self {
             id: t.template_id,
-            template: t.to_input(),
+            name: i.name,
+            description: i.description,
+            title_prefix: i.title_prefix,
+            body: i.body,
+            severity: i.severity,
+            tlp: i.tlp,
+            pap: i.pap,
+            tier: i.tier,
+            tags: i.tags,
+            playbooks: i.playbooks,
+            custom_fields: i.custom_fields,
             version: t.version,
             updated_at: at(t.updated_at),
         }
@@ -92,21 +113,13 @@ pub async fn get_template(
     Ok(Json(templates::find(&p, &actor, &reference).await?.into()))
 }
 
-/// A template's new content, whole.
-#[derive(Deserialize, Serialize, ToSchema)]
-pub struct TemplateBody {
-    #[serde(flatten)]
-    template: TemplateInput,
-    /// The version the edit is based on (or send `If-Match`).
-    version: Option<i64>,
-}
-
-/// Replaces a case template; a stale edit is refused with 409.
+/// Replaces a case template, whole; with `If-Match` (its version), a stale edit is refused
+/// with 409.
 #[utoipa::path(put, path = "/templates/{template}", tag = "templates",
     security(("bearer" = ["templates:write"])),
     params(("template" = String, Path, description = "The template's id or name"),
         ("If-Match" = Option<String>, Header, description = "The template's version as an ETag")),
-    request_body = TemplateBody,
+    request_body = TemplateInput,
     responses(
         (status = 200, body = TemplateView),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
@@ -117,11 +130,11 @@ pub async fn replace_template(
     V1Actor(actor, p): V1Actor,
     Path(reference): Path<String>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<TemplateBody>,
+    ApiJson(body): ApiJson<TemplateInput>,
 ) -> Result<Json<TemplateView>, ApiError> {
     let current = templates::find(&p, &actor, &reference).await?;
-    let version = expected_version(&headers, body.version)?;
-    let t = templates::update(&p, &actor, current.template_id, version, &body.template).await?;
+    let version = expected_version(&headers, None)?;
+    let t = templates::update(&p, &actor, current.template_id, version, &body).await?;
     Ok(Json(t.into()))
 }
 
@@ -161,13 +174,13 @@ pub async fn export_templates(
 
 /// What an import did.
 #[derive(Serialize, ToSchema)]
-pub struct ImportView {
+pub struct TemplateImportView {
     created: usize,
     /// Templates of a name already kept, replaced.
     updated: usize,
 }
 
-impl From<ImportReport> for ImportView {
+impl From<ImportReport> for TemplateImportView {
     fn from(r: ImportReport) -> Self {
         Self {
             created: r.created,
@@ -181,14 +194,14 @@ impl From<ImportReport> for ImportView {
     security(("bearer" = ["templates:write"])),
     request_body = Vec<TemplateInput>,
     responses(
-        (status = 200, body = ImportView),
+        (status = 200, body = TemplateImportView),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ))]
 pub async fn import_templates(
     V1Actor(actor, p): V1Actor,
     body: axum::body::Bytes,
-) -> Result<Json<ImportView>, ApiError> {
+) -> Result<Json<TemplateImportView>, ApiError> {
     let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
     Ok(Json(templates::import(&p, &actor, text).await?.into()))
 }
