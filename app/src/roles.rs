@@ -110,6 +110,7 @@ pub enum Permission {
     WatchlistWrite,
     FieldsDefine,
     TemplatesWrite,
+    AlertRulesWrite,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -144,6 +145,7 @@ impl Permission {
             WatchlistWrite => "watchlist.write",
             FieldsDefine => "fields.define",
             TemplatesWrite => "templates.write",
+            AlertRulesWrite => "alert_rules.write",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -178,6 +180,8 @@ const MANAGER_EXTRA: &[Permission] = &[
     DashboardRead,
     EvidenceDisposeApprove,
     AuditRead,
+    // Rule tuning: managers own the false-positive figures the rules cut.
+    AlertRulesWrite,
 ];
 const AUDITOR: &[Permission] = &[
     AlertRead,
@@ -198,6 +202,7 @@ const ADMIN: &[Permission] = &[
     WatchlistWrite,
     FieldsDefine,
     TemplatesWrite,
+    AlertRulesWrite,
 ];
 
 /// The permission table: the only place a role turns into rights.
@@ -234,6 +239,7 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     // Shaping Casefile to the SOC's process: custom field definitions.
     ("fields:write", &[FieldsDefine]),
     ("templates:write", &[TemplatesWrite]),
+    ("rules:write", &[AlertRulesWrite]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

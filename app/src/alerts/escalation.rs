@@ -47,7 +47,19 @@ pub async fn escalate_alert(
     actor.require(Permission::AlertTriage)?;
     actor.require(Permission::CaseCreate)?;
     let mut ch = Change::begin(p, actor).await?;
-    let now = ch.now();
+    let case_id = escalate_in(&mut ch, alert_id, overrides).await?;
+    ch.commit().await?;
+    cases_service::get(p, actor, case_id).await
+}
+
+/// [`escalate_alert`] inside a change (an alert rule's, in the intake transaction); the caller
+/// has checked the rights. Returns the new case's id.
+pub(crate) async fn escalate_in(
+    ch: &mut Change<'_>,
+    alert_id: i64,
+    overrides: EscalateOverrides,
+) -> Result<i64> {
+    let (p, actor, now) = (ch.platform(), ch.actor(), ch.now());
     let alert = store::alert_in_tx(ch.tx(), alert_id)
         .await?
         .ok_or_else(|| Error::not_found(format!("There is no alert {alert_id}.")))?;
@@ -117,7 +129,7 @@ pub async fn escalate_alert(
         };
         templates::shape(p, actor, t, &mut new_case, Some(&context), given).await?;
     }
-    let opened = cases_service::insert_new_case(&mut ch, &new_case, Some(alert_id)).await?;
+    let opened = cases_service::insert_new_case(ch, &new_case, Some(alert_id)).await?;
     let (case_id, number) = (opened.case_id, opened.number);
     let reason = format!("Escalated to case {number}.");
     store::link_to_case(ch.tx(), alert_id, case_id, &reason, now).await?;
@@ -131,8 +143,8 @@ pub async fn escalate_alert(
         },
     )
     .await?;
-    super::service::carry_to_case(&mut ch, case_id, alert_id).await?;
-    super::service::carry_files_to_case(&mut ch, case_id, &alert).await?;
+    super::service::carry_to_case(ch, case_id, alert_id).await?;
+    super::service::carry_files_to_case(ch, case_id, &alert).await?;
     let detail = json!({ "case_id": case_id, "number": number,
         "before": { "status": alert.status, "verdict": alert.verdict },
         "after": { "status": "closed", "verdict": "true_positive" } });
@@ -150,14 +162,13 @@ pub async fn escalate_alert(
             .await?
             .ok_or_else(|| Error::internal("the new case vanished"))?;
         for m in members {
-            merge_one(&mut ch, &case, m).await?;
+            merge_one(ch, &case, m).await?;
         }
     }
     let detail = json!({ "number": number, "title": new_case.title, "from_alert": alert_id,
         "observables": new_case.observables.len(), "custom_fields": opened.fields });
     ch.audit(case_event("case.opened", case_id, detail)).await?;
-    ch.commit().await?;
-    cases_service::get(p, actor, case_id).await
+    Ok(case_id)
 }
 
 async fn case_number_of(tx: &mut Tx, case_id: i64) -> Result<String> {

@@ -7,6 +7,7 @@ pub mod escalation;
 #[cfg(feature = "ssr")]
 pub mod intake;
 pub mod pages;
+pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]

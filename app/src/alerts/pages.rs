@@ -174,7 +174,7 @@ fn AlertQueue() -> impl IntoView {
         <Form method="GET" action="/alerts" attr:class="filters" attr:aria-label="Filter alerts">
             <label>"Status "
                 <select name="status">
-                    {["new", "in_progress", "closed", "any"].into_iter().map(|s| view! {
+                    {["new", "in_progress", "closed", "suppressed", "any"].into_iter().map(|s| view! {
                         <option value=s selected=move || param("status").unwrap_or_else(|| "new".into()) == s>
                             {s.replace('_', " ")}
                         </option>

@@ -162,6 +162,8 @@ pub struct QueueQuery {
     pub text: Option<String>,
     /// A custom field value the alert must have.
     pub field: Option<crate::fields::FieldMatch>,
+    /// Only alerts an alert rule suppressed.
+    pub suppressed: bool,
     /// Keyset: (severity, alert_id) of the last row shown.
     pub after: Option<(i64, i64)>,
     pub limit: i64,
@@ -199,6 +201,9 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
         }
         if let Some(m) = &q.field {
             crate::fields::store::push_match(&mut qb, crate::fields::Target::Alert, "a.alert_id", m);
+        }
+        if q.suppressed {
+            qb.push(" and a.suppressed_by_rule_id is not null");
         }
         if let Some(t) = &q.text {
             // A substring match on the title; full-text search across alerts and cases is its own seam.

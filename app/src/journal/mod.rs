@@ -32,6 +32,8 @@ pub struct Change<'a> {
     opened: Vec<i64>,
     /// Users whose notification inbox changed.
     inboxes: Vec<i64>,
+    /// Cases changes joined inside this one changed: announced with it, already raised.
+    joined_cases: Vec<i64>,
 }
 
 enum Slot<'a> {
@@ -118,6 +120,7 @@ impl<'a> Change<'a> {
             cases: Vec::new(),
             opened: Vec::new(),
             inboxes: Vec::new(),
+            joined_cases: Vec::new(),
         }
     }
 
@@ -230,6 +233,13 @@ impl<'a> Change<'a> {
         Ok(seq)
     }
 
+    /// Takes on what a change joined inside this one (by [`Change::join`] on its transaction)
+    /// announces, so it is announced once this change is committed.
+    pub fn absorb(&mut self, a: Announcements) {
+        self.joined_cases.extend(a.cases);
+        self.inboxes.extend(a.inboxes);
+    }
+
     /// These users' notification inboxes changed; their bells are told after the commit.
     pub fn told(&mut self, user_ids: &[i64]) {
         self.inboxes.extend_from_slice(user_ids);
@@ -244,8 +254,17 @@ impl<'a> Change<'a> {
             case::bump(self.tx(), case_id, now).await?;
         }
         let Change {
-            tx, cases, inboxes, ..
+            tx,
+            mut cases,
+            inboxes,
+            joined_cases,
+            ..
         } = self;
+        for c in joined_cases {
+            if !cases.contains(&c) {
+                cases.push(c);
+            }
+        }
         let tx = match tx {
             Slot::Own(tx) => Some(tx),
             Slot::Joined(_) => None,

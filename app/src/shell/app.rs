@@ -48,6 +48,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/watchlists") view=watchlists::pages::AdminWatchlistsPage/>
                     <Route path=path!("/admin/fields") view=fields::pages::AdminFieldsPage/>
                     <Route path=path!("/admin/templates") view=templates::pages::AdminTemplatesPage/>
+                    <Route path=path!("/admin/rules") view=alerts::rules::pages::AlertRulesPage/>
                     <Route path=path!("/account") view=accounts::pages::AccountPage/>
                     <Route path=path!("/admin/accounts") view=accounts::pages::AdminAccountsPage/>
                     <Route path=path!("/admin/tokens") view=accounts::pages::AdminTokensPage/>

@@ -90,6 +90,9 @@ pub fn Layout(children: Children) -> impl IntoView {
                                         <li><A href="/workload">"Workload"</A></li>
                                     })}
                                     {role_permits(user.role, Permission::AuditRead).then(|| view! { <li><A href="/audit">"Audit log"</A></li> })}
+                                    {role_permits(user.role, Permission::AlertRulesWrite).then(|| view! {
+                                        <li><A href="/admin/rules">"Alert rules"</A></li>
+                                    })}
                                     {(!admin && role_permits(user.role, Permission::AdminTokens)).then(|| view! {
                                         <li><A href="/admin/tokens">"API tokens"</A></li>
                                     })}

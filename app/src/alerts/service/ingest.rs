@@ -1,11 +1,15 @@
-//! Alert intake: checked alerts stored idempotently with per-item outcomes, grouping with
-//! older alerts of the same incident, and observables added later.
+//! Alert intake: checked alerts stored idempotently with per-item outcomes, the alert rules
+//! run on each, grouping with older alerts of the same incident, and observables added later.
+
+use std::borrow::Cow;
 
 use serde_json::json;
 
 use super::{AUDIT_IDS, alert_event, to_alert_observable};
 use crate::alerts::{
     AlertObservable, IngestOutcome, NewAlert, Observable,
+    escalation::{EscalateOverrides, escalate_in},
+    rules::service::{self as rules_service, Fired, Run},
     store::{self},
 };
 use crate::{
@@ -56,35 +60,51 @@ pub(crate) fn all_rejected(items: &[Result<NewAlert, String>]) -> Option<Vec<Ing
     })
 }
 
-/// Writes one caller's alerts in `ch`, with its audit row.
+/// One checked alert on its way in: as the rules left it, its custom field values, and what
+/// the rules did.
+struct Arriving<'a> {
+    alert: Cow<'a, NewAlert>,
+    values: Vec<(i64, Checked)>,
+    fired: Fired,
+}
+
+/// Writes one caller's alerts in `ch`, with its audit row. Custom fields are checked and the
+/// live alert rules run on each alert first, as the definitions and rules are in this
+/// transaction; an alert with a bad value is refused on its own, like any other bad alert.
 pub(crate) async fn write_batch(
     ch: &mut Change<'_>,
     items: &[Result<NewAlert, String>],
 ) -> Result<Vec<IngestOutcome>> {
     let (p, actor, now) = (ch.platform(), ch.actor(), ch.now());
-    let tx = ch.tx();
     let by = actor.label();
-    // Custom fields are checked against the definitions as they are in this transaction; an
-    // alert with a bad value is refused on its own, like any other bad alert.
+    let tx = ch.tx();
     let defs = fields_service::definitions_in_tx(tx).await?;
-    let items: Vec<std::result::Result<(&NewAlert, Vec<(i64, Checked)>), String>> = items
+    let rules = Run::load(tx, now).await?;
+    let items: Vec<std::result::Result<Arriving<'_>, String>> = items
         .iter()
         .map(|i| {
             let a = i.as_ref().map_err(Clone::clone)?;
-            Ok((a, fields_service::check_for_intake(&defs, &a.custom_fields)?))
+            let mut values = fields_service::check_for_intake(&defs, &a.custom_fields)?;
+            if rules.is_empty() {
+                return Ok(Arriving { alert: Cow::Borrowed(a), values, fired: Fired::default() });
+            }
+            let mut alert = a.clone();
+            let fired = rules.apply(&defs, &mut alert, &mut values);
+            Ok(Arriving { alert: Cow::Owned(alert), values, fired })
         })
         .collect();
-    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).map(|i| i.0).collect();
+    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).map(|i| &*i.alert).collect();
     let stored = store::upsert_batch(tx, &valid, &by, now).await?;
     let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
     let (mut raws, mut observables) = (Vec::new(), Vec::new());
     let mut field_values: Vec<(i64, &(i64, Checked))> = Vec::new();
     let mut new_alerts: Vec<(i64, &NewAlert)> = Vec::new();
+    let mut fired: Vec<(i64, &Fired)> = Vec::new();
     let mut outcomes = Vec::with_capacity(items.len());
     for item in &items {
-        let (alert, values) = match item {
-            Ok((a, values)) => (*a, values),
+        let a = match item {
+            Ok(a) => a,
             Err(error) => {
                 outcomes.push(IngestOutcome::Rejected {
                     error: error.clone(),
@@ -96,12 +116,18 @@ pub(crate) async fn write_batch(
             .next()
             .ok_or_else(|| Error::internal("fewer stored rows than alerts"))?;
         if occurrences == 1 {
-            if let Some(raw) = &alert.raw {
+            if let Some(raw) = &a.alert.raw {
                 raws.push((id, raw.as_str()));
             }
-            observables.extend(alert.observables.iter().map(|o| (id, o)));
-            field_values.extend(values.iter().map(|v| (id, v)));
-            new_alerts.push((id, alert));
+            observables.extend(a.alert.observables.iter().map(|o| (id, o)));
+            field_values.extend(a.values.iter().map(|v| (id, v)));
+            // A suppressed or escalated alert joins no group: it is done with.
+            if a.fired.suppress.is_none() && a.fired.escalate.is_none() {
+                new_alerts.push((id, &*a.alert));
+            }
+            if !a.fired.matched.is_empty() {
+                fired.push((id, &a.fired));
+            }
             created.push(id);
             outcomes.push(IngestOutcome::Created { id });
         } else {
@@ -117,12 +143,18 @@ pub(crate) async fn write_batch(
     if let (Some(first), Some(last)) = (created.iter().min(), created.iter().max()) {
         crate::watchlists::store::flag_alerts(tx, *first, *last).await?;
     }
+    let (routed, suppressed) = rules_service::settle(tx, &fired, now).await?;
     let grouped = match p.settings.group_window {
         Some(window) => group_new_alerts(tx, &new_alerts, window, now).await?,
         None => 0,
     };
+    let escalations: Vec<(i64, String, String)> = fired
+        .iter()
+        .filter_map(|(id, f)| f.escalate.as_ref().map(|(_, name, t)| (*id, name.clone(), t.clone())))
+        .collect();
+    let (escalated, escalation_failures) = escalate_by_rules(ch, &escalations).await?;
     let rejected = outcomes.len() - created.len() - repeated.len();
-    let detail = json!({
+    let mut detail = json!({
         "created": created.len(),
         "repeated": repeated.len(),
         "rejected": rejected,
@@ -130,6 +162,17 @@ pub(crate) async fn write_batch(
         "created_ids": created.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
         "repeated_ids": repeated.iter().take(AUDIT_IDS).collect::<Vec<_>>(),
     });
+    if !fired.is_empty() {
+        let by_rule: Vec<serde_json::Value> = fired
+            .iter()
+            .take(AUDIT_IDS)
+            .map(|(id, f)| json!({ "alert_id": id, "rules": f.matched,
+                "suppressed": f.suppress.is_some(), "escalated": f.escalate.is_some() }))
+            .collect();
+        detail["rules"] = json!({ "matched": fired.len(), "routed": routed,
+            "suppressed": suppressed, "escalated": escalated,
+            "escalation_failures": escalation_failures, "alerts": by_rule });
+    }
     let event = NewAuditEvent {
         action: "alert.ingested",
         object_type: "alert",
@@ -138,6 +181,47 @@ pub(crate) async fn write_batch(
     };
     ch.audit(event).await?;
     Ok(outcomes)
+}
+
+/// Opens the cases escalation rules asked for, each as a change of the rules' own (on this
+/// transaction, behind a savepoint), so the case and its audit rows say a rule opened it. An
+/// escalation that cannot be made (its template was deleted, a required field is missing)
+/// leaves its alert in the queue and is said on the audit row: a rule never fails intake.
+/// Returns (escalated, failures).
+async fn escalate_by_rules(
+    ch: &mut Change<'_>,
+    escalations: &[(i64, String, String)],
+) -> Result<(usize, Vec<serde_json::Value>)> {
+    let (p, now) = (ch.platform(), ch.now());
+    let rules_actor = Actor::system("alert-rules");
+    let (mut done, mut failed) = (0, Vec::new());
+    for (alert_id, rule, template) in escalations {
+        let overrides = EscalateOverrides {
+            template: Some(template.clone()),
+            ..Default::default()
+        };
+        ch.tx().savepoint("rule_escalation").await?;
+        let result = {
+            let mut inner = Change::join(p, &rules_actor, now, ch.tx());
+            match escalate_in(&mut inner, *alert_id, overrides).await {
+                Ok(_) => inner.finish().await,
+                Err(e) => Err(e),
+            }
+        };
+        match result {
+            Ok(news) => {
+                ch.tx().release("rule_escalation").await?;
+                ch.absorb(news);
+                done += 1;
+            }
+            Err(e) => {
+                ch.tx().rollback_to("rule_escalation").await?;
+                tracing::warn!(alert_id, rule = %rule, error = %e, "an alert rule could not escalate");
+                failed.push(json!({ "alert_id": alert_id, "rule": rule, "error": e.to_string() }));
+            }
+        }
+    }
+    Ok((done, failed))
 }
 
 /// Observable types that make two alerts of one rule the same incident.

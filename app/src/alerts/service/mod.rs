@@ -120,9 +120,13 @@ pub(crate) async fn queue_page(
             .pop(),
         None => None,
     };
+    // "suppressed": the alerts alert rules closed on arrival.
+    let suppressed = nonempty(&filter.status).as_deref() == Some("suppressed");
     let q = QueueQuery {
         field,
+        suppressed,
         status: nonempty(&filter.status)
+            .filter(|_| !suppressed)
             .map(|s| AlertStatus::parse(&s).map(|s| s.as_str().to_owned()))
             .transpose()
             .map_err(Error::Invalid)?,
