@@ -172,8 +172,9 @@ fn some_text(field: &str, v: &Option<String>, max: usize) -> Result<Option<Strin
 }
 
 impl RuleInput {
-    /// Checks the rule as of `now` (a suppression's expiry must lie ahead).
-    pub fn check(&self, now: i64) -> Result<NewRule, String> {
+    /// Checks the rule as of `now`. A suppression's expiry must lie ahead when `live` (a rule
+    /// switched on); switched off, or tried in a dry run, it may have passed.
+    pub fn check(&self, now: i64, live: bool) -> Result<NewRule, String> {
         let c = &self.conditions;
         let observable_type = some_text("observable_type", &c.observable_type, 40)?
             .map(|t| ObservableType::parse(&t).map(|t| t.as_str().to_owned()))
@@ -214,8 +215,8 @@ impl RuleInput {
                     .map_err(|_| "A suppression says why (`reason`).".to_owned())?;
                 match self.expires_at {
                     None => return Err("A suppression needs an expiry date (`expires_at`): it must not live forever unnoticed.".into()),
-                    Some(e) if e <= now => return Err("The suppression's expiry (`expires_at`) has already passed.".into()),
-                    Some(e) if e - now > MAX_SUPPRESSION_MS => return Err("A suppression lasts at most a year (`expires_at`).".into()),
+                    Some(e) if live && e <= now => return Err("The suppression's expiry (`expires_at`) has already passed.".into()),
+                    Some(e) if e.saturating_sub(now) > MAX_SUPPRESSION_MS => return Err("A suppression lasts at most a year (`expires_at`).".into()),
                     Some(_) => {}
                 }
                 RuleAction::Suppress { verdict: verdict.as_str().to_owned(), reason }
@@ -310,7 +311,7 @@ mod tests {
     use serde_json::json;
 
     fn rule(v: serde_json::Value) -> Result<NewRule, String> {
-        serde_json::from_value::<RuleInput>(v).unwrap().check(1_000)
+        serde_json::from_value::<RuleInput>(v).unwrap().check(1_000, true)
     }
 
     #[test]

@@ -87,7 +87,7 @@ async fn check_refs(p: &Platform, action: &RuleAction, conditions: &super::Condi
 
 pub async fn create(p: &Platform, actor: &Actor, input: &RuleInput) -> Result<Rule> {
     actor.require(Permission::AlertRulesWrite)?;
-    let r = input.check(p.clock.now()).map_err(Error::Invalid)?;
+    let r = input.check(p.clock.now(), input.enabled).map_err(Error::Invalid)?;
     check_refs(p, &r.action, &r.conditions).await?;
     let mut ch = Change::begin(p, actor).await?;
     if store::by_name_in_tx(ch.tx(), &r.name).await?.is_some() {
@@ -121,9 +121,7 @@ pub async fn update(
             .await?
             .ok_or_else(|| Error::not_found(format!("There is no alert rule {rule_id}.")))?,
     )?;
-    // A rule switched off may keep an expiry that has passed.
-    let check_at = if input.enabled { now } else { i64::MIN };
-    let r = input.check(check_at).map_err(Error::Invalid)?;
+    let r = input.check(now, input.enabled).map_err(Error::Invalid)?;
     check_refs(p, &r.action, &r.conditions).await?;
     if expected_version.is_some_and(|v| v != before.version) {
         return Err(Error::conflict(format!(
@@ -158,7 +156,7 @@ const WEEK_MS: i64 = 7 * 86_400_000;
 pub async fn dry_run(p: &Platform, actor: &Actor, input: &RuleInput) -> Result<DryRun> {
     actor.require(Permission::AlertRulesWrite)?;
     let now = p.clock.now();
-    let r = input.check(i64::MIN).map_err(Error::Invalid)?;
+    let r = input.check(now, false).map_err(Error::Invalid)?;
     let since = now - WEEK_MS;
     let mut out = DryRun::default();
     let mut after = 0;
