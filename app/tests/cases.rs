@@ -491,6 +491,7 @@ both_databases!(
         let filter = app::cases::CaseFilter {
             text: Some("case 1".into()),
             status: Some("open".into()),
+            ..Default::default()
         };
         let hits = service::list(&p, &tara, &filter, None).await.unwrap();
         assert!(hits.cases.iter().all(|c| c.title.starts_with("Case 1")));
@@ -500,7 +501,7 @@ both_databases!(
                 &tara,
                 &app::cases::CaseFilter {
                     status: Some("done".into()),
-                    text: None
+                    ..Default::default()
                 },
                 None
             )
