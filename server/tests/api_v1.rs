@@ -1302,3 +1302,63 @@ both_databases!(
         assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
     }
 );
+
+both_databases!(
+    alert_rules_are_written_tried_and_run_through_the_api,
+    |p| async move {
+        let tuner_t = token(&p, "tuner", &["rules:write"], None).await;
+        let soar = token(&p, "soar", &["alerts:triage", "alerts:write"], None).await;
+        let base = serve(p.clone(), None).await;
+        let tuner = Api::new(&base, &tuner_t).await;
+        let api = tuner.as_token(&soar);
+        let post_alert = |source_ref: &'static str| {
+            Client::new()
+                .post(format!("{base}/api/alerts"))
+                .bearer_auth(&soar)
+                .json(&json!({"source": "nessus", "source_ref": source_ref, "title": "Port scan",
+                    "severity": "low", "observables": [{"type": "ip", "value": "192.0.2.50"}]}))
+                .send()
+        };
+        assert_eq!(post_alert("n-1").await.unwrap().status(), StatusCode::CREATED);
+        let rule = json!({"name": "Our scanner", "enabled": true,
+            "conditions": {"observable_type": "ip", "observable_value": "192.0.2.50"},
+            "action": {"action": "suppress", "verdict": "false_positive", "reason": "weekly scan"},
+            "expires_at": p.clock.now() + 7 * 86_400_000});
+        let tried = tuner
+            .post("/api/v1/rules/dry-run", "/api/v1/rules/dry-run", rule.clone(), StatusCode::OK)
+            .await;
+        assert_eq!(tried["would_match"], 1, "{tried}");
+        let mut forever = rule.clone();
+        forever.as_object_mut().unwrap().remove("expires_at");
+        let refused = tuner
+            .post("/api/v1/rules", "/api/v1/rules", forever, StatusCode::BAD_REQUEST)
+            .await;
+        assert!(refused["error"]["message"].as_str().unwrap().contains("expiry"), "{refused}");
+        let created = tuner
+            .post("/api/v1/rules", "/api/v1/rules", rule.clone(), StatusCode::CREATED)
+            .await;
+        let res = post_alert("n-2").await.unwrap();
+        let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+        let alert = api.get(&format!("/api/v1/alerts/{id}"), "/api/v1/alerts/{id}").await;
+        assert_eq!(alert["status"], "closed", "{alert}");
+        assert_eq!(alert["verdict"], "false_positive");
+        let suppressed = api
+            .get("/api/v1/alerts?status=suppressed", "/api/v1/alerts")
+            .await;
+        assert_eq!(suppressed["items"].as_array().unwrap().len(), 1);
+        let listed = tuner.get("/api/v1/rules", "/api/v1/rules").await;
+        assert_eq!(listed["items"][0]["matched_count"], 1);
+        let stale = tuner
+            .call(
+                tuner
+                    .req(Method::PUT, &format!("/api/v1/rules/{}", created["id"]))
+                    .header("If-Match", "\"99\"")
+                    .json(&rule),
+                "/api/v1/rules/{id}",
+                "put",
+                StatusCode::CONFLICT,
+            )
+            .await;
+        assert_eq!(stale["error"]["code"], "conflict");
+    }
+);

@@ -25,6 +25,7 @@ use app::roles::TOKEN_SCOPES;
         (name = "watchlists", description = "Known-bad values that flag observables and alerts"),
         (name = "fields", description = "Custom fields: definitions, and the values on cases and alerts"),
         (name = "templates", description = "Case templates: a case's defaults for one kind of incident"),
+        (name = "rules", description = "Alert rules: suppress, route or escalate alerts as they arrive"),
         (name = "exports", description = "CSV, STIX 2.1 and case bundles; each recorded on the audit log"),
     ),
     components(schemas(crate::http::rest::ErrorBody, crate::http::rest::ErrorDetail)),

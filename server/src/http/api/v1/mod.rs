@@ -9,6 +9,7 @@ pub mod exports;
 pub mod fields;
 pub mod investigation;
 pub mod records;
+pub mod rules;
 pub mod templates;
 pub mod tiers;
 pub mod views;
@@ -72,6 +73,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(fields::restore_field))
         .routes(routes!(fields::case_fields, fields::set_case_fields))
         .routes(routes!(fields::alert_fields, fields::set_alert_fields))
+        .routes(routes!(rules::list_rules, rules::create_rule))
+        .routes(routes!(rules::dry_run))
+        .routes(routes!(rules::replace_rule))
         .routes(routes!(templates::export_templates))
         .routes(routes!(templates::import_templates))
         .routes(routes!(templates::list_templates, templates::create_template))
