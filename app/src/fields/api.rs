@@ -149,9 +149,7 @@ pub async fn alert_fields(alert_id: i64) -> AppResult<RecordFields> {
     Ok(RecordFields {
         fields,
         values,
-        can_edit: actor
-            .require(crate::roles::Permission::AlertTriage)
-            .is_ok(),
+        can_edit: actor.require(crate::roles::Permission::AlertTriage).is_ok(),
     })
 }
 

@@ -59,7 +59,11 @@ pub async fn definitions(p: &Platform, actor: &Actor) -> Result<Vec<FieldDef>> {
 }
 
 pub(crate) async fn definitions_in_tx(tx: &mut Tx) -> Result<Vec<FieldDef>> {
-    store::all_in_tx(tx).await?.into_iter().map(to_def).collect()
+    store::all_in_tx(tx)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect()
 }
 
 /// Defines a new field.
@@ -124,7 +128,9 @@ pub async fn redefine(
         )));
     }
     if !store::update(ch.tx(), field_id, before.version, &f, now).await? {
-        return Err(Error::conflict("The field changed while saving; try again."));
+        return Err(Error::conflict(
+            "The field changed while saving; try again.",
+        ));
     }
     let detail = json!({ "name": before.name,
         "before": { "label": before.label, "options": before.options, "mandatory": before.mandatory,
@@ -169,8 +175,12 @@ pub async fn set_retired(
     } else {
         "custom_field.restored"
     };
-    ch.audit(field_event(action, field_id, json!({ "name": before.name })))
-        .await?;
+    ch.audit(field_event(
+        action,
+        field_id,
+        json!({ "name": before.name }),
+    ))
+    .await?;
     let row = store::get_in_tx(ch.tx(), field_id)
         .await?
         .ok_or_else(|| Error::internal("the field vanished"))?;
@@ -200,15 +210,29 @@ fn shown(defs: &[FieldDef], rows: Vec<store::ValueRow>) -> Vec<FieldValue> {
 /// The custom field values of case `case_id`.
 pub async fn case_values(p: &Platform, actor: &Actor, case_id: i64) -> Result<Vec<FieldValue>> {
     actor.require(Permission::CaseRead)?;
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
-    Ok(shown(&defs, store::values(&p.db, Target::Case, case_id).await?))
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(shown(
+        &defs,
+        store::values(&p.db, Target::Case, case_id).await?,
+    ))
 }
 
 /// The custom field values of alert `alert_id`.
 pub async fn alert_values(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Vec<FieldValue>> {
     actor.require(Permission::AlertRead)?;
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
-    Ok(shown(&defs, store::values(&p.db, Target::Alert, alert_id).await?))
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(shown(
+        &defs,
+        store::values(&p.db, Target::Alert, alert_id).await?,
+    ))
 }
 
 /// Values of many records at once, by record id: for list pages, exports and TheHive lists.
@@ -218,12 +242,21 @@ pub async fn values_of(
     target: Target,
     ids: &[i64],
 ) -> Result<BTreeMap<i64, Vec<FieldValue>>> {
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
     let mut rows: BTreeMap<i64, Vec<store::ValueRow>> = BTreeMap::new();
     for (id, field_id, value) in store::values_of(&p.db, target, ids).await? {
-        rows.entry(id).or_default().push(store::ValueRow { field_id, value });
+        rows.entry(id)
+            .or_default()
+            .push(store::ValueRow { field_id, value });
     }
-    Ok(rows.into_iter().map(|(id, r)| (id, shown(&defs, r))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(id, r)| (id, shown(&defs, r)))
+        .collect())
 }
 
 /// A checked change to one field: its new value, or `None` to clear it.
@@ -268,7 +301,11 @@ pub async fn check_stored_values(p: &Platform, target: Target, values: &ValueMap
     if values.is_empty() {
         return Ok(());
     }
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
     check_values(&defs, target, values).map(|_| ())
 }
 
@@ -278,10 +315,18 @@ pub async fn unknown_names(
     target: Target,
     names: impl IntoIterator<Item = &str>,
 ) -> Result<Vec<String>> {
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
     Ok(names
         .into_iter()
-        .filter(|n| !defs.iter().any(|d| d.name == *n && d.applies_to(target) && !d.retired))
+        .filter(|n| {
+            !defs
+                .iter()
+                .any(|d| d.name == *n && d.applies_to(target) && !d.retired)
+        })
         .map(str::to_owned)
         .collect())
 }
@@ -337,8 +382,12 @@ pub async fn set_case_values(
             },
         )
         .await?;
-        ch.audit(case_event("case.fields_changed", case_id, change_detail(&changes)))
-            .await?;
+        ch.audit(case_event(
+            "case.fields_changed",
+            case_id,
+            change_detail(&changes),
+        ))
+        .await?;
         ch.commit().await?;
     }
     case_values(p, actor, case_id).await
@@ -488,7 +537,11 @@ pub(crate) async fn on_open(
     if !missing.is_empty() {
         return Err(Error::invalid(format!(
             "A case needs {} to be opened: {}.",
-            if missing.len() == 1 { "this field" } else { "these fields" },
+            if missing.len() == 1 {
+                "this field"
+            } else {
+                "these fields"
+            },
             describe(&missing)
         )));
     }
@@ -526,7 +579,11 @@ pub(crate) async fn check_before_close(tx: &mut Tx, case_id: i64, number: &str) 
     }
     Err(Error::invalid(format!(
         "Case {number} cannot be closed until {} filled in: {}.",
-        if missing.len() == 1 { "this field is" } else { "these fields are" },
+        if missing.len() == 1 {
+            "this field is"
+        } else {
+            "these fields are"
+        },
         describe(&missing)
     )))
 }
@@ -575,7 +632,11 @@ pub(crate) async fn check_filters(
     if filters.len() > 5 {
         return Err(Error::invalid("At most 5 custom field filters at once."));
     }
-    let defs = store::all(&p.db).await?.into_iter().map(to_def).collect::<Result<Vec<_>>>()?;
+    let defs = store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_def)
+        .collect::<Result<Vec<_>>>()?;
     filters
         .into_iter()
         .map(|f| {
@@ -584,7 +645,10 @@ pub(crate) async fn check_filters(
                 .iter()
                 .find(|d| d.name == name && d.applies_to(target))
                 .ok_or_else(|| {
-                    Error::invalid(format!("There is no custom field `{name}` on {}s.", target.noun()))
+                    Error::invalid(format!(
+                        "There is no custom field `{name}` on {}s.",
+                        target.noun()
+                    ))
                 })?;
             f.check(def).map_err(Error::Invalid)
         })

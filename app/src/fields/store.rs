@@ -96,7 +96,12 @@ pub async fn update(
     Ok(n == 1)
 }
 
-pub async fn set_retired(tx: &mut Tx, field_id: i64, retired_at: Option<Millis>, now: Millis) -> Result<()> {
+pub async fn set_retired(
+    tx: &mut Tx,
+    field_id: i64,
+    retired_at: Option<Millis>,
+    now: Millis,
+) -> Result<()> {
     execute_tx!(
         tx,
         sqlx::query(
@@ -163,7 +168,10 @@ pub async fn values(db: &Db, t: Target, id: i64) -> Result<Vec<ValueRow>> {
 pub async fn values_in_tx(tx: &mut Tx, t: Target, id: i64) -> Result<Vec<ValueRow>> {
     let (table, key) = table(t);
     let sql = format!("select field_id, value from {table} where {key} = $1 limit {MAX_FIELDS}");
-    Ok(on_tx!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_all(c).await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// Values of many records at once (a list page, an export page): (record id, field id, JSON).
@@ -181,12 +189,21 @@ pub async fn values_of(db: &Db, t: Target, ids: &[i64]) -> Result<Vec<(i64, i64,
             sep.push_bind(*id);
         }
         qb.push(")");
-        qb.build_query_as::<(i64, i64, String)>().fetch_all(pool).await
+        qb.build_query_as::<(i64, i64, String)>()
+            .fetch_all(pool)
+            .await
     })?)
 }
 
 /// Sets (or replaces) one value.
-pub async fn put(tx: &mut Tx, t: Target, id: i64, field_id: i64, v: &Checked, now: Millis) -> Result<()> {
+pub async fn put(
+    tx: &mut Tx,
+    t: Target,
+    id: i64,
+    field_id: i64,
+    v: &Checked,
+    now: Millis,
+) -> Result<()> {
     let (table, key) = table(t);
     let sql = format!(
         "insert into {table} ({key}, field_id, value, value_key, value_number, updated_at)
@@ -216,7 +233,12 @@ pub async fn clear(tx: &mut Tx, t: Target, id: i64, field_id: i64) -> Result<()>
 }
 
 /// Copies an alert's values of fields that also apply to cases onto a new case.
-pub async fn copy_alert_to_case(tx: &mut Tx, alert_id: i64, case_id: i64, now: Millis) -> Result<u64> {
+pub async fn copy_alert_to_case(
+    tx: &mut Tx,
+    alert_id: i64,
+    case_id: i64,
+    now: Millis,
+) -> Result<u64> {
     Ok(execute_tx!(
         tx,
         sqlx::query(

@@ -111,7 +111,12 @@ pub struct NewTemplate {
 
 impl TemplateInput {
     pub fn check(&self) -> Result<NewTemplate, String> {
-        let blank = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+        let blank = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
         let tier = match self.tier {
             None => None,
             Some(t @ 1..=3) => Some(t),
@@ -178,7 +183,9 @@ pub fn fill(body: &str, alert: Option<&AlertContext>) -> String {
         ("{{alert.observables}}", observables.as_str()),
     ]
     .into_iter()
-    .fold(body.to_owned(), |text, (key, value)| text.replace(key, value))
+    .fold(body.to_owned(), |text, (key, value)| {
+        text.replace(key, value)
+    })
 }
 
 /// Most templates one import brings.

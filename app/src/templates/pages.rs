@@ -41,7 +41,13 @@ fn Templates() -> impl IntoView {
     let import = ServerAction::<ImportCaseTemplates>::new();
     let export = ServerAction::<ExportCaseTemplates>::new();
     let list = Resource::new(
-        move || (save.version().get(), delete.version().get(), import.version().get()),
+        move || {
+            (
+                save.version().get(),
+                delete.version().get(),
+                import.version().get(),
+            )
+        },
         |_| case_templates(),
     );
     let fields = Resource::new(|| (), |_| custom_fields());
@@ -118,8 +124,15 @@ fn level_text(n: Option<i64>) -> String {
 
 /// The form of a new template (`t` is `None`) or of an existing one.
 #[component]
-fn TemplateForm(t: Option<Template>, defs: Vec<FieldDef>, save: ServerAction<SaveCaseTemplate>) -> impl IntoView {
-    let (id, version) = (t.as_ref().map(|t| t.template_id), t.as_ref().map(|t| t.version));
+fn TemplateForm(
+    t: Option<Template>,
+    defs: Vec<FieldDef>,
+    save: ServerAction<SaveCaseTemplate>,
+) -> impl IntoView {
+    let (id, version) = (
+        t.as_ref().map(|t| t.template_id),
+        t.as_ref().map(|t| t.version),
+    );
     let t = t.map(|t| t.to_input()).unwrap_or_default();
     let name = RwSignal::new(t.name.clone());
     let description = RwSignal::new(t.description.clone());
@@ -180,10 +193,21 @@ fn TemplateForm(t: Option<Template>, defs: Vec<FieldDef>, save: ServerAction<Sav
             </select>
         }
     };
-    let tlp_names: Vec<(String, String)> = TLP_NAMES.iter().enumerate().map(|(n, l)| (n.to_string(), (*l).to_owned())).collect();
-    let pap_names: Vec<(String, String)> = (0..=4).map(|n| (n.to_string(), format!("PAP {n}"))).collect();
-    let tiers: Vec<(String, String)> = (1..=3).map(|n| (n.to_string(), format!("Tier {n}"))).collect();
-    let severities: Vec<(String, String)> = Severity::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.as_str().to_owned())).collect();
+    let tlp_names: Vec<(String, String)> = TLP_NAMES
+        .iter()
+        .enumerate()
+        .map(|(n, l)| (n.to_string(), (*l).to_owned()))
+        .collect();
+    let pap_names: Vec<(String, String)> = (0..=4)
+        .map(|n| (n.to_string(), format!("PAP {n}")))
+        .collect();
+    let tiers: Vec<(String, String)> = (1..=3)
+        .map(|n| (n.to_string(), format!("Tier {n}")))
+        .collect();
+    let severities: Vec<(String, String)> = Severity::ALL
+        .into_iter()
+        .map(|s| (s.as_str().to_owned(), s.as_str().to_owned()))
+        .collect();
     view! {
         <form class="stacked" on:submit=submit>
             <label>"Name " <input required size="30" bind:value=name/></label>

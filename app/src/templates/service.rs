@@ -4,7 +4,9 @@
 
 use serde_json::json;
 
-use super::{AlertContext, ImportReport, MAX_IMPORT, NewTemplate, Template, TemplateInput, fill, store};
+use super::{
+    AlertContext, ImportReport, MAX_IMPORT, NewTemplate, Template, TemplateInput, fill, store,
+};
 use crate::{
     cases::NewCase,
     fields::{Target, service as fields},
@@ -20,7 +22,9 @@ fn to_template(r: store::TemplateRow) -> Result<Template> {
     Ok(Template {
         severity: r
             .severity
-            .map(|l| Severity::from_level(l).ok_or_else(|| Error::internal("bad severity in store")))
+            .map(|l| {
+                Severity::from_level(l).ok_or_else(|| Error::internal("bad severity in store"))
+            })
             .transpose()?,
         tags: tags_from_json(&r.tags),
         playbooks: serde_json::from_str(&r.playbooks).unwrap_or_default(),
@@ -38,7 +42,11 @@ fn to_template(r: store::TemplateRow) -> Result<Template> {
     })
 }
 
-fn template_event(action: &'static str, id: i64, detail: serde_json::Value) -> NewAuditEvent<'static> {
+fn template_event(
+    action: &'static str,
+    id: i64,
+    detail: serde_json::Value,
+) -> NewAuditEvent<'static> {
     NewAuditEvent {
         action,
         object_type: "case_template",
@@ -57,7 +65,11 @@ fn may_read(actor: &Actor) -> Result<()> {
 /// Every template: analysts pick one, administrators keep them.
 pub async fn list(p: &Platform, actor: &Actor) -> Result<Vec<Template>> {
     may_read(actor)?;
-    store::all(&p.db).await?.into_iter().map(to_template).collect()
+    store::all(&p.db)
+        .await?
+        .into_iter()
+        .map(to_template)
+        .collect()
 }
 
 /// A template by id or by name.
@@ -68,7 +80,9 @@ pub async fn find(p: &Platform, actor: &Actor, reference: &str) -> Result<Templa
         Ok(id) => store::get(&p.db, id).await?,
         Err(_) => store::by_name(&p.db, r).await?,
     };
-    to_template(row.ok_or_else(|| Error::not_found(format!("There is no case template \u{201c}{r}\u{201d}.")))?)
+    to_template(row.ok_or_else(|| {
+        Error::not_found(format!("There is no case template \u{201c}{r}\u{201d}."))
+    })?)
 }
 
 /// Refuses a template naming a playbook that does not exist or a custom field value that
@@ -139,7 +153,9 @@ pub async fn update(
         )));
     }
     if !store::update(ch.tx(), template_id, before.version, &t, now).await? {
-        return Err(Error::conflict("The template changed while saving; try again."));
+        return Err(Error::conflict(
+            "The template changed while saving; try again.",
+        ));
     }
     let detail = json!({ "before": to_template(before)?.to_input(), "after": detail_of(&t) });
     ch.audit(template_event("case_template.updated", template_id, detail))
@@ -168,7 +184,11 @@ pub async fn delete(p: &Platform, actor: &Actor, template_id: i64) -> Result<()>
 
 /// Every template as a JSON array another Casefile imports.
 pub async fn export(p: &Platform, actor: &Actor) -> Result<String> {
-    let all: Vec<TemplateInput> = list(p, actor).await?.iter().map(Template::to_input).collect();
+    let all: Vec<TemplateInput> = list(p, actor)
+        .await?
+        .iter()
+        .map(Template::to_input)
+        .collect();
     serde_json::to_string_pretty(&all).map_err(|e| Error::internal(e.to_string()))
 }
 
@@ -177,10 +197,14 @@ pub async fn export(p: &Platform, actor: &Actor) -> Result<String> {
 pub async fn import(p: &Platform, actor: &Actor, json_text: &str) -> Result<ImportReport> {
     actor.require(Permission::TemplatesWrite)?;
     let inputs: Vec<TemplateInput> = serde_json::from_str(json_text).map_err(|e| {
-        Error::invalid(format!("Not a template export (a JSON array of templates): {e}."))
+        Error::invalid(format!(
+            "Not a template export (a JSON array of templates): {e}."
+        ))
     })?;
     if inputs.len() > MAX_IMPORT {
-        return Err(Error::invalid(format!("At most {MAX_IMPORT} templates per import.")));
+        return Err(Error::invalid(format!(
+            "At most {MAX_IMPORT} templates per import."
+        )));
     }
     let mut checked = Vec::with_capacity(inputs.len());
     for (i, input) in inputs.iter().enumerate() {
@@ -268,7 +292,8 @@ pub async fn shape(
             .or_insert_with(|| value.clone());
     }
     for name in &t.playbooks {
-        case.tasks.extend(playbooks::tasks_named(p, actor, name).await?);
+        case.tasks
+            .extend(playbooks::tasks_named(p, actor, name).await?);
     }
     if !t.playbooks.is_empty() {
         let names = t.playbooks.join(", ");

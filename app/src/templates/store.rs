@@ -63,7 +63,13 @@ pub async fn insert(tx: &mut Tx, t: &NewTemplate, by: &str, now: Millis) -> Resu
 }
 
 /// Writes the template over version `version`; false if it moved on.
-pub async fn update(tx: &mut Tx, id: i64, version: i64, t: &NewTemplate, now: Millis) -> Result<bool> {
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    version: i64,
+    t: &NewTemplate,
+    now: Millis,
+) -> Result<bool> {
     let n = execute_tx!(
         tx,
         sqlx::query(

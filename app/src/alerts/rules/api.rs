@@ -18,12 +18,17 @@ pub async fn alert_rules() -> AppResult<Vec<Rule>> {
 
 #[cfg(feature = "ssr")]
 fn parse(rule: &str) -> Result<RuleInput, Error> {
-    serde_json::from_str(rule).map_err(|e| Error::invalid(format!("The rule was not readable: {e}.")))
+    serde_json::from_str(rule)
+        .map_err(|e| Error::invalid(format!("The rule was not readable: {e}.")))
 }
 
 /// Creates (no `rule_id`) or rewrites a rule; `rule` is its JSON.
 #[server(prefix = "/rpc", endpoint = "save_alert_rule")]
-pub async fn save_alert_rule(rule_id: Option<i64>, version: Option<i64>, rule: String) -> AppResult<Rule> {
+pub async fn save_alert_rule(
+    rule_id: Option<i64>,
+    version: Option<i64>,
+    rule: String,
+) -> AppResult<Rule> {
     let (p, actor) = context::current_actor().await?;
     let input = parse(&rule)?;
     Ok(match rule_id {

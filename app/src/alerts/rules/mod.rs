@@ -179,7 +179,10 @@ impl RuleInput {
         let observable_type = some_text("observable_type", &c.observable_type, 40)?
             .map(|t| ObservableType::parse(&t).map(|t| t.as_str().to_owned()))
             .transpose()?;
-        let observable_value = match (&observable_type, some_text("observable_value", &c.observable_value, 2000)?) {
+        let observable_value = match (
+            &observable_type,
+            some_text("observable_value", &c.observable_value, 2000)?,
+        ) {
             (_, None) => None,
             (Some(t), Some(v)) => Some(normalize(ObservableType::parse(t)?, &v)?),
             (None, Some(_)) => {
@@ -209,7 +212,10 @@ impl RuleInput {
             RuleAction::Suppress { verdict, reason } => {
                 let verdict = Verdict::parse(verdict)?;
                 if verdict == Verdict::TruePositive {
-                    return Err("A suppression closes alerts as false positive, benign or duplicate.".into());
+                    return Err(
+                        "A suppression closes alerts as false positive, benign or duplicate."
+                            .into(),
+                    );
                 }
                 let reason = required("reason", reason, 2000)
                     .map_err(|_| "A suppression says why (`reason`).".to_owned())?;
@@ -219,17 +225,29 @@ impl RuleInput {
                     Some(e) if e.saturating_sub(now) > MAX_SUPPRESSION_MS => return Err("A suppression lasts at most a year (`expires_at`).".into()),
                     Some(_) => {}
                 }
-                RuleAction::Suppress { verdict: verdict.as_str().to_owned(), reason }
+                RuleAction::Suppress {
+                    verdict: verdict.as_str().to_owned(),
+                    reason,
+                }
             }
-            RuleAction::Route { severity: s, assignee, add_tags, custom_fields } => {
+            RuleAction::Route {
+                severity: s,
+                assignee,
+                add_tags,
+                custom_fields,
+            } => {
                 let routed = RuleAction::Route {
                     severity: severity("severity", s)?,
                     assignee: some_text("assignee", assignee, 100)?,
                     add_tags: check_tags(add_tags)?,
                     custom_fields: custom_fields.clone(),
                 };
-                if matches!(&routed, RuleAction::Route { severity: None, assignee: None, add_tags, custom_fields } if add_tags.is_empty() && custom_fields.is_empty()) {
-                    return Err("A route sets something: a severity, an assignee, tags or custom fields.".into());
+                if matches!(&routed, RuleAction::Route { severity: None, assignee: None, add_tags, custom_fields } if add_tags.is_empty() && custom_fields.is_empty())
+                {
+                    return Err(
+                        "A route sets something: a severity, an assignee, tags or custom fields."
+                            .into(),
+                    );
                 }
                 routed
             }
@@ -265,7 +283,9 @@ pub struct Candidate<'a> {
 /// Whether `c` matches `a`. Custom field values compare as text, letter case aside, so
 /// `"HR"` matches an enum's `HR` and `3` an integer 3.
 pub fn matches(c: &Conditions, a: &Candidate<'_>) -> bool {
-    let same = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(have));
+    let same = |want: &Option<String>, have: &str| {
+        want.as_deref().is_none_or(|w| w.eq_ignore_ascii_case(have))
+    };
     let level = |s: &Option<String>| s.as_deref().and_then(|s| Severity::parse(s).ok());
     let text = |v: &serde_json::Value| match v {
         serde_json::Value::String(s) => s.to_lowercase(),
@@ -275,7 +295,9 @@ pub fn matches(c: &Conditions, a: &Candidate<'_>) -> bool {
         && same(&c.detection_rule, a.rule)
         && level(&c.min_severity).is_none_or(|m| a.severity >= m)
         && level(&c.max_severity).is_none_or(|m| a.severity <= m)
-        && c.tags.iter().all(|t| a.tags.iter().any(|have| have.eq_ignore_ascii_case(t)))
+        && c.tags
+            .iter()
+            .all(|t| a.tags.iter().any(|have| have.eq_ignore_ascii_case(t)))
         && c.title_contains
             .as_deref()
             .is_none_or(|w| a.title.to_lowercase().contains(&w.to_lowercase()))
@@ -311,7 +333,9 @@ mod tests {
     use serde_json::json;
 
     fn rule(v: serde_json::Value) -> Result<NewRule, String> {
-        serde_json::from_value::<RuleInput>(v).unwrap().check(1_000, true)
+        serde_json::from_value::<RuleInput>(v)
+            .unwrap()
+            .check(1_000, true)
     }
 
     #[test]
@@ -328,7 +352,11 @@ mod tests {
         assert!(rule(ok).unwrap_err().contains("passed"));
         let r = rule(json!({ "name": "r", "conditions": { "observable_type": "domain", "observable_value": "Evil[.]Example" },
             "action": { "action": "route", "severity": "high" } })).unwrap();
-        assert_eq!(r.conditions.observable_value.as_deref(), Some("evil.example"), "normalized like stored values");
+        assert_eq!(
+            r.conditions.observable_value.as_deref(),
+            Some("evil.example"),
+            "normalized like stored values"
+        );
     }
 
     #[test]

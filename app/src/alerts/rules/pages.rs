@@ -120,15 +120,27 @@ fn RuleForm(
     save: ServerAction<SaveAlertRule>,
     dry: ServerAction<DryRunAlertRule>,
 ) -> impl IntoView {
-    let (id, version) = (rule.as_ref().map(|r| r.rule_id), rule.as_ref().map(|r| r.version));
+    let (id, version) = (
+        rule.as_ref().map(|r| r.rule_id),
+        rule.as_ref().map(|r| r.version),
+    );
     let r = rule.map(|r| r.to_input());
     let c = r.as_ref().map(|r| r.conditions.clone()).unwrap_or_default();
     let text = |v: &Option<String>| RwSignal::new(v.clone().unwrap_or_default());
     let name = RwSignal::new(r.as_ref().map(|r| r.name.clone()).unwrap_or_default());
-    let description = RwSignal::new(r.as_ref().map(|r| r.description.clone()).unwrap_or_default());
+    let description = RwSignal::new(
+        r.as_ref()
+            .map(|r| r.description.clone())
+            .unwrap_or_default(),
+    );
     let position = RwSignal::new(r.as_ref().map_or(0, |r| r.position).to_string());
     let enabled = RwSignal::new(r.as_ref().is_some_and(|r| r.enabled));
-    let expires = RwSignal::new(r.as_ref().and_then(|r| r.expires_at).map(day_of).unwrap_or_default());
+    let expires = RwSignal::new(
+        r.as_ref()
+            .and_then(|r| r.expires_at)
+            .map(day_of)
+            .unwrap_or_default(),
+    );
     let source = text(&c.source);
     let detection = text(&c.detection_rule);
     let min_sev = text(&c.min_severity);
@@ -140,21 +152,66 @@ fn RuleForm(
         .custom_fields
         .iter()
         .next()
-        .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_owned)))
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
         .unwrap_or_default();
     let cf_name = RwSignal::new(cf_name);
     let cf_value = RwSignal::new(cf_value);
     let action = r.as_ref().map(|r| r.action.clone());
     let kind = RwSignal::new(action.as_ref().map_or("route", RuleAction::name).to_owned());
     let (verdict, reason, severity, assignee, add_tags, template) = match &action {
-        Some(RuleAction::Suppress { verdict, reason }) => (verdict.clone(), reason.clone(), String::new(), String::new(), String::new(), String::new()),
-        Some(RuleAction::Route { severity, assignee, add_tags, .. }) => ("false_positive".into(), String::new(),
-            severity.clone().unwrap_or_default(), assignee.clone().unwrap_or_default(), add_tags.join(", "), String::new()),
-        Some(RuleAction::Escalate { template }) => ("false_positive".into(), String::new(), String::new(), String::new(), String::new(), template.clone()),
-        None => ("false_positive".into(), String::new(), String::new(), String::new(), String::new(), String::new()),
+        Some(RuleAction::Suppress { verdict, reason }) => (
+            verdict.clone(),
+            reason.clone(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
+        Some(RuleAction::Route {
+            severity,
+            assignee,
+            add_tags,
+            ..
+        }) => (
+            "false_positive".into(),
+            String::new(),
+            severity.clone().unwrap_or_default(),
+            assignee.clone().unwrap_or_default(),
+            add_tags.join(", "),
+            String::new(),
+        ),
+        Some(RuleAction::Escalate { template }) => (
+            "false_positive".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            template.clone(),
+        ),
+        None => (
+            "false_positive".into(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
+        ),
     };
-    let (verdict, reason, severity) = (RwSignal::new(verdict), RwSignal::new(reason), RwSignal::new(severity));
-    let (assignee, add_tags, template) = (RwSignal::new(assignee), RwSignal::new(add_tags), RwSignal::new(template));
+    let (verdict, reason, severity) = (
+        RwSignal::new(verdict),
+        RwSignal::new(reason),
+        RwSignal::new(severity),
+    );
+    let (assignee, add_tags, template) = (
+        RwSignal::new(assignee),
+        RwSignal::new(add_tags),
+        RwSignal::new(template),
+    );
     let input = move || {
         let opt = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
         let mut custom_fields = crate::fields::ValueMap::new();
@@ -162,8 +219,13 @@ fn RuleForm(
             custom_fields.insert(n, serde_json::Value::String(cf_value.get_untracked()));
         }
         let action = match kind.get_untracked().as_str() {
-            "suppress" => RuleAction::Suppress { verdict: verdict.get_untracked(), reason: reason.get_untracked() },
-            "escalate" => RuleAction::Escalate { template: template.get_untracked() },
+            "suppress" => RuleAction::Suppress {
+                verdict: verdict.get_untracked(),
+                reason: reason.get_untracked(),
+            },
+            "escalate" => RuleAction::Escalate {
+                template: template.get_untracked(),
+            },
             _ => RuleAction::Route {
                 severity: opt(severity),
                 assignee: opt(assignee),
@@ -192,11 +254,13 @@ fn RuleForm(
         };
         serde_json::to_string(&rule).unwrap_or_default()
     };
-    let severity_options = move |signal: RwSignal<String>, blank: &'static str| view! {
-        <select bind:value=signal>
-            <option value="">{blank}</option>
-            {Severity::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
-        </select>
+    let severity_options = move |signal: RwSignal<String>, blank: &'static str| {
+        view! {
+            <select bind:value=signal>
+                <option value="">{blank}</option>
+                {Severity::ALL.into_iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
+            </select>
+        }
     };
     view! {
         <form class="stacked" on:submit=move |ev| {

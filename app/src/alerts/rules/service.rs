@@ -18,8 +18,9 @@ use crate::{
 
 fn to_rule(r: store::RuleRow) -> Result<Rule> {
     Ok(Rule {
-        conditions: serde_json::from_str(&r.conditions)
-            .map_err(|e| Error::internal(format!("rule {} conditions unreadable: {e}", r.rule_id)))?,
+        conditions: serde_json::from_str(&r.conditions).map_err(|e| {
+            Error::internal(format!("rule {} conditions unreadable: {e}", r.rule_id))
+        })?,
         action: serde_json::from_str(&r.action_detail)
             .map_err(|e| Error::internal(format!("rule {} action unreadable: {e}", r.rule_id)))?,
         rule_id: r.rule_id,
@@ -63,10 +64,18 @@ pub async fn list(p: &Platform, actor: &Actor) -> Result<Vec<Rule>> {
 }
 
 /// Checks what a rule refers to: the route's fields and assignee, the template.
-async fn check_refs(p: &Platform, action: &RuleAction, conditions: &super::Conditions) -> Result<()> {
+async fn check_refs(
+    p: &Platform,
+    action: &RuleAction,
+    conditions: &super::Conditions,
+) -> Result<()> {
     fields::check_stored_values(p, Target::Alert, &conditions.custom_fields).await?;
     match action {
-        RuleAction::Route { custom_fields, assignee, .. } => {
+        RuleAction::Route {
+            custom_fields,
+            assignee,
+            ..
+        } => {
             fields::check_stored_values(p, Target::Alert, custom_fields).await?;
             if let Some(name) = assignee {
                 let user = crate::accounts::store::user_by_name(&p.db, name).await?;
@@ -87,17 +96,23 @@ async fn check_refs(p: &Platform, action: &RuleAction, conditions: &super::Condi
 
 pub async fn create(p: &Platform, actor: &Actor, input: &RuleInput) -> Result<Rule> {
     actor.require(Permission::AlertRulesWrite)?;
-    let r = input.check(p.clock.now(), input.enabled).map_err(Error::Invalid)?;
+    let r = input
+        .check(p.clock.now(), input.enabled)
+        .map_err(Error::Invalid)?;
     check_refs(p, &r.action, &r.conditions).await?;
     let mut ch = Change::begin(p, actor).await?;
     if store::by_name_in_tx(ch.tx(), &r.name).await?.is_some() {
-        return Err(Error::conflict(format!("There is already a rule named \u{201c}{}\u{201d}.", r.name)));
+        return Err(Error::conflict(format!(
+            "There is already a rule named \u{201c}{}\u{201d}.",
+            r.name
+        )));
     }
     let now = ch.now();
     let id = store::insert(ch.tx(), &r, &actor.label(), now).await?;
     let detail = json!({ "name": r.name, "enabled": r.enabled, "position": r.position,
         "conditions": r.conditions, "action": r.action, "expires_at": r.expires_at });
-    ch.audit(rule_event("alert_rule.created", id, detail)).await?;
+    ch.audit(rule_event("alert_rule.created", id, detail))
+        .await?;
     let row = store::get_in_tx(ch.tx(), id)
         .await?
         .ok_or_else(|| Error::internal("the new rule vanished"))?;
@@ -130,7 +145,10 @@ pub async fn update(
         )));
     }
     if r.name != before.name && store::by_name_in_tx(ch.tx(), &r.name).await?.is_some() {
-        return Err(Error::conflict(format!("There is already a rule named \u{201c}{}\u{201d}.", r.name)));
+        return Err(Error::conflict(format!(
+            "There is already a rule named \u{201c}{}\u{201d}.",
+            r.name
+        )));
     }
     if !store::update(ch.tx(), rule_id, before.version, &r, now).await? {
         return Err(Error::conflict("The rule changed while saving; try again."));
@@ -138,7 +156,8 @@ pub async fn update(
     let detail = json!({ "before": before.to_input(),
         "after": { "name": r.name, "enabled": r.enabled, "position": r.position,
             "conditions": r.conditions, "action": r.action, "expires_at": r.expires_at } });
-    ch.audit(rule_event("alert_rule.updated", rule_id, detail)).await?;
+    ch.audit(rule_event("alert_rule.updated", rule_id, detail))
+        .await?;
     let row = store::get_in_tx(ch.tx(), rule_id)
         .await?
         .ok_or_else(|| Error::internal("the rule vanished"))?;
@@ -172,7 +191,11 @@ pub async fn dry_run(p: &Platform, actor: &Actor, input: &RuleInput) -> Result<D
             let tags = tags_from_json(&a.tags);
             let custom: crate::fields::ValueMap = values
                 .get(&a.alert_id)
-                .map(|vs| vs.iter().map(|v| (v.name.clone(), v.value.clone())).collect())
+                .map(|vs| {
+                    vs.iter()
+                        .map(|v| (v.name.clone(), v.value.clone()))
+                        .collect()
+                })
                 .unwrap_or_default();
             let candidate = Candidate {
                 source: &a.source,
@@ -242,15 +265,19 @@ impl Run {
         values: &mut Vec<(i64, Checked)>,
     ) -> Fired {
         let mut fired = Fired::default();
-        for rule in &self.rules {
-            let custom: crate::fields::ValueMap = values
+        let by_name = |values: &[(i64, Checked)]| -> crate::fields::ValueMap {
+            values
                 .iter()
                 .filter_map(|(id, c)| {
                     defs.iter()
                         .find(|d| d.field_id == *id)
                         .map(|d| (d.name.clone(), c.value.clone()))
                 })
-                .collect();
+                .collect()
+        };
+        // Read once, and again only after a route changed the values.
+        let mut custom = by_name(values);
+        for rule in &self.rules {
             let candidate = Candidate {
                 source: &alert.source,
                 rule: &alert.rule,
@@ -269,7 +296,12 @@ impl Run {
             }
             fired.matched.push(rule.rule_id);
             match &rule.action {
-                RuleAction::Route { severity, assignee, add_tags, custom_fields } => {
+                RuleAction::Route {
+                    severity,
+                    assignee,
+                    add_tags,
+                    custom_fields,
+                } => {
                     if let Some(s) = severity.as_deref().and_then(|s| Severity::parse(s).ok()) {
                         alert.severity = s;
                     }
@@ -279,7 +311,10 @@ impl Run {
                         }
                     }
                     for (name, v) in custom_fields {
-                        let Some(d) = defs.iter().find(|d| d.name == *name && d.on_alerts && !d.retired) else {
+                        let Some(d) = defs
+                            .iter()
+                            .find(|d| d.name == *name && d.on_alerts && !d.retired)
+                        else {
                             continue;
                         };
                         if let Ok(c) = check_value(&d.rule(), v) {
@@ -287,12 +322,20 @@ impl Run {
                             values.push((d.field_id, c));
                         }
                     }
+                    if !custom_fields.is_empty() {
+                        custom = by_name(values);
+                    }
                     if assignee.is_some() {
                         fired.assignee.clone_from(assignee);
                     }
                 }
                 RuleAction::Suppress { verdict, reason } => {
-                    fired.suppress = Some((rule.rule_id, rule.name.clone(), verdict.clone(), reason.clone()));
+                    fired.suppress = Some((
+                        rule.rule_id,
+                        rule.name.clone(),
+                        verdict.clone(),
+                        reason.clone(),
+                    ));
                 }
                 RuleAction::Escalate { template } => {
                     fired.escalate = Some((rule.rule_id, rule.name.clone(), template.clone()));

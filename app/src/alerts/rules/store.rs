@@ -96,7 +96,10 @@ pub async fn live_in_tx(tx: &mut Tx, now: Millis) -> Result<Vec<RuleRow>> {
         "{COLUMNS} where enabled = 1 and (expires_at is null or expires_at > $1)
          order by position, rule_id limit {MAX_RULES}"
     );
-    Ok(on_tx!(tx, |c| sqlx::query_as(&sql).bind(now).fetch_all(c).await)?)
+    Ok(on_tx!(tx, |c| sqlx::query_as(&sql)
+        .bind(now)
+        .fetch_all(c)
+        .await)?)
 }
 
 pub async fn get_in_tx(tx: &mut Tx, id: i64) -> Result<Option<RuleRow>> {
@@ -188,7 +191,12 @@ pub struct PastAlert {
 }
 
 /// A page of the alerts that arrived since `since`, after `after_id`, oldest first.
-pub async fn past_alerts(db: &Db, since: Millis, after_id: i64, limit: i64) -> Result<Vec<PastAlert>> {
+pub async fn past_alerts(
+    db: &Db,
+    since: Millis,
+    after_id: i64,
+    limit: i64,
+) -> Result<Vec<PastAlert>> {
     Ok(on_pool!(db, |pool| sqlx::query_as(
         "select alert_id, source, rule, title, severity, tags from alert
          where first_seen_at >= $1 and alert_id > $2 order by alert_id limit $3"
@@ -214,6 +222,8 @@ pub async fn observables_of(db: &Db, ids: &[i64]) -> Result<Vec<(i64, String, St
             sep.push_bind(*id);
         }
         qb.push(")");
-        qb.build_query_as::<(i64, String, String)>().fetch_all(pool).await
+        qb.build_query_as::<(i64, String, String)>()
+            .fetch_all(pool)
+            .await
     })?)
 }

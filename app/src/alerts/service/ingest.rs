@@ -86,14 +86,26 @@ pub(crate) async fn write_batch(
             let a = i.as_ref().map_err(Clone::clone)?;
             let mut values = fields_service::check_for_intake(&defs, &a.custom_fields)?;
             if rules.is_empty() {
-                return Ok(Arriving { alert: Cow::Borrowed(a), values, fired: Fired::default() });
+                return Ok(Arriving {
+                    alert: Cow::Borrowed(a),
+                    values,
+                    fired: Fired::default(),
+                });
             }
             let mut alert = a.clone();
             let fired = rules.apply(&defs, &mut alert, &mut values);
-            Ok(Arriving { alert: Cow::Owned(alert), values, fired })
+            Ok(Arriving {
+                alert: Cow::Owned(alert),
+                values,
+                fired,
+            })
         })
         .collect();
-    let valid: Vec<&NewAlert> = items.iter().filter_map(|i| i.as_ref().ok()).map(|i| &*i.alert).collect();
+    let valid: Vec<&NewAlert> = items
+        .iter()
+        .filter_map(|i| i.as_ref().ok())
+        .map(|i| &*i.alert)
+        .collect();
     let stored = store::upsert_batch(tx, &valid, &by, now).await?;
     let mut stored = stored.into_iter();
     let (mut created, mut repeated) = (Vec::new(), Vec::new());
@@ -150,7 +162,11 @@ pub(crate) async fn write_batch(
     };
     let escalations: Vec<(i64, String, String)> = fired
         .iter()
-        .filter_map(|(id, f)| f.escalate.as_ref().map(|(_, name, t)| (*id, name.clone(), t.clone())))
+        .filter_map(|(id, f)| {
+            f.escalate
+                .as_ref()
+                .map(|(_, name, t)| (*id, name.clone(), t.clone()))
+        })
         .collect();
     let (escalated, escalation_failures) = escalate_by_rules(ch, &escalations).await?;
     let rejected = outcomes.len() - created.len() - repeated.len();
@@ -166,8 +182,10 @@ pub(crate) async fn write_batch(
         let by_rule: Vec<serde_json::Value> = fired
             .iter()
             .take(AUDIT_IDS)
-            .map(|(id, f)| json!({ "alert_id": id, "rules": f.matched,
-                "suppressed": f.suppress.is_some(), "escalated": f.escalate.is_some() }))
+            .map(|(id, f)| {
+                json!({ "alert_id": id, "rules": f.matched,
+                "suppressed": f.suppress.is_some(), "escalated": f.escalate.is_some() })
+            })
             .collect();
         detail["rules"] = json!({ "matched": fired.len(), "routed": routed,
             "suppressed": suppressed, "escalated": escalated,
