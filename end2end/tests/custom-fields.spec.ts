@@ -16,7 +16,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await checkA11y(page);
   const define = page.getByRole("region", { name: "Define a field" });
   await define.getByLabel("Name (what integrations send)").fill("business_unit");
-  await define.getByLabel("Label").fill("Business unit");
+  await define.getByLabel("Label", { exact: true }).fill("Business unit");
   await define.getByLabel("Type").selectOption("enum");
   await define.getByRole("button", { name: "Define field" }).click();
   await expect(page.getByRole("alert")).toContainText("options");
@@ -25,7 +25,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await define.getByRole("button", { name: "Define field" }).click();
   await expect(page.getByRole("status")).toContainText("Field `business_unit` defined");
   await define.getByLabel("Name (what integrations send)").fill("regulator_notified");
-  await define.getByLabel("Label").fill("Regulator notified");
+  await define.getByLabel("Label", { exact: true }).fill("Regulator notified");
   await define.getByLabel("Type").selectOption("boolean");
   await define.getByLabel("Options (enum: one per line)").fill("");
   await define.getByLabel("Applies to").selectOption("cases");
@@ -39,7 +39,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await hydrated(page);
   await checkA11y(page);
   const newTemplate = page.getByRole("region", { name: "New template" });
-  await newTemplate.getByLabel("Name").fill("Insider threat");
+  await newTemplate.getByLabel("Name", { exact: true }).fill("Insider threat");
   await newTemplate.getByLabel("Title prefix").fill("[Insider] ");
   await newTemplate.getByLabel("Playbooks (names, comma-separated)").fill("Data exfiltration");
   await newTemplate.getByRole("button", { name: "Create template" }).click();
@@ -50,8 +50,8 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await hydrated(page);
   await checkA11y(page);
   const newRule = page.getByRole("region", { name: "New rule" });
-  await newRule.getByLabel("Name").fill("DLP to fran");
-  await newRule.getByLabel("Source").fill("dlp");
+  await newRule.getByLabel("Name", { exact: true }).fill("DLP to fran");
+  await newRule.getByLabel("Source", { exact: true }).fill("dlp");
   await newRule.getByLabel("Then").selectOption("route");
   await newRule.getByLabel("Assign to").fill("fran");
   await newRule.getByLabel("Add tags").fill("routed");

@@ -333,6 +333,8 @@ pub struct Dashboard {
     /// When the aggregates were last brought up to date (epoch ms; 0: never).
     pub refreshed_at: i64,
     pub charts: Vec<Chart>,
+    /// The enum custom fields on cases the charts can be broken down by: (name, label).
+    pub breakdowns: Vec<(String, String)>,
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ fn Charts() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(d) => view! { <Loaded d by=period.get_untracked().by/> }.into_any(),
-                    Err(error) => view! { <PeriodForm from=String::new() to=String::new()/> <ErrorBox error/> }.into_any(),
+                    Err(error) => view! { <PeriodForm from=String::new() to=String::new() breakdowns=Vec::new()/> <ErrorBox error/> }.into_any(),
                 }
             })}
         </Transition>
@@ -59,7 +59,7 @@ fn Loaded(d: Dashboard, by: Option<String>) -> impl IntoView {
     );
     let refreshed = (d.refreshed_at > 0).then_some(d.refreshed_at);
     view! {
-        <PeriodForm from=from.clone() to=to.clone()/>
+        <PeriodForm from=from.clone() to=to.clone() breakdowns=d.breakdowns.clone()/>
         <p class="muted" data-testid="dashboard-period">
             {summary} " Figures as of "
             {match refreshed {
@@ -75,7 +75,7 @@ fn Loaded(d: Dashboard, by: Option<String>) -> impl IntoView {
 }
 
 #[component]
-fn PeriodForm(from: String, to: String) -> impl IntoView {
+fn PeriodForm(from: String, to: String, breakdowns: Vec<(String, String)>) -> impl IntoView {
     let preset = |days: i64, text: &'static str| {
         view! { <li><A href=format!("/dashboard?days={days}")>{text}</A></li> }
     };
@@ -85,7 +85,7 @@ fn PeriodForm(from: String, to: String) -> impl IntoView {
             <Form method="GET" action="" attr:class="filters">
                 <label>"From " <input type="date" name="from" value=from/></label>
                 <label>"To " <input type="date" name="to" value=to/></label>
-                <BreakdownSelect/>
+                <BreakdownSelect breakdowns/>
                 <button type="submit">"Show"</button>
             </Form>
             <ul class="presets">
@@ -100,28 +100,18 @@ fn PeriodForm(from: String, to: String) -> impl IntoView {
 
 /// Picks an enum custom field on cases to break the cases down by (`by` in the URL).
 #[component]
-fn BreakdownSelect() -> impl IntoView {
+fn BreakdownSelect(breakdowns: Vec<(String, String)>) -> impl IntoView {
     let query = use_query_map();
     let current = move || query.with(|q| q.get("by").unwrap_or_default());
-    let fields = Resource::new(|| (), |_| crate::fields::api::custom_fields());
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let enums: Vec<crate::fields::FieldDef> = fields.await.unwrap_or_default().into_iter()
-                    .filter(|d| d.on_cases && d.field_type == crate::fields::FieldType::Enum)
-                    .collect();
-                (!enums.is_empty()).then(|| view! {
-                    <label>"Break cases down by "
-                        <select name="by">
-                            <option value="">"—"</option>
-                            {enums.into_iter().map(|d| {
-                                let name = d.name.clone();
-                                view! { <option value=d.name.clone() selected=move || current() == name>{d.label.clone()}</option> }
-                            }).collect_view()}
-                        </select>
-                    </label>
-                })
-            })}
-        </Transition>
-    }
+    (!breakdowns.is_empty()).then(|| view! {
+        <label>"Break cases down by "
+            <select name="by">
+                <option value="">"—"</option>
+                {breakdowns.into_iter().map(|(name, label)| {
+                    let n = name.clone();
+                    view! { <option value=name selected=move || current() == n>{label}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    })
 }

@@ -70,11 +70,18 @@ pub async fn dashboard(p: &Platform, actor: &Actor, q: &PeriodQuery) -> Result<D
     if q.by.as_deref().is_some_and(|b| !b.trim().is_empty()) {
         charts.push(inputs.chart(ChartId::ByField).await?);
     }
+    let breakdowns = fields::definitions(p, actor)
+        .await?
+        .into_iter()
+        .filter(|d| d.on_cases && !d.retired && d.field_type == FieldType::Enum)
+        .map(|d| (d.name, d.label))
+        .collect();
     Ok(Dashboard {
         period,
         bucket: period.bucket(),
         refreshed_at: store::refreshed_at(&p.db).await?,
         charts,
+        breakdowns,
     })
 }
 

@@ -234,21 +234,32 @@ fn TemplateForm(
 }
 
 /// A select of the case templates, for escalating an alert or opening a case; `template`
-/// holds the chosen id ("" for none).
+/// holds the chosen id ("" for none). The loading wraps the whole select: an HTML parser
+/// drops anything but options inside one.
 #[component]
 pub fn TemplatePicker(template: RwSignal<String>) -> impl IntoView {
     let list = Resource::new(|| (), |_| case_templates());
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let templates = list.await.unwrap_or_default();
+                view! { <TemplateSelect template templates/> }
+            })}
+        </Transition>
+    }
+}
+
+/// [`TemplatePicker`] over a list already read, for forms drawn inside a page's own
+/// loading (a resource of its own there would be a nested suspense).
+#[component]
+pub fn TemplateSelect(template: RwSignal<String>, templates: Vec<Template>) -> impl IntoView {
+    view! {
         <label>"Template "
             <select bind:value=template>
                 <option value="">"none"</option>
-                <Transition>
-                    {move || Suspend::new(async move {
-                        list.await.unwrap_or_default().into_iter().map(|t| view! {
-                            <option value=t.template_id.to_string()>{t.name}</option>
-                        }).collect_view()
-                    })}
-                </Transition>
+                {templates.into_iter().map(|t| view! {
+                    <option value=t.template_id.to_string()>{t.name}</option>
+                }).collect_view()}
             </select>
         </label>
     }

@@ -12,7 +12,7 @@ use crate::{
     components::{ErrorBox, When, action_error},
     roles::Permission,
     severity::Severity,
-    templates::pages::TemplatePicker,
+    templates::{Template, api::case_templates, pages::TemplateSelect},
     validate::split_list,
 };
 
@@ -29,7 +29,10 @@ pub fn AlertRulesPage() -> impl IntoView {
 fn Rules() -> impl IntoView {
     let save = ServerAction::<SaveAlertRule>::new();
     let dry = ServerAction::<DryRunAlertRule>::new();
-    let list = Resource::new(move || save.version().get(), |_| alert_rules());
+    let list = Resource::new(
+        move || save.version().get(),
+        |_| async { Ok::<_, crate::errors::AppError>((alert_rules().await?, case_templates().await?)) },
+    );
     view! {
         <h1>"Alert rules"</h1>
         <p class="muted">"Rules run on every arriving alert, lowest order first: a route changes the alert and the next rules still run; the first suppression (closed at once, until it expires) or escalation (a case from a template) ends the run."</p>
@@ -43,18 +46,19 @@ fn Rules() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match list.await {
-                    Ok(rules) => view! {
+                    Ok((rules, templates)) => view! {
                         <RuleTable rules=rules.clone()/>
                         <section class="card" aria-labelledby="new-rule-h">
                             <h2 id="new-rule-h">"New rule"</h2>
-                            <RuleForm rule=None save dry/>
+                            <RuleForm rule=None templates=templates.clone() save dry/>
                         </section>
                         {rules.into_iter().map(|r| {
                             let summary = format!("Edit {}", r.name);
+                            let templates = templates.clone();
                             view! {
                                 <details class="card">
                                     <summary>{summary}</summary>
-                                    <RuleForm rule=Some(r) save dry/>
+                                    <RuleForm rule=Some(r) templates save dry/>
                                 </details>
                             }
                         }).collect_view()}
@@ -117,6 +121,7 @@ fn day_of(ms: i64) -> String {
 #[component]
 fn RuleForm(
     rule: Option<Rule>,
+    templates: Vec<Template>,
     save: ServerAction<SaveAlertRule>,
     dry: ServerAction<DryRunAlertRule>,
 ) -> impl IntoView {
@@ -308,7 +313,7 @@ fn RuleForm(
             </fieldset>
             <fieldset>
                 <legend>"Escalate"</legend>
-                <TemplatePicker template/>
+                <TemplateSelect template templates/>
             </fieldset>
             <label>"Expires on (required to suppress) " <input type="date" bind:value=expires/></label>
             <label><input type="checkbox" bind:checked=enabled/>" Switched on"</label>
