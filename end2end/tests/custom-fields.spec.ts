@@ -56,7 +56,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await newRule.getByLabel("Assign to").fill("fran");
   await newRule.getByLabel("Add tags").fill("routed");
   await newRule.getByRole("button", { name: "Try on the last 7 days" }).click();
-  await expect(page.getByTestId("dry-run")).toContainText("Would have matched 0 of the 0 alerts");
+  await expect(page.getByTestId("dry-run")).toContainText(/Would have matched 0 of the \d+ alerts/);
   await newRule.getByLabel("Switched on").check();
   await newRule.getByRole("button", { name: "Create rule" }).click();
   await expect(page.getByRole("cell", { name: "DLP to fran", exact: true })).toBeVisible();

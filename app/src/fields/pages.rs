@@ -339,7 +339,7 @@ pub fn AlertFields(alert_id: i64) -> impl IntoView {
                                 save.dispatch(SetAlertFields { alert_id, values: changed_values(&form_inputs) });
                             };
                             view! {
-                                <dl class="facts">
+                                <dl class="field-values">
                                     {shown.into_iter().map(|v| view! { <dt>{v.label.clone()}</dt><dd>{v.shown()}</dd> }).collect_view()}
                                 </dl>
                                 {(r.can_edit && !inputs.is_empty()).then(|| view! {

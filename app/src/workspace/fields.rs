@@ -40,7 +40,7 @@ pub(super) fn CaseFields(
     view! {
         <section aria-labelledby="fields-h">
             <h2 id="fields-h">"Custom fields"</h2>
-            <dl class="facts" data-testid="custom-fields">
+            <dl class="field-values" data-testid="custom-fields">
                 {shown.into_iter().map(|v| view! {
                     <dt>{v.label.clone()}{v.retired.then_some(" (retired)")}</dt>
                     <dd>{v.shown()}</dd>
