@@ -175,7 +175,10 @@ links = answered(api.get_linked_cases(c2["id"]), 200, "GET /api/case/{id}/links"
 check(isinstance(links, list), "linked cases")
 found = answered(api.find_cases(query=Eq("status", "Open"), range="all", sort=["-startDate"]), 200, "case search")
 check(len(found) == 2, "two open cases")
-check(answered(api.find_case_templates(query={}), 200, "case templates") == [], "no templates")
+templates = answered(api.find_case_templates(query={}), 200, "case templates")
+check({"Phishing", "Ransomware"} <= {t["name"] for t in templates}, "the shipped playbooks are case templates")
+phishing = api.get_case_template("Phishing")
+check(phishing["name"] == "Phishing" and phishing["titlePrefix"] == "[Phishing] " and phishing["tasks"], "a template by name, with its tasks")
 
 # Closing: Resolved with a resolution, refused without a summary. thehive4py sends the case's
 # attributes named in `fields`; its Case constructor does not take the closing ones.

@@ -161,17 +161,25 @@ async fn case_templates(
     body: Bytes,
 ) -> Result<Json<Value>, HiveError> {
     let q: Value = input::lenient_json(&body, "query")?;
-    let query = &q["query"];
-    let name = match query["_field"].as_str() {
-        Some("name") => query["_value"].as_str(),
-        _ => query["name"].as_str(),
-    };
+    let name = template_name(&q["query"]);
     let all = app::thehive::service::case_templates(&p, &actor, true).await?;
     Ok(Json(Value::Array(
         all.into_iter()
             .filter(|t| name.is_none_or(|n| t["name"] == n))
             .collect(),
     )))
+}
+
+/// The name a template search asks for: `{"_field": "name", "_value": …}` or `{"name": …}`,
+/// alone or inside `_and` (thehive4py adds `status: Ok` for TheHive 3).
+fn template_name(query: &Value) -> Option<&str> {
+    if query["_field"] == "name" {
+        return query["_value"].as_str();
+    }
+    if let Some(n) = query["name"].as_str() {
+        return Some(n);
+    }
+    query["_and"].as_array()?.iter().find_map(template_name)
 }
 
 /// `GET /api/customField`: the custom field definitions, TheHive 3/4's shape.
