@@ -115,10 +115,19 @@ both_databases!(
     |p| async move {
         let t = token(&p, "integrations", ALL).await;
         add_user(&p, "ana", "analyst", Some(1)).await;
+        // The custom field ElastAlert's rule sends is defined, as it must be in TheHive.
+        add_user(&p, "root", "admin", None).await;
+        let root = app::testing::sign_in(&p, "root").await.1;
+        let field: app::fields::FieldInput = serde_json::from_value(json!({
+            "name": "businessUnit", "label": "Business unit", "field_type": "string",
+            "on_alerts": true,
+        }))
+        .unwrap();
+        app::fields::service::define(&p, &root, &field).await.unwrap();
         let base = common::serve(p, None).await;
         let c = reqwest::Client::new();
-        // ElastAlert 2: customFields as an object, status, follow, caseTemplate; a JSON body
-        // labelled as nothing in particular; success is any 2xx.
+        // ElastAlert 2: customFields as an object of typed values, status, follow,
+        // caseTemplate; a JSON body labelled as nothing in particular; success is any 2xx.
         let elastalert = json!({
             "title": "ElastAlert: 5 failed logins", "description": "rule fired", "type": "external",
             "source": "elastalert", "sourceRef": "ea-1", "severity": 2, "tlp": 3,
@@ -139,6 +148,7 @@ both_databases!(
         let alert: Value = res.json().await.unwrap();
         assert_eq!(alert["artifacts"][0]["data"], "192.0.2.9");
         assert_eq!(alert["tlp"], 3);
+        assert_eq!(alert["customFields"]["businessUnit"]["string"], "retail");
         // Velociraptor: a minimal case, then an artifact on it by `_id`.
         let res = c
             .post(format!("{base}/api/case"))
@@ -191,7 +201,8 @@ both_databases!(
             let body: Value = res.json().await.unwrap();
             assert!(body.to_string().contains(expect), "{query}: {body}");
         }
-        for query in ["listCaseTemplate", "listCustomField"] {
+        // n8n's dropdowns: the shipped templates and the defined field.
+        for (query, expect) in [("listCaseTemplate", "Ransomware"), ("listCustomField", "businessUnit")] {
             let body: Value = c
                 .post(format!("{base}/api/v1/query"))
                 .bearer_auth(&t)
@@ -202,7 +213,10 @@ both_databases!(
                 .json()
                 .await
                 .unwrap();
-            assert_eq!(body, json!([]), "{query}");
+            assert!(
+                body.as_array().unwrap().iter().any(|i| i["name"] == expect),
+                "{query}: {body}"
+            );
         }
         // Splunk's add-on checks the user (it needs `_id`) and the status first.
         let me: Value = c
