@@ -14,8 +14,8 @@ pub mod components;
 pub mod dashboard;
 pub mod errors;
 pub mod evidence;
-pub mod fields;
 pub mod exports;
+pub mod fields;
 pub mod handover;
 #[cfg(feature = "ssr")]
 pub mod journal;

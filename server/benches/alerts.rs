@@ -156,10 +156,12 @@ async fn bench(kind: &str, queue_size: usize) {
             1 => serde_json::json!({ "name": "raise critical", "position": r, "enabled": true,
                 "conditions": { "min_severity": "critical", "title_contains": "suspicious" },
                 "action": { "action": "route", "add_tags": ["page-on-call"] } }),
-            n if n % 3 == 0 => serde_json::json!({ "name": format!("noise {n}"), "position": r, "enabled": true,
+            n if n % 3 == 0 => {
+                serde_json::json!({ "name": format!("noise {n}"), "position": r, "enabled": true,
                 "conditions": { "observable_type": "ip", "observable_value": format!("198.51.100.{n}") },
                 "expires_at": p.clock.now() + 86_400_000,
-                "action": { "action": "suppress", "verdict": "false_positive", "reason": "scanner" } }),
+                "action": { "action": "suppress", "verdict": "false_positive", "reason": "scanner" } })
+            }
             n => serde_json::json!({ "name": format!("route {n}"), "position": r, "enabled": true,
                 "conditions": { "source": format!("other-{n}"), "tags": ["x"] },
                 "action": { "action": "route", "severity": "high" } }),
@@ -197,7 +199,10 @@ async fn bench(kind: &str, queue_size: usize) {
         100.0 * ruled_rate / batch_rate
     );
     // Switched off again, so the figures below are intake's own.
-    for r in app::alerts::rules::service::list(&p, &system()).await.unwrap() {
+    for r in app::alerts::rules::service::list(&p, &system())
+        .await
+        .unwrap()
+    {
         let mut input = r.to_input();
         input.enabled = false;
         app::alerts::rules::service::update(&p, &system(), r.rule_id, None, &input)

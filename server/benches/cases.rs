@@ -280,7 +280,9 @@ async fn field_filters(p: &Platform, tara: &Actor, n: usize) {
         add_user(p, "root", "admin", None).await;
         sign_in(p, "root").await.1
     };
-    let units = ["Finance", "HR", "Legal", "Sales", "IT", "R&D", "Ops", "Retail"];
+    let units = [
+        "Finance", "HR", "Legal", "Sales", "IT", "R&D", "Ops", "Retail",
+    ];
     for input in [
         json!({ "name": "business_unit", "label": "Business unit", "field_type": "enum", "options": units }),
         json!({ "name": "hosts_hit", "label": "Hosts hit", "field_type": "integer" }),
@@ -328,12 +330,32 @@ async fn field_filters(p: &Platform, tara: &Actor, n: usize) {
         t.elapsed().as_secs_f64()
     );
     let filters = [
-        ("enum value, open cases", CaseFilter { status: Some("open".into()), field: Some("business_unit".into()),
-            field_value: Some("Legal".into()), ..Default::default() }),
-        ("enum value, any status", CaseFilter { field: Some("business_unit".into()),
-            field_value: Some("Retail".into()), ..Default::default() }),
-        ("integer range (1%)", CaseFilter { field: Some("hosts_hit".into()),
-            field_from: Some("500".into()), field_to: Some("509".into()), ..Default::default() }),
+        (
+            "enum value, open cases",
+            CaseFilter {
+                status: Some("open".into()),
+                field: Some("business_unit".into()),
+                field_value: Some("Legal".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "enum value, any status",
+            CaseFilter {
+                field: Some("business_unit".into()),
+                field_value: Some("Retail".into()),
+                ..Default::default()
+            },
+        ),
+        (
+            "integer range (1%)",
+            CaseFilter {
+                field: Some("hosts_hit".into()),
+                field_from: Some("500".into()),
+                field_to: Some("509".into()),
+                ..Default::default()
+            },
+        ),
     ];
     let mut all = Vec::new();
     for (label, f) in filters {

@@ -1040,7 +1040,13 @@ both_databases!(
     custom_fields_are_defined_set_and_filtered_through_the_api,
     |p| async move {
         let admin_t = token(&p, "fields-admin", &["fields:write"], None).await;
-        let soar = token(&p, "soar", &["cases:write", "alerts:triage", "alerts:write"], None).await;
+        let soar = token(
+            &p,
+            "soar",
+            &["cases:write", "alerts:triage", "alerts:write"],
+            None,
+        )
+        .await;
         let base = serve(p.clone(), None).await;
         let admin = Api::new(&base, &admin_t).await;
         let api = admin.as_token(&soar);
@@ -1125,7 +1131,10 @@ both_databases!(
             .await;
         assert_eq!(filtered["items"].as_array().unwrap().len(), 1);
         let none = api
-            .get("/api/v1/cases?field=business_unit&field_value=HR", "/api/v1/cases")
+            .get(
+                "/api/v1/cases?field=business_unit&field_value=HR",
+                "/api/v1/cases",
+            )
             .await;
         assert!(none["items"].as_array().unwrap().is_empty());
 
@@ -1133,8 +1142,10 @@ both_databases!(
         let res = Client::new()
             .post(format!("{base}/api/alerts"))
             .bearer_auth(&soar)
-            .json(&json!({"source": "edr", "source_ref": "cf-1", "title": "Beacon",
-                "severity": "high", "custom_fields": {"business_unit": "HR"}}))
+            .json(
+                &json!({"source": "edr", "source_ref": "cf-1", "title": "Beacon",
+                "severity": "high", "custom_fields": {"business_unit": "HR"}}),
+            )
             .send()
             .await
             .unwrap();
@@ -1176,7 +1187,12 @@ both_databases!(
             .send()
             .await
             .unwrap();
-        assert_eq!(red.status(), StatusCode::CREATED, "{}", red.text().await.unwrap());
+        assert_eq!(
+            red.status(),
+            StatusCode::CREATED,
+            "{}",
+            red.text().await.unwrap()
+        );
         admin
             .req(Method::POST, "/api/v1/fields")
             .json(&json!({"name": "contact", "label": "Contact", "field_type": "string"}))
@@ -1189,12 +1205,20 @@ both_databases!(
             .send()
             .await
             .unwrap();
-        assert_eq!(set.status(), StatusCode::OK, "{}", set.text().await.unwrap());
+        assert_eq!(
+            set.status(),
+            StatusCode::OK,
+            "{}",
+            set.text().await.unwrap()
+        );
         let reports_t = token(&p, "reports", &["reports:read"], None).await;
         let reports = api.as_token(&reports_t);
         for format in ["json", "md", "html"] {
             let body = reports
-                .req(Method::GET, &format!("/api/v1/cases/{number}/report?format={format}&tlp=amber"))
+                .req(
+                    Method::GET,
+                    &format!("/api/v1/cases/{number}/report?format={format}&tlp=amber"),
+                )
                 .send()
                 .await
                 .unwrap()
@@ -1202,7 +1226,10 @@ both_databases!(
                 .await
                 .unwrap();
             assert!(body.contains("Finance"), "{format}: {body}");
-            assert!(!body.contains("198.51.100"), "{format} leaks a TLP:RED value: {body}");
+            assert!(
+                !body.contains("198.51.100"),
+                "{format} leaks a TLP:RED value: {body}"
+            );
             assert!(body.contains("withheld"), "{format}: {body}");
         }
 
@@ -1223,7 +1250,13 @@ both_databases!(
     templates_are_kept_shared_and_applied_through_the_api,
     |p| async move {
         let admin_t = token(&p, "templates-admin", &["templates:write"], None).await;
-        let soar = token(&p, "soar", &["cases:write", "alerts:triage", "alerts:write"], None).await;
+        let soar = token(
+            &p,
+            "soar",
+            &["cases:write", "alerts:triage", "alerts:write"],
+            None,
+        )
+        .await;
         let base = serve(p.clone(), None).await;
         let admin = Api::new(&base, &admin_t).await;
         let api = admin.as_token(&soar);
@@ -1239,12 +1272,21 @@ both_databases!(
             .await;
         let id = created["id"].as_i64().unwrap();
         let listed = api.get("/api/v1/templates", "/api/v1/templates").await;
-        assert!(listed["items"].as_array().unwrap().iter().any(|t| t["name"] == "Insider threat"));
+        assert!(
+            listed["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "Insider threat")
+        );
         let stale = admin
             .call(
                 admin
                     .req(Method::PUT, &format!("/api/v1/templates/{id}"))
-                    .header("If-Match", format!("\"{}\"", created["version"].as_i64().unwrap() + 5))
+                    .header(
+                        "If-Match",
+                        format!("\"{}\"", created["version"].as_i64().unwrap() + 5),
+                    )
                     .json(&json!({"name": "Insider threat"})),
                 "/api/v1/templates/{template}",
                 "put",
@@ -1252,8 +1294,16 @@ both_databases!(
             )
             .await;
         assert_eq!(stale["error"]["code"], "conflict");
-        let exported = admin.get("/api/v1/templates/export", "/api/v1/templates/export").await;
-        assert!(exported.as_array().unwrap().iter().any(|t| t["name"] == "Insider threat"));
+        let exported = admin
+            .get("/api/v1/templates/export", "/api/v1/templates/export")
+            .await;
+        assert!(
+            exported
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|t| t["name"] == "Insider threat")
+        );
         let imported = admin
             .post(
                 "/api/v1/templates/import",
@@ -1315,31 +1365,59 @@ both_databases!(
             Client::new()
                 .post(format!("{base}/api/alerts"))
                 .bearer_auth(&soar)
-                .json(&json!({"source": "nessus", "source_ref": source_ref, "title": "Port scan",
-                    "severity": "low", "observables": [{"type": "ip", "value": "192.0.2.50"}]}))
+                .json(
+                    &json!({"source": "nessus", "source_ref": source_ref, "title": "Port scan",
+                    "severity": "low", "observables": [{"type": "ip", "value": "192.0.2.50"}]}),
+                )
                 .send()
         };
-        assert_eq!(post_alert("n-1").await.unwrap().status(), StatusCode::CREATED);
+        assert_eq!(
+            post_alert("n-1").await.unwrap().status(),
+            StatusCode::CREATED
+        );
         let rule = json!({"name": "Our scanner", "enabled": true,
             "conditions": {"observable_type": "ip", "observable_value": "192.0.2.50"},
             "action": {"action": "suppress", "verdict": "false_positive", "reason": "weekly scan"},
             "expires_at": p.clock.now() + 7 * 86_400_000});
         let tried = tuner
-            .post("/api/v1/rules/dry-run", "/api/v1/rules/dry-run", rule.clone(), StatusCode::OK)
+            .post(
+                "/api/v1/rules/dry-run",
+                "/api/v1/rules/dry-run",
+                rule.clone(),
+                StatusCode::OK,
+            )
             .await;
         assert_eq!(tried["would_match"], 1, "{tried}");
         let mut forever = rule.clone();
         forever.as_object_mut().unwrap().remove("expires_at");
         let refused = tuner
-            .post("/api/v1/rules", "/api/v1/rules", forever, StatusCode::BAD_REQUEST)
+            .post(
+                "/api/v1/rules",
+                "/api/v1/rules",
+                forever,
+                StatusCode::BAD_REQUEST,
+            )
             .await;
-        assert!(refused["error"]["message"].as_str().unwrap().contains("expiry"), "{refused}");
+        assert!(
+            refused["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("expiry"),
+            "{refused}"
+        );
         let created = tuner
-            .post("/api/v1/rules", "/api/v1/rules", rule.clone(), StatusCode::CREATED)
+            .post(
+                "/api/v1/rules",
+                "/api/v1/rules",
+                rule.clone(),
+                StatusCode::CREATED,
+            )
             .await;
         let res = post_alert("n-2").await.unwrap();
         let id = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-        let alert = api.get(&format!("/api/v1/alerts/{id}"), "/api/v1/alerts/{id}").await;
+        let alert = api
+            .get(&format!("/api/v1/alerts/{id}"), "/api/v1/alerts/{id}")
+            .await;
         assert_eq!(alert["status"], "closed", "{alert}");
         assert_eq!(alert["verdict"], "false_positive");
         let suppressed = api

@@ -86,43 +86,47 @@ both_databases!(
     }
 );
 
-both_databases!(
-    thehive4py_custom_fields_in_thehive_shapes,
-    |p| async move {
-        add_user(&p, "root", "admin", None).await;
-        let root = app::testing::sign_in(&p, "root").await.1;
-        let input: app::fields::FieldInput = serde_json::from_value(serde_json::json!({
-            "name": "businessUnit", "label": "Business unit", "field_type": "enum",
-            "options": ["Finance", "HR"], "on_alerts": true,
-        }))
-        .unwrap();
-        app::fields::service::define(&p, &root, &input).await.unwrap();
-        let full = token(&p, "soar", &["alerts:write", "alerts:triage", "cases:write"]).await;
-        let admin = service::create_token(&p, &root, "fields", &["fields:write".into()], None)
-            .await
-            .unwrap()
-            .token;
-        let url = common::serve(p.clone(), None).await;
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py/fields.py");
-        let out = tokio::task::spawn_blocking(move || {
-            std::process::Command::new(python())
-                .arg(path)
-                .env("CF_URL", url)
-                .env("CF_TOKEN", full)
-                .env("CF_ADMIN_TOKEN", admin)
-                .output()
-                .expect("run python")
-        })
+both_databases!(thehive4py_custom_fields_in_thehive_shapes, |p| async move {
+    add_user(&p, "root", "admin", None).await;
+    let root = app::testing::sign_in(&p, "root").await.1;
+    let input: app::fields::FieldInput = serde_json::from_value(serde_json::json!({
+        "name": "businessUnit", "label": "Business unit", "field_type": "enum",
+        "options": ["Finance", "HR"], "on_alerts": true,
+    }))
+    .unwrap();
+    app::fields::service::define(&p, &root, &input)
         .await
         .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("fields flow passed"),
-            "fields.py failed\n--- stdout\n{stdout}\n--- stderr\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-);
+    let full = token(
+        &p,
+        "soar",
+        &["alerts:write", "alerts:triage", "cases:write"],
+    )
+    .await;
+    let admin = service::create_token(&p, &root, "fields", &["fields:write".into()], None)
+        .await
+        .unwrap()
+        .token;
+    let url = common::serve(p.clone(), None).await;
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/thehive4py/fields.py");
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(python())
+            .arg(path)
+            .env("CF_URL", url)
+            .env("CF_TOKEN", full)
+            .env("CF_ADMIN_TOKEN", admin)
+            .output()
+            .expect("run python")
+    })
+    .await
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("fields flow passed"),
+        "fields.py failed\n--- stdout\n{stdout}\n--- stderr\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+});
 
 fn python_v0() -> PathBuf {
     if let Ok(p) = std::env::var("CASEFILE_THEHIVE_V0_PYTHON") {

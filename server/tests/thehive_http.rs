@@ -123,7 +123,9 @@ both_databases!(
             "on_alerts": true,
         }))
         .unwrap();
-        app::fields::service::define(&p, &root, &field).await.unwrap();
+        app::fields::service::define(&p, &root, &field)
+            .await
+            .unwrap();
         let base = common::serve(p, None).await;
         let c = reqwest::Client::new();
         // ElastAlert 2: customFields as an object of typed values, status, follow,
@@ -202,7 +204,10 @@ both_databases!(
             assert!(body.to_string().contains(expect), "{query}: {body}");
         }
         // n8n's dropdowns: the shipped templates and the defined field.
-        for (query, expect) in [("listCaseTemplate", "Ransomware"), ("listCustomField", "businessUnit")] {
+        for (query, expect) in [
+            ("listCaseTemplate", "Ransomware"),
+            ("listCustomField", "businessUnit"),
+        ] {
             let body: Value = c
                 .post(format!("{base}/api/v1/query"))
                 .bearer_auth(&t)
@@ -782,7 +787,9 @@ both_databases!(
                 "name": name, "label": name, "field_type": ty, "options": options, "on_alerts": true,
             }))
             .unwrap();
-            app::fields::service::define(&p, &root, &input).await.unwrap();
+            app::fields::service::define(&p, &root, &input)
+                .await
+                .unwrap();
         }
         let t = token(&p, "elastalert", ALL).await;
         let base = common::serve(p, None).await;
@@ -804,7 +811,12 @@ both_databases!(
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
         let created: Value = res.json().await.unwrap();
         let id = created["_id"].as_str().unwrap().to_owned();
         let v0: Value = c
@@ -817,7 +829,10 @@ both_databases!(
             .await
             .unwrap();
         assert_eq!(v0["customFields"]["business_unit"]["string"], "HR", "{v0}");
-        assert_eq!(v0["customFields"]["detected_on"]["date"], 1_796_342_400_000_i64, "{v0}");
+        assert_eq!(
+            v0["customFields"]["detected_on"]["date"], 1_796_342_400_000_i64,
+            "{v0}"
+        );
         assert_eq!(v0["customFields"]["score"]["float"], 7.5, "{v0}");
         let v1: Value = c
             .get(format!("{base}/api/v1/alert/{id}"))
@@ -830,24 +845,35 @@ both_databases!(
             .unwrap();
         let list = v1["customFields"].as_array().unwrap();
         assert!(
-            list.iter().any(|f| f["name"] == "business_unit" && f["value"] == "HR" && f["type"] == "string"),
+            list.iter().any(|f| f["name"] == "business_unit"
+                && f["value"] == "HR"
+                && f["type"] == "string"),
             "{v1}"
         );
         // n8n sends plain values by name; an unknown name is TheHive's 404.
         let res = c
             .post(format!("{base}/api/v1/alert"))
             .bearer_auth(&t)
-            .json(&json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-1", "title": "t",
-                "description": "d", "customFields": {"business_unit": "Finance", "score": "9"}}))
+            .json(
+                &json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-1", "title": "t",
+                "description": "d", "customFields": {"business_unit": "Finance", "score": "9"}}),
+            )
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), StatusCode::CREATED, "{}", res.text().await.unwrap());
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "{}",
+            res.text().await.unwrap()
+        );
         let res = c
             .post(format!("{base}/api/v1/alert"))
             .bearer_auth(&t)
-            .json(&json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-2", "title": "t",
-                "description": "d", "customFields": {"tenant": "acme"}}))
+            .json(
+                &json!({"type": "n8n", "source": "n8n", "sourceRef": "n8n-2", "title": "t",
+                "description": "d", "customFields": {"tenant": "acme"}}),
+            )
             .send()
             .await
             .unwrap();

@@ -22,8 +22,8 @@ use crate::{
         Target,
         pages::{AlertFields, FieldFilterInputs},
     },
-    templates::pages::TemplatePicker,
     roles::Permission,
+    templates::pages::TemplatePicker,
 };
 
 #[component]

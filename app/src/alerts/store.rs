@@ -200,7 +200,12 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
             None => {}
         }
         if let Some(m) = &q.field {
-            crate::fields::store::push_match(&mut qb, crate::fields::Target::Alert, "a.alert_id", m);
+            crate::fields::store::push_match(
+                &mut qb,
+                crate::fields::Target::Alert,
+                "a.alert_id",
+                m,
+            );
         }
         if q.suppressed {
             qb.push(" and a.suppressed_by_rule_id is not null");

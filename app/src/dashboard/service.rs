@@ -7,8 +7,8 @@ use bytes::Bytes;
 use futures::StreamExt as _;
 
 use super::{
-    Bucket, Chart, ChartId, ChartKind, ChartRow, Dashboard, MAX_ROWS, Period, PeriodQuery, Series,
-    DAY_MS, Unit, date_of,
+    Bucket, Chart, ChartId, ChartKind, ChartRow, DAY_MS, Dashboard, MAX_ROWS, Period, PeriodQuery,
+    Series, Unit, date_of,
     store::{self, AlertStatsRow, CaseStatsRow},
 };
 use crate::{
@@ -95,7 +95,9 @@ pub async fn chart_csv(
 ) -> Result<Export> {
     actor.require(Permission::DashboardRead)?;
     let period = Period::resolve(q, p.clock.now()).map_err(Error::invalid)?;
-    let chart = Inputs::new(p, actor, period, q.by.clone()).chart(id).await?;
+    let chart = Inputs::new(p, actor, period, q.by.clone())
+        .chart(id)
+        .await?;
     let mut w = SafeCsv::default();
     let mut header = vec![chart.label.clone()];
     header.extend(chart.series.iter().map(Series::heading));

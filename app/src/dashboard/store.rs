@@ -246,7 +246,8 @@ pub async fn by_field(
     from: Millis,
     to: Millis,
 ) -> Result<Vec<(Option<String>, i64, i64, i64)>> {
-    Ok(on_pool!(db, |pool| sqlx::query_as(
+    Ok(on_pool!(db, |pool| {
+        sqlx::query_as(
         "select v.value_key,
                 cast(sum(case when c.status <> 'closed' then 1 else 0 end) as bigint),
                 cast(sum(case when c.closed_at >= $2 and c.closed_at < $3 then 1 else 0 end) as bigint),
@@ -261,5 +262,6 @@ pub async fn by_field(
     .bind(from)
     .bind(to)
     .fetch_all(pool)
-    .await)?)
+    .await
+    })?)
 }

@@ -213,7 +213,16 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
                 let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.cases.len() + 1);
                 if first {
                     rows.push(header(
-                        &["number", "title", "severity", "status", "tier", "assignee", "opened_at", "updated_at"],
+                        &[
+                            "number",
+                            "title",
+                            "severity",
+                            "status",
+                            "tier",
+                            "assignee",
+                            "opened_at",
+                            "updated_at",
+                        ],
                         &columns,
                     ));
                 }
@@ -271,8 +280,20 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
                 let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.alerts.len() + 1);
                 if first {
                     rows.push(header(
-                        &["alert_id", "source", "rule", "title", "severity", "status", "verdict",
-                            "assignee", "occurrences", "first_seen_at", "last_seen_at", "observables"],
+                        &[
+                            "alert_id",
+                            "source",
+                            "rule",
+                            "title",
+                            "severity",
+                            "status",
+                            "verdict",
+                            "assignee",
+                            "occurrences",
+                            "first_seen_at",
+                            "last_seen_at",
+                            "observables",
+                        ],
                         &columns,
                     ));
                 }

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{FieldDef, FieldValue, RecordFields};
+use super::{FieldDef, FieldForm, FieldValue, RecordFields};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
 use {
@@ -19,96 +19,48 @@ pub async fn custom_fields() -> AppResult<Vec<FieldDef>> {
 
 /// A definition from the admin form: options one per line, `applies_to` cases, alerts or both.
 #[cfg(feature = "ssr")]
-#[allow(clippy::too_many_arguments)]
-fn form_input(
-    name: String,
-    label: String,
-    description: String,
-    field_type: String,
-    options: String,
-    applies_to: String,
-    mandatory: String,
-    default: String,
-    position: i64,
-) -> FieldInput {
+fn form_input(f: FieldForm) -> FieldInput {
     FieldInput {
-        name,
-        label,
-        description,
-        field_type,
-        options: options
+        name: f.name,
+        label: f.label,
+        description: f.description,
+        field_type: f.field_type,
+        options: f
+            .options
             .lines()
             .map(str::trim)
             .filter(|o| !o.is_empty())
             .map(str::to_owned)
             .collect(),
-        on_cases: applies_to != "alerts",
-        on_alerts: applies_to != "cases",
-        mandatory,
-        default: Some(serde_json::Value::String(default)),
-        position,
+        on_cases: f.applies_to != "alerts",
+        on_alerts: f.applies_to != "cases",
+        mandatory: f.mandatory,
+        default: Some(serde_json::Value::String(f.default)),
+        position: f.position,
     }
 }
 
 #[server(prefix = "/rpc", endpoint = "define_field")]
-#[allow(clippy::too_many_arguments)]
-pub async fn define_field(
-    name: String,
-    label: String,
-    description: String,
-    field_type: String,
-    options: String,
-    applies_to: String,
-    mandatory: String,
-    default: String,
-    position: i64,
-) -> AppResult<FieldDef> {
+pub async fn define_field(form: FieldForm) -> AppResult<FieldDef> {
     let (p, actor) = context::current_actor().await?;
-    let input = form_input(
-        name,
-        label,
-        description,
-        field_type,
-        options,
-        applies_to,
-        mandatory,
-        default,
-        position,
-    );
-    Ok(service::define(&p, &actor, &input).await?)
+    Ok(service::define(&p, &actor, &form_input(form)).await?)
 }
 
+/// Edits a field; the form's name and type are the field's own whatever it sends.
 #[server(prefix = "/rpc", endpoint = "redefine_field")]
-#[allow(clippy::too_many_arguments)]
-pub async fn redefine_field(
-    field_id: i64,
-    version: i64,
-    label: String,
-    description: String,
-    options: String,
-    applies_to: String,
-    mandatory: String,
-    default: String,
-    position: i64,
-) -> AppResult<FieldDef> {
+pub async fn redefine_field(field_id: i64, version: i64, form: FieldForm) -> AppResult<FieldDef> {
     let (p, actor) = context::current_actor().await?;
     let current = service::definitions(&p, &actor)
         .await?
         .into_iter()
         .find(|d| d.field_id == field_id)
         .ok_or_else(|| Error::not_found(format!("There is no custom field {field_id}.")))?;
-    let input = form_input(
-        current.name,
-        label,
-        description,
-        current.field_type.as_str().to_owned(),
-        options,
-        applies_to,
-        mandatory,
-        default,
-        position,
-    );
-    Ok(service::redefine(&p, &actor, field_id, Some(version), &input).await?)
+    let form = FieldForm {
+        name: current.name,
+        field_type: current.field_type.as_str().to_owned(),
+        ..form
+    };
+    Ok(service::redefine(&p, &actor, field_id, Some(version), &form_input(form)).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "retire_field")]

@@ -235,6 +235,22 @@ fn never() -> String {
     "never".into()
 }
 
+/// A definition as the admin page's form sends it (all text).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldForm {
+    pub name: String,
+    pub label: String,
+    pub description: String,
+    pub field_type: String,
+    /// An enum's options, one per line.
+    pub options: String,
+    /// cases, alerts or both.
+    pub applies_to: String,
+    pub mandatory: String,
+    pub default: String,
+    pub position: i64,
+}
+
 /// A checked definition.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewField {

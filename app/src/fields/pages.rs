@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use super::{
-    FieldDef, FieldType, FieldValue, Mandatory, Target,
+    FieldDef, FieldForm, FieldType, FieldValue, Mandatory, Target,
     api::{DefineField, RedefineField, RetireField, SetAlertFields, alert_fields, custom_fields},
 };
 use crate::{
@@ -98,15 +98,17 @@ fn NewFieldForm(define: ServerAction<DefineField>) -> impl IntoView {
             <form class="stacked" on:submit=move |ev| {
                 ev.prevent_default();
                 define.dispatch(DefineField {
-                    name: name.get_untracked(),
-                    label: label.get_untracked(),
-                    description: description.get_untracked(),
-                    field_type: field_type.get_untracked(),
-                    options: options.get_untracked(),
-                    applies_to: target.get_untracked(),
-                    mandatory: mandatory.get_untracked(),
-                    default: default.get_untracked(),
-                    position: position.get_untracked().trim().parse().unwrap_or(0),
+                    form: FieldForm {
+                        name: name.get_untracked(),
+                        label: label.get_untracked(),
+                        description: description.get_untracked(),
+                        field_type: field_type.get_untracked(),
+                        options: options.get_untracked(),
+                        applies_to: target.get_untracked(),
+                        mandatory: mandatory.get_untracked(),
+                        default: default.get_untracked(),
+                        position: position.get_untracked().trim().parse().unwrap_or(0),
+                    },
                 });
             }>
                 <label>"Name (what integrations send) " <input required size="24" placeholder="business_unit" bind:value=name/></label>
@@ -210,13 +212,16 @@ fn EditField(f: FieldDef, redefine: ServerAction<RedefineField>) -> impl IntoVie
                 redefine.dispatch(RedefineField {
                     field_id,
                     version,
-                    label: label.get_untracked(),
-                    description: description.get_untracked(),
-                    options: options.get_untracked(),
-                    applies_to: target.get_untracked(),
-                    mandatory: mandatory.get_untracked(),
-                    default: default.get_untracked(),
-                    position: position.get_untracked().trim().parse().unwrap_or(0),
+                    form: FieldForm {
+                        label: label.get_untracked(),
+                        description: description.get_untracked(),
+                        options: options.get_untracked(),
+                        applies_to: target.get_untracked(),
+                        mandatory: mandatory.get_untracked(),
+                        default: default.get_untracked(),
+                        position: position.get_untracked().trim().parse().unwrap_or(0),
+                        ..Default::default()
+                    },
                 });
             }>
                 <label>"Label " <input required size="24" bind:value=label/></label>

@@ -71,9 +71,11 @@ pub async fn tasks_named(p: &Platform, actor: &Actor, name: &str) -> Result<Vec<
     actor
         .require(Permission::CaseRead)
         .or_else(|_| actor.require(Permission::TemplatesWrite))?;
-    let row = store::by_name(&p.db, name)
-        .await?
-        .ok_or_else(|| Error::invalid(format!("There is no playbook named \u{201c}{name}\u{201d}.")))?;
+    let row = store::by_name(&p.db, name).await?.ok_or_else(|| {
+        Error::invalid(format!(
+            "There is no playbook named \u{201c}{name}\u{201d}."
+        ))
+    })?;
     to_playbook(row)?
         .tasks
         .iter()

@@ -10,9 +10,8 @@ use leptos_router::{
 use super::{HomePage, Layout, NotFoundPage};
 use crate::{
     accounts, accounts::pages::RequireUser, alerts, audit, cases, dashboard, evidence, fields,
-    handover,
-    notifications, outbox, playbooks, reports, roles::Permission, search, sla, templates, tiers, watchlists,
-    workspace,
+    handover, notifications, outbox, playbooks, reports, roles::Permission, search, sla, templates,
+    tiers, watchlists, workspace,
 };
 
 /// The whole application: one `<Router>` whose table lists every page.

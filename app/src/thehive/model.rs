@@ -95,7 +95,11 @@ pub fn custom_field_def_v0(d: &FieldDef) -> Value {
 
 /// A case template as TheHive lists it (`listCaseTemplate`, `/api/case/template/_search`),
 /// with the tasks of its playbooks.
-pub fn case_template(t: &crate::templates::Template, tasks: &[crate::cases::NewTask], v0: bool) -> Value {
+pub fn case_template(
+    t: &crate::templates::Template,
+    tasks: &[crate::cases::NewTask],
+    v0: bool,
+) -> Value {
     let fields: Vec<Value> = t
         .custom_fields
         .iter()
@@ -107,7 +111,9 @@ pub fn case_template(t: &crate::templates::Template, tasks: &[crate::cases::NewT
             t.custom_fields
                 .iter()
                 .enumerate()
-                .map(|(order, (name, value))| (name.clone(), json!({ "order": order, "string": value })))
+                .map(|(order, (name, value))| {
+                    (name.clone(), json!({ "order": order, "string": value }))
+                })
                 .collect(),
         )
     } else {

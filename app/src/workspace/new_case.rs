@@ -15,9 +15,9 @@ use crate::{
         pages::{FieldInput, changed_values, inputs_for},
     },
     playbooks::api::playbooks,
-    templates::{api::case_templates, pages::TemplatePicker},
     roles::Permission,
     severity::Severity,
+    templates::{api::case_templates, pages::TemplatePicker},
     validate::split_list,
 };
 

@@ -31,7 +31,9 @@ fn Rules() -> impl IntoView {
     let dry = ServerAction::<DryRunAlertRule>::new();
     let list = Resource::new(
         move || save.version().get(),
-        |_| async { Ok::<_, crate::errors::AppError>((alert_rules().await?, case_templates().await?)) },
+        |_| async {
+            Ok::<_, crate::errors::AppError>((alert_rules().await?, case_templates().await?))
+        },
     );
     view! {
         <h1>"Alert rules"</h1>

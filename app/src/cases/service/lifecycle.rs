@@ -46,8 +46,7 @@ pub(crate) async fn insert_new_case(
     let case_id = store::insert_case(ch.tx(), c, &number, tier, &label, now).await?;
     ch.opened_case(case_id);
     let fields =
-        fields_service::on_open(ch, case_id, &c.custom_fields, alert_id, &c.field_defaults)
-            .await?;
+        fields_service::on_open(ch, case_id, &c.custom_fields, alert_id, &c.field_defaults).await?;
     let mut summary = match alert_id {
         Some(a) => format!("Case opened from alert {a}: {}", c.title),
         None => format!("Case opened: {}", c.title),

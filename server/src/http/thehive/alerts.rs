@@ -29,7 +29,7 @@ pub fn alert_id(s: &str) -> Result<i64, Error> {
 async fn shaped(p: &Platform, actor: &app::platform::Actor, id: i64) -> Result<Value, Error> {
     let alert = service::get(p, actor, id).await?;
     let n = service::observables(p, actor, id).await?.len() as i64;
-    Ok(app::thehive::service::with_alert_fields(p, false, model::alert(&alert, n)).await?)
+    app::thehive::service::with_alert_fields(p, false, model::alert(&alert, n)).await
 }
 
 /// What posting one alert came to.
@@ -254,7 +254,9 @@ pub async fn merge(
 ) -> Result<Json<Value>, HiveError> {
     let case_id = app::thehive::service::case_id(&p, &actor, &case_ref).await?;
     let case = escalation::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, false).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -278,7 +280,9 @@ pub async fn merge_bulk(
         .map(|s| alert_id(s))
         .collect::<Result<Vec<_>, _>>()?;
     let case = escalation::merge_alerts(&p, &actor, &ids, case_id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, false).await?,
+    ))
 }
 
 /// `POST /api/v1/alert/{id}/follow` and `/unfollow`: accepted; Casefile counts every repeat of

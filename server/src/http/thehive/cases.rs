@@ -137,7 +137,9 @@ pub async fn get_one(
 ) -> Result<Json<Value>, HiveError> {
     let id = case_id(&p, &actor, &id).await?;
     let case = service::get(&p, &actor, id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, false).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, false).await?,
+    ))
 }
 
 /// TheHive's case PATCH; fields Casefile has no notion of (`flag`, `assignee`, …) are

@@ -154,7 +154,9 @@ pub async fn retire_field(
     V1Actor(actor, p): V1Actor,
     Path(id): Path<i64>,
 ) -> Result<Json<FieldView>, ApiError> {
-    Ok(Json(fields::set_retired(&p, &actor, id, true).await?.into()))
+    Ok(Json(
+        fields::set_retired(&p, &actor, id, true).await?.into(),
+    ))
 }
 
 /// Brings a retired field back into forms.
@@ -170,7 +172,9 @@ pub async fn restore_field(
     V1Actor(actor, p): V1Actor,
     Path(id): Path<i64>,
 ) -> Result<Json<FieldView>, ApiError> {
-    Ok(Json(fields::set_retired(&p, &actor, id, false).await?.into()))
+    Ok(Json(
+        fields::set_retired(&p, &actor, id, false).await?.into(),
+    ))
 }
 
 /// A record's custom field values; with the case's version when they are a case's.
@@ -259,7 +263,10 @@ pub async fn set_case_fields(
         Err(Error::Conflict(message)) => {
             let current = cases::get(&p, &actor, case.case_id).await?;
             let version = current.version;
-            let body = StaleBody::new(ErrorDetail::new("conflict", message), CaseView::from(current));
+            let body = StaleBody::new(
+                ErrorDetail::new("conflict", message),
+                CaseView::from(current),
+            );
             let mut res = (StatusCode::CONFLICT, Json(body)).into_response();
             if let Ok(v) = HeaderValue::from_str(&etag(version)) {
                 res.headers_mut().insert(header::ETAG, v);

@@ -78,7 +78,10 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
         .routes(routes!(rules::replace_rule))
         .routes(routes!(templates::export_templates))
         .routes(routes!(templates::import_templates))
-        .routes(routes!(templates::list_templates, templates::create_template))
+        .routes(routes!(
+            templates::list_templates,
+            templates::create_template
+        ))
         .routes(routes!(
             templates::get_template,
             templates::replace_template,

@@ -111,7 +111,9 @@ pub async fn replace_rule(
     ApiJson(body): ApiJson<RuleInput>,
 ) -> Result<Json<RuleView>, ApiError> {
     let version = expected_version(&headers, None)?;
-    Ok(Json(rules::update(&p, &actor, id, version, &body).await?.into()))
+    Ok(Json(
+        rules::update(&p, &actor, id, version, &body).await?.into(),
+    ))
 }
 
 /// Tries a rule on the last 7 days of alerts: how many it would have matched. Keeps nothing.

@@ -202,6 +202,7 @@ pub async fn import_templates(
     V1Actor(actor, p): V1Actor,
     body: axum::body::Bytes,
 ) -> Result<Json<TemplateImportView>, ApiError> {
-    let text = std::str::from_utf8(&body).map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
+    let text =
+        std::str::from_utf8(&body).map_err(|_| Error::invalid("The body is not UTF-8 JSON."))?;
     Ok(Json(templates::import(&p, &actor, text).await?.into()))
 }

@@ -25,7 +25,7 @@ use crate::http::thehive::{
 async fn shaped(p: &Platform, actor: &Actor, id: i64) -> Result<Value, Error> {
     let alert = service::get(p, actor, id).await?;
     let artifacts = service::observables(p, actor, id).await?;
-    Ok(app::thehive::service::with_alert_fields(p, true, model_v0::alert(&alert, &artifacts)).await?)
+    app::thehive::service::with_alert_fields(p, true, model_v0::alert(&alert, &artifacts)).await
 }
 
 /// `POST /api/alert`: 201 and the alert; a repeat is TheHive's 400 CreateError.
@@ -101,7 +101,9 @@ pub async fn create_case(
 ) -> Result<Response, HiveError> {
     let b: Promote = input::lenient_json(&body, "promotion")?;
     let case = escalation::escalate_alert(&p, &actor, alert_id(&id)?, b.overrides()?).await?;
-    Ok(created(app::thehive::service::shaped_case(&p, &case, true).await?))
+    Ok(created(
+        app::thehive::service::shaped_case(&p, &case, true).await?,
+    ))
 }
 
 /// `POST /api/alert/{id}/merge/{caseId}` (no body): the case the alert joined.
@@ -112,7 +114,9 @@ pub async fn merge(
 ) -> Result<Json<Value>, HiveError> {
     let case_id = case_id(&p, &actor, &case_ref).await?;
     let case = escalation::merge_alerts(&p, &actor, &[alert_id(&id)?], case_id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, true).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, true).await?,
+    ))
 }
 
 /// `POST /api/alert/{id}/markAsRead`: TheHive's "ignore": an alert not in a case is closed as

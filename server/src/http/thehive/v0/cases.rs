@@ -55,7 +55,9 @@ pub async fn create(
 ) -> Result<Response, HiveError> {
     let c: InputCase = input::lenient_json(&body, "case")?;
     let case = open_case(&p, &actor, c).await?;
-    Ok(created(app::thehive::service::shaped_case(&p, &case, true).await?))
+    Ok(created(
+        app::thehive::service::shaped_case(&p, &case, true).await?,
+    ))
 }
 
 pub async fn get_one(
@@ -65,7 +67,9 @@ pub async fn get_one(
 ) -> Result<Json<Value>, HiveError> {
     let id = case_id(&p, &actor, &id).await?;
     let case = service::get(&p, &actor, id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, true).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, true).await?,
+    ))
 }
 
 /// TheHive 3/4's case PATCH. `flag`, `owner`, `metrics` are accepted and ignored;
@@ -130,7 +134,9 @@ pub async fn update(
     };
     apply_edit(&p, &actor, id, edit).await?;
     let case = service::get(&p, &actor, id).await?;
-    Ok(Json(app::thehive::service::shaped_case(&p, &case, true).await?))
+    Ok(Json(
+        app::thehive::service::shaped_case(&p, &case, true).await?,
+    ))
 }
 
 /// `DELETE /api/case/{id}`: refused. A case is a record of what happened; close it instead.
