@@ -96,6 +96,34 @@ async fn queue_times(p: &Platform, analyst: &Actor, runs: usize) -> (Duration, D
     (percentile(times.clone(), 0.5), p99(times))
 }
 
+/// Posts alerts `first..first + 20,000` as 20 batches of 1000 from two concurrent clients;
+/// returns alerts per second.
+async fn batched_intake(client: &reqwest::Client, base: &str, token: &str, first: usize) -> f64 {
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for worker in 0..2 {
+        let (client, base, token) = (client.clone(), base.to_owned(), token.to_owned());
+        tasks.push(tokio::spawn(async move {
+            for b in 0..10 {
+                let start = first + (worker * 10 + b) * 1000;
+                let batch: Vec<_> = (start..start + 1000).map(alert_json).collect();
+                let res = client
+                    .post(format!("{base}/api/alerts"))
+                    .bearer_auth(&token)
+                    .json(&batch)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(res.status().is_success());
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    20_000.0 / t.elapsed().as_secs_f64()
+}
+
 async fn bench(kind: &str, queue_size: usize) {
     let (db, url) = if kind == "sqlite" {
         TestDb::sqlite().await
@@ -118,29 +146,7 @@ async fn bench(kind: &str, queue_size: usize) {
     println!("direct sqlx insert (batches of 1000):       {direct_rate:>9.0} alerts/s");
 
     // Batched HTTP intake: 20 batches of 1000 from two concurrent clients.
-    let t = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..2 {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            for b in 0..10 {
-                let start = 100_000 + (worker * 10 + b) * 1000;
-                let batch: Vec<_> = (start..start + 1000).map(alert_json).collect();
-                let res = client
-                    .post(format!("{base}/api/alerts"))
-                    .bearer_auth(&token)
-                    .json(&batch)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(res.status().is_success());
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let batch_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    let batch_rate = batched_intake(&client, &base, &token, 100_000).await;
     println!(
         "HTTP batched intake (1000 per request):     {batch_rate:>9.0} alerts/s  ({:.0}% of direct)",
         100.0 * batch_rate / direct_rate
@@ -171,29 +177,7 @@ async fn bench(kind: &str, queue_size: usize) {
             .await
             .unwrap();
     }
-    let t = Instant::now();
-    let mut tasks = Vec::new();
-    for worker in 0..2 {
-        let (client, base, token) = (client.clone(), base.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            for b in 0..10 {
-                let start = 400_000 + (worker * 10 + b) * 1000;
-                let batch: Vec<_> = (start..start + 1000).map(alert_json).collect();
-                let res = client
-                    .post(format!("{base}/api/alerts"))
-                    .bearer_auth(&token)
-                    .json(&batch)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(res.status().is_success());
-            }
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    let ruled_rate = 20_000.0 / t.elapsed().as_secs_f64();
+    let ruled_rate = batched_intake(&client, &base, &token, 400_000).await;
     println!(
         "HTTP batched intake with 20 rules:          {ruled_rate:>9.0} alerts/s  ({:.0}% of without; goal >= 10,000 on SQLite)",
         100.0 * ruled_rate / batch_rate

@@ -66,6 +66,15 @@ pub(crate) async fn definitions_in_tx(tx: &mut Tx) -> Result<Vec<FieldDef>> {
         .collect()
 }
 
+/// Field `field_id` as this change sees it; `NotFound` if there is none.
+async fn field_in(tx: &mut Tx, field_id: i64) -> Result<FieldDef> {
+    to_def(
+        store::get_in_tx(tx, field_id)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("There is no custom field {field_id}.")))?,
+    )
+}
+
 /// Defines a new field.
 pub async fn define(p: &Platform, actor: &Actor, input: &FieldInput) -> Result<FieldDef> {
     actor.require(Permission::FieldsDefine)?;
@@ -90,11 +99,9 @@ pub async fn define(p: &Platform, actor: &Actor, input: &FieldInput) -> Result<F
         "mandatory": f.mandatory.as_str(), "default": f.default.as_ref().map(|d| &d.value) });
     ch.audit(field_event("custom_field.defined", id, detail))
         .await?;
-    let row = store::get_in_tx(ch.tx(), id)
-        .await?
-        .ok_or_else(|| Error::internal("the new field vanished"))?;
+    let defined = field_in(ch.tx(), id).await?;
     ch.commit().await?;
-    to_def(row)
+    Ok(defined)
 }
 
 /// Changes a field's label, description, options, targets, rule, default or order. The name
@@ -110,11 +117,7 @@ pub async fn redefine(
     let f = input.check().map_err(Error::Invalid)?;
     let mut ch = Change::begin(p, actor).await?;
     let now = ch.now();
-    let before = to_def(
-        store::get_in_tx(ch.tx(), field_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("There is no custom field {field_id}.")))?,
-    )?;
+    let before = field_in(ch.tx(), field_id).await?;
     if f.name != before.name || f.field_type != before.field_type {
         return Err(Error::invalid(format!(
             "The name and type of `{}` never change; define a new field instead.",
@@ -140,11 +143,9 @@ pub async fn redefine(
             "default": f.default.as_ref().map(|d| &d.value) } });
     ch.audit(field_event("custom_field.updated", field_id, detail))
         .await?;
-    let row = store::get_in_tx(ch.tx(), field_id)
-        .await?
-        .ok_or_else(|| Error::internal("the field vanished"))?;
+    let after = field_in(ch.tx(), field_id).await?;
     ch.commit().await?;
-    to_def(row)
+    Ok(after)
 }
 
 /// Retires a field (hidden from forms, no longer required, values kept) or brings it back.
@@ -157,11 +158,7 @@ pub async fn set_retired(
     actor.require(Permission::FieldsDefine)?;
     let mut ch = Change::begin(p, actor).await?;
     let now = ch.now();
-    let before = to_def(
-        store::get_in_tx(ch.tx(), field_id)
-            .await?
-            .ok_or_else(|| Error::not_found(format!("There is no custom field {field_id}.")))?,
-    )?;
+    let before = field_in(ch.tx(), field_id).await?;
     if before.retired == retired {
         return Err(Error::conflict(format!(
             "Field `{}` is {} retired.",
@@ -181,11 +178,9 @@ pub async fn set_retired(
         json!({ "name": before.name }),
     ))
     .await?;
-    let row = store::get_in_tx(ch.tx(), field_id)
-        .await?
-        .ok_or_else(|| Error::internal("the field vanished"))?;
+    let after = field_in(ch.tx(), field_id).await?;
     ch.commit().await?;
-    to_def(row)
+    Ok(after)
 }
 
 /// Values as shown, in the fields' order.
@@ -405,13 +400,7 @@ pub async fn set_alert_values(
         return Err(Error::invalid("Give at least one field value."));
     }
     let mut ch = Change::begin(p, actor).await?;
-    let exists: Option<(i64,)> = crate::on_tx!(ch.tx(), |c| {
-        sqlx::query_as("select alert_id from alert where alert_id = $1")
-            .bind(alert_id)
-            .fetch_optional(c)
-            .await
-    })?;
-    if exists.is_none() {
+    if !store::alert_exists(ch.tx(), alert_id).await? {
         return Err(Error::not_found(format!("There is no alert {alert_id}.")));
     }
     let defs = definitions_in_tx(ch.tx()).await?;

@@ -142,6 +142,17 @@ pub async fn by_name_in_tx(tx: &mut Tx, name: &str) -> Result<Option<FieldRow>> 
     })?)
 }
 
+/// Whether alert `alert_id` exists (fields are set on alerts this feature does not own).
+pub async fn alert_exists(tx: &mut Tx, alert_id: i64) -> Result<bool> {
+    let row: Option<(i64,)> = on_tx!(tx, |c| {
+        sqlx::query_as("select alert_id from alert where alert_id = $1")
+            .bind(alert_id)
+            .fetch_optional(c)
+            .await
+    })?;
+    Ok(row.is_some())
+}
+
 fn table(t: Target) -> (&'static str, &'static str) {
     match t {
         Target::Case => ("case_field_value", "case_id"),
