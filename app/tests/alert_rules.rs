@@ -96,11 +96,19 @@ both_databases!(
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+        let mut longer = ok.clone();
+        longer.expires_at = Some(p.clock.now() + 60 * DAY_MS);
+        let edited = rules::update(&p, &mona, kept.rule_id, Some(kept.version), &longer)
+            .await
+            .unwrap();
+        assert_eq!(edited.version, kept.version + 1);
         let actions = audit_actions(&p).await;
-        assert!(
-            actions.contains(&"alert_rule.created".to_owned()),
-            "{actions:?}"
-        );
+        for action in ["alert_rule.created", "alert_rule.updated"] {
+            assert!(
+                actions.contains(&action.to_owned()),
+                "{action}: {actions:?}"
+            );
+        }
     }
 );
 
@@ -161,6 +169,15 @@ both_databases!(
         assert_eq!(
             page.alerts.iter().map(|a| a.alert_id).collect::<Vec<_>>(),
             [quiet]
+        );
+
+        // A suppressed alert still counts in its detection rule's verdict figures.
+        let feedback = alerts::rule_feedback(&p, &mona, 7).await.unwrap();
+        let wazuh_5710 = feedback.iter().find(|f| f.rule == "5710").unwrap();
+        assert_eq!(
+            (wazuh_5710.benign, wazuh_5710.total()),
+            (1, 1),
+            "{feedback:?}"
         );
 
         // Once expired, the suppression no longer runs; the route still does.

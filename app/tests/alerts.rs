@@ -144,7 +144,7 @@ both_databases!(
         let mut seen = Vec::new();
         let mut cursor = None;
         loop {
-            let page = service::queue(&p, &analyst, &QueueFilter::default(), cursor)
+            let page = service::queue(&p, &analyst, &QueueFilter::default(), cursor.as_deref())
                 .await
                 .unwrap();
             assert!(page.alerts.len() <= 50);

@@ -479,7 +479,7 @@ both_databases!(
             .unwrap();
         assert_eq!(first.cases.len() as i64, service::LIST_PAGE);
         assert_eq!(first.cases[0].number, *numbers.last().unwrap());
-        let second = service::list(&p, &tara, &Default::default(), first.next)
+        let second = service::list(&p, &tara, &Default::default(), first.next.as_deref())
             .await
             .unwrap();
         assert_eq!(second.cases.len(), 3);

@@ -566,7 +566,9 @@ both_databases!(
         };
         let page1 = cases::list(&p, &tara, &wide, None).await.unwrap();
         assert_eq!(page1.cases.len(), 50, "a page");
-        let page2 = cases::list(&p, &tara, &wide, page1.next).await.unwrap();
+        let page2 = cases::list(&p, &tara, &wide, page1.next.as_deref())
+            .await
+            .unwrap();
         assert_eq!(page2.cases.len(), 4, "5..=58 is 54 cases");
         assert!(
             page2
@@ -600,6 +602,164 @@ both_databases!(
         .await
         .unwrap_err();
         assert!(err.to_string().contains("`hosts_hit`"), "{err}");
+    }
+);
+
+/// Every page of a sorted list, followed by its cursors: (title, value) in the order shown.
+async fn sorted_cases(p: &Platform, actor: &Actor, sort: &str) -> Vec<(String, Option<f64>)> {
+    let filter = CaseFilter {
+        sort: Some(sort.into()),
+        ..Default::default()
+    };
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
+    loop {
+        let page = cases::list(p, actor, &filter, cursor.as_deref())
+            .await
+            .unwrap();
+        assert!(page.cases.len() <= 50);
+        for c in &page.cases {
+            let v = fields::case_values(p, actor, c.case_id).await.unwrap();
+            let impact = v.iter().find(|v| v.name == "impact");
+            seen.push((c.title.clone(), impact.and_then(|v| v.value.as_f64())));
+        }
+        match page.next {
+            Some(n) => cursor = Some(n),
+            None => return seen,
+        }
+    }
+}
+
+both_databases!(
+    lists_sort_by_a_field_with_blanks_last_and_page_through_every_record_once,
+    |p| async move {
+        let root = admin(&p).await;
+        let tara = analyst(&p, "tara").await;
+        fields::define(&p, &root, &field("impact", "float", json!({})))
+            .await
+            .unwrap();
+        fields::define(&p, &root, &field("notes", "text", json!({})))
+            .await
+            .unwrap();
+        // 120 cases: values with many ties (the keyset must break them by id) and every
+        // fifth case without a value.
+        for i in 0..120 {
+            let custom = match i % 5 {
+                0 => json!({}),
+                _ => json!({ "impact": f64::from(i % 7) / 2.0 }),
+            };
+            open(&p, &tara, &format!("Case {i:03}"), custom)
+                .await
+                .unwrap();
+        }
+        for (sort, descending) in [("impact", false), ("-impact", true)] {
+            let seen = sorted_cases(&p, &tara, sort).await;
+            assert_eq!(seen.len(), 120, "{sort}: every case once");
+            let mut titles: Vec<&String> = seen.iter().map(|s| &s.0).collect();
+            titles.sort();
+            titles.dedup();
+            assert_eq!(titles.len(), 120, "{sort}: no case twice");
+            let valued: Vec<f64> = seen.iter().map_while(|s| s.1).collect();
+            assert_eq!(
+                valued.len(),
+                96,
+                "{sort}: the cases with a value come first"
+            );
+            let mut expected = valued.clone();
+            expected.sort_by(|a, b| a.total_cmp(b));
+            if descending {
+                expected.reverse();
+            }
+            assert_eq!(valued, expected, "{sort}: by the value");
+            // Ties in the value's direction by id (titles number the cases in opening order).
+            for pair in seen[..96].windows(2) {
+                if pair[0].1 == pair[1].1 {
+                    assert_eq!(pair[0].0 < pair[1].0, !descending, "{sort}: {pair:?}");
+                }
+            }
+            let blanks: Vec<&str> = seen[96..].iter().map(|s| s.0.as_str()).collect();
+            assert_eq!(
+                blanks.first(),
+                Some(&"Case 115"),
+                "{sort}: blanks newest first"
+            );
+            assert_eq!(blanks.last(), Some(&"Case 000"));
+        }
+        let err = cases::list(
+            &p,
+            &tara,
+            &CaseFilter {
+                sort: Some("notes".into()),
+                ..Default::default()
+            },
+            None,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("lists sort by"), "{err}");
+        let err = cases::list(
+            &p,
+            &tara,
+            &CaseFilter {
+                sort: Some("impact".into()),
+                ..Default::default()
+            },
+            Some("12"),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, Error::Invalid(_)),
+            "a cursor of another order: {err:?}"
+        );
+
+        // The alert queue sorts the same way.
+        fields::define(
+            &p,
+            &root,
+            &field(
+                "risk",
+                "integer",
+                json!({ "on_alerts": true, "on_cases": false }),
+            ),
+        )
+        .await
+        .unwrap();
+        let batch = (0..70)
+            .map(|i| match i % 4 {
+                0 => alert(&format!("r-{i}"), json!({})),
+                _ => alert(&format!("r-{i}"), json!({ "risk": i % 9 })),
+            })
+            .collect();
+        alerts::ingest(&p, &system_forwarder(&p).await, batch)
+            .await
+            .unwrap();
+        let filter = app::alerts::QueueFilter {
+            sort: Some("-risk".into()),
+            ..Default::default()
+        };
+        let (mut risks, mut cursor) = (Vec::new(), None::<String>);
+        loop {
+            let page = alerts::queue(&p, &tara, &filter, cursor.as_deref())
+                .await
+                .unwrap();
+            for a in &page.alerts {
+                let v = fields::alert_values(&p, &tara, a.alert_id).await.unwrap();
+                risks.push(
+                    v.iter()
+                        .find(|v| v.name == "risk")
+                        .and_then(|v| v.value.as_i64()),
+                );
+            }
+            match page.next {
+                Some(n) => cursor = Some(n),
+                None => break,
+            }
+        }
+        assert_eq!(risks.len(), 70, "every alert once");
+        let valued: Vec<i64> = risks.iter().map_while(|r| *r).collect();
+        assert_eq!(valued.len(), 52);
+        assert!(valued.windows(2).all(|w| w[0] >= w[1]), "{valued:?}");
+        assert!(risks[52..].iter().all(Option::is_none));
     }
 );
 

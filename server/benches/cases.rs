@@ -366,7 +366,7 @@ async fn field_filters(p: &Platform, tara: &Actor, n: usize) {
         })
         .await;
         let (_, p99_next) = timed(60, |_| async {
-            cases::list(p, tara, &f, next).await.unwrap();
+            cases::list(p, tara, &f, next.as_deref()).await.unwrap();
         })
         .await;
         all.extend([p99, p99_next]);

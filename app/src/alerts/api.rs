@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::{QueueCursor, QueueFilter, QueuePage, RawPayload, RuleFeedback};
+use super::{QueueFilter, QueuePage, RawPayload, RuleFeedback};
 use crate::errors::AppResult;
 #[cfg(feature = "ssr")]
 use {
@@ -11,9 +11,9 @@ use {
 };
 
 #[server(prefix = "/rpc", endpoint = "alert_queue")]
-pub async fn alert_queue(filter: QueueFilter, after: Option<QueueCursor>) -> AppResult<QueuePage> {
+pub async fn alert_queue(filter: QueueFilter, after: Option<String>) -> AppResult<QueuePage> {
     let (p, actor) = context::current_actor().await?;
-    Ok(service::queue(&p, &actor, &filter, after).await?)
+    Ok(service::queue(&p, &actor, &filter, after.as_deref()).await?)
 }
 
 #[server(prefix = "/rpc", endpoint = "set_alert_verdict")]

@@ -308,9 +308,31 @@ pub struct QueueFilter {
     pub field_from: Option<String>,
     #[serde(default)]
     pub field_to: Option<String>,
+    /// A custom field to sort by (its name; `-name` descending): alerts with a value first.
+    #[serde(default)]
+    pub sort: Option<String>,
 }
 
 impl QueueFilter {
+    /// The filter the queue page's URL asks for (`status` is `new` unless given; `any` for
+    /// all), read the same way by the page and by its CSV export.
+    pub fn from_page_query(param: impl Fn(&str) -> Option<String>) -> Self {
+        let param = |k: &str| param(k).filter(|v| !v.trim().is_empty());
+        Self {
+            status: Some(param("status").unwrap_or_else(|| "new".into())).filter(|s| s != "any"),
+            severity: param("severity"),
+            source: param("source"),
+            rule: param("rule"),
+            assignee: param("assignee"),
+            text: param("q"),
+            field: param("field"),
+            field_value: param("value"),
+            field_from: param("from"),
+            field_to: param("to"),
+            sort: param("sort"),
+        }
+    }
+
     pub fn field_filter(&self) -> Option<crate::fields::FieldFilter> {
         crate::fields::FieldFilter::from_params(
             &self.field,
@@ -321,18 +343,12 @@ impl QueueFilter {
     }
 }
 
-/// Keyset position: the last row of the previous page.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QueueCursor {
-    pub severity: i64,
-    pub alert_id: i64,
-}
-
 /// One page of the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueuePage {
     pub alerts: Vec<AlertSummary>,
-    pub next: Option<QueueCursor>,
+    /// The cursor for the following page.
+    pub next: Option<String>,
 }
 
 /// How one detection rule's alerts were judged over a period.

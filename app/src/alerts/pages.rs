@@ -8,7 +8,7 @@ use leptos_router::{
 };
 
 use super::{
-    AlertSummary, QueueCursor, QueueFilter, RawPayload, Severity, Verdict,
+    AlertSummary, QueueFilter, RawPayload, Severity, Verdict,
     api::{
         AssignAlerts, EscalateAlert, MergeAlerts, SetAlertVerdict, alert_group, alert_queue,
         alert_raw, rule_feedback_report,
@@ -35,31 +35,12 @@ pub fn AlertQueuePage() -> impl IntoView {
     }
 }
 
-fn cursor_of(s: &str) -> Option<QueueCursor> {
-    let (sev, id) = s.split_once('-')?;
-    Some(QueueCursor {
-        severity: sev.parse().ok()?,
-        alert_id: id.parse().ok()?,
-    })
-}
-
 #[component]
 fn AlertQueue() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.with(|q| q.get(k).filter(|v| !v.is_empty()));
-    let filter = Memo::new(move |_| QueueFilter {
-        status: Some(param("status").unwrap_or_else(|| "new".into())).filter(|s| s != "any"),
-        severity: param("severity"),
-        source: param("source"),
-        rule: param("rule"),
-        assignee: param("assignee"),
-        text: param("q"),
-        field: param("field"),
-        field_value: param("value"),
-        field_from: param("from"),
-        field_to: param("to"),
-    });
-    let after = Memo::new(move |_| param("after").as_deref().and_then(cursor_of));
+    let filter = Memo::new(move |_| QueueFilter::from_page_query(|k| query.with(|q| q.get(k))));
+    let after = Memo::new(move |_| param("after"));
     let verdict = ServerAction::<SetAlertVerdict>::new();
     let assign = ServerAction::<AssignAlerts>::new();
     let escalate = ServerAction::<EscalateAlert>::new();
@@ -199,7 +180,7 @@ fn AlertQueue() -> impl IntoView {
             <label>"Source " <input name="source" size="12" prop:value=move || current("source")/></label>
             <label>"Rule " <input name="rule" size="12" prop:value=move || current("rule")/></label>
             <label>"Title contains " <input name="q" size="18" prop:value=move || current("q")/></label>
-            <FieldFilterInputs target=Target::Alert/>
+            <FieldFilterInputs target=Target::Alert own_order="Most severe first"/>
             <button type="submit">"Filter"</button>
         </Form>
         <p class="muted hint">"Keyboard: j/k move, x select, ? all shortcuts"</p>
@@ -270,9 +251,9 @@ fn AlertQueue() -> impl IntoView {
     }
 }
 
-fn next_href(q: &leptos_router::params::ParamsMap, c: QueueCursor) -> String {
+fn next_href(q: &leptos_router::params::ParamsMap, cursor: String) -> String {
     let mut q = q.clone();
-    q.replace("after", format!("{}-{}", c.severity, c.alert_id));
+    q.replace("after", cursor);
     format!("/alerts{}", q.to_query_string())
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 
 use super::{NewAlert, Observable};
 use crate::{
-    execute_tx, on_pool, on_tx,
+    execute_tx,
+    fields::{FieldCursor, FieldSort, Target, store as fields_store},
+    on_pool, on_tx,
     platform::{Db, Error, Result, Tx, clock::Millis, db::like_contains},
     validate::tags_to_json,
 };
@@ -164,69 +166,124 @@ pub struct QueueQuery {
     pub field: Option<crate::fields::FieldMatch>,
     /// Only alerts an alert rule suppressed.
     pub suppressed: bool,
-    /// Keyset: (severity, alert_id) of the last row shown.
-    pub after: Option<(i64, i64)>,
+    pub order: QueueOrder,
     pub limit: i64,
 }
 
-/// One page of the queue: severity descending, newest first within a severity. The raw payload
-/// is never read here.
+/// The order of the queue and where its previous page stopped.
+#[derive(Default)]
+pub enum QueueOrder {
+    /// Most severe first, newest first within a severity; keyset on the (severity, alert_id)
+    /// of the last row shown.
+    #[default]
+    Severity,
+    SeverityAfter(i64, i64),
+    /// By a custom field (see [`crate::fields::FieldCursor`] for the two parts).
+    Field {
+        sort: FieldSort,
+        after: Option<FieldCursor>,
+    },
+}
+
+const QUEUE_COLUMNS: &str = "select a.alert_id, a.source, a.rule, a.title, a.severity, a.status, a.verdict, u.username as assignee,
+        a.occurrence_count, a.first_seen_at, a.last_seen_at, a.group_size
+     from alert a left join app_user u on u.user_id = a.assignee_id";
+
+fn push_filters<'a, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a QueueQuery)
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" where a.group_id is null");
+    if let Some(s) = &q.status {
+        qb.push(" and a.status = ").push_bind(s.clone());
+    }
+    if let Some(s) = q.severity {
+        qb.push(" and a.severity = ").push_bind(s);
+    }
+    if let Some(s) = &q.source {
+        qb.push(" and a.source = ").push_bind(s.clone());
+    }
+    if let Some(r) = &q.rule {
+        qb.push(" and a.rule = ").push_bind(r.clone());
+    }
+    match q.assignee_id {
+        Some(Some(id)) => {
+            qb.push(" and a.assignee_id = ").push_bind(id);
+        }
+        Some(None) => {
+            qb.push(" and a.assignee_id is null");
+        }
+        None => {}
+    }
+    if let Some(m) = &q.field {
+        crate::fields::store::push_match(qb, Target::Alert, "a.alert_id", m);
+    }
+    if q.suppressed {
+        qb.push(" and a.suppressed_by_rule_id is not null");
+    }
+    if let Some(t) = &q.text {
+        // A substring match on the title; full-text search across alerts and cases is its own seam.
+        qb.push(" and lower(a.title) like ")
+            .push_bind(like_contains(t))
+            .push(" escape '\\'");
+    }
+}
+
+/// One page of the queue in the order asked for. The raw payload is never read here.
 pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
-    Ok(on_pool!(db, |pool| {
-        let mut qb = sqlx::QueryBuilder::new(
-            "select a.alert_id, a.source, a.rule, a.title, a.severity, a.status, a.verdict, u.username as assignee,
-                    a.occurrence_count, a.first_seen_at, a.last_seen_at, a.group_size
-             from alert a left join app_user u on u.user_id = a.assignee_id where a.group_id is null",
-        );
-        if let Some(s) = &q.status {
-            qb.push(" and a.status = ").push_bind(s.clone());
+    let (sort, after) = match &q.order {
+        QueueOrder::Severity | QueueOrder::SeverityAfter(..) => {
+            return Ok(on_pool!(db, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(QUEUE_COLUMNS);
+                push_filters(&mut qb, q);
+                if let QueueOrder::SeverityAfter(sev, id) = q.order {
+                    qb.push(" and (a.severity, a.alert_id) < (")
+                        .push_bind(sev)
+                        .push(", ")
+                        .push_bind(id)
+                        .push(")");
+                }
+                qb.push(" order by a.severity desc, a.alert_id desc limit ")
+                    .push_bind(q.limit);
+                qb.build_query_as::<QueueRow>().fetch_all(pool).await
+            })?);
         }
-        if let Some(s) = q.severity {
-            qb.push(" and a.severity = ").push_bind(s);
+        QueueOrder::Field { sort, after } => (sort, after.as_ref()),
+    };
+    let mut rows = Vec::new();
+    let blank_before = match after {
+        Some(FieldCursor::Blank { id }) => Some(*id),
+        valued => {
+            let after = match valued {
+                Some(FieldCursor::Valued { key, id }) => Some((key, *id)),
+                _ => None,
+            };
+            rows = on_pool!(db, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(QUEUE_COLUMNS);
+                fields_store::push_sort_join(&mut qb, Target::Alert, "a.alert_id", sort);
+                push_filters(&mut qb, q);
+                fields_store::push_sort_page(&mut qb, "a.alert_id", sort, after, q.limit);
+                qb.build_query_as::<QueueRow>().fetch_all(pool).await
+            })?;
+            None
         }
-        if let Some(s) = &q.source {
-            qb.push(" and a.source = ").push_bind(s.clone());
-        }
-        if let Some(r) = &q.rule {
-            qb.push(" and a.rule = ").push_bind(r.clone());
-        }
-        match q.assignee_id {
-            Some(Some(id)) => {
-                qb.push(" and a.assignee_id = ").push_bind(id);
+    };
+    let room = q.limit - rows.len() as i64;
+    if room > 0 {
+        rows.extend(on_pool!(db, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(QUEUE_COLUMNS);
+            push_filters(&mut qb, q);
+            fields_store::push_blank(&mut qb, Target::Alert, "a.alert_id", sort);
+            if let Some(id) = blank_before {
+                qb.push(" and a.alert_id < ").push_bind(id);
             }
-            Some(None) => {
-                qb.push(" and a.assignee_id is null");
-            }
-            None => {}
-        }
-        if let Some(m) = &q.field {
-            crate::fields::store::push_match(
-                &mut qb,
-                crate::fields::Target::Alert,
-                "a.alert_id",
-                m,
-            );
-        }
-        if q.suppressed {
-            qb.push(" and a.suppressed_by_rule_id is not null");
-        }
-        if let Some(t) = &q.text {
-            // A substring match on the title; full-text search across alerts and cases is its own seam.
-            qb.push(" and lower(a.title) like ")
-                .push_bind(like_contains(t))
-                .push(" escape '\\'");
-        }
-        if let Some((sev, id)) = q.after {
-            qb.push(" and (a.severity, a.alert_id) < (")
-                .push_bind(sev)
-                .push(", ")
-                .push_bind(id)
-                .push(")");
-        }
-        qb.push(" order by a.severity desc, a.alert_id desc limit ")
-            .push_bind(q.limit);
-        qb.build_query_as::<QueueRow>().fetch_all(pool).await
-    })?)
+            qb.push(" order by a.alert_id desc limit ").push_bind(room);
+            qb.build_query_as::<QueueRow>().fetch_all(pool).await
+        })?);
+    }
+    Ok(rows)
 }
 
 /// Up to `per_alert` observables of each listed alert, as (alert_id, type, value).

@@ -9,9 +9,9 @@ use crate::errors::AppResult;
 use {super::service, crate::accounts::context, crate::platform::Error};
 
 #[server(prefix = "/rpc", endpoint = "case_list")]
-pub async fn case_list(filter: CaseFilter, before: Option<i64>) -> AppResult<CasePage> {
+pub async fn case_list(filter: CaseFilter, cursor: Option<String>) -> AppResult<CasePage> {
     let (p, actor) = context::current_actor().await?;
-    Ok(service::list(&p, &actor, &filter, before).await?)
+    Ok(service::list(&p, &actor, &filter, cursor.as_deref()).await?)
 }
 
 /// Adds a note or custom event (or a correction of one); returns its event id.

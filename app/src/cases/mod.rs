@@ -566,9 +566,27 @@ pub struct CaseFilter {
     pub field_from: Option<String>,
     #[serde(default)]
     pub field_to: Option<String>,
+    /// A custom field to sort by (its name; `-name` descending): cases with a value first.
+    #[serde(default)]
+    pub sort: Option<String>,
 }
 
 impl CaseFilter {
+    /// The filter the case list page's URL asks for (`status` is `open` unless given; `any`
+    /// for all), read the same way by the page and by its CSV export.
+    pub fn from_page_query(param: impl Fn(&str) -> Option<String>) -> Self {
+        let param = |k: &str| param(k).filter(|v| !v.trim().is_empty());
+        Self {
+            status: Some(param("status").unwrap_or_else(|| "open".into())).filter(|s| s != "any"),
+            text: param("q"),
+            field: param("field"),
+            field_value: param("value"),
+            field_from: param("from"),
+            field_to: param("to"),
+            sort: param("sort"),
+        }
+    }
+
     /// The custom field filter, if one is asked for.
     pub fn field_filter(&self) -> Option<crate::fields::FieldFilter> {
         crate::fields::FieldFilter::from_params(
@@ -580,11 +598,11 @@ impl CaseFilter {
     }
 }
 
-/// One page of cases, newest first; `next` is the last case id for the following page.
+/// One page of cases; `next` is the cursor for the following page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CasePage {
     pub cases: Vec<CaseSummary>,
-    pub next: Option<i64>,
+    pub next: Option<String>,
 }
 
 #[cfg(test)]

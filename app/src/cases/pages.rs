@@ -27,18 +27,11 @@ pub fn CaseListPage() -> impl IntoView {
 fn CaseList() -> impl IntoView {
     let query = use_query_map();
     let param = move |k: &str| query.with(|q| q.get(k).filter(|v| !v.is_empty()));
-    let filter = Memo::new(move |_| CaseFilter {
-        status: Some(param("status").unwrap_or_else(|| "open".into())).filter(|s| s != "any"),
-        text: param("q"),
-        field: param("field"),
-        field_value: param("value"),
-        field_from: param("from"),
-        field_to: param("to"),
-    });
-    let before = Memo::new(move |_| param("before").and_then(|b| b.parse::<i64>().ok()));
+    let filter = Memo::new(move |_| CaseFilter::from_page_query(|k| query.with(|q| q.get(k))));
+    let cursor = Memo::new(move |_| param("cursor"));
     let page = Resource::new(
-        move || (filter.get(), before.get()),
-        |(f, b)| case_list(f, b),
+        move || (filter.get(), cursor.get()),
+        |(f, c)| case_list(f, c),
     );
     let current = move |k: &'static str| param(k).unwrap_or_default();
     let location = use_location();
@@ -59,16 +52,16 @@ fn CaseList() -> impl IntoView {
                 </select>
             </label>
             <label>"Number or title " <input name="q" size="24" prop:value=move || current("q")/></label>
-            <FieldFilterInputs target=Target::Case/>
+            <FieldFilterInputs target=Target::Case own_order="Newest first"/>
             <button type="submit">"Filter"</button>
         </Form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
                     Ok(page) => {
-                        let next = page.next.map(|id| {
+                        let next = page.next.map(|c| {
                             let mut q = query.get();
-                            q.replace("before", id.to_string());
+                            q.replace("cursor", c);
                             format!("/cases{}", q.to_query_string())
                         });
                         view! {

@@ -4,7 +4,7 @@
 use super::{NewCase, NewTask};
 use crate::{
     execute_tx,
-    fields::{FieldMatch, Target, store as fields_store},
+    fields::{FieldCursor, FieldMatch, FieldSort, Target, store as fields_store},
     observables::Observable,
     on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis, db::like_contains},
@@ -134,46 +134,117 @@ pub async fn set_legal_hold(tx: &mut Tx, id: i64, hold: bool, now: Millis) -> Re
     Ok(())
 }
 
-/// Keyset-paged case list, newest first.
+/// Keyset-paged case list.
 pub struct CaseQuery {
     /// `None`: all; `Some("open")`: not closed; otherwise that status.
     pub status: Option<String>,
     pub text: Option<String>,
     /// A custom field value the case must have.
     pub field: Option<FieldMatch>,
-    pub before_id: Option<i64>,
+    pub order: CaseOrder,
     pub limit: i64,
 }
 
+/// The order of a case list and where its previous page stopped.
+pub enum CaseOrder {
+    Newest {
+        before: Option<i64>,
+    },
+    /// By a custom field (see [`crate::fields::FieldCursor`] for the two parts).
+    Field {
+        sort: FieldSort,
+        after: Option<FieldCursor>,
+    },
+}
+
+fn push_filters<'a, DB: sqlx::Database>(qb: &mut sqlx::QueryBuilder<'a, DB>, q: &'a CaseQuery)
+where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    qb.push(" where 1 = 1");
+    match q.status.as_deref() {
+        None => {}
+        Some("open") => {
+            qb.push(" and c.status <> 'closed'");
+        }
+        Some(s) => {
+            qb.push(" and c.status = ").push_bind(s.to_owned());
+        }
+    }
+    if let Some(t) = &q.text {
+        let like = like_contains(t);
+        qb.push(" and (lower(c.number) like ")
+            .push_bind(like.clone())
+            .push(" escape '\\' or lower(c.title) like ")
+            .push_bind(like)
+            .push(" escape '\\')");
+    }
+    if let Some(m) = &q.field {
+        fields_store::push_match(qb, Target::Case, "c.case_id", m);
+    }
+}
+
 pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
+    let (sort, after) = match &q.order {
+        CaseOrder::Newest { before } => return newest(db, q, *before, q.limit).await,
+        CaseOrder::Field { sort, after } => (sort, after.as_ref()),
+    };
+    let mut rows = Vec::new();
+    let blank_before = match after {
+        Some(FieldCursor::Blank { id }) => Some(*id),
+        valued => {
+            let after = match valued {
+                Some(FieldCursor::Valued { key, id }) => Some((key, *id)),
+                _ => None,
+            };
+            rows = on_pool!(db, |pool| {
+                let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
+                fields_store::push_sort_join(&mut qb, Target::Case, "c.case_id", sort);
+                push_filters(&mut qb, q);
+                fields_store::push_sort_page(&mut qb, "c.case_id", sort, after, q.limit);
+                qb.build_query_as::<CaseRow>().fetch_all(pool).await
+            })?;
+            None
+        }
+    };
+    let room = q.limit - rows.len() as i64;
+    if room > 0 {
+        rows.extend(blank(db, q, sort, blank_before, room).await?);
+    }
+    Ok(rows)
+}
+
+/// Cases newest first.
+async fn newest(db: &Db, q: &CaseQuery, before: Option<i64>, limit: i64) -> Result<Vec<CaseRow>> {
     Ok(on_pool!(db, |pool| {
         let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
-        qb.push(" where 1 = 1");
-        match q.status.as_deref() {
-            None => {}
-            Some("open") => {
-                qb.push(" and c.status <> 'closed'");
-            }
-            Some(s) => {
-                qb.push(" and c.status = ").push_bind(s.to_owned());
-            }
-        }
-        if let Some(t) = &q.text {
-            let like = like_contains(t);
-            qb.push(" and (lower(c.number) like ")
-                .push_bind(like.clone())
-                .push(" escape '\\' or lower(c.title) like ")
-                .push_bind(like)
-                .push(" escape '\\')");
-        }
-        if let Some(m) = &q.field {
-            fields_store::push_match(&mut qb, Target::Case, "c.case_id", m);
-        }
-        if let Some(id) = q.before_id {
+        push_filters(&mut qb, q);
+        if let Some(id) = before {
             qb.push(" and c.case_id < ").push_bind(id);
         }
-        qb.push(" order by c.case_id desc limit ")
-            .push_bind(q.limit);
+        qb.push(" order by c.case_id desc limit ").push_bind(limit);
+        qb.build_query_as::<CaseRow>().fetch_all(pool).await
+    })?)
+}
+
+/// Cases without a value of the sort field, newest first.
+async fn blank(
+    db: &Db,
+    q: &CaseQuery,
+    sort: &FieldSort,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<CaseRow>> {
+    Ok(on_pool!(db, |pool| {
+        let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
+        push_filters(&mut qb, q);
+        fields_store::push_blank(&mut qb, Target::Case, "c.case_id", sort);
+        if let Some(id) = before {
+            qb.push(" and c.case_id < ").push_bind(id);
+        }
+        qb.push(" order by c.case_id desc limit ").push_bind(limit);
         qb.build_query_as::<CaseRow>().fetch_all(pool).await
     })?)
 }

@@ -203,11 +203,11 @@ pub async fn cases_csv(p: &Platform, actor: &Actor, filter: CaseFilter) -> Resul
     let columns = field_columns(p, actor, Target::Case).await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
-        move |(before, first): (Option<i64>, bool)| {
+        move |(cursor, first): (Option<String>, bool)| {
             let (p, actor, filter, columns) =
                 (p.clone(), actor.clone(), filter.clone(), columns.clone());
             async move {
-                let page = cases::list_page(&p, &actor, &filter, before).await?;
+                let page = cases::list_page(&p, &actor, &filter, cursor.as_deref()).await?;
                 let ids: Vec<i64> = page.cases.iter().map(|c| c.case_id).collect();
                 let values = fields::values_of(&p, Target::Case, &ids).await?;
                 let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.cases.len() + 1);
@@ -270,11 +270,11 @@ pub async fn alerts_csv(p: &Platform, actor: &Actor, filter: QueueFilter) -> Res
     let columns = field_columns(p, actor, Target::Alert).await?;
     let (p, actor) = (p.clone(), actor.clone());
     let body = paged(
-        move |(after, first)| {
+        move |(cursor, first): (Option<String>, bool)| {
             let (p, actor, filter, columns) =
                 (p.clone(), actor.clone(), filter.clone(), columns.clone());
             async move {
-                let page = alerts::queue_page(&p, &actor, &filter, after).await?;
+                let page = alerts::queue_page(&p, &actor, &filter, cursor.as_deref()).await?;
                 let ids: Vec<i64> = page.alerts.iter().map(|a| a.alert_id).collect();
                 let values = fields::values_of(&p, Target::Alert, &ids).await?;
                 let mut rows: Vec<Vec<String>> = Vec::with_capacity(page.alerts.len() + 1);

@@ -7,6 +7,7 @@ mod filters;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
+mod sorting;
 #[cfg(feature = "ssr")]
 pub mod store;
 mod values;
@@ -414,6 +415,7 @@ pub struct RecordFields {
 pub type ValueMap = BTreeMap<String, Value>;
 
 pub use filters::{FieldFilter, FieldMatch};
+pub use sorting::{FieldCursor, FieldSort, SortKey, SortRequest};
 pub use values::{Checked, check_value, date_text};
 
 #[cfg(test)]

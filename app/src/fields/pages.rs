@@ -283,9 +283,10 @@ pub fn inputs_for(
         .collect()
 }
 
-/// The list filter by one custom field: `field`, `value`, `from`, `to` in the URL query.
+/// The list filter by one custom field (`field`, `value`, `from`, `to` in the URL query) and
+/// the sort by one (`sort`: a name, `-name` descending); `own_order` names the list's order.
 #[component]
-pub fn FieldFilterInputs(target: Target) -> impl IntoView {
+pub fn FieldFilterInputs(target: Target, own_order: &'static str) -> impl IntoView {
     let query = use_query_map();
     let current = move |k: &'static str| query.with(|q| q.get(k).unwrap_or_default());
     let fields = Resource::new(|| (), |_| custom_fields());
@@ -295,6 +296,7 @@ pub fn FieldFilterInputs(target: Target) -> impl IntoView {
                 let filterable: Vec<FieldDef> = fields.await.unwrap_or_default().into_iter()
                     .filter(|d| d.applies_to(target) && (d.field_type.is_keyed() || d.field_type.is_numeric()))
                     .collect();
+                let sortable = filterable.clone();
                 (!filterable.is_empty()).then(|| view! {
                     <label>"Custom field "
                         <select name="field">
@@ -308,6 +310,18 @@ pub fn FieldFilterInputs(target: Target) -> impl IntoView {
                     <label>"is " <input name="value" size="12" prop:value=move || current("value")/></label>
                     <label>"from " <input name="from" size="10" prop:value=move || current("from")/></label>
                     <label>"to " <input name="to" size="10" prop:value=move || current("to")/></label>
+                    <label>"Sort "
+                        <select name="sort">
+                            <option value="">{own_order}</option>
+                            {sortable.into_iter().flat_map(|d| {
+                                [(d.name.clone(), format!("{} ascending", d.label)),
+                                 (format!("-{}", d.name), format!("{} descending", d.label))]
+                            }).map(|(value, label)| {
+                                let v = value.clone();
+                                view! { <option value=value selected=move || current("sort") == v>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                    </label>
                 })
             })}
         </Transition>

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{
-    Checked, FieldDef, FieldFilter, FieldInput, FieldMatch, FieldType, FieldValue, Mandatory,
-    Target, ValueMap, store,
+    Checked, FieldDef, FieldFilter, FieldInput, FieldMatch, FieldSort, FieldType, FieldValue,
+    Mandatory, SortRequest, Target, ValueMap, store,
 };
 use crate::{
     journal::{Change, Happened, NewAuditEvent, case_event, search},
@@ -55,7 +55,7 @@ pub async fn definitions(p: &Platform, actor: &Actor) -> Result<Vec<FieldDef>> {
         .require(Permission::CaseRead)
         .or_else(|_| actor.require(Permission::AlertRead))
         .or_else(|_| actor.require(Permission::FieldsDefine))?;
-    store::all(&p.db).await?.into_iter().map(to_def).collect()
+    all_defs(p).await
 }
 
 pub(crate) async fn definitions_in_tx(tx: &mut Tx) -> Result<Vec<FieldDef>> {
@@ -205,11 +205,7 @@ fn shown(defs: &[FieldDef], rows: Vec<store::ValueRow>) -> Vec<FieldValue> {
 /// The custom field values of case `case_id`.
 pub async fn case_values(p: &Platform, actor: &Actor, case_id: i64) -> Result<Vec<FieldValue>> {
     actor.require(Permission::CaseRead)?;
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     Ok(shown(
         &defs,
         store::values(&p.db, Target::Case, case_id).await?,
@@ -219,11 +215,7 @@ pub async fn case_values(p: &Platform, actor: &Actor, case_id: i64) -> Result<Ve
 /// The custom field values of alert `alert_id`.
 pub async fn alert_values(p: &Platform, actor: &Actor, alert_id: i64) -> Result<Vec<FieldValue>> {
     actor.require(Permission::AlertRead)?;
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     Ok(shown(
         &defs,
         store::values(&p.db, Target::Alert, alert_id).await?,
@@ -237,11 +229,7 @@ pub async fn values_of(
     target: Target,
     ids: &[i64],
 ) -> Result<BTreeMap<i64, Vec<FieldValue>>> {
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     let mut rows: BTreeMap<i64, Vec<store::ValueRow>> = BTreeMap::new();
     for (id, field_id, value) in store::values_of(&p.db, target, ids).await? {
         rows.entry(id)
@@ -296,11 +284,7 @@ pub async fn check_stored_values(p: &Platform, target: Target, values: &ValueMap
     if values.is_empty() {
         return Ok(());
     }
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     check_values(&defs, target, values).map(|_| ())
 }
 
@@ -310,11 +294,7 @@ pub async fn unknown_names(
     target: Target,
     names: impl IntoIterator<Item = &str>,
 ) -> Result<Vec<String>> {
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     Ok(names
         .into_iter()
         .filter(|n| {
@@ -621,25 +601,43 @@ pub(crate) async fn check_filters(
     if filters.len() > 5 {
         return Err(Error::invalid("At most 5 custom field filters at once."));
     }
-    let defs = store::all(&p.db)
-        .await?
-        .into_iter()
-        .map(to_def)
-        .collect::<Result<Vec<_>>>()?;
+    let defs = all_defs(p).await?;
     filters
         .into_iter()
         .map(|f| {
-            let name = f.name.trim();
-            let def = defs
-                .iter()
-                .find(|d| d.name == name && d.applies_to(target))
-                .ok_or_else(|| {
-                    Error::invalid(format!(
-                        "There is no custom field `{name}` on {}s.",
-                        target.noun()
-                    ))
-                })?;
-            f.check(def).map_err(Error::Invalid)
+            f.check(find(&defs, f.name.trim(), target)?)
+                .map_err(Error::Invalid)
         })
         .collect()
+}
+
+/// Checks a list's `sort` (a field's name, `-name` for descending) against the fields of
+/// `target`; `None` keeps the list's own order.
+pub(crate) async fn check_sort(
+    p: &Platform,
+    target: Target,
+    sort: Option<&str>,
+) -> Result<Option<FieldSort>> {
+    let Some(req) = SortRequest::parse(sort) else {
+        return Ok(None);
+    };
+    let defs = all_defs(p).await?;
+    req.check(find(&defs, &req.name, target)?)
+        .map(Some)
+        .map_err(Error::Invalid)
+}
+
+async fn all_defs(p: &Platform) -> Result<Vec<FieldDef>> {
+    store::all(&p.db).await?.into_iter().map(to_def).collect()
+}
+
+fn find<'d>(defs: &'d [FieldDef], name: &str, target: Target) -> Result<&'d FieldDef> {
+    defs.iter()
+        .find(|d| d.name == name && d.applies_to(target))
+        .ok_or_else(|| {
+            Error::invalid(format!(
+                "There is no custom field `{name}` on {}s.",
+                target.noun()
+            ))
+        })
 }

@@ -1,6 +1,6 @@
 //! SQL for custom field definitions and their values on cases and alerts.
 
-use super::{Checked, FieldMatch, NewField, Target};
+use super::{Checked, FieldMatch, FieldSort, NewField, SortKey, Target};
 use crate::{
     execute_tx, on_pool, on_tx,
     platform::{Db, Result, Tx, clock::Millis},
@@ -297,4 +297,98 @@ pub fn push_match<'a, DB: sqlx::Database>(
         }
     }
     qb.push(")");
+}
+
+/// Joins the sort field's value as `sv`: the list keeps only the records that have one.
+pub fn push_sort_join<'a, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    t: Target,
+    id_expr: &str,
+    s: &FieldSort,
+) where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let (table, key) = table(t);
+    qb.push(format!(
+        " join {table} sv on sv.{key} = {id_expr} and sv.field_id = "
+    ))
+    .push_bind(s.field_id);
+}
+
+fn sort_column(s: &FieldSort) -> &'static str {
+    if s.numeric {
+        "sv.value_number"
+    } else {
+        "sv.value_key"
+    }
+}
+
+/// After [`push_sort_join`] and the filters: the rows past `after`, in the sort's order.
+pub fn push_sort_page<'a, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    id_expr: &str,
+    s: &FieldSort,
+    after: Option<(&SortKey, i64)>,
+    limit: i64,
+) where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    f64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    String: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let col = sort_column(s);
+    let (cmp, dir) = if s.descending {
+        ("<", "desc")
+    } else {
+        (">", "asc")
+    };
+    qb.push(format!(" and {col} is not null"));
+    if let Some((key, id)) = after {
+        qb.push(format!(" and ({col}, {id_expr}) {cmp} ("));
+        match key {
+            SortKey::Number(n) => qb.push_bind(*n),
+            SortKey::Key(k) => qb.push_bind(k.clone()),
+        };
+        qb.push(", ").push_bind(id).push(")");
+    }
+    qb.push(format!(" order by {col} {dir}, {id_expr} {dir} limit "))
+        .push_bind(limit);
+}
+
+/// Keeps the records without a value of the sort field.
+pub fn push_blank<'a, DB: sqlx::Database>(
+    qb: &mut sqlx::QueryBuilder<'a, DB>,
+    t: Target,
+    id_expr: &str,
+    s: &FieldSort,
+) where
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    let (table, key) = table(t);
+    let col = sort_column(s).trim_start_matches("sv.");
+    qb.push(format!(
+        " and not exists (select 1 from {table} sv where sv.{key} = {id_expr} and sv.{col} is not null and sv.field_id = "
+    ))
+    .push_bind(s.field_id)
+    .push(")");
+}
+
+/// The sort key of one record's value, for the cursor of the page it ends.
+pub async fn sort_key(db: &Db, t: Target, id: i64, s: &FieldSort) -> Result<Option<SortKey>> {
+    let (table, key) = table(t);
+    let sql =
+        format!("select value_key, value_number from {table} where {key} = $1 and field_id = $2");
+    let row: Option<(Option<String>, Option<f64>)> = on_pool!(db, |pool| {
+        sqlx::query_as(&sql)
+            .bind(id)
+            .bind(s.field_id)
+            .fetch_optional(pool)
+            .await
+    })?;
+    Ok(row.and_then(|(k, n)| {
+        if s.numeric {
+            n.map(SortKey::Number)
+        } else {
+            k.map(SortKey::Key)
+        }
+    }))
 }

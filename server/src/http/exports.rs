@@ -3,6 +3,8 @@
 //! streams; the services check rights and record the export on the audit log before the
 //! first byte.
 
+use std::collections::HashMap;
+
 use app::{
     alerts::QueueFilter,
     audit::AuditFilter,
@@ -84,8 +86,9 @@ async fn cases_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
     _: FromOurPages,
-    Query(filter): Query<CaseFilter>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let filter = CaseFilter::from_page_query(|k| q.get(k).cloned());
     respond(exports::cases_csv(&p, &actor, filter).await)
 }
 
@@ -93,8 +96,9 @@ async fn alerts_csv(
     Extension(p): Extension<Platform>,
     BrowserActor(actor): BrowserActor,
     _: FromOurPages,
-    Query(filter): Query<QueueFilter>,
+    Query(q): Query<HashMap<String, String>>,
 ) -> Response {
+    let filter = QueueFilter::from_page_query(|k| q.get(k).cloned());
     respond(exports::alerts_csv(&p, &actor, filter).await)
 }
 

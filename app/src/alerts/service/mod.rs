@@ -21,12 +21,13 @@ pub use triage::*;
 use serde_json::json;
 
 use super::{
-    Alert, AlertObservable, AlertStatus, AlertSummary, GroupMember, QueueCursor, QueueFilter,
-    QueuePage, RawPayload, RuleFeedback, Severity, Verdict, fold_rule_feedback,
-    store::{self, QueueQuery},
+    Alert, AlertObservable, AlertStatus, AlertSummary, GroupMember, QueueFilter, QueuePage,
+    RawPayload, RuleFeedback, Severity, Verdict, fold_rule_feedback,
+    store::{self, QueueOrder, QueueQuery},
 };
 use crate::{
     accounts::{normalize_username, store as accounts_store},
+    fields::{FieldCursor, FieldSort, Target, store as fields_store},
     journal::NewAuditEvent,
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
@@ -81,15 +82,16 @@ fn nonempty(s: &Option<String>) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// One page of the triage queue.
+/// One page of the triage queue: most severe first, or by the custom field `filter.sort`
+/// names. `cursor` is the previous page's `next`.
 pub async fn queue(
     p: &Platform,
     actor: &Actor,
     filter: &QueueFilter,
-    after: Option<QueueCursor>,
+    cursor: Option<&str>,
 ) -> Result<QueuePage> {
-    let page = queue_page(p, actor, filter, after).await?;
-    let detail = json!({ "view": "alert queue", "filter": filter, "after": after });
+    let page = queue_page(p, actor, filter, cursor).await?;
+    let detail = json!({ "view": "alert queue", "filter": filter, "cursor": cursor });
     crate::audit::service::record_auditor_view(p, actor, "alert_queue", None, detail).await?;
     Ok(page)
 }
@@ -99,7 +101,7 @@ pub(crate) async fn queue_page(
     p: &Platform,
     actor: &Actor,
     filter: &QueueFilter,
-    after: Option<QueueCursor>,
+    cursor: Option<&str>,
 ) -> Result<QueuePage> {
     actor.require(Permission::AlertRead)?;
     let assignee_id = match nonempty(&filter.assignee).as_deref() {
@@ -115,11 +117,13 @@ pub(crate) async fn queue_page(
         }
     };
     let field = match filter.field_filter() {
-        Some(f) => crate::fields::service::check_filters(p, crate::fields::Target::Alert, &[f])
+        Some(f) => crate::fields::service::check_filters(p, Target::Alert, &[f])
             .await?
             .pop(),
         None => None,
     };
+    let sort = crate::fields::service::check_sort(p, Target::Alert, filter.sort.as_deref()).await?;
+    let order = queue_order(sort, cursor)?;
     // "suppressed": the alerts alert rules closed on arrival.
     let suppressed = nonempty(&filter.status).as_deref() == Some("suppressed");
     let q = QueueQuery {
@@ -138,7 +142,7 @@ pub(crate) async fn queue_page(
         rule: nonempty(&filter.rule),
         assignee_id,
         text: nonempty(&filter.text).filter(|t| t.chars().count() <= 200),
-        after: after.map(|c| (c.severity, c.alert_id)),
+        order,
         limit: QUEUE_PAGE + 1,
     };
     let mut rows = store::queue(&p.db, &q).await?;
@@ -146,14 +150,18 @@ pub(crate) async fn queue_page(
     rows.truncate(QUEUE_PAGE as usize);
     let ids: Vec<i64> = rows.iter().map(|r| r.alert_id).collect();
     let previews = store::observable_previews(&p.db, &ids, 3).await?;
-    let next = more
-        .then(|| {
-            rows.last().map(|r| QueueCursor {
-                severity: r.severity,
-                alert_id: r.alert_id,
-            })
-        })
-        .flatten();
+    let next = match (more, rows.last(), sort) {
+        (false, _, _) | (_, None, _) => None,
+        (true, Some(last), None) => Some(format!("{}.{}", last.severity, last.alert_id)),
+        (true, Some(last), Some(sort)) => {
+            let id = last.alert_id;
+            let cursor = match fields_store::sort_key(&p.db, Target::Alert, id, &sort).await? {
+                Some(key) => FieldCursor::Valued { key, id },
+                None => FieldCursor::Blank { id },
+            };
+            Some(cursor.to_param())
+        }
+    };
     let alerts = rows
         .into_iter()
         .map(|r| {
@@ -185,6 +193,32 @@ pub(crate) async fn queue_page(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(QueuePage { alerts, next })
+}
+
+/// The queue's order from its sort and the cursor a previous page gave out (`<severity>.<id>`
+/// in the queue's own order).
+fn queue_order(sort: Option<FieldSort>, cursor: Option<&str>) -> Result<QueueOrder> {
+    let cursor = cursor.map(str::trim).filter(|c| !c.is_empty());
+    let bad = || {
+        Error::invalid("That page link is not one this list gave out; start from the first page.")
+    };
+    Ok(match (sort, cursor) {
+        (None, None) => QueueOrder::Severity,
+        (None, Some(c)) => {
+            // Links bookmarked before the cursor became opaque used `-`.
+            let (sev, id) = c.split_once(['.', '-']).ok_or_else(bad)?;
+            QueueOrder::SeverityAfter(
+                sev.parse().map_err(|_| bad())?,
+                id.parse().map_err(|_| bad())?,
+            )
+        }
+        (Some(sort), c) => QueueOrder::Field {
+            sort,
+            after: c
+                .map(|c| FieldCursor::from_param(c).ok_or_else(bad))
+                .transpose()?,
+        },
+    })
 }
 
 /// The raw payload as sent, for display on demand.

@@ -17,10 +17,10 @@ use serde_json::json;
 use super::{
     Case, CaseFilter, CaseObservable, CasePage, CaseStatus, CaseTask, ClosureVerdict,
     ContainmentAction, TaskStatus,
-    store::{self, CaseQuery, CaseRow},
+    store::{self, CaseOrder, CaseQuery, CaseRow},
 };
 use crate::{
-    fields::Target,
+    fields::{FieldCursor, FieldSort, Target, store as fields_store},
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
     severity::Severity,
@@ -177,15 +177,16 @@ pub async fn find_for_merge(p: &Platform, actor: &Actor, reference: &str) -> Res
     }
 }
 
-/// One page of cases, newest first.
+/// One page of cases: newest first, or by the custom field `filter.sort` names. `cursor` is
+/// the previous page's `next`.
 pub async fn list(
     p: &Platform,
     actor: &Actor,
     filter: &CaseFilter,
-    before: Option<i64>,
+    cursor: Option<&str>,
 ) -> Result<CasePage> {
-    let page = list_page(p, actor, filter, before).await?;
-    let detail = json!({ "view": "case list", "filter": filter, "before": before });
+    let page = list_page(p, actor, filter, cursor).await?;
+    let detail = json!({ "view": "case list", "filter": filter, "cursor": cursor });
     crate::audit::service::record_auditor_view(p, actor, "case_list", None, detail).await?;
     Ok(page)
 }
@@ -195,7 +196,7 @@ pub(crate) async fn list_page(
     p: &Platform,
     actor: &Actor,
     filter: &CaseFilter,
-    before: Option<i64>,
+    cursor: Option<&str>,
 ) -> Result<CasePage> {
     actor.require(Permission::CaseRead)?;
     let status = match filter.status.as_deref().map(str::trim) {
@@ -220,20 +221,52 @@ pub(crate) async fn list_page(
             .pop(),
         None => None,
     };
+    let sort = crate::fields::service::check_sort(p, Target::Case, filter.sort.as_deref()).await?;
+    let order = order_of(sort, cursor)?;
     let q = CaseQuery {
         status,
         text,
         field,
-        before_id: before,
+        order,
         limit: LIST_PAGE + 1,
     };
     let mut rows = store::list(&p.db, &q).await?;
     let more = rows.len() as i64 > LIST_PAGE;
     rows.truncate(LIST_PAGE as usize);
-    let next = more.then(|| rows.last().map(|r| r.case_id)).flatten();
+    let next = match (more, rows.last(), sort) {
+        (false, _, _) | (_, None, _) => None,
+        (true, Some(last), None) => Some(last.case_id.to_string()),
+        (true, Some(last), Some(sort)) => {
+            let id = last.case_id;
+            let cursor = match fields_store::sort_key(&p.db, Target::Case, id, &sort).await? {
+                Some(key) => FieldCursor::Valued { key, id },
+                None => FieldCursor::Blank { id },
+            };
+            Some(cursor.to_param())
+        }
+    };
     let cases = rows
         .into_iter()
         .map(|r| Ok(to_case(r)?.summary()))
         .collect::<Result<Vec<_>>>()?;
     Ok(CasePage { cases, next })
+}
+
+/// The list's order from its sort and the cursor a previous page gave out.
+fn order_of(sort: Option<FieldSort>, cursor: Option<&str>) -> Result<CaseOrder> {
+    let cursor = cursor.map(str::trim).filter(|c| !c.is_empty());
+    let bad = || {
+        Error::invalid("That page link is not one this list gave out; start from the first page.")
+    };
+    Ok(match sort {
+        None => CaseOrder::Newest {
+            before: cursor.map(|c| c.parse().map_err(|_| bad())).transpose()?,
+        },
+        Some(sort) => CaseOrder::Field {
+            sort,
+            after: cursor
+                .map(|c| FieldCursor::from_param(c).ok_or_else(bad))
+                .transpose()?,
+        },
+    })
 }

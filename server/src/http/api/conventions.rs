@@ -10,8 +10,9 @@ use axum::{
     http::{HeaderMap, header, request::Parts},
 };
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use serde::{Serialize, de::DeserializeOwned};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+use utoipa::IntoParams;
 
 use crate::http::rest::{ApiActor, ApiError};
 
@@ -100,6 +101,23 @@ impl<T> Page<T> {
             next,
         }
     }
+}
+
+/// A list's paging parameter alone.
+#[derive(Deserialize, IntoParams)]
+pub struct CursorQuery {
+    /// The previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}
+
+/// The answer to a cursor this server did not give out (or gave out for another order).
+pub fn bad_cursor() -> Error {
+    Error::invalid("`cursor` is not one this server gave out; start from the first page.")
+}
+
+/// A cursor that is the last row's id.
+pub fn id_cursor(c: Option<&str>) -> Result<Option<i64>, Error> {
+    c.map(|c| c.parse().map_err(|_| bad_cursor())).transpose()
 }
 
 /// The request's own path and query with `cursor` set to `cursor`.

@@ -2,7 +2,7 @@
 //! record a verdict, assign, escalate into a case, merge into a case.
 
 use app::alerts::{
-    QueueCursor, QueueFilter,
+    QueueFilter,
     escalation::{self, EscalateOverrides},
     service as alerts,
 };
@@ -41,17 +41,10 @@ pub struct AlertQuery {
     field_value: Option<String>,
     field_from: Option<String>,
     field_to: Option<String>,
+    /// A custom field (string, enum, boolean, number or date) to sort by, `-name` for
+    /// descending: alerts with a value first, by it, then those without, newest first.
+    sort: Option<String>,
     cursor: Option<String>,
-}
-
-fn parse_queue_cursor(c: &str) -> Result<QueueCursor, Error> {
-    let bad =
-        || Error::invalid("`cursor` is not one this server gave out; start from the first page.");
-    let (severity, id) = c.split_once('.').ok_or_else(bad)?;
-    Ok(QueueCursor {
-        severity: severity.parse().map_err(|_| bad())?,
-        alert_id: id.parse().map_err(|_| bad())?,
-    })
 }
 
 /// Lists the alert queue, most severe first, one page at a time.
@@ -78,13 +71,12 @@ pub async fn list_alerts(
         field_value: q.field_value,
         field_from: q.field_from,
         field_to: q.field_to,
+        sort: q.sort,
     };
-    let after = q.cursor.as_deref().map(parse_queue_cursor).transpose()?;
-    let page = alerts::queue(&p, &actor, &filter, after).await?;
-    let next = page.next.map(|c| format!("{}.{}", c.severity, c.alert_id));
+    let page = alerts::queue(&p, &actor, &filter, q.cursor.as_deref()).await?;
     Ok(Json(Page::new(
         page.alerts.into_iter().map(Into::into).collect(),
-        next,
+        page.next,
         &uri,
     )))
 }

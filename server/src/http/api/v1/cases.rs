@@ -40,19 +40,13 @@ pub struct CaseQuery {
     field_value: Option<String>,
     field_from: Option<String>,
     field_to: Option<String>,
+    /// A custom field (string, enum, boolean, number or date) to sort by, `-name` for
+    /// descending: cases with a value first, by it, then those without, newest first.
+    sort: Option<String>,
     cursor: Option<String>,
 }
 
-fn parse_id_cursor(c: Option<&str>) -> Result<Option<i64>, Error> {
-    c.map(|c| {
-        c.parse().map_err(|_| {
-            Error::invalid("`cursor` is not one this server gave out; start from the first page.")
-        })
-    })
-    .transpose()
-}
-
-/// Cases, newest first, one page at a time.
+/// Cases, newest first (or by `sort`), one page at a time.
 #[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
     security(("bearer" = ["cases:read"])),
     responses(
@@ -72,12 +66,12 @@ pub async fn list_cases(
         field_value: q.field_value,
         field_from: q.field_from,
         field_to: q.field_to,
+        sort: q.sort,
     };
-    let before = parse_id_cursor(q.cursor.as_deref())?;
-    let page = cases::list(&p, &actor, &filter, before).await?;
+    let page = cases::list(&p, &actor, &filter, q.cursor.as_deref()).await?;
     Ok(Json(Page::new(
         page.cases.into_iter().map(Into::into).collect(),
-        page.next.map(|n| n.to_string()),
+        page.next,
         &uri,
     )))
 }

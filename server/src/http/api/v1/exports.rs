@@ -34,6 +34,8 @@ pub struct CaseExportQuery {
     field_value: Option<String>,
     field_from: Option<String>,
     field_to: Option<String>,
+    /// A custom field to sort by, as on `GET /api/v1/cases`.
+    sort: Option<String>,
 }
 
 /// The case list as CSV (every matching case, streamed).
@@ -55,6 +57,7 @@ pub async fn cases_csv(
         field_value: q.field_value,
         field_from: q.field_from,
         field_to: q.field_to,
+        sort: q.sort,
     };
     Ok(attachment(exports::cases_csv(&p, &actor, filter).await?))
 }
@@ -72,6 +75,8 @@ pub struct AlertExportQuery {
     field_value: Option<String>,
     field_from: Option<String>,
     field_to: Option<String>,
+    /// A custom field to sort by, as on `GET /api/v1/alerts`.
+    sort: Option<String>,
 }
 
 /// The alert queue as CSV.
@@ -97,6 +102,7 @@ pub async fn alerts_csv(
         field_value: q.field_value,
         field_from: q.field_from,
         field_to: q.field_to,
+        sort: q.sort,
     };
     Ok(attachment(exports::alerts_csv(&p, &actor, filter).await?))
 }

@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::views::{ObservableView, TaskView, TimelineEntryView};
 use crate::http::api::{
-    conventions::{ApiJson, Page, V1Actor, checked_time_text, parse_at},
+    conventions::{ApiJson, Page, V1Actor, bad_cursor, checked_time_text, parse_at},
     idempotency::run_once,
 };
 use crate::http::rest::{ApiError, ErrorBody};
@@ -54,11 +54,7 @@ pub async fn list_timeline(
         Some(c) => Some(
             c.split_once('.')
                 .and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?)))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "`cursor` is not one this server gave out; start from the first page.",
-                    )
-                })?,
+                .ok_or_else(bad_cursor)?,
         ),
     };
     let filter = TimelineFilter {

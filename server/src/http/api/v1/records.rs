@@ -21,7 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::views::{AuditEntryView, EvidenceView, HandoverView, SearchHitView};
 use crate::{
     http::{
-        api::conventions::{ApiJson, Page, V1Actor},
+        api::conventions::{ApiJson, CursorQuery, Page, V1Actor, id_cursor},
         rest::{ApiError, ErrorBody},
     },
     render::Format,
@@ -100,21 +100,6 @@ pub async fn search_cases(
         hits: found.hits.into_iter().map(Into::into).collect(),
         more: found.more,
     }))
-}
-
-#[derive(Deserialize, IntoParams)]
-pub struct CursorQuery {
-    /// The previous page's `next_cursor`.
-    cursor: Option<String>,
-}
-
-fn id_cursor(c: Option<&str>) -> Result<Option<i64>, Error> {
-    c.map(|c| {
-        c.parse().map_err(|_| {
-            Error::invalid("`cursor` is not one this server gave out; start from the first page.")
-        })
-    })
-    .transpose()
 }
 
 /// A case's evidence in upload order. Upload with `POST /api/cases/{case}/evidence`;

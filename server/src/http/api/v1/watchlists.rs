@@ -1,10 +1,7 @@
 //! `/api/v1/watchlists`: known-bad values that flag case observables and arriving alerts;
 //! a threat-intelligence feed creates lists and imports entries, analysts' tools read them.
 
-use app::{
-    platform::Error,
-    watchlists::{ImportReport, Watchlist, WatchlistEntry, service as watchlists},
-};
+use app::watchlists::{ImportReport, Watchlist, WatchlistEntry, service as watchlists};
 use axum::{
     Json,
     extract::{OriginalUri, Path, Query},
@@ -13,7 +10,7 @@ use axum::{
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::api::conventions::{ApiJson, Page, V1Actor, at};
+use crate::http::api::conventions::{ApiJson, Page, V1Actor, at, bad_cursor};
 use crate::http::rest::{ApiError, ErrorBody};
 
 /// A watchlist.
@@ -137,11 +134,7 @@ pub async fn list_entries(
         Some(c) => Some(
             c.split_once(':')
                 .map(|(t, v)| (t.to_owned(), v.to_owned()))
-                .ok_or_else(|| {
-                    Error::invalid(
-                        "`cursor` is not one this server gave out; start from the first page.",
-                    )
-                })?,
+                .ok_or_else(bad_cursor)?,
         ),
     };
     let entries = watchlists::entries(&p, &actor, id, after).await?;

@@ -91,8 +91,8 @@ pub async fn search(
     run_search(&p, &actor, Table::Alerts, params, &body).await
 }
 
-/// `POST /api/alert/{id}/createCase`: escalates the alert into a new case (201). A
-/// `caseTemplate` is accepted and ignored: Casefile has no case templates yet.
+/// `POST /api/alert/{id}/createCase`: escalates the alert into a new case (201), shaped by the
+/// `caseTemplate` named in the body, if any.
 pub async fn create_case(
     Extension(p): Extension<Platform>,
     HiveActor(actor): HiveActor,
