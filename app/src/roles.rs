@@ -111,6 +111,9 @@ pub enum Permission {
     FieldsDefine,
     TemplatesWrite,
     AlertRulesWrite,
+    WebhooksManage,
+    /// One's own notifications: everyone signed in reads theirs.
+    NotificationsRead,
     AdminUsers,
     AdminTokens,
     AdminSettings,
@@ -146,6 +149,8 @@ impl Permission {
             FieldsDefine => "fields.define",
             TemplatesWrite => "templates.write",
             AlertRulesWrite => "alert_rules.write",
+            WebhooksManage => "webhooks.manage",
+            NotificationsRead => "notifications.read",
             AdminUsers => "admin.users",
             AdminTokens => "admin.tokens",
             AdminSettings => "admin.settings",
@@ -171,6 +176,7 @@ const ANALYST: &[Permission] = &[
     ReportRead,
     HandoverRead,
     HandoverWrite,
+    NotificationsRead,
 ];
 const MANAGER_EXTRA: &[Permission] = &[
     // Managers issue the tokens that read or work cases (see `role_may_grant`).
@@ -193,11 +199,14 @@ const AUDITOR: &[Permission] = &[
     AuditRead,
     AuditExport,
     HandoverRead,
+    NotificationsRead,
 ];
 const ADMIN: &[Permission] = &[
     AdminUsers,
     AdminTokens,
     AdminSettings,
+    WebhooksManage,
+    NotificationsRead,
     AuditRead,
     WatchlistWrite,
     FieldsDefine,
@@ -240,6 +249,9 @@ pub const TOKEN_SCOPES: &[(&str, &[Permission])] = &[
     ("fields:write", &[FieldsDefine]),
     ("templates:write", &[TemplatesWrite]),
     ("rules:write", &[AlertRulesWrite]),
+    // A SOAR registers the webhooks it listens on, and reads its own inbox.
+    ("webhooks:write", &[WebhooksManage]),
+    ("notifications:read", &[NotificationsRead]),
     ("audit:read", &[AuditRead, AuditExport]),
 ];
 

@@ -6,6 +6,7 @@ use crate::{
     journal::{Change, NewAuditEvent},
     outbox::store as outbox_store,
     platform::{Actor, Error, Platform, Result, Tx, clock::Millis},
+    roles::Permission,
 };
 
 /// Notifications per inbox page.
@@ -123,6 +124,7 @@ pub(crate) async fn managers(tx: &mut Tx) -> Result<Vec<(i64, Option<String>)>> 
 
 /// The signed-in user's notifications, newest first.
 pub async fn inbox(p: &Platform, actor: &Actor, before: Option<i64>) -> Result<Inbox> {
+    actor.require(Permission::NotificationsRead)?;
     let user_id = actor.require_user()?;
     let mut rows = store::inbox(&p.db, user_id, before, INBOX_PAGE + 1).await?;
     let more = rows.len() as i64 > INBOX_PAGE;
@@ -148,12 +150,14 @@ pub async fn inbox(p: &Platform, actor: &Actor, before: Option<i64>) -> Result<I
 
 /// How many unread notifications the signed-in user has, up to [`UNREAD_CAP`].
 pub async fn unread(p: &Platform, actor: &Actor) -> Result<i64> {
+    actor.require(Permission::NotificationsRead)?;
     let user_id = actor.require_user()?;
     store::unread(&p.db, user_id, UNREAD_CAP).await
 }
 
 /// Marks one notification (or all, with `None`) of the signed-in user read.
 pub async fn mark_read(p: &Platform, actor: &Actor, notification_id: Option<i64>) -> Result<u64> {
+    actor.require(Permission::NotificationsRead)?;
     let user_id = actor.require_user()?;
     let mut ch = Change::begin(p, actor).await?;
     let now = ch.now();

@@ -18,7 +18,7 @@ use crate::{
 #[component]
 pub fn AdminWebhooksPage() -> impl IntoView {
     view! {
-        <RequireUser permission=Permission::AdminSettings>
+        <RequireUser permission=Permission::WebhooksManage>
             <Webhooks/>
             <DeliveryLog/>
         </RequireUser>

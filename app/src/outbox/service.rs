@@ -87,7 +87,7 @@ pub async fn create_webhook(
     url: &str,
     events: &[String],
 ) -> Result<CreatedWebhook> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WebhooksManage)?;
     let name = required("name", name, 200).map_err(Error::Invalid)?;
     let url = check_url(p, url).await?;
     let events: Vec<String> = events
@@ -133,7 +133,7 @@ pub async fn create_webhook(
 }
 
 pub async fn webhooks(p: &Platform, actor: &Actor) -> Result<Vec<Webhook>> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WebhooksManage)?;
     Ok(store::webhooks(&p.db)
         .await?
         .into_iter()
@@ -148,7 +148,7 @@ pub async fn set_webhook_enabled(
     webhook_id: i64,
     enabled: bool,
 ) -> Result<()> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WebhooksManage)?;
     let mut ch = Change::begin(p, actor).await?;
     let now = ch.now();
     if store::set_enabled(ch.tx(), webhook_id, enabled, now).await? == 0 {
@@ -177,7 +177,7 @@ pub async fn deliveries(
     webhook_id: Option<i64>,
     before: Option<i64>,
 ) -> Result<DeliveryPage> {
-    actor.require(Permission::AdminSettings)?;
+    actor.require(Permission::WebhooksManage)?;
     let mut rows = store::deliveries(&p.db, webhook_id, before, LOG_PAGE + 1).await?;
     let more = rows.len() as i64 > LOG_PAGE;
     rows.truncate(LOG_PAGE as usize);

@@ -27,6 +27,8 @@ use app::roles::TOKEN_SCOPES;
         (name = "templates", description = "Case templates: a case's defaults for one kind of incident"),
         (name = "rules", description = "Alert rules: suppress, route or escalate alerts as they arrive"),
         (name = "exports", description = "CSV, STIX 2.1 and case bundles; each recorded on the audit log"),
+        (name = "webhooks", description = "Receivers of signed change messages, and their delivery log"),
+        (name = "notifications", description = "The inbox of the token's own account"),
     ),
     components(schemas(crate::http::rest::ErrorBody, crate::http::rest::ErrorDetail)),
     modifiers(&BearerAuth),

@@ -8,12 +8,14 @@ pub mod cases;
 pub mod exports;
 pub mod fields;
 pub mod investigation;
+pub mod notifications;
 pub mod records;
 pub mod rules;
 pub mod templates;
 pub mod tiers;
 pub mod views;
 pub mod watchlists;
+pub mod webhooks;
 
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -87,4 +89,9 @@ pub fn routes<S: Clone + Send + Sync + 'static>() -> OpenApiRouter<S> {
             templates::replace_template,
             templates::delete_template
         ))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::patch_webhook))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(notifications::mark_read))
 }
