@@ -1,7 +1,7 @@
 // Escalation: alerts posted by a forwarder; an analyst escalates one into a new case, merges
 // another into that case by its number, opens the case and sees both alerts on its timeline
 // with their observables, and adds a note whose markup stays inert text.
-import { ADMIN, checkA11y, createAccount, createToken, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, caseTab, checkA11y, createAccount, createToken, expect, hydrated, signIn, test } from "./fixtures";
 
 const alert = (ref: string, title: string, ip: string) => ({
   source: "suricata",
@@ -66,10 +66,12 @@ test("an analyst escalates one alert to a case and merges another into it", asyn
   await hydrated(analyst);
   await expect(analyst.getByTestId("case-status")).toHaveText("New");
   const observables = analyst.getByRole("region", { name: /Observables/ });
+  await caseTab(analyst, "Observables");
   await expect(observables).toContainText("198.51.100.9");
   await expect(observables).toContainText("198.51.100.10");
   await expect(observables.getByText("db-07")).toHaveCount(1);
   const timeline = analyst.locator("ol.timeline");
+  await caseTab(analyst, "Timeline");
   await expect(timeline.locator(".event-alert_linked")).toHaveCount(2);
   await expect(timeline).toContainText("merged");
   await checkA11y(analyst);
@@ -86,6 +88,7 @@ test("an analyst escalates one alert to a case and merges another into it", asyn
   expect(await analyst.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
   // Observables: a wrong value for its type is refused with why; a defanged one is refanged.
+  await caseTab(analyst, "Observables");
   await observables.getByLabel("Type").selectOption("ip");
   await observables.getByLabel("Value").fill("999.1.1.1");
   await observables.getByRole("button", { name: "Add observable" }).click();
@@ -94,25 +97,39 @@ test("an analyst escalates one alert to a case and merges another into it", asyn
   await observables.getByLabel("Value").fill("exfil[.]example");
   await observables.getByRole("button", { name: "Add observable" }).click();
   await expect(observables).toContainText("exfil.example");
+  await caseTab(analyst, "Timeline");
   await expect(timeline).toContainText("Observable added: domain exfil.example");
 
   // A containment task, done: on the timeline.
+  await caseTab(analyst, "Tasks");
   await analyst.getByLabel("Task", { exact: true }).fill("Isolate db-07");
   await analyst.getByLabel("Group").fill("containment");
   await analyst.getByRole("button", { name: "Add task" }).click();
   await analyst.getByLabel("Status of Isolate db-07").selectOption("done");
+  await caseTab(analyst, "Timeline");
   await expect(timeline).toContainText("Task done: Isolate db-07");
 
   // The lifecycle: forward, closed with a verdict and summary, reopening needs a reason.
-  await analyst.getByLabel("Move to").selectOption("investigating");
-  await analyst.getByRole("button", { name: "Move", exact: true }).click();
+  // Each action opens in a dialog from the case header; Escape closes one unused.
+  await analyst.getByRole("button", { name: "Move phase…" }).click();
+  const move = analyst.getByRole("dialog", { name: "Move to another phase" });
+  await expect(move).toBeVisible();
+  await checkA11y(analyst);
+  await analyst.keyboard.press("Escape");
+  await expect(move).toBeHidden();
+  await analyst.getByRole("button", { name: "Move phase…" }).click();
+  await move.getByLabel("Move to").selectOption("investigating");
+  await move.getByRole("button", { name: "Move", exact: true }).click();
   await expect(analyst.getByTestId("case-status")).toHaveText("Investigating");
+  await analyst.getByRole("button", { name: "Close…" }).click();
   await analyst.getByRole("button", { name: "Close case" }).click();
   await expect(analyst.getByRole("alert")).toContainText("closing summary");
+  await analyst.getByRole("button", { name: "Close…" }).click();
   await analyst.getByLabel("Summary").fill("DNS tunnel blocked; host reimaged.");
   await analyst.getByRole("button", { name: "Close case" }).click();
   await expect(analyst.getByTestId("case-status")).toHaveText("Closed");
   await expect(analyst.getByRole("button", { name: "Add note" })).toHaveCount(0);
+  await analyst.getByRole("button", { name: "Reopen…" }).click();
   await analyst.getByRole("button", { name: "Reopen case" }).click();
   await expect(analyst.getByRole("alert")).toContainText("reason for reopening");
   await checkA11y(analyst);

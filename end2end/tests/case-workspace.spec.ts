@@ -2,7 +2,7 @@
 // (its script stays inert), adds observables (an invalid one is refused with why), records a
 // containment action with its asset, tags an ATT&CK technique; a colleague with the case open
 // in a second browser sees the timeline change without reloading.
-import { ADMIN, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, caseTab, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
 
 test("an analyst works a case by hand while a colleague watches it live", async ({ page, browser }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -32,8 +32,12 @@ test("an analyst works a case by hand while a colleague watches it live", async 
   await hydrated(wanda);
   const number = (await wanda.locator("h1 .case-number").textContent())!.trim();
   expect(number).toMatch(/^CF-\d{4}-\d{6}$/);
+  // The case's sections each have their own URL; the timeline is the case's own.
   const tasks = wanda.getByRole("region", { name: /Tasks/ });
+  await caseTab(wanda, "Tasks");
+  await expect(wanda).toHaveURL(new RegExp(`/cases/${number}/tasks$`));
   await expect(tasks).toContainText("Isolate the host");
+  await caseTab(wanda, "Timeline");
   const timeline = wanda.locator("ol.timeline");
   await expect(timeline).toContainText("Playbook applied: Malware on endpoint");
 
@@ -62,7 +66,15 @@ test("an analyst works a case by hand while a colleague watches it live", async 
   expect(await walt.evaluate(() => (window as unknown as { __pwned?: boolean }).__pwned)).toBeUndefined();
 
   // Observables: an invalid hash is refused with why; a defanged IP is accepted.
+  // By keyboard: `?` lists the shortcuts, `o` opens the observables with the cursor in Value.
   const observables = wanda.getByRole("region", { name: /Observables/ });
+  await wanda.locator("h1").click();
+  await wanda.keyboard.press("?");
+  await expect(wanda.getByRole("dialog", { name: "Keyboard shortcuts" })).toContainText("add an observable");
+  await wanda.keyboard.press("Escape");
+  await wanda.keyboard.press("o");
+  await expect(wanda).toHaveURL(new RegExp(`/cases/${number}/observables$`));
+  await expect(wanda.locator("#observable-value")).toBeFocused();
   await observables.getByLabel("Type").selectOption("hash");
   await observables.getByLabel("Value").fill("abc123");
   await observables.getByRole("button", { name: "Add observable" }).click();
@@ -75,8 +87,10 @@ test("an analyst works a case by hand while a colleague watches it live", async 
   await expect(waltTimeline).toContainText("Observable added: ip 203.0.113.50");
 
   // The containment task needs its asset; done, the timeline says what was done on which host.
+  await caseTab(wanda, "Tasks");
   await tasks.getByLabel("host for Isolate the host").fill("WS-042");
   await tasks.getByRole("button", { name: "Record done" }).first().click();
+  await caseTab(wanda, "Timeline");
   await expect(timeline).toContainText("Isolated host WS-042");
   await expect(waltTimeline).toContainText("Isolated host WS-042");
 

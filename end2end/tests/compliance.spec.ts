@@ -28,6 +28,7 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   await expect(manager.getByRole("heading", { name: /Welcome/ })).toBeVisible();
   await manager.goto(`/cases/${number}`);
   await hydrated(manager);
+  await manager.getByText("Report and exports").click();
   await manager.getByRole("link", { name: "Incident report" }).click();
   await expect(manager.getByRole("heading", { name: `Incident report: ${number} Ransomware precursor on FIN-SRV-2` })).toBeVisible();
   await hydrated(manager);
@@ -58,6 +59,7 @@ test("a manager downloads the report PDF; an auditor exports a bundle that verif
   await expect(auditor.locator('main form:not([method="GET" i])')).toHaveCount(0);
   await expect(auditor.locator("main").getByRole("button", { name: /Add|Save|Close|Claim|Escalate|Upload|Move|Reopen/ })).toHaveCount(0);
   await expect(auditor.locator("main textarea")).toHaveCount(0);
+  await auditor.getByText("Report and exports").click();
   const [bundle] = await Promise.all([auditor.waitForEvent("download"), auditor.getByRole("link", { name: "Case bundle", exact: true }).click()]);
   expect(bundle.suggestedFilename()).toBe(`${number}-bundle.zip`);
   const bundlePath = await bundle.path();

@@ -97,6 +97,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await checkA11y(fran);
 
   // Closing waits for the required field, and says which.
+  await fran.getByRole("button", { name: "Close…" }).click();
   await fran.getByLabel("Summary").fill("Approved backup, no data left.");
   await fran.getByRole("button", { name: "Close case" }).click();
   await expect(fran.getByRole("alert")).toContainText("Regulator notified");
@@ -105,6 +106,7 @@ test("fields, a template and a rule shape an alert's way into a case", async ({ 
   await fran.getByLabel("Regulator notified (required to close a case)").selectOption("false");
   await fran.getByRole("button", { name: "Save fields" }).click();
   await expect(fran.getByTestId("custom-fields")).toContainText("No");
+  await fran.getByRole("button", { name: "Close…" }).click();
   await fran.getByLabel("Summary").fill("Approved backup, no data left.");
   await fran.getByRole("button", { name: "Close case" }).click();
   await expect(fran.getByTestId("case-status")).toHaveText("Closed");

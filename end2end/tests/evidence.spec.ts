@@ -4,7 +4,7 @@
 // and sees the download and the automatic hash verification on its chain of custody.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ADMIN, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, caseTab, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
 
 const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -34,6 +34,7 @@ test("an analyst uploads evidence, transfers custody and downloads it", async ({
   const log = Buffer.from("2027-01-15T07:58:01Z FS-01 vssadmin delete shadows /all /quiet\n".repeat(40));
 
   const evidence = evan.getByRole("region", { name: /Evidence/ });
+  await caseTab(evan, "Evidence");
   await evidence.getByLabel("Collected from (host or system)").fill("FS-01");
   await evidence.getByLabel("Description").fill("Acquired with the IR kit before isolation");
   const drop = await evan.evaluateHandle((b64) => {
@@ -60,7 +61,9 @@ test("an analyst uploads evidence, transfers custody and downloads it", async ({
   await expect(listed).toHaveCount(2);
   await expect(listed.nth(0)).toHaveText(sha256(memory));
   await expect(listed.nth(1)).toHaveText(sha256(log));
+  await caseTab(evan, "Timeline");
   await expect(evan.locator("ol.timeline")).toContainText(`Evidence added: security.log`);
+  await caseTab(evan, "Evidence");
 
   // The item page: hashes, then a custody transfer with its reason.
   await evidence.getByRole("link", { name: "security.log" }).click();

@@ -24,6 +24,12 @@ export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
 }
 
+/** On a case page: opens one of its sections (each has its own URL) and waits for it. */
+export async function caseTab(page: Page, name: "Timeline" | "Observables" | "Tasks" | "Evidence") {
+  await page.getByRole("navigation", { name: "Case sections" }).getByRole("link", { name: new RegExp(`^${name}`) }).click();
+  await expect(page.getByRole("heading", { level: 2, name: new RegExp(`^${name}`) })).toBeVisible();
+}
+
 export async function signIn(page: Page, username: string, password: string) {
   await page.goto("/login");
   await hydrated(page);

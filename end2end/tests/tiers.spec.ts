@@ -54,8 +54,9 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   await row.getByRole("link", { name: lateral }).click();
   await hydrated(tina);
   await tina.getByRole("button", { name: "Claim case" }).click();
-  await expect(tina.locator("dl.facts")).toContainText("tina");
-  await expect(tina.getByTestId("sla-acknowledge")).toContainText("met");
+  await expect(tina.locator("dl.case-facts")).toContainText("tina");
+  await expect(tina.getByRole("list", { name: "SLA clocks" }).getByTestId("sla-acknowledge")).toContainText("met");
+  await tina.getByRole("button", { name: "Change tier…" }).click();
   await tina.getByLabel("Reason", { exact: true }).fill("Logins succeeded with MFA bypass");
   await tina.getByLabel(/Handover note/).fill("Checked: sign-in logs, MFA logs. Remains: mailbox rules. Next: reset credentials.");
   await tina.getByRole("button", { name: "Escalate" }).click();
@@ -81,7 +82,7 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   await queued.getByRole("link", { name: lateral }).click();
   await hydrated(otto);
   await otto.getByRole("button", { name: "Accept case" }).click();
-  await expect(otto.locator("dl.facts")).toContainText("otto");
+  await expect(otto.locator("dl.case-facts")).toContainText("otto");
   await expect(otto.locator("ol.timeline")).toContainText("Tier 2 accepted the case (otto)");
   await expect(otto.getByTestId("pending-move")).toHaveCount(0);
 
@@ -89,7 +90,7 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   // and it moved to tier 2 by itself.
   await otto.goto(`/cases/${idle}`);
   await hydrated(otto);
-  await expect(otto.getByTestId("sla-acknowledge")).toContainText("15 min left");
+  await expect(otto.getByRole("list", { name: "SLA clocks" }).getByTestId("sla-acknowledge")).toContainText("15 min left");
   const moved = await otto.request.post("/__test/clock", {
     data: { minutes: 16 },
     headers: { Origin: new URL(otto.url()).origin },
@@ -105,7 +106,7 @@ test("T1 escalates, T2 accepts, an SLA breach escalates, a handover is acknowled
   await hydrated(otto);
   await expect(otto.locator("ol.timeline")).toContainText("SLA breached: time to acknowledge");
   await expect(otto.locator("ol.timeline")).toContainText("Escalated automatically to tier 2");
-  await expect(otto.getByTestId("sla-acknowledge")).toContainText("breached");
+  await expect(otto.getByRole("list", { name: "SLA clocks" }).getByTestId("sla-acknowledge")).toContainText("breached");
 
   // Tina hands over her shift; Otto acknowledges it.
   await tina.goto("/handover");

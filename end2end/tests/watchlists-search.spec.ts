@@ -1,7 +1,7 @@
 // Admin-managed workspace settings and search: an admin edits a playbook and imports a
 // watchlist (a bad CSV row is refused by line); an analyst opens a case, adds a watchlisted
 // IP and sees it flagged, then finds the case through search.
-import { ADMIN, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
+import { ADMIN, caseTab, checkA11y, createAccount, expect, hydrated, signIn, test } from "./fixtures";
 
 test("an admin keeps playbooks and watchlists; an analyst sees the flag and finds the case", async ({ page, browser }) => {
   await signIn(page, ADMIN.username, ADMIN.password);
@@ -48,11 +48,14 @@ test("an admin keeps playbooks and watchlists; an analyst sees the flag and find
   await sam.getByRole("button", { name: "Open case" }).click();
   await expect(sam.getByRole("heading", { level: 1 })).toContainText("Quokka beacon");
   await hydrated(sam);
+  await caseTab(sam, "Tasks");
   await expect(sam.getByRole("region", { name: /Tasks/ })).toContainText("Block the sender");
   const observables = sam.getByRole("region", { name: /Observables/ });
+  await caseTab(sam, "Observables");
   await observables.getByLabel("Value").fill("203.0.113.66");
   await observables.getByRole("button", { name: "Add observable" }).click();
   await expect(observables.locator("tr.watchlisted")).toContainText("C2 servers");
+  await caseTab(sam, "Timeline");
   await expect(sam.locator("ol.timeline")).toContainText("on watchlist C2 servers");
 
   await sam.getByRole("link", { name: "Search" }).click();

@@ -16,8 +16,7 @@ use super::{
 };
 use crate::{
     accounts::pages::RequireUser,
-    components::ErrorBox,
-    components::{When, action_error, toggle, utc},
+    components::{ErrorBox, ShortcutHelp, When, action_error, toggle, utc},
     fields::{
         Target,
         pages::{AlertFields, FieldFilterInputs},
@@ -184,9 +183,7 @@ fn AlertQueue() -> impl IntoView {
             <button type="submit">"Filter"</button>
         </Form>
         <p class="muted hint">"Keyboard: j/k move, x select, ? all shortcuts"</p>
-        <Show when=move || help.get()>
-            <ShortcutHelp help/>
-        </Show>
+        <ShortcutHelp keys=QUEUE_KEYS help/>
         <div class="bulk" role="group" aria-label="Act on selected alerts">
             <span>{move || format!("{} selected", selected.with(Vec::len))}</span>
             <button type="button" on:click=assign_me disabled=move || selected.with(Vec::is_empty)>"Assign to me"</button>
@@ -550,27 +547,16 @@ impl Keys {
     }
 }
 
-#[component]
-fn ShortcutHelp(help: RwSignal<bool>) -> impl IntoView {
-    let keys = [
-        ("j / k", "next / previous alert"),
-        ("x", "select or unselect the current alert"),
-        ("a", "assign the selected alerts to me"),
-        ("e", "escalate the selected alert to a new case"),
-        (
-            "f, t, b, d",
-            "verdict false positive, true positive, benign, duplicate: then type the reason and press Enter",
-        ),
-        ("?", "show or hide this help"),
-        ("Esc", "close this help"),
-    ];
-    view! {
-        <div class="shortcuts" role="dialog" aria-label="Keyboard shortcuts">
-            <h2>"Keyboard shortcuts"</h2>
-            <dl>
-                {keys.into_iter().map(|(k, what)| view! { <dt><kbd>{k}</kbd></dt><dd>{what}</dd> }).collect_view()}
-            </dl>
-            <button type="button" on:click=move |_| help.set(false)>"Close"</button>
-        </div>
-    }
-}
+/// The queue's keyboard shortcuts, for `?`.
+const QUEUE_KEYS: &[(&str, &str)] = &[
+    ("j / k", "next / previous alert"),
+    ("x", "select or unselect the current alert"),
+    ("a", "assign the selected alerts to me"),
+    ("e", "escalate the selected alert to a new case"),
+    (
+        "f, t, b, d",
+        "verdict false positive, true positive, benign, duplicate: then type the reason and press Enter",
+    ),
+    ("?", "show or hide this help"),
+    ("Esc", "close this help"),
+];

@@ -1,5 +1,8 @@
 //! Widgets and formatting shared by several capabilities.
 
+mod dialog;
+
+pub use dialog::{ActionDialog, LinkMenu, ShortcutHelp};
 use leptos::prelude::*;
 
 use crate::errors::AppError;

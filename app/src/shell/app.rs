@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_meta::{Title, provide_meta_context};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
@@ -29,7 +29,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/alerts/rules") view=alerts::pages::RuleFeedbackPage/>
                     <Route path=path!("/cases") view=cases::pages::CaseListPage/>
                     <Route path=path!("/cases/new") view=workspace::new_case::NewCasePage/>
-                    <Route path=path!("/cases/:number") view=workspace::pages::CasePage/>
+                    // One case page whose sections have their own URLs; moving between them
+                    // keeps the page (and an upload in progress) as it is.
+                    <ParentRoute path=path!("/cases/:number") view=workspace::pages::CasePage>
+                        <Route path=path!("") view=|| ()/>
+                        <Route path=path!("timeline") view=|| ()/>
+                        <Route path=path!("observables") view=|| ()/>
+                        <Route path=path!("tasks") view=|| ()/>
+                        <Route path=path!("evidence") view=|| ()/>
+                    </ParentRoute>
                     <Route path=path!("/cases/:number/report") view=reports::pages::ReportPage/>
                     <Route path=path!("/evidence/:id") view=evidence::pages::EvidencePage/>
                     <Route path=path!("/search") view=search::pages::SearchPage/>

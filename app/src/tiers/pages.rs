@@ -16,8 +16,7 @@ use super::{
 };
 use crate::{
     accounts::pages::{RequireUser, use_session},
-    components::ErrorBox,
-    components::{When, action_error, utc},
+    components::{ActionDialog, ErrorBox, When, action_error, utc},
     roles::Permission,
     sla::{
         api::{PauseSla, ResumeSla},
@@ -85,9 +84,24 @@ impl Default for TierActions {
     }
 }
 
-/// Holder, tier and clocks of one case, with the moves the viewer may make.
+/// Holder, tier and clocks of one case: its SLA clocks, a move waiting for acceptance and the
+/// history of tier moves. The moves themselves are in [`TierActionBar`].
 #[component]
-pub fn TierSection(
+pub fn TierSection(panel: TierPanel) -> impl IntoView {
+    view! {
+        <section aria-labelledby="tier-h" class="tier-section">
+            <h2 id="tier-h">"Tier, holder and SLA"</h2>
+            <ClockList clocks=panel.clocks.clone()/>
+            {panel.pending.clone().map(|e| view! { <PendingMove e/> })}
+            <MoveHistory moves=panel.escalations/>
+        </section>
+    }
+}
+
+/// The tier moves the viewer may make on a case, for the case header's action bar: one-click
+/// claims and acceptances, and dialogs for what needs a reason or a choice.
+#[component]
+pub fn TierActionBar(
     case_id: i64,
     tier: i64,
     panel: TierPanel,
@@ -109,32 +123,18 @@ pub fn TierSection(
     });
     let can_move = panel.can_escalate || panel.can_deescalate;
     view! {
-        <section aria-labelledby="tier-h" class="tier-section">
-            <h2 id="tier-h">"Tier, holder and SLA"</h2>
-            <ClockList clocks=panel.clocks.clone()/>
-            {panel.pending.clone().map(|e| view! { <PendingMove e/> })}
-            <div class="tier-actions">
-                {panel.can_accept.then(|| view! {
-                    <button type="button" on:click=move |_| { actions.accept.dispatch(AcceptCase { case_id }); }>"Accept case"</button>
-                })}
-                {(panel.can_claim && !panel.can_accept).then(|| view! {
-                    <button type="button" on:click=move |_| { actions.claim.dispatch(ClaimCase { case_id }); }>"Claim case"</button>
-                })}
-                {panel.can_release.then(|| view! {
-                    <button type="button" on:click=move |_| { actions.release.dispatch(ReleaseCase { case_id }); }>"Release to queue"</button>
-                })}
-            </div>
-            {panel.can_return.then(|| view! {
-                <form class="inline-form" on:submit=move |ev| {
-                    ev.prevent_default();
-                    actions.return_case.dispatch(ReturnCase { case_id, reason: return_reason.get_untracked() });
-                }>
-                    <label>"Reason for returning it " <input type="text" size="40" bind:value=return_reason/></label>
-                    <button type="submit">"Return to previous tier"</button>
-                </form>
-            })}
-            {panel.can_assign.then(|| view! {
-                <form class="inline-form" on:submit=move |ev| {
+        {panel.can_accept.then(|| view! {
+            <button type="button" class="action primary" on:click=move |_| { actions.accept.dispatch(AcceptCase { case_id }); }>"Accept case"</button>
+        })}
+        {(panel.can_claim && !panel.can_accept).then(|| view! {
+            <button type="button" class="action primary" on:click=move |_| { actions.claim.dispatch(ClaimCase { case_id }); }>"Claim case"</button>
+        })}
+        {panel.can_release.then(|| view! {
+            <button type="button" class="action" on:click=move |_| { actions.release.dispatch(ReleaseCase { case_id }); }>"Release to queue"</button>
+        })}
+        {panel.can_assign.then(|| view! {
+            <ActionDialog label="Assign…" title="Assign the case">
+                <form class="stacked-form" on:submit=move |ev| {
                     ev.prevent_default();
                     actions.assign.dispatch(AssignCase { case_id, username: assignee.get_untracked() });
                 }>
@@ -143,10 +143,12 @@ pub fn TierSection(
                             {panel.tier_analysts.clone().into_iter().map(|u| view! { <option value=u.clone()>{u.clone()}</option> }).collect_view()}
                         </select>
                     </label>
-                    <button type="submit">"Assign"</button>
+                    <button type="submit" class="primary">"Assign"</button>
                 </form>
-            })}
-            {can_move.then(|| view! {
+            </ActionDialog>
+        })}
+        {can_move.then(|| view! {
+            <ActionDialog label="Change tier…" title="Escalate or de-escalate" shortcut="change-tier">
                 <form class="stacked-form escalate-form" aria-label="Change tier" on:submit=move |ev| {
                     ev.prevent_default();
                     actions.move_tier.dispatch(MoveCaseTier {
@@ -167,26 +169,38 @@ pub fn TierSection(
                     <label>"Handover note (what was checked, what remains, suggested next steps)"
                         <textarea rows="4" bind:value=note></textarea>
                     </label>
-                    <button type="submit">{move || if to_tier.get() > tier { "Escalate" } else { "De-escalate" }}</button>
+                    <button type="submit" class="primary">{move || if to_tier.get() > tier { "Escalate" } else { "De-escalate" }}</button>
                 </form>
-            })}
-            {panel.can_pause.then(|| if paused {
-                view! {
-                    <button type="button" on:click=move |_| { actions.resume.dispatch(ResumeSla { case_id }); }>"Resume SLA clocks"</button>
-                }.into_any()
-            } else {
-                view! {
-                    <form class="inline-form" on:submit=move |ev| {
+            </ActionDialog>
+        })}
+        {panel.can_return.then(|| view! {
+            <ActionDialog label="Return…" title="Return to the previous tier">
+                <form class="stacked-form" on:submit=move |ev| {
+                    ev.prevent_default();
+                    actions.return_case.dispatch(ReturnCase { case_id, reason: return_reason.get_untracked() });
+                }>
+                    <label>"Reason for returning it " <input type="text" bind:value=return_reason/></label>
+                    <button type="submit" class="primary">"Return to previous tier"</button>
+                </form>
+            </ActionDialog>
+        })}
+        {panel.can_pause.then(|| if paused {
+            view! {
+                <button type="button" class="action" on:click=move |_| { actions.resume.dispatch(ResumeSla { case_id }); }>"Resume SLA clocks"</button>
+            }.into_any()
+        } else {
+            view! {
+                <ActionDialog label="Pause SLA…" title="Pause the SLA clocks">
+                    <form class="stacked-form" on:submit=move |ev| {
                         ev.prevent_default();
                         actions.pause.dispatch(PauseSla { case_id, reason: pause_reason.get_untracked() });
                     }>
-                        <label>"Pause reason " <input type="text" size="32" placeholder="waiting on the asset owner" bind:value=pause_reason/></label>
-                        <button type="submit">"Pause SLA clocks"</button>
+                        <label>"Pause reason " <input type="text" placeholder="waiting on the asset owner" bind:value=pause_reason/></label>
+                        <button type="submit" class="primary">"Pause SLA clocks"</button>
                     </form>
-                }.into_any()
-            })}
-            <MoveHistory moves=panel.escalations/>
-        </section>
+                </ActionDialog>
+            }.into_any()
+        })}
     }
 }
 

@@ -5,6 +5,7 @@
 mod actions;
 pub mod api;
 mod fields;
+mod keys;
 pub mod new_case;
 mod observables;
 pub mod pages;

@@ -44,7 +44,7 @@ pub(super) fn AddObservable(
                     {ObservableType::ALL.into_iter().map(|t| view! { <option value=t.as_str()>{t.as_str().replace('_', " ")}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"Value " <input size="30" bind:value=value/></label>
+            <label>"Value " <input size="30" id=from_event.is_none().then_some("observable-value") bind:value=value/></label>
             <label><input type="checkbox" bind:checked=ioc/>" IOC"</label>
             <label>"TLP "
                 <select on:change=move |ev| tlp.set(event_target_value(&ev))>

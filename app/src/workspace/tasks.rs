@@ -91,7 +91,7 @@ pub(super) fn TaskForm(case_id: i64, actions: CaseActions) -> impl IntoView {
     };
     view! {
         <form class="inline-form" on:submit=submit>
-            <label>"Task " <input size="30" bind:value=title/></label>
+            <label>"Task " <input size="30" id="task-title" bind:value=title/></label>
             <label>"Group " <input size="14" placeholder="containment" bind:value=group/></label>
             <label>"Containment action "
                 <select on:change=move |ev| action.set(event_target_value(&ev))>
