@@ -1,5 +1,5 @@
 //! The command-line commands: `serve`, `user add`, `user reset-password`, `token create`,
-//! `audit verify`, `verify-export`.
+//! `audit verify`, `backup`, `restore`, `verify-export`.
 
 use std::io::Read as _;
 
@@ -10,6 +10,7 @@ use app::{
 };
 
 use crate::{
+    backup,
     config::{AuditCommand, Cli, Command, TokenCommand, UserCommand},
     startup,
 };
@@ -91,6 +92,83 @@ pub async fn run(cli: Cli) -> Result<()> {
             match report.is_intact() {
                 true => Ok(()),
                 false => Err(Error::invalid("the audit log failed verification")),
+            }
+        }
+        Command::Backup {
+            db,
+            to,
+            include_keys,
+            evidence_store,
+        } => {
+            let locker = startup::evidence_locker(&db, evidence_store.as_deref(), 1 << 50)?;
+            let platform = startup::open(&db, Default::default(), locker).await?;
+            let key = db.audit_key_path();
+            let key = (include_keys && key.exists()).then_some(key);
+            let now = platform.clock.now();
+            let done =
+                backup::backup(&platform.db, &platform.locker, key.as_deref(), &to, now).await?;
+            let m = &done.manifest;
+            println!(
+                "Backed up {} rows in {} tables, audit head #{}, {} evidence object(s) ({} bytes) into {}.",
+                m.tables.values().sum::<i64>(),
+                m.tables.len(),
+                m.audit_head_seq,
+                m.evidence_objects,
+                m.evidence_bytes,
+                done.dir.display()
+            );
+            if !m.evidence_missing.is_empty() {
+                eprintln!(
+                    "{} evidence object(s) were disposed of while the backup ran and are not in it.",
+                    m.evidence_missing.len()
+                );
+            }
+            if !m.audit_key_included {
+                eprintln!(
+                    "The audit signing key is not in the backup (add --include-keys); keep {} safe apart from it.",
+                    db.audit_key_path().display()
+                );
+            }
+            Ok(())
+        }
+        Command::Restore {
+            db,
+            from,
+            evidence_store,
+        } => {
+            let url = db
+                .resolve_url()
+                .map_err(|e| Error::Startup(format!("cannot create the data directory: {e}")))?;
+            let locker = startup::evidence_locker(&db, evidence_store.as_deref(), 1 << 50)?;
+            let key = db.audit_key_path();
+            let target = backup::RestoreTarget {
+                url: &url,
+                key_file: &key,
+            };
+            let (m, differences) = backup::restore(&from, target, &locker).await?;
+            if !key.exists() {
+                eprintln!(
+                    "No audit signing key at {}: checkpoint signatures were not checked. Put the original key there before serving.",
+                    key.display()
+                );
+            }
+            if differences.is_empty() {
+                println!(
+                    "Restored and verified: {} rows in {} tables, audit head #{} intact, {} evidence object(s).",
+                    m.tables.values().sum::<i64>(),
+                    m.tables.len(),
+                    m.audit_head_seq,
+                    m.evidence_objects
+                );
+                Ok(())
+            } else {
+                for d in &differences {
+                    println!("DIFFERS  {d}");
+                }
+                Err(Error::invalid(format!(
+                    "the restored installation differs from the backup in {} way(s)",
+                    differences.len()
+                )))
             }
         }
         Command::VerifyExport { bundle, public_key } => {

@@ -30,6 +30,37 @@ pub enum Command {
     Audit(AuditCommand),
     /// Check a case bundle (zip) offline: every file's SHA-256 against its manifest, and the
     /// manifest's audit checkpoint signature. Exits non-zero and says what is wrong, if anything.
+    /// Back up a running installation into a new directory: a consistent snapshot of the
+    /// database, the evidence it refers to, and a manifest (counts, the audit head, every
+    /// file's SHA-256). Writes go on meanwhile.
+    Backup {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The directory to create (it must not exist, or be empty).
+        #[arg(long)]
+        to: PathBuf,
+        /// Also copy the audit signing key. Without it the backup says so, and a restored
+        /// installation needs the original key to sign on and to check old checkpoints.
+        #[arg(long)]
+        include_keys: bool,
+        /// The evidence store, as for `serve` (unset: `<data dir>/evidence`).
+        #[arg(long, env = "CASEFILE_EVIDENCE_STORE")]
+        evidence_store: Option<String>,
+    },
+    /// Restore a backup into an empty target (a new SQLite data directory or an empty
+    /// PostgreSQL database), then check it against the backup's manifest: rows per table, the
+    /// audit chain and head, every evidence object's hash. Says what differs; exits non-zero
+    /// if anything does.
+    Restore {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The backup directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The evidence store to restore into, as for `serve`.
+        #[arg(long, env = "CASEFILE_EVIDENCE_STORE")]
+        evidence_store: Option<String>,
+    },
     VerifyExport {
         /// The bundle, as downloaded from a case page.
         bundle: PathBuf,

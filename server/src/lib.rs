@@ -1,7 +1,8 @@
-//! The Casefile process: configuration, start-up, the command-line commands, machine-facing
-//! HTTP (health, assets, security middleware) and background jobs. Pages, server functions and
-//! services live in the `app` crate.
+//! The Casefile process: configuration, start-up, the command-line commands (backup and
+//! restore among them), machine-facing HTTP (health, assets, security middleware) and
+//! background jobs. Pages, server functions and services live in the `app` crate.
 
+pub mod backup;
 pub mod commands;
 pub mod config;
 pub mod http;

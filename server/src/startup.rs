@@ -49,11 +49,20 @@ fn clock() -> Clock {
 
 /// The evidence store the flags ask for: `<data dir>/evidence` unless an `s3://` URL is given.
 pub fn locker(args: &ServeArgs) -> Result<Locker> {
-    let max = args.evidence_max_mib << 20;
-    match args.evidence_store.as_deref() {
-        None | Some("") => Locker::local(&args.db.data_dir.join("evidence"), max),
+    evidence_locker(
+        &args.db,
+        args.evidence_store.as_deref(),
+        args.evidence_max_mib << 20,
+    )
+}
+
+/// The evidence store `store` names (unset: `<data dir>/evidence`), for serving and for the
+/// commands that copy evidence (backup, restore).
+pub fn evidence_locker(db: &DbArgs, store: Option<&str>, max_bytes: u64) -> Result<Locker> {
+    match store {
+        None | Some("") => Locker::local(&db.data_dir.join("evidence"), max_bytes),
         Some(url) if url.starts_with("s3://") => {
-            Locker::s3(url, args.db.data_dir.join("evidence-staging"), max)
+            Locker::s3(url, db.data_dir.join("evidence-staging"), max_bytes)
         }
         Some(_) => Err(Error::Startup(
             "--evidence-store must be an s3://bucket/prefix URL, or unset for <data dir>/evidence"
