@@ -1,5 +1,5 @@
 //! The command-line commands: `serve`, `user add`, `user reset-password`, `token create`,
-//! `audit verify`, `backup`, `restore`, `verify-export`.
+//! `audit verify`, `backup`, `restore`, `migrate`, `verify-export`.
 
 use std::io::Read as _;
 
@@ -169,6 +169,52 @@ pub async fn run(cli: Cli) -> Result<()> {
                     "the restored installation differs from the backup in {} way(s)",
                     differences.len()
                 )))
+            }
+        }
+        Command::Migrate { db, from, to } => {
+            let from = match from {
+                Some(url) => url,
+                None => db
+                    .resolve_url()
+                    .map_err(|e| Error::Startup(format!("cannot find the data directory: {e}")))?,
+            };
+            let source = app::platform::Db::connect(&from).await?;
+            source.migrate().await?;
+            let key_path = db.audit_key_path();
+            let key = match key_path.exists() {
+                true => Some(AuditKey::load_or_create(&key_path)?),
+                false => None,
+            };
+            let differences =
+                backup::migrate::sqlite_to_postgres(&source, &to, key.as_ref(), |t| {
+                    let secs = t.took.as_secs_f64().max(0.001);
+                    println!(
+                        "{:<28} {:>9} rows  {:>8.1} s  {:>9.0} rows/s",
+                        t.table,
+                        t.rows,
+                        secs,
+                        t.rows as f64 / secs
+                    );
+                })
+                .await?;
+            if key.is_none() {
+                eprintln!(
+                    "No audit signing key at {}: checkpoint signatures were not checked.",
+                    key_path.display()
+                );
+            }
+            if differences.is_empty() {
+                println!(
+                    "Migrated and verified. Serve with --database-url set to the PostgreSQL URL and the same --data-dir (evidence and the signing key stay there)."
+                );
+                Ok(())
+            } else {
+                for d in &differences {
+                    println!("DIFFERS  {d}");
+                }
+                Err(Error::invalid(
+                    "the migrated database differs from the SQLite one",
+                ))
             }
         }
         Command::VerifyExport { bundle, public_key } => {

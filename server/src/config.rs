@@ -61,6 +61,20 @@ pub enum Command {
         #[arg(long, env = "CASEFILE_EVIDENCE_STORE")]
         evidence_store: Option<String>,
     },
+    /// Move an installation from SQLite to PostgreSQL: every table, in one transaction (all
+    /// or nothing), into a new, empty PostgreSQL database, then check it (rows per table, the
+    /// audit chain, its head and signed checkpoints). Stop `serve` first; evidence stays where
+    /// it is.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+        /// The SQLite database to copy (default: the one in the data directory).
+        #[arg(long)]
+        from: Option<String>,
+        /// The PostgreSQL database to fill: `postgres://…`.
+        #[arg(long)]
+        to: String,
+    },
     VerifyExport {
         /// The bundle, as downloaded from a case page.
         bundle: PathBuf,

@@ -303,3 +303,68 @@ fn the_backup_and_restore_commands_work_as_the_readme_shows() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// SQLite to PostgreSQL: every row, the audit chain with its signed checkpoints and the same
+/// head; the PostgreSQL side then carries on (its ids continue); a target that is not empty is
+/// refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_installation_moves_to_postgresql_with_its_audit_chain() {
+    let (source_db, source_url) = TestDb::sqlite().await;
+    let work = tempfile::tempdir().unwrap();
+    let key_file = work.path().join("audit-signing.key");
+    let key = AuditKey::load_or_create(&key_file).unwrap();
+    let p = platform(&source_url)
+        .await
+        .with_audit_key(AuditKey::load_or_create(&key_file).unwrap());
+    add_user(&p, "tara", "analyst", Some(1)).await;
+    let tara = sign_in(&p, "tara").await.1;
+    for i in 0..30 {
+        open_case(&p, &tara, &format!("Case {i}")).await;
+    }
+    app::audit::service::checkpoint(&p).await.unwrap();
+    let number = open_case(&p, &tara, "The last one").await;
+
+    let (target_db, target_url) = TestDb::postgres().await;
+    let mut copied = Vec::new();
+    let differences = backup::migrate::sqlite_to_postgres(&p.db, &target_url, Some(&key), |t| {
+        copied.push((t.table.clone(), t.rows))
+    })
+    .await
+    .unwrap();
+    assert_eq!(differences, Vec::<String>::new());
+    assert!(
+        copied.contains(&("incident_case".to_owned(), 31)),
+        "{copied:?}"
+    );
+
+    let q = platform(&target_url)
+        .await
+        .with_audit_key(AuditKey::load_or_create(&key_file).unwrap());
+    let tara_again = sign_in(&q, "tara").await.1;
+    assert_eq!(
+        cases::find(&q, &tara_again, &number).await.unwrap().title,
+        "The last one"
+    );
+    let next = open_case(&q, &tara_again, "First on PostgreSQL").await;
+    assert!(next.ends_with("000032"), "numbers and ids continue: {next}");
+    let report = app::audit::verify::verify_log(&q.db, Some(&key.verifying_key()))
+        .await
+        .unwrap();
+    assert!(report.is_intact(), "{}", report.summary());
+    assert!(
+        report.checkpoints_checked >= 1,
+        "the checkpoint's signature still holds"
+    );
+
+    let err = backup::migrate::sqlite_to_postgres(&p.db, &target_url, Some(&key), |_| {})
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Invalid(m) if m.contains("not empty")),
+        "{err:?}"
+    );
+    q.db.close().await;
+    p.db.close().await;
+    target_db.drop_db().await;
+    source_db.drop_db().await;
+}

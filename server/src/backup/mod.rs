@@ -1,8 +1,10 @@
 //! `casefile backup` and `casefile restore`: a consistent copy of a running installation (the
 //! database, the evidence content it refers to, optionally the audit signing key) with a
 //! manifest of counts, the audit head and every file's SHA-256; and putting it back into an
-//! empty target, then checking that what came back is what was saved.
+//! empty target, then checking that what came back is what was saved. `migrate` moves an
+//! installation from SQLite to PostgreSQL with the same machinery.
 
+pub mod migrate;
 mod snapshot;
 
 use std::{

@@ -28,7 +28,7 @@ pub struct Snapshot {
     pub schema_version: i64,
 }
 
-fn db_error(what: &str, e: impl std::fmt::Display) -> Error {
+pub(super) fn db_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::internal(format!("{what}: {e}"))
 }
 
@@ -213,16 +213,7 @@ pub async fn load(from: &Path, url: &str, schema_version: i64) -> Result<()> {
         .begin()
         .await
         .map_err(|e| db_error("starting the restore", e))?;
-    // The migrations seed a few rows (the audit head, the shipped templates); the backup has
-    // them as they were.
-    let all: Vec<String> = order.iter().map(|t| format!("\"{t}\"")).collect();
-    sqlx::query(&format!(
-        "truncate table {} restart identity",
-        all.join(", ")
-    ))
-    .execute(&mut *tx)
-    .await
-    .map_err(|e| db_error("clearing the seeded rows", e))?;
+    clear_seeded(&mut tx, &order).await?;
     for table in &order {
         let file = from.join(TABLES_DIR).join(format!("{table}.jsonl"));
         load_table(&mut tx, table, &file).await?;
@@ -234,7 +225,7 @@ pub async fn load(from: &Path, url: &str, schema_version: i64) -> Result<()> {
     Ok(())
 }
 
-async fn pg_tables(conn: &mut PgConnection) -> Result<Vec<String>> {
+pub(super) async fn pg_tables(conn: &mut PgConnection) -> Result<Vec<String>> {
     let rows: Vec<(String,)> = sqlx::query_as(
         "select tablename::text from pg_tables
          where schemaname = current_schema() and tablename <> '_sqlx_migrations' order by 1",
@@ -261,7 +252,7 @@ async fn evidence_of_pg(conn: &mut PgConnection) -> Result<Vec<String>> {
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 
-async fn pg_schema_version(conn: &mut PgConnection) -> Result<i64> {
+pub(super) async fn pg_schema_version(conn: &mut PgConnection) -> Result<i64> {
     let (v,): (i64,) = sqlx::query_as("select coalesce(max(version), 0) from _sqlx_migrations")
         .fetch_one(&mut *conn)
         .await
@@ -296,8 +287,22 @@ async fn dump_table(conn: &mut PgConnection, table: &str, file: &Path) -> Result
     Ok(n)
 }
 
+/// Empties a freshly migrated database: the migrations seed a few rows (the audit head, the
+/// shipped templates) that the data being loaded has as they were.
+pub(super) async fn clear_seeded(tx: &mut PgConnection, tables: &[String]) -> Result<()> {
+    let all: Vec<String> = tables.iter().map(|t| format!("\"{t}\"")).collect();
+    sqlx::query(&format!(
+        "truncate table {} restart identity",
+        all.join(", ")
+    ))
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| db_error("clearing the seeded rows", e))?;
+    Ok(())
+}
+
 /// Tables in an order where each comes after the tables its foreign keys point to.
-async fn load_order(conn: &mut PgConnection, tables: &[String]) -> Result<Vec<String>> {
+pub(super) async fn load_order(conn: &mut PgConnection, tables: &[String]) -> Result<Vec<String>> {
     let edges: Vec<(String, String)> = sqlx::query_as(
         "select c.conrelid::regclass::text, c.confrelid::regclass::text from pg_constraint c
          where c.contype = 'f' and c.connamespace = current_schema()::regnamespace",
@@ -331,60 +336,104 @@ async fn load_order(conn: &mut PgConnection, tables: &[String]) -> Result<Vec<St
     Ok(order)
 }
 
-/// Loads one table's JSON lines, a batch at a time, with the ids they had; the identity
-/// sequences then continue after them.
+/// Loads one table's JSON lines from a backup file.
 async fn load_table(tx: &mut PgConnection, table: &str, file: &Path) -> Result<()> {
-    let columns: Vec<(String, bool)> = sqlx::query_as(
-        "select column_name::text, is_identity = 'YES' from information_schema.columns
-         where table_schema = current_schema() and table_name = $1 and is_generated = 'NEVER'
-         order by ordinal_position",
-    )
-    .bind(table)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(|e| db_error("reading columns", e))?;
-    let list: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
-    let list = list.join(", ");
-    let insert = format!(
-        "insert into \"{table}\" ({list}) overriding system value
-         select {list} from json_populate_recordset(null::\"{table}\", $1::json)"
-    );
+    let mut loader = TableLoader::new(tx, table).await?;
     let input = tokio::fs::File::open(file)
         .await
         .map_err(|e| db_error(&format!("reading {}", file.display()), e))?;
     let mut lines = BufReader::new(input).lines();
-    let mut batch: Vec<String> = Vec::with_capacity(LOAD_BATCH);
-    loop {
-        let line = lines
-            .next_line()
-            .await
-            .map_err(|e| db_error("reading the backup", e))?;
-        if let Some(l) = &line {
-            batch.push(l.clone());
-        }
-        if batch.len() == LOAD_BATCH || (line.is_none() && !batch.is_empty()) {
-            let json = format!("[{}]", batch.join(","));
-            sqlx::query(&insert)
-                .bind(json)
-                .execute(&mut *tx)
-                .await
-                .map_err(|e| db_error(&format!("restoring {table}"), e))?;
-            batch.clear();
-        }
-        if line.is_none() {
-            break;
-        }
+    while let Some(line) = lines
+        .next_line()
+        .await
+        .map_err(|e| db_error("reading the backup", e))?
+    {
+        loader.push(tx, line).await?;
     }
-    for (column, identity) in &columns {
-        if *identity {
-            sqlx::query(&format!(
-                "select setval(pg_get_serial_sequence('\"{table}\"', '{column}'),
-                               coalesce((select max(\"{column}\") from \"{table}\"), 0) + 1, false)"
-            ))
+    loader.finish(tx).await?;
+    Ok(())
+}
+
+/// Inserts rows given as JSON objects into one PostgreSQL table, a batch at a time, with the
+/// ids they had; at the end the identity sequences continue after them.
+pub struct TableLoader {
+    table: String,
+    columns: Vec<(String, bool)>,
+    insert: String,
+    batch: Vec<String>,
+    rows: i64,
+}
+
+impl TableLoader {
+    pub async fn new(tx: &mut PgConnection, table: &str) -> Result<Self> {
+        // Generated columns (the search index's tsvector) are PostgreSQL's to fill.
+        let columns: Vec<(String, bool)> = sqlx::query_as(
+            "select column_name::text, is_identity = 'YES' from information_schema.columns
+             where table_schema = current_schema() and table_name = $1 and is_generated = 'NEVER'
+             order by ordinal_position",
+        )
+        .bind(table)
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| db_error("reading columns", e))?;
+        let list: Vec<String> = columns.iter().map(|(c, _)| format!("\"{c}\"")).collect();
+        let list = list.join(", ");
+        let insert = format!(
+            "insert into \"{table}\" ({list}) overriding system value
+             select {list} from json_populate_recordset(null::\"{table}\", $1::json)"
+        );
+        Ok(Self {
+            table: table.to_owned(),
+            columns,
+            insert,
+            batch: Vec::with_capacity(LOAD_BATCH),
+            rows: 0,
+        })
+    }
+
+    /// The columns rows must carry.
+    pub fn columns(&self) -> impl Iterator<Item = &str> {
+        self.columns.iter().map(|(c, _)| c.as_str())
+    }
+
+    pub async fn push(&mut self, tx: &mut PgConnection, row: String) -> Result<()> {
+        self.batch.push(row);
+        if self.batch.len() == LOAD_BATCH {
+            self.flush(tx).await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self, tx: &mut PgConnection) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let json = format!("[{}]", self.batch.join(","));
+        sqlx::query(&self.insert)
+            .bind(json)
             .execute(&mut *tx)
             .await
-            .map_err(|e| db_error("moving the id sequences on", e))?;
-        }
+            .map_err(|e| db_error(&format!("loading {}", self.table), e))?;
+        self.rows += self.batch.len() as i64;
+        self.batch.clear();
+        Ok(())
     }
-    Ok(())
+
+    /// Writes what is left and moves the id sequences on; returns the rows loaded.
+    pub async fn finish(mut self, tx: &mut PgConnection) -> Result<i64> {
+        self.flush(tx).await?;
+        let table = &self.table;
+        for (column, identity) in &self.columns {
+            if *identity {
+                sqlx::query(&format!(
+                    "select setval(pg_get_serial_sequence('\"{table}\"', '{column}'),
+                                   coalesce((select max(\"{column}\") from \"{table}\"), 0) + 1, false)"
+                ))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| db_error("moving the id sequences on", e))?;
+            }
+        }
+        Ok(self.rows)
+    }
 }
