@@ -13,7 +13,7 @@
 mod common;
 mod support;
 
-use support::percentile;
+use support::{alert_json, direct_insert, percentile};
 
 use std::{
     sync::Arc,
@@ -22,61 +22,11 @@ use std::{
 
 use app::{
     accounts::service as accounts,
-    alerts::{AlertInput, NewAlert, QueueFilter, service as alerts, store},
+    alerts::{QueueFilter, service as alerts},
     platform::{Actor, Platform},
     testing::{TestDb, add_user, platform, sign_in, system},
 };
 use common::serve;
-
-fn alert_json(i: usize) -> serde_json::Value {
-    let sev = ["info", "low", "medium", "high", "critical"][i % 5];
-    serde_json::json!({
-        "source": "bench", "source_ref": format!("b-{i}"), "rule": format!("rule-{}", i % 50),
-        "title": format!("Suspicious activity {i}"), "severity": sev,
-        "observables": [{"type": "ip", "value": format!("10.{}.{}.{}", i % 200, (i / 200) % 200, i % 250)},
-                        {"type": "user", "value": format!("user{}", i % 1000)}],
-        "raw": {"event_id": i, "message": "process created", "host": format!("host-{}", i % 300)}
-    })
-}
-
-fn new_alert(i: usize) -> NewAlert {
-    serde_json::from_value::<AlertInput>(alert_json(i))
-        .unwrap()
-        .check()
-        .unwrap()
-}
-
-/// Writes alerts `start..end` straight through the store's batch statements in transactions
-/// of 1000: the reference for HTTP intake (same SQL, no HTTP, JSON, validation or audit).
-async fn direct_insert(p: &Platform, start: usize, end: usize) {
-    let mut i = start;
-    while i < end {
-        let stop = (i + 1000).min(end);
-        let batch: Vec<NewAlert> = (i..stop).map(new_alert).collect();
-        let refs: Vec<&NewAlert> = batch.iter().collect();
-        let now = p.clock.now();
-        let mut tx = p.db.begin().await.unwrap();
-        let ids = store::upsert_batch(&mut tx, &refs, "bench", now)
-            .await
-            .unwrap();
-        let raws: Vec<(i64, &str)> = ids
-            .iter()
-            .zip(&batch)
-            .map(|((id, _), a)| (*id, a.raw.as_deref().unwrap_or("{}")))
-            .collect();
-        let obs: Vec<(i64, &app::alerts::Observable)> = ids
-            .iter()
-            .zip(&batch)
-            .flat_map(|((id, _), a)| a.observables.iter().map(move |o| (*id, o)))
-            .collect();
-        store::insert_raws(&mut tx, &raws, now).await.unwrap();
-        store::insert_observables_batch(&mut tx, &obs, now)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        i = stop;
-    }
-}
 
 fn p99(v: Vec<Duration>) -> Duration {
     percentile(v, 0.99)
