@@ -788,6 +788,32 @@ both_databases!(the_openapi_document_and_the_router_agree, |p| async move {
             validate(&doc, path, method, 401, &body);
         }
     }
+    // Every JSON body a route takes or answers with comes with an example.
+    let mut without = Vec::new();
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            let bodies = op["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|b| ("request", b));
+            let answers = op["responses"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .filter(|(code, _)| code.starts_with('2'))
+                .flat_map(|(_, r)| r["content"].as_object().into_iter().flatten())
+                .map(|b| ("response", b));
+            for (what, (content_type, body)) in bodies.chain(answers) {
+                let json = content_type.contains("json");
+                if json && !has_example(&doc, body, 0) {
+                    without.push(format!("{method} {path} {what}"));
+                }
+            }
+        }
+    }
+    assert!(without.is_empty(), "no example: {without:#?}");
+
     // The browsable reference is served from here, with nothing from a CDN.
     let page = reqwest::get(format!("{base}/api/docs/")).await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -803,6 +829,39 @@ both_databases!(the_openapi_document_and_the_router_agree, |p| async move {
     assert_eq!(init.status(), StatusCode::OK);
     assert!(init.text().await.unwrap().contains("/api/openapi.json"));
 });
+
+/// Whether a schema (or a media type) carries an example: its own, or one of what it is made
+/// of (properties, items, references).
+fn has_example(doc: &Value, s: &Value, depth: usize) -> bool {
+    if depth > 8 || !s.is_object() {
+        return false;
+    }
+    if s.get("example").is_some() || s.get("examples").is_some() {
+        return true;
+    }
+    if let Some(r) = s["$ref"].as_str() {
+        let name = r.rsplit('/').next().unwrap();
+        return has_example(doc, &doc["components"]["schemas"][name], depth + 1);
+    }
+    let parts = s["schema"]
+        .as_object()
+        .map(|_| vec![&s["schema"]])
+        .unwrap_or_default()
+        .into_iter()
+        .chain(
+            s["properties"]
+                .as_object()
+                .into_iter()
+                .flat_map(|p| p.values()),
+        )
+        .chain(["items", "additionalProperties"].iter().map(|k| &s[*k]))
+        .chain(
+            ["allOf", "oneOf", "anyOf"]
+                .iter()
+                .flat_map(|k| s[*k].as_array().into_iter().flatten()),
+        );
+    parts.into_iter().any(|p| has_example(doc, p, depth + 1))
+}
 
 /// Every `/api/` route is registered through `routes!` with its description, so none can be
 /// missing from the document: no file adds one with a bare `.route("/api/…")`, except the

@@ -114,6 +114,7 @@ impl Verdict {
 /// An alert as posted to `POST /api/alerts` (before validation).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"source": "splunk", "source_ref": "notable-8f21", "rule": "O365 impossible travel", "title": "Impossible travel for j.doe", "description": "Sign-ins from Lisbon and Singapore 20 minutes apart.", "severity": "high", "occurred_at": "2026-12-07T08:13:55Z", "tags": ["identity"], "observables": [{"type": "ip", "value": "203.0.113.7"}, {"type": "user", "value": "j.doe"}], "raw": {"search_name": "Impossible travel"}, "custom_fields": {"business_unit": "Finance"}})))]
 #[serde(deny_unknown_fields)]
 pub struct AlertInput {
     /// The sending tool, e.g. `wazuh`.
@@ -250,6 +251,7 @@ impl AlertInput {
 /// What happened to one posted alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"status": "created", "id": 4182})))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum IngestOutcome {
     /// Stored as a new alert.

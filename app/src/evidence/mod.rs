@@ -207,6 +207,7 @@ impl CustodyAction {
 /// An item as shown on the case page and the item page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"evidence_id": 12, "case_id": 42, "case_number": "CF-2026-000042", "file_name": "lure.eml", "kind": "email", "size_bytes": 48211, "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709", "md5": "d41d8cd98f00b204e9800998ecf8427e", "description": "The reported message", "collected_from": "finance mailbox", "acquired_at": 1796630400000i64, "collected_by": "tara", "custodian": "tara", "sealed": false, "intact": true, "integrity_checked_at": 1796634000000i64, "disposal": "none", "uploaded_by": "tara", "uploaded_at": 1796630820000i64})))]
 pub struct EvidenceItem {
     pub evidence_id: i64,
     pub case_id: i64,

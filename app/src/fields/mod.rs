@@ -205,6 +205,7 @@ impl Target {
 /// A definition as sent, before checking.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"name": "business_unit", "label": "Business unit", "description": "Who was hit", "field_type": "enum", "options": ["Finance", "HR", "Retail"], "on_cases": true, "on_alerts": true, "mandatory": "before_close", "default": null, "position": 1})))]
 pub struct FieldInput {
     pub name: String,
     pub label: String,

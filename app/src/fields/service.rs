@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::{
-    Checked, FieldDef, FieldFilter, FieldInput, FieldMatch, FieldSort, FieldType, FieldValue,
-    Mandatory, SortRequest, Target, ValueMap, store,
+    Checked, FieldCursor, FieldDef, FieldFilter, FieldInput, FieldMatch, FieldSort, FieldType,
+    FieldValue, Mandatory, SortRequest, Target, ValueMap, store,
 };
 use crate::{
     journal::{Change, Happened, NewAuditEvent, case_event, search},
@@ -625,6 +625,21 @@ pub(crate) async fn check_sort(
     req.check(find(&defs, &req.name, target)?)
         .map(Some)
         .map_err(Error::Invalid)
+}
+
+/// The cursor of a sorted list's page that ended at record `id`: in the valued part, or among
+/// the records without a value.
+pub(crate) async fn sorted_cursor(
+    p: &Platform,
+    target: Target,
+    sort: &FieldSort,
+    id: i64,
+) -> Result<String> {
+    let cursor = match store::sort_key(&p.db, target, id, sort).await? {
+        Some(key) => FieldCursor::Valued { key, id },
+        None => FieldCursor::Blank { id },
+    };
+    Ok(cursor.to_param())
 }
 
 async fn all_defs(p: &Platform) -> Result<Vec<FieldDef>> {

@@ -259,6 +259,7 @@ pub fn hash_algorithm(normalized: &str) -> Option<&'static str> {
 /// An observable as posted with an alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"type": "domain", "value": "invoices-example[.]test", "tags": ["phishing"]})))]
 pub struct ObservableInput {
     /// ip, domain, url, email, hash, hostname, user, filename, registry_key or other.
     #[serde(rename = "type")]

@@ -49,6 +49,14 @@ pub enum Db {
     Postgres(PgPool),
 }
 
+/// The newest migration applied (`_sqlx_migrations` is sqlx's own table).
+const APPLIED: &str = "select coalesce(max(version), 0) from _sqlx_migrations";
+
+/// The applied version, or 0 for a new database (no migrations table yet).
+fn applied_version(read: std::result::Result<i64, sqlx::Error>) -> i64 {
+    read.unwrap_or(0)
+}
+
 /// Escapes LIKE wildcards so `s` matches literally; use with `escape '\'` in the SQL.
 pub fn like_literal(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -173,11 +181,28 @@ impl Db {
         }
     }
 
-    /// Brings the schema up to date. Runs at every start-up.
+    /// Brings the schema up to date. Runs at every start-up. A database a newer Casefile has
+    /// migrated is refused, untouched: this binary does not know its tables.
     pub async fn migrate(&self) -> Result<()> {
+        let (migrator, applied) = match self {
+            Self::Sqlite(p) => (
+                sqlx::migrate!("../migrations/sqlite"),
+                applied_version(sqlx::query_scalar(APPLIED).fetch_one(&p.read).await),
+            ),
+            Self::Postgres(p) => (
+                sqlx::migrate!("../migrations/postgres"),
+                applied_version(sqlx::query_scalar(APPLIED).fetch_one(p).await),
+            ),
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        if applied > known {
+            return Err(Error::Startup(format!(
+                "this database is at schema version {applied}, written by a newer Casefile; this one knows versions up to {known}. Run the newer Casefile (or restore a backup made before the upgrade)."
+            )));
+        }
         match self {
-            Self::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(&p.write).await,
-            Self::Postgres(p) => sqlx::migrate!("../migrations/postgres").run(p).await,
+            Self::Sqlite(p) => migrator.run(&p.write).await,
+            Self::Postgres(p) => migrator.run(p).await,
         }
         .map_err(|e| Error::Startup(format!("database migration failed: {e}")))
     }

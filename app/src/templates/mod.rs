@@ -62,6 +62,7 @@ impl Template {
 /// A template as sent (the admin form, the API, an imported JSON file).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"name": "Insider threat", "description": "Data taken by an employee", "title_prefix": "[Insider] ", "body": "Reported by {{alert.source}}: {{alert.title}}", "severity": "high", "tlp": 3, "pap": 2, "tier": 2, "tags": ["insider"], "playbooks": ["Data exfiltration"], "custom_fields": {"business_unit": "HR"}})))]
 #[serde(deny_unknown_fields)]
 pub struct TemplateInput {
     pub name: String,

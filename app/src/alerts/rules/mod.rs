@@ -132,6 +132,7 @@ impl Rule {
 /// A rule as sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"name": "Scanner noise", "description": "Our vulnerability scanner", "position": 1, "enabled": true, "conditions": {"observable_type": "ip", "observable_value": "203.0.113.7"}, "action": {"action": "suppress", "verdict": "false_positive", "reason": "our vulnerability scanner"}, "expires_at": 1803000000000i64})))]
 pub struct RuleInput {
     pub name: String,
     #[serde(default)]
@@ -316,6 +317,7 @@ pub fn matches(c: &Conditions, a: &Candidate<'_>) -> bool {
 /// What a dry run found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"scanned": 18211, "would_match": 1284, "examples": [[4182, "Nessus scan from 203.0.113.7"]], "truncated": false})))]
 pub struct DryRun {
     /// Alerts of the last 7 days looked at.
     pub scanned: i64,

@@ -27,7 +27,7 @@ use super::{
 };
 use crate::{
     accounts::{normalize_username, store as accounts_store},
-    fields::{FieldCursor, FieldSort, Target, store as fields_store},
+    fields::{FieldCursor, FieldSort, Target},
     journal::NewAuditEvent,
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
@@ -153,14 +153,9 @@ pub(crate) async fn queue_page(
     let next = match (more, rows.last(), sort) {
         (false, _, _) | (_, None, _) => None,
         (true, Some(last), None) => Some(format!("{}.{}", last.severity, last.alert_id)),
-        (true, Some(last), Some(sort)) => {
-            let id = last.alert_id;
-            let cursor = match fields_store::sort_key(&p.db, Target::Alert, id, &sort).await? {
-                Some(key) => FieldCursor::Valued { key, id },
-                None => FieldCursor::Blank { id },
-            };
-            Some(cursor.to_param())
-        }
+        (true, Some(last), Some(sort)) => Some(
+            crate::fields::service::sorted_cursor(p, Target::Alert, &sort, last.alert_id).await?,
+        ),
     };
     let alerts = rows
         .into_iter()

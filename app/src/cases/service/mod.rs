@@ -20,7 +20,7 @@ use super::{
     store::{self, CaseOrder, CaseQuery, CaseRow},
 };
 use crate::{
-    fields::{FieldCursor, FieldSort, Target, store as fields_store},
+    fields::{FieldCursor, FieldSort, Target},
     platform::{Actor, Error, Platform, Result},
     roles::Permission,
     severity::Severity,
@@ -237,12 +237,7 @@ pub(crate) async fn list_page(
         (false, _, _) | (_, None, _) => None,
         (true, Some(last), None) => Some(last.case_id.to_string()),
         (true, Some(last), Some(sort)) => {
-            let id = last.case_id;
-            let cursor = match fields_store::sort_key(&p.db, Target::Case, id, &sort).await? {
-                Some(key) => FieldCursor::Valued { key, id },
-                None => FieldCursor::Blank { id },
-            };
-            Some(cursor.to_param())
+            Some(crate::fields::service::sorted_cursor(p, Target::Case, &sort, last.case_id).await?)
         }
     };
     let cases = rows

@@ -33,6 +33,7 @@ pub struct ItemResult {
 
 /// The answer to a batch: counts and one result per item, in order.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"created": 1, "repeated": 1, "rejected": 1, "results": [{"index": 0, "status": "created", "id": 4182}, {"index": 1, "status": "repeated", "id": 4170, "occurrences": 4}, {"index": 2, "status": "rejected", "error": "Unknown severity \u{201c}urgent\u{201d}: use info, low, medium, high or critical."}]}))]
 pub struct BatchResult {
     created: usize,
     repeated: usize,

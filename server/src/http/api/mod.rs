@@ -90,6 +90,7 @@ fn overloaded() -> axum::response::Response {
 
 /// Who a token belongs to.
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"kind": "token", "name": "tines-phishing", "scopes": ["cases:write", "cases:tiers"], "acts_for": "tara"}))]
 pub struct WhoAmI {
     /// `token` for API tokens.
     kind: &'static str,

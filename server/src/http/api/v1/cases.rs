@@ -343,6 +343,7 @@ pub async fn close_case(
 
 /// Why a closed case is worked again.
 #[derive(Deserialize, Serialize, ToSchema)]
+#[schema(example = json!({"reason": "The sender came back with a new domain", "version": 9}))]
 pub struct ReopenBody {
     reason: String,
     version: Option<i64>,

@@ -124,7 +124,9 @@ pub struct AuditExportQuery {
 #[utoipa::path(get, path = "/exports/audit", tag = "exports", params(AuditExportQuery),
     security(("bearer" = ["audit:read"])),
     responses(
-        (status = 200, description = "JSON lines or CSV", content(("application/x-ndjson"), ("text/csv"))),
+        (status = 200, description = "JSON lines or CSV", content(
+            ("application/x-ndjson", example = json!("{\"seq\":1207,\"occurred_at\":\"2026-12-07T09:12:31Z\",\"actor\":\"tara\",\"action\":\"case.status_changed\",\"object_type\":\"case\",\"object_id\":\"42\",\"detail\":\"{}\",\"prev_hash\":\"9f2c…\",\"hash\":\"4be1…\"}\n")),
+            ("text/csv"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     ))]
@@ -155,7 +157,12 @@ pub async fn audit_export(
     security(("bearer" = ["cases:read"])),
     params(("case" = String, Path, description = "The case number or id")),
     responses(
-        (status = 200, description = "A STIX 2.1 bundle", content_type = "application/json"),
+        (status = 200, description = "A STIX 2.1 bundle", content(("application/json", example = json!({
+            "type": "bundle", "id": "bundle--6f1c2a44-1e0b-4a53-9d1a-2b0f4a7c9e11",
+            "objects": [{"type": "indicator", "spec_version": "2.1",
+                "id": "indicator--0b1e2f3a-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+                "pattern": "[domain-name:value = 'invoices-example.test']", "pattern_type": "stix",
+                "valid_from": "2026-12-07T08:45:10Z"}]})))),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     ))]

@@ -108,6 +108,7 @@ pub async fn define_field(
 /// A definition's new label, description, options, targets, rule, default or order; `name`
 /// and `type` must be the field's own.
 #[derive(Deserialize, Serialize, ToSchema)]
+#[schema(example = json!({"name": "business_unit", "label": "Business unit", "field_type": "enum", "options": ["Finance", "HR", "Retail"], "on_cases": true, "on_alerts": true, "mandatory": "before_close", "version": 1}))]
 pub struct FieldPatchBody {
     #[serde(flatten)]
     field: FieldInput,
@@ -179,6 +180,7 @@ pub async fn restore_field(
 
 /// A record's custom field values; with the case's version when they are a case's.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"custom_fields": [{"name": "business_unit", "label": "Business unit", "field_type": "enum", "value": "Finance", "retired": false}], "version": 8}))]
 pub struct ValuesView {
     custom_fields: Vec<FieldValue>,
     /// The case's version after the change (cases only): the next edit's `If-Match`.
@@ -188,6 +190,7 @@ pub struct ValuesView {
 
 /// Values to set by field name; `null` clears one.
 #[derive(Deserialize, Serialize, ToSchema)]
+#[schema(example = json!({"custom_fields": {"business_unit": "Finance", "ticket": "INC-4711"}, "version": 7}))]
 pub struct ValuesBody {
     #[schema(value_type = Object, example = json!({"business_unit": "Finance", "ticket": "INC-4711"}))]
     custom_fields: ValueMap,

@@ -96,6 +96,7 @@ pub struct EntryBody {
 
 /// The id of what was created.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 311}))]
 pub struct Created {
     pub id: i64,
 }
@@ -163,6 +164,7 @@ pub async fn list_observables(
 
 /// Observables to add, with what is known of them.
 #[derive(Deserialize, Serialize, Clone, ToSchema)]
+#[schema(example = json!({"observables": [{"type": "domain", "value": "invoices-example[.]test"}, {"type": "ip", "value": "203.0.113.7"}], "description": "From the lure", "ioc": true, "tlp": 2}))]
 pub struct ObservablesBody {
     observables: Vec<ObservableInput>,
     #[serde(default)]

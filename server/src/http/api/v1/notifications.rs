@@ -75,6 +75,7 @@ pub struct MarkReadBody {
 
 /// How many were marked.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"marked": 1}))]
 pub struct MarkedView {
     marked: u64,
 }

@@ -43,7 +43,11 @@ pub struct ReportQuery {
     params(("case" = String, Path, description = "The case number or id"), ReportQuery),
     responses(
         (status = 200, description = "The report in the format asked for", content(
-            ("application/pdf"), ("text/html"), ("text/markdown"), ("application/json"))),
+            ("application/pdf"), ("text/html"), ("text/markdown"),
+            // Abbreviated: the case, its review, timeline, observables, evidence, tasks and
+            // tier moves follow as in the other formats.
+            ("application/json", example = json!({"generated_at": 1796634000000i64, "generated_by": "mona",
+                "timeline_truncated": false, "observables_withheld": 2})))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
     ))]
@@ -72,6 +76,7 @@ pub struct SearchParams {
 
 /// The best matches.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"hits": [{"case": "CF-2026-000042", "title": "Phishing: invoice lure to finance", "status": "investigating", "kind": "observable", "ref_id": 77, "snippet": "invoices-example.test"}], "more": false}))]
 pub struct SearchResultsView {
     hits: Vec<SearchHitView>,
     /// More matched than were returned: narrow the words.
@@ -175,6 +180,7 @@ pub async fn audit_log(
 
 /// What a verification of the whole audit log found.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"intact": true, "entries_checked": 1207, "head_seq": 1207, "checkpoints_checked": 12, "trusted_key": "8430e3477c693112124e81123dd40342cee2e9ccf4e029c2dc2c9b92406d5860", "problem_seq": null, "problem": null}))]
 pub struct VerificationView {
     /// Every entry's hash chains to the one before and every checkpoint's signature holds.
     intact: bool,
@@ -215,6 +221,7 @@ pub async fn verify_audit(V1Actor(actor, p): V1Actor) -> Result<Json<Verificatio
 
 /// The handover board: handovers waiting for acknowledgement and a page of history.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"waiting": [], "history": [{"id": 9, "shift": "day", "shift_start": "2026-12-07T07:00:00Z", "shift_end": "2026-12-07T19:00:00Z", "notes": "CF-2026-000042 waiting on the mail team.", "written_by": "tara", "written_at": "2026-12-07T18:50:00Z", "acknowledged_by": "otto", "acknowledged_at": "2026-12-07T19:02:00Z"}], "next_cursor": null}))]
 pub struct BoardView {
     waiting: Vec<HandoverView>,
     history: Vec<HandoverView>,

@@ -15,6 +15,7 @@ use crate::http::rest::{ApiError, ErrorBody};
 
 /// An alert rule, with what it matched.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 3, "name": "Scanner noise", "description": "Our vulnerability scanner", "position": 1, "enabled": true, "conditions": {"observable_type": "ip", "observable_value": "203.0.113.7"}, "action": {"action": "suppress", "verdict": "false_positive", "reason": "our vulnerability scanner"}, "expires_at": "2027-03-01T00:00:00Z", "expired": false, "matched_count": 1284, "last_matched_at": "2026-12-07T09:10:02Z", "version": 2}))]
 pub struct RuleView {
     id: i64,
     name: String,

@@ -18,6 +18,7 @@ use crate::http::rest::{ApiError, ErrorBody};
 
 /// A case template.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 2, "name": "Insider threat", "description": "Data taken by an employee", "title_prefix": "[Insider] ", "body": "Reported by {{alert.source}}: {{alert.title}}", "severity": "high", "tlp": 3, "pap": 2, "tier": 2, "tags": ["insider"], "playbooks": ["Data exfiltration"], "custom_fields": {"business_unit": "HR"}, "version": 1, "updated_at": "2026-12-01T10:00:00Z"}))]
 pub struct TemplateView {
     id: i64,
     name: String,
@@ -174,6 +175,7 @@ pub async fn export_templates(
 
 /// What an import did.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"created": 2, "updated": 1}))]
 pub struct TemplateImportView {
     created: usize,
     /// Templates of a name already kept, replaced.

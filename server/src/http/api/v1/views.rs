@@ -23,6 +23,7 @@ use crate::http::api::conventions::{at, at_opt};
 
 /// An alert in the queue.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 4182, "source": "splunk", "rule": "O365 impossible travel", "title": "Impossible travel for j.doe", "severity": "high", "status": "new", "verdict": null, "assignee": null, "occurrence_count": 3, "group_size": 1, "first_seen_at": "2026-12-07T08:14:02Z", "last_seen_at": "2026-12-07T08:31:40Z"}))]
 pub struct AlertListItem {
     pub id: i64,
     pub source: String,
@@ -63,6 +64,7 @@ impl From<AlertSummary> for AlertListItem {
 
 /// One alert with its observables.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 4182, "alert_type": "external", "source": "splunk", "source_ref": "notable-8f21", "rule": "O365 impossible travel", "title": "Impossible travel for j.doe", "description": "Sign-ins from Lisbon and Singapore 20 minutes apart.", "severity": "high", "tlp": 2, "pap": 2, "tags": ["identity"], "status": "new", "verdict": null, "verdict_reason": null, "assignee": null, "case_id": null, "occurrence_count": 3, "occurred_at": "2026-12-07T08:13:55Z", "first_seen_at": "2026-12-07T08:14:02Z", "last_seen_at": "2026-12-07T08:31:40Z", "created_by": "token:splunk", "observables": [{"type": "ip", "value": "203.0.113.7", "tags": []}]}))]
 pub struct AlertView {
     pub id: i64,
     /// The forwarder's kind of alert (`siem`, `edr`, …).
@@ -94,6 +96,7 @@ pub struct AlertView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"type": "ip", "value": "203.0.113.7", "tags": ["source"]}))]
 pub struct AlertObservableView {
     #[serde(rename = "type")]
     pub data_type: String,
@@ -139,6 +142,7 @@ impl AlertView {
 
 /// A case in lists.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 42, "number": "CF-2026-000042", "title": "Phishing: invoice lure to finance", "severity": "high", "status": "investigating", "tier": 2, "assignee": "tara", "opened_at": "2026-12-07T08:40:00Z", "updated_at": "2026-12-07T09:12:31Z"}))]
 pub struct CaseListItem {
     pub id: i64,
     /// `CF-2026-000123`; routes take it (or the id) as `{case}`.
@@ -173,6 +177,7 @@ impl From<CaseSummary> for CaseListItem {
 /// A whole case header. `version` is also its `ETag`; send it back (`If-Match` or `version`)
 /// with an edit so a stale edit is refused instead of overwriting someone's change.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 42, "number": "CF-2026-000042", "title": "Phishing: invoice lure to finance", "description": "Three finance users clicked the link.", "severity": "high", "status": "investigating", "tier": 2, "assignee": "tara", "tlp": 2, "pap": 2, "tags": ["phishing"], "detection_source": "user report", "closure_verdict": null, "closure_summary": null, "legal_hold": false, "version": 7, "opened_at": "2026-12-07T08:40:00Z", "closed_at": null, "created_by": "tara", "updated_at": "2026-12-07T09:12:31Z"}))]
 pub struct CaseView {
     pub id: i64,
     pub number: String,
@@ -229,6 +234,7 @@ impl From<Case> for CaseView {
 
 /// One timeline entry: when it happened, and when and by whom it was recorded.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 311, "kind": "note", "occurred_at": "2026-12-07T08:52:00Z", "summary": "Note", "body": "Mail purged from 14 mailboxes.", "detail": "{}", "techniques": ["T1566.002"], "tags": ["containment"], "supersedes": null, "superseded_by": null, "recorded_by": "tara", "recorded_at": "2026-12-07T08:55:12Z"}))]
 pub struct TimelineEntryView {
     pub id: i64,
     pub kind: EventKind,
@@ -271,6 +277,7 @@ impl From<TimelineEvent> for TimelineEntryView {
 
 /// An observable on a case.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 77, "type": "domain", "value": "invoices-example.test", "description": "Link in the lure", "tags": ["phishing"], "ioc": true, "tlp": 2, "alert_id": null, "watchlist": "Phishing kits", "seen_in_cases": 2, "created_by": "tara", "created_at": "2026-12-07T08:45:10Z"}))]
 pub struct ObservableView {
     pub id: i64,
     #[serde(rename = "type")]
@@ -312,6 +319,7 @@ impl From<CaseObservable> for ObservableView {
 
 /// A task on a case; containment tasks carry their action and, once done, the asset.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 19, "case_id": 42, "title": "Block the sender", "description": "", "group": "containment", "status": "done", "action": "block_sender", "done_on": "invoices@example.test", "assignee": "tara", "due_at": null, "completed_at": "2026-12-07T09:01:44Z", "created_by": "tara", "created_at": "2026-12-07T08:40:00Z"}))]
 pub struct TaskView {
     pub id: i64,
     pub case_id: i64,
@@ -353,6 +361,7 @@ impl From<CaseTask> for TaskView {
 
 /// A case's SLA clock.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"kind": "contain", "started_at": "2026-12-07T08:40:00Z", "due_at": "2026-12-07T12:40:00Z", "warn_at": "2026-12-07T12:10:00Z", "paused_at": null, "pause_reason": null, "met_at": null, "breached_at": null}))]
 pub struct ClockView {
     pub kind: ClockKind,
     #[schema(format = DateTime)]
@@ -387,6 +396,7 @@ impl From<Clock> for ClockView {
 
 /// A move of a case between tiers.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 5, "from_tier": 1, "to_tier": 2, "state": "accepted", "reason": "Credentials were entered", "handover_note": "Checked: mail logs. Remains: sign-ins. Next: reset passwords.", "requested_by": "tom", "requested_at": "2026-12-07T08:58:00Z", "decided_by": "tara", "decided_at": "2026-12-07T09:03:20Z"}))]
 pub struct EscalationView {
     pub id: i64,
     pub from_tier: i64,
@@ -421,6 +431,7 @@ impl From<Escalation> for EscalationView {
 
 /// A case's tier and SLA state: its clocks and its moves between tiers.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"tier": 2, "assignee": "tara", "clocks": [{"kind": "contain", "started_at": "2026-12-07T08:40:00Z", "due_at": "2026-12-07T12:40:00Z", "warn_at": "2026-12-07T12:10:00Z", "paused_at": null, "pause_reason": null, "met_at": null, "breached_at": null}], "pending": null, "escalations": []}))]
 pub struct TierStateView {
     pub tier: i64,
     pub assignee: Option<String>,
@@ -432,6 +443,7 @@ pub struct TierStateView {
 
 /// An entry of the hash-chained audit log.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"seq": 1207, "occurred_at": "2026-12-07T09:12:31Z", "actor": "tara", "actor_ip": "10.0.4.12", "action": "case.status_changed", "object_type": "case", "object_id": "42", "detail": "{\"before\":\"triage\",\"after\":\"investigating\"}", "prev_hash": "9f2c…", "hash": "4be1…"}))]
 pub struct AuditEntryView {
     pub seq: i64,
     #[schema(format = DateTime)]
@@ -466,6 +478,7 @@ impl From<AuditEntry> for AuditEntryView {
 
 /// A shift handover.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 9, "shift": "day", "shift_start": "2026-12-07T07:00:00Z", "shift_end": "2026-12-07T19:00:00Z", "notes": "CF-2026-000042 waiting on the mail team.", "written_by": "tara", "written_at": "2026-12-07T18:50:00Z", "acknowledged_by": null, "acknowledged_at": null}))]
 pub struct HandoverView {
     pub id: i64,
     pub shift: String,
@@ -500,6 +513,7 @@ impl From<Handover> for HandoverView {
 
 /// A search match, best first.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"case": "CF-2026-000042", "title": "Phishing: invoice lure to finance", "status": "investigating", "kind": "observable", "ref_id": 77, "snippet": "invoices-example.test"}))]
 pub struct SearchHitView {
     pub case: String,
     pub title: String,
@@ -527,6 +541,7 @@ impl From<SearchHit> for SearchHitView {
 
 /// An item of evidence with its hashes and who holds it.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 12, "case": "CF-2026-000042", "file_name": "lure.eml", "kind": "email", "size_bytes": 48211, "sha256": "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef", "sha1": "da39a3ee5e6b4b0d3255bfef95601890afd80709", "md5": "d41d8cd98f00b204e9800998ecf8427e", "description": "The reported message", "collected_from": "finance mailbox", "collected_by": "tara", "custodian": "tara", "sealed": false, "intact": true, "disposal": "none", "uploaded_by": "tara", "uploaded_at": "2026-12-07T08:47:02Z"}))]
 pub struct EvidenceView {
     pub id: i64,
     pub case: String,

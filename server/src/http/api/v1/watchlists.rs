@@ -15,6 +15,7 @@ use crate::http::rest::{ApiError, ErrorBody};
 
 /// A watchlist.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "name": "Phishing kits (feed)", "description": "From the TI feed", "entry_count": 5120, "created_by": "ti-feed", "updated_at": "2026-12-07T06:00:00Z"}))]
 pub struct WatchlistView {
     id: i64,
     name: String,
@@ -40,6 +41,7 @@ impl From<Watchlist> for WatchlistView {
 
 /// A value on a watchlist.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"type": "domain", "value": "invoices-example.test", "note": "kit seen 2026-12-01", "added_by": "ti-feed", "added_at": "2026-12-07T06:00:00Z"}))]
 pub struct EntryView {
     #[serde(rename = "type")]
     data_type: String,
@@ -162,6 +164,7 @@ pub struct ImportBody {
 
 /// What an import did.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"added": 120, "already_listed": 4}))]
 pub struct ImportView {
     added: usize,
     /// Rows whose value the list already had.

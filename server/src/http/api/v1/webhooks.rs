@@ -15,6 +15,7 @@ use crate::http::rest::{ApiError, ErrorBody};
 
 /// A webhook receiver.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 1, "name": "Tines: escalations", "url": "https://soar.example.org/webhook/casefile", "events": ["case.escalated", "case.closed"], "enabled": true, "created_by": "root", "created_at": "2026-12-07T08:00:00Z"}))]
 pub struct WebhookView {
     id: i64,
     name: String,
@@ -75,6 +76,7 @@ pub struct NewWebhookBody {
 
 /// A webhook just created, with the secret its deliveries are signed with: shown only here.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"webhook": {"id": 1, "name": "Tines: escalations", "url": "https://soar.example.org/webhook/casefile", "events": ["case.escalated", "case.closed"], "enabled": true, "created_by": "root", "created_at": "2026-12-07T08:00:00Z"}, "secret": "Yq3v3f6m4JXo2dS1nR8pQk0tWb5uZc7eHa9LgT2iVxA"}))]
 pub struct CreatedWebhookView {
     webhook: WebhookView,
     /// Each delivery carries `X-Casefile-Signature: sha256=<HMAC-SHA256 of the body>`.
@@ -139,6 +141,7 @@ pub async fn patch_webhook(
 
 /// One message sent (or being sent) to a webhook.
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": 77, "summary": "update case", "state": "failed", "attempts": 12, "next_attempt_at": "2026-12-08T20:00:00Z", "last_error": "HTTP 502 from the receiver", "delivered_at": null, "created_at": "2026-12-07T08:12:00Z"}))]
 pub struct DeliveryView {
     id: i64,
     /// `operation objectType` of the change.
