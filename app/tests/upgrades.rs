@@ -11,23 +11,27 @@ both_databases!(
     |p| async move {
         let future = 99_991_231_000_000_i64;
         match &p.db {
-        Db::Sqlite(pools) => sqlx::query(
+            Db::Sqlite(pools) => {
+                sqlx::query(
             "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
              values (?, 'from a newer Casefile', 1, x'00', 0)",
         )
         .bind(future)
         .execute(&pools.write)
         .await
-        .unwrap(),
-        Db::Postgres(pool) => sqlx::query(
+        .unwrap();
+            }
+            Db::Postgres(pool) => {
+                sqlx::query(
             "insert into _sqlx_migrations (version, description, success, checksum, execution_time)
              values ($1, 'from a newer Casefile', true, '\\x00', 0)",
         )
         .bind(future)
         .execute(pool)
         .await
-        .unwrap(),
-    };
+        .unwrap();
+            }
+        }
         let err = p.db.migrate().await.unwrap_err();
         let Error::Startup(message) = err else {
             panic!("{err:?}")
