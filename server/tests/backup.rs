@@ -87,6 +87,12 @@ both_databases!(
         assert_eq!(m.evidence_objects, 1);
         assert_eq!(m.evidence_bytes, content.len() as u64);
         assert!(m.audit_key_included);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&saved).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o700, "the backup is its owner's alone");
+        }
         assert!(m.audit_head_seq > 0);
         assert!(
             opened.load(Ordering::Relaxed) as i64 + 1 >= m.tables["incident_case"],

@@ -86,6 +86,14 @@ pub async fn backup(
     tokio::fs::create_dir_all(to.join(EVIDENCE_DIR))
         .await
         .map_err(|e| io("creating the backup directory", e))?;
+    // A backup holds every record, password hashes included: its owner's alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        tokio::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700))
+            .await
+            .map_err(|e| io("protecting the backup directory", e))?;
+    }
     let snap = snapshot::take(db, to).await?;
     let mut bytes = 0;
     let mut missing = Vec::new();
