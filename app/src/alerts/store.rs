@@ -252,23 +252,16 @@ pub async fn queue(db: &Db, q: &QueueQuery) -> Result<Vec<QueueRow>> {
         }
         QueueOrder::Field { sort, after } => (sort, after.as_ref()),
     };
-    let mut rows = Vec::new();
-    let blank_before = match after {
-        Some(FieldCursor::Blank { id }) => Some(*id),
-        valued => {
-            let after = match valued {
-                Some(FieldCursor::Valued { key, id }) => Some((key, *id)),
-                _ => None,
-            };
-            rows = on_pool!(db, |pool| {
-                let mut qb = sqlx::QueryBuilder::new(QUEUE_COLUMNS);
-                fields_store::push_sort_join(&mut qb, Target::Alert, "a.alert_id", sort);
-                push_filters(&mut qb, q);
-                fields_store::push_sort_page(&mut qb, "a.alert_id", sort, after, q.limit);
-                qb.build_query_as::<QueueRow>().fetch_all(pool).await
-            })?;
-            None
-        }
+    let (valued, blank_before) = FieldCursor::walks(after);
+    let mut rows = match valued {
+        None => Vec::new(),
+        Some(after) => on_pool!(db, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(QUEUE_COLUMNS);
+            fields_store::push_sort_join(&mut qb, Target::Alert, "a.alert_id", sort);
+            push_filters(&mut qb, q);
+            fields_store::push_sort_page(&mut qb, "a.alert_id", sort, after, q.limit);
+            qb.build_query_as::<QueueRow>().fetch_all(pool).await
+        })?,
     };
     let room = q.limit - rows.len() as i64;
     if room > 0 {

@@ -191,23 +191,16 @@ pub async fn list(db: &Db, q: &CaseQuery) -> Result<Vec<CaseRow>> {
         CaseOrder::Newest { before } => return newest(db, q, *before, q.limit).await,
         CaseOrder::Field { sort, after } => (sort, after.as_ref()),
     };
-    let mut rows = Vec::new();
-    let blank_before = match after {
-        Some(FieldCursor::Blank { id }) => Some(*id),
-        valued => {
-            let after = match valued {
-                Some(FieldCursor::Valued { key, id }) => Some((key, *id)),
-                _ => None,
-            };
-            rows = on_pool!(db, |pool| {
-                let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
-                fields_store::push_sort_join(&mut qb, Target::Case, "c.case_id", sort);
-                push_filters(&mut qb, q);
-                fields_store::push_sort_page(&mut qb, "c.case_id", sort, after, q.limit);
-                qb.build_query_as::<CaseRow>().fetch_all(pool).await
-            })?;
-            None
-        }
+    let (valued, blank_before) = FieldCursor::walks(after);
+    let mut rows = match valued {
+        None => Vec::new(),
+        Some(after) => on_pool!(db, |pool| {
+            let mut qb = sqlx::QueryBuilder::new(CASE_COLUMNS);
+            fields_store::push_sort_join(&mut qb, Target::Case, "c.case_id", sort);
+            push_filters(&mut qb, q);
+            fields_store::push_sort_page(&mut qb, "c.case_id", sort, after, q.limit);
+            qb.build_query_as::<CaseRow>().fetch_all(pool).await
+        })?,
     };
     let room = q.limit - rows.len() as i64;
     if room > 0 {

@@ -106,6 +106,16 @@ impl FieldCursor {
         Some(Self::Valued { key, id })
     }
 
+    /// Where the next page's two walks start: the valued part (`None` once a page has left
+    /// it; `Some(None)` from its beginning) and the blank part (before this id).
+    pub fn walks(after: Option<&FieldCursor>) -> (Option<Option<(&SortKey, i64)>>, Option<i64>) {
+        match after {
+            None => (Some(None), None),
+            Some(Self::Valued { key, id }) => (Some(Some((key, *id))), None),
+            Some(Self::Blank { id }) => (None, Some(*id)),
+        }
+    }
+
     /// True for a cursor of a sorted list (the lists' own cursors start with a digit).
     pub fn looks_like(s: &str) -> bool {
         s.starts_with(|c: char| c.is_ascii_alphabetic())
