@@ -65,6 +65,9 @@ pub enum SortKey {
     Key(String),
 }
 
+/// Where the valued walk resumes: after this (value, id), or from its beginning.
+pub type ValuedAfter<'a> = Option<(&'a SortKey, i64)>;
+
 /// Where a sorted page stopped: at a record with a value, or among those without.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum FieldCursor {
@@ -108,7 +111,7 @@ impl FieldCursor {
 
     /// Where the next page's two walks start: the valued part (`None` once a page has left
     /// it; `Some(None)` from its beginning) and the blank part (before this id).
-    pub fn walks(after: Option<&FieldCursor>) -> (Option<Option<(&SortKey, i64)>>, Option<i64>) {
+    pub fn walks(after: Option<&FieldCursor>) -> (Option<ValuedAfter<'_>>, Option<i64>) {
         match after {
             None => (Some(None), None),
             Some(Self::Valued { key, id }) => (Some(Some((key, *id))), None),
